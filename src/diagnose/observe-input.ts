@@ -1,0 +1,67 @@
+import { parseHttpText } from '../facts/http-message.ts';
+import type { Header, Observation } from '../facts/types.ts';
+import { InputError } from '../errors.ts';
+
+/** A pasted or submitted error response, as the API accepts it. */
+export interface ErrorInput {
+  status?: number | undefined;
+  headers?: Record<string, string | string[]> | Header[] | undefined;
+  body?: unknown;
+}
+
+export interface DiagnoseInput {
+  text?: string | undefined;
+  error?: ErrorInput | undefined;
+  har?: unknown;
+}
+
+/**
+ * Reduce whatever the person gave to one observation: their words plus any HTTP exchanges.
+ * A paste is recognised by its shape: a raw HTTP message or `curl -v` output becomes an
+ * exchange, a JSON error body becomes a response, anything else stays free text.
+ */
+export function observeInput(input: DiagnoseInput): Observation {
+  if (input.har !== undefined) {
+    throw new InputError('unsupported-input', 'HAR captures are not analysed by this version yet; paste the failing response instead');
+  }
+  const text = input.text?.trim() ?? '';
+  if (input.error) {
+    return { kind: 'error', text, exchanges: [{ index: 0, response: responseOf(input.error) }] };
+  }
+  if (!text) throw new InputError('empty-input', 'give a symptom in "text", an error response in "error", or paste something');
+  const http = parseHttpText(text);
+  if (http) return { kind: 'http', text: http.commentary, exchanges: [http.exchange] };
+  if (/^[{[]/.test(text)) {
+    const parsed = tryJson(text);
+    if (isHar(parsed)) {
+      throw new InputError('unsupported-input', 'this paste is a HAR capture, which this version does not analyse yet; paste the failing response instead');
+    }
+    if (parsed !== undefined) return { kind: 'error', text: '', exchanges: [{ index: 0, response: { headers: [], body: text } }] };
+  }
+  return { kind: 'text', text, exchanges: [] };
+}
+
+function responseOf(error: ErrorInput): { status?: number; headers: Header[]; body?: string } {
+  const headers = headerList(error.headers);
+  const body = typeof error.body === 'string' ? error.body : error.body === undefined || error.body === null ? undefined : JSON.stringify(error.body);
+  return { ...(error.status !== undefined ? { status: error.status } : {}), headers, ...(body !== undefined ? { body } : {}) };
+}
+
+function headerList(headers: ErrorInput['headers']): Header[] {
+  if (!headers) return [];
+  if (Array.isArray(headers)) return headers;
+  return Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => ({ name, value: String(item) })));
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isHar(value: unknown): boolean {
+  const log = (value as { log?: { entries?: unknown } } | null)?.log;
+  return typeof log === 'object' && log !== null && Array.isArray(log.entries);
+}

@@ -1,0 +1,150 @@
+import type { FactSet } from '../facts/types.ts';
+import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
+import type { Cause, Visibility } from '../kb/types.ts';
+import { compilePhrases, TermPositions, type CompiledPhrase } from './phrase-matcher.ts';
+import { SCORING, type Scoring } from './scoring.ts';
+
+export interface Evidence {
+  source: string;
+  detail: string;
+  entry?: number;
+}
+
+export interface ScoredCause {
+  cause: Cause;
+  score: number;
+  confidence: number;
+  evidence: Evidence[];
+}
+
+interface CompiledCause {
+  cause: Cause;
+  phrases: CompiledPhrase[];
+  visibility: Visibility;
+}
+
+/** The causes of a knowledge base, with phrases compiled once rather than per request. */
+export class CauseCatalogue {
+  readonly compiled: CompiledCause[];
+
+  constructor(kb: KnowledgeBase) {
+    this.compiled = kb.causes.map((cause) => ({
+      cause,
+      phrases: compilePhrases(cause.signals.phrases),
+      visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
+    }));
+  }
+}
+
+export interface ScoreOptions {
+  /** Internal causes are scored only for agents. */
+  includeInternal: boolean;
+  scoring?: Scoring;
+}
+
+/**
+ * Score every cause against the facts: declared statuses, error codes, phrases and facts add
+ * points with evidence a person can check; text relevance to the cause's article adds the
+ * rest. Returns the causes that clear the threshold, best first; an empty list means no cause
+ * fits.
+ */
+export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): ScoredCause[] {
+  const scoring = options.scoring ?? SCORING;
+  const terms = new TermPositions(facts.texts);
+  const relevance = textRelevance(facts.texts, index, options.includeInternal, scoring);
+  const observedStatuses = facts.statuses;
+  const factIds = new Map<string, FactSet['facts']>();
+  for (const fact of facts.facts) {
+    const list = factIds.get(fact.id) ?? [];
+    list.push(fact);
+    factIds.set(fact.id, list);
+  }
+
+  const scored: ScoredCause[] = [];
+  for (const { cause, phrases, visibility } of catalogue.compiled) {
+    if (visibility === 'internal' && !options.includeInternal) continue;
+    const evidence: Evidence[] = [];
+    let score = 0;
+    const { signals } = cause;
+
+    if (signals.status.length > 0 && observedStatuses.length > 0) {
+      const matching = observedStatuses.find((observed) => signals.status.includes(observed.status));
+      if (matching) {
+        score += matching.inferred ? scoring.statusInferred : scoring.status;
+        evidence.push({ source: 'status', detail: matching.inferred ? `the report mentions status ${matching.status}` : `the response status is ${matching.status}`, ...entryOf(matching.entry) });
+      } else {
+        const real = observedStatuses.some((observed) => !observed.inferred);
+        score += real ? scoring.statusMismatch : scoring.statusMismatchInferred;
+      }
+    }
+
+    const codes = facts.errorCodes.filter((found) => signals.error.includes(found.code));
+    const seenCodes = new Set<string>();
+    for (const found of codes) {
+      if (seenCodes.has(found.code)) continue;
+      seenCodes.add(found.code);
+      score += scoring.errorCode;
+      evidence.push({ source: 'error-code', detail: `error code ${found.code} in ${found.where}`, ...entryOf(found.entry) });
+    }
+
+    const matched = phrases.filter((phrase) => terms.matches(phrase));
+    if (matched.length > 0) {
+      score += scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases);
+      const shown = matched.slice(0, 3).map((phrase) => `“${phrase.text}”`).join(', ');
+      evidence.push({ source: 'phrase', detail: `the input says ${shown}` });
+    }
+
+    for (const factId of new Set(signals.facts)) {
+      const found = factIds.get(factId);
+      if (!found) continue;
+      score += scoring.fact;
+      for (const fact of found.slice(0, 3)) evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
+    }
+
+    const textScore = relevance.get(cause.id);
+    if (textScore && textScore.value >= scoring.minimumRelevance) {
+      score += scoring.textRelevance * textScore.value;
+      evidence.push({ source: 'text', detail: `the description matches this cause's article on: ${textScore.terms.slice(0, 6).join(', ')}` });
+    }
+
+    if (score > 0) scored.push({ cause, score, confidence: 0, evidence });
+  }
+  return rank(scored, scoring);
+}
+
+function entryOf(entry: number | undefined): { entry?: number } {
+  return entry === undefined ? {} : { entry };
+}
+
+/** Keep causes that clear the bar and are close enough to the best; attach confidences. */
+function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
+  scored.sort((a, b) => b.score - a.score || a.cause.id.localeCompare(b.cause.id));
+  const best = scored[0]?.score ?? 0;
+  if (best < scoring.minimumScore) return [];
+  const kept = scored.filter((candidate) => candidate.score >= Math.max(scoring.minimumScore, best * scoring.keepRatio)).slice(0, scoring.maxCauses);
+  const total = kept.reduce((sum, candidate) => sum + candidate.score, 0);
+  for (const candidate of kept) {
+    const strength = 1 - Math.exp(-candidate.score / scoring.confidenceScale);
+    const share = candidate.score / total;
+    candidate.confidence = Math.round(strength * (0.5 + 0.5 * share) * 100) / 100;
+  }
+  return kept;
+}
+
+/**
+ * How well the input's words fit each cause's article, in 0..1. MiniSearch ranks the cause
+ * documents; its raw score is squashed so that a few shared common words stay low.
+ */
+function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): Map<string, { value: number; terms: string[] }> {
+  const terms = queryTerms(texts.join(' \n '));
+  const relevance = new Map<string, { value: number; terms: string[] }>();
+  if (terms.length === 0) return relevance;
+  const results = index.causes.search(terms.join(' '), preprocessedQuery({
+    filter: (result) => includeInternal || result.visibility !== 'internal',
+  }));
+  for (const result of results) {
+    relevance.set(String(result.id), { value: result.score / (result.score + scoring.halfRelevance), terms: result.terms });
+  }
+  return relevance;
+}

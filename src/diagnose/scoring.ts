@@ -1,0 +1,39 @@
+/**
+ * How much each kind of evidence counts toward a cause, in one documented object. Scores add
+ * up; a cause needs `minimumScore` to be named at all, so a bare "401" or a sentence that
+ * only shares common words with an article leads to an honest "no cause found".
+ */
+export const SCORING = {
+  /** The response status is one the cause shows up with. */
+  status: 1,
+  /** …when the status was only mentioned in words ("returns 401", "unauthorized"). */
+  statusInferred: 0.75,
+  /** A real response status the cause never shows up with (a 500 is not a token problem). */
+  statusMismatch: -3,
+  statusMismatchInferred: -1.5,
+  /** A machine error code the cause declares (`invalid_grant`, `insufficient_scope`). */
+  errorCode: 2,
+  /** The first literal phrase of the cause found in the input. */
+  phrase: 3,
+  /** Each further distinct phrase, up to `maxExtraPhrases`. */
+  extraPhrase: 1.25,
+  maxExtraPhrases: 3,
+  /** A fact the cause declares (`jwt.expired`), extracted from the input itself. */
+  fact: 4,
+  /** Text relevance (0..1) of the input to the cause's article, times this. */
+  textRelevance: 3.5,
+  /** Below this relevance the text match is noise and counts nothing. */
+  minimumRelevance: 0.3,
+  /** Text relevance saturates: relevance = raw / (raw + halfRelevance). */
+  halfRelevance: 12,
+  /** Fewest points a cause needs to be named. */
+  minimumScore: 3,
+  /** Causes scoring below this share of the best one are left out. */
+  keepRatio: 0.4,
+  /** Most causes returned. */
+  maxCauses: 5,
+  /** Confidence = (1 - e^(-score / confidenceScale)) weighted by the cause's share. */
+  confidenceScale: 6,
+} as const;
+
+export type Scoring = typeof SCORING;

@@ -1,0 +1,184 @@
+import { redactText } from '../redact/redact-secrets.ts';
+import { pathOf, readCredentials } from './credentials.ts';
+import { readErrorBody } from './error-body.ts';
+import { findJwts, inspectToken, type TokenContext } from './jwt.ts';
+import { readStatusesInText } from './text-signals.ts';
+import { headerValue, emptyFactSet, type Exchange, type Fact, type FactSet, type Observation } from './types.ts';
+import { describeChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
+
+/** Error codes defined by OAuth 2.0 (RFC 6749, 6750) and OpenID Connect, recognised in free text. */
+const OAUTH_ERROR_CODES = /\b(invalid_request|invalid_token|insufficient_scope|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope|access_denied|login_required|interaction_required|consent_required|expired_token)\b/gi;
+const TOKEN_ENDPOINT = /\/(?:oauth2?\/(?:v\d(?:\.\d)?\/)?token|connect\/token|oauth\/access_token|token|v\d\/token|protocol\/openid-connect\/token)\/?$/i;
+const SSO_CALLBACK = /(callback|sso|jwt|login|signin|auth)/i;
+const SIGNATURE_HEADER = /^(x-signature|x-hub-signature(-256)?|x-.*-signature|signature|x-amz-signature|x-amz-date|x-timestamp|x-signature-timestamp|digest)$/i;
+const CSRF_HEADER = /^(x-csrf-token|x-xsrf-token|x-csrftoken|csrf-token|x-requested-with)$/i;
+const CLOCK_SKEW_MS = 2 * 60_000;
+const MAX_TEXT_JWTS = 5;
+
+export interface ExtractOptions {
+  /** The clock, injected: used only when the input carries no time of its own. */
+  now: Date;
+  /** The capture removed credential headers (Chrome's sanitized HAR export). */
+  sanitized?: boolean;
+}
+
+/**
+ * Turn an observation into facts. Each source of facts (status, WWW-Authenticate, body,
+ * credentials, tokens, free text) is read by its own module; this function only walks the
+ * exchanges and hands each part to the module that understands it.
+ */
+export function extractFacts(observation: Observation, options: ExtractOptions): FactSet {
+  const set = emptyFactSet();
+  for (const exchange of observation.exchanges) readExchange(exchange, set, options);
+  if (observation.text) readText(observation.text, set, options);
+  return set;
+}
+
+function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions): void {
+  const entry = exchange.index;
+  const at: { entry?: number } = { entry };
+  const add = (fact: Fact): void => {
+    set.facts.push({ ...fact, ...at });
+  };
+  const response = exchange.response;
+  if (response) {
+    if (typeof response.status === 'number') {
+      set.statuses.push({ status: response.status, entry, inferred: false });
+      const label = response.status === 0 ? 'no response reached the client (status 0)' : `response status ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+      add({ id: `status=${response.status}`, source: 'status', detail: label });
+      if (response.status === 0) add({ id: 'cors.status-0', source: 'status', detail: 'the browser got no response (status 0): blocked, cancelled or a network error' });
+    }
+    readResponseHeaders(exchange, set, add);
+    if (response.body) readBody(response.body, set, add, entry);
+  }
+  const request = exchange.request;
+  const referenceTime = referenceTimeOf(exchange, options.now);
+  if (request) {
+    const host = hostOf(request.url);
+    const tokenEndpoint = TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=/.test(request.body ?? '');
+    if (tokenEndpoint) readTokenRequest(exchange, add);
+    else {
+      if (SSO_CALLBACK.test(pathOf(request.url)) && /[?&](code|jwt|assertion|token)=/.test(request.url)) {
+        add({ id: 'sso.callback', source: 'request', detail: `${request.method} ${pathOf(request.url)} is a sign-in callback carrying a one-time code` });
+      }
+      const credentials = readCredentials(request, { entry, sanitized: options.sanitized ?? false });
+      for (const fact of credentials.facts) add(fact);
+      for (const credential of credentials.credentials) {
+        for (const raw of credential.location === 'cookie' ? findJwts(credential.value) : [credential.value]) {
+          if (!/^eyJ/.test(raw) && !(credential.scheme && /^bearer$/i.test(credential.scheme) && raw.includes('.'))) continue;
+          inspect(raw, { location: credential.location, referenceTime: referenceTime.time, referenceLabel: referenceTime.label, ...(host ? { requestHost: host } : {}), entry }, set);
+        }
+      }
+      readRequestShape(exchange, add);
+    }
+  }
+}
+
+function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact) => void): void {
+  const headers = exchange.response?.headers ?? [];
+  for (const header of headers.filter((candidate) => /^www-authenticate$/i.test(candidate.name))) {
+    for (const challenge of parseWwwAuthenticate(header.value)) {
+      const shown = redactText(describeChallenge(challenge));
+      add({ id: `www-authenticate.scheme=${challenge.scheme}`, source: 'www-authenticate', detail: `WWW-Authenticate: ${shown}` });
+      const error = challenge.params.error;
+      if (error) set.errorCodes.push({ code: error.toLowerCase(), where: `WWW-Authenticate ${shown}`, entry: exchange.index });
+      else if (challenge.scheme === 'bearer') {
+        add({ id: 'www-authenticate.no-error', source: 'www-authenticate', detail: `WWW-Authenticate: ${shown} names no error: the server saw no credential` });
+      }
+      if (challenge.params.error_description) set.texts.push(challenge.params.error_description);
+      if (challenge.params.scope) add({ id: 'www-authenticate.scope', source: 'www-authenticate', detail: `the endpoint asks for scope "${challenge.params.scope}"` });
+    }
+  }
+  const remaining = ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining'].map((name) => headerValue(headers, name)).find((value) => value !== undefined);
+  const retryAfter = headerValue(headers, 'retry-after');
+  if (remaining !== undefined && Number(remaining) === 0) add({ id: 'ratelimit.exhausted', source: 'header', detail: `rate-limit headers say 0 requests remain` });
+  else if (retryAfter !== undefined) add({ id: 'ratelimit.exhausted', source: 'header', detail: `Retry-After: ${retryAfter.slice(0, 40)} tells the client to wait` });
+  for (const header of headers.filter((candidate) => /^set-cookie$/i.test(candidate.name))) {
+    if (/samesite\s*=\s*none/i.test(header.value) && !/;\s*secure/i.test(header.value)) {
+      add({ id: 'cookie.samesite-none-insecure', source: 'header', detail: `a cookie is set with SameSite=None but without Secure, so browsers drop it` });
+    }
+  }
+  const date = headerValue(headers, 'date');
+  if (date && exchange.startedAt) {
+    const serverTime = Date.parse(date);
+    const skew = serverTime - exchange.startedAt.getTime();
+    if (Number.isFinite(serverTime) && Math.abs(skew) > CLOCK_SKEW_MS) {
+      add({ id: 'clock.date-skew', source: 'header', detail: `the server's Date header is ${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'} the client's clock` });
+    }
+  }
+}
+
+function readBody(body: string, set: FactSet, add: (fact: Fact) => void, entry: number): void {
+  const reading = readErrorBody(body);
+  for (const code of reading.codes) {
+    set.errorCodes.push({ code: code.toLowerCase(), where: 'response body', entry });
+    set.texts.push(code);
+  }
+  set.texts.push(...reading.messages);
+  if (reading.inactive) add({ id: 'token.inactive', source: 'body', detail: 'the response says the token is not active ("active": false)' });
+  if (reading.status !== undefined && !set.statuses.some((status) => status.entry === entry)) {
+    set.statuses.push({ status: reading.status, entry, inferred: true });
+  }
+}
+
+function readTokenRequest(exchange: Exchange, add: (fact: Fact) => void): void {
+  const request = exchange.request!;
+  add({ id: 'oauth.token-endpoint', source: 'request', detail: `${request.method} ${pathOf(request.url)} is an OAuth token request` });
+  const body = request.body ?? '';
+  const grant = /grant_type["']?\s*[=:]\s*["']?([a-z_:.-]+)/i.exec(body)?.[1] ?? /[?&]grant_type=([a-z_:.-]+)/i.exec(request.url)?.[1];
+  if (grant) add({ id: `oauth.grant=${grant.toLowerCase()}`, source: 'request', detail: `token request with grant_type=${grant}` });
+  const trimmed = body.trim();
+  if ((trimmed.startsWith('{') && /"client_secret"/.test(trimmed)) || /[?&]client_secret=/.test(request.url)) {
+    add({ id: 'oauth.client-secret-in-body', source: 'request', detail: 'client_secret is sent in a JSON body or the query string' });
+  }
+  const authorization = headerValue(request.headers, 'authorization');
+  if (!authorization || !/^\s*basic\s/i.test(authorization)) {
+    add({ id: 'oauth.basic-auth-missing', source: 'request', detail: `the token request has no "Authorization: Basic" header${authorization ? ` (it sends ${authorization.split(/\s/)[0]} instead)` : ''}` });
+  }
+}
+
+function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
+  const request = exchange.request!;
+  const headers = request.headers;
+  if (headers.some((header) => SIGNATURE_HEADER.test(header.name)) || /^\s*aws4-hmac-sha256/i.test(headerValue(headers, 'authorization') ?? '')) {
+    add({ id: 'signature.present', source: 'request', detail: 'the request carries a signature or signing timestamp header' });
+  }
+  const stateChanging = /^(POST|PUT|PATCH|DELETE)$/.test(request.method);
+  const usesCookie = Boolean(headerValue(headers, 'cookie'));
+  if (stateChanging && usesCookie && !headers.some((header) => CSRF_HEADER.test(header.name)) && !/csrf|xsrf|authenticity_token/i.test(request.body ?? '')) {
+    add({ id: 'csrf.token-missing', source: 'request', detail: `${request.method} ${pathOf(request.url)} relies on a cookie and sends no CSRF token` });
+  }
+}
+
+function readText(text: string, set: FactSet, options: ExtractOptions): void {
+  set.texts.push(text);
+  for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
+  for (const match of text.matchAll(OAUTH_ERROR_CODES)) {
+    set.errorCodes.push({ code: match[1]!.toLowerCase(), where: 'the text' });
+  }
+  for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
+    inspect(raw, { location: 'token in the text', referenceTime: options.now, referenceLabel: 'now (the text carries no request time)' }, set);
+  }
+}
+
+function inspect(raw: string, context: TokenContext, set: FactSet): void {
+  const { token, facts } = inspectToken(raw, context);
+  set.tokens.push(token);
+  set.facts.push(...facts);
+}
+
+function referenceTimeOf(exchange: Exchange, now: Date): { time: Date; label: string } {
+  if (exchange.startedAt) return { time: exchange.startedAt, label: 'the request' };
+  const date = Date.parse(headerValue(exchange.response?.headers, 'date') ?? '');
+  if (Number.isFinite(date)) return { time: new Date(date), label: "the response's Date" };
+  return { time: now, label: 'now (the input carries no request time)' };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,56 @@
+import { parseArticle } from './parse-article.ts';
+import type { Article, ArticleProblem, ArticleSource, Cause } from './types.ts';
+
+/** Every article that loaded, indexed for lookup, and what was wrong with the rest. */
+export interface KnowledgeBase {
+  articles: Article[];
+  bySlug: Map<string, Article>;
+  causes: Cause[];
+  byCauseId: Map<string, Cause>;
+  problems: ArticleProblem[];
+}
+
+/**
+ * Validate a set of article sources into a knowledge base. A broken article is reported and
+ * left out; the rest serve. Cross-article rules (unique slugs, unique cause ids, known related
+ * slugs) are checked here because one file cannot see the others.
+ */
+export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
+  const problems: ArticleProblem[] = [];
+  const articles: Article[] = [];
+  const bySlug = new Map<string, Article>();
+  const byCauseId = new Map<string, Cause>();
+  const sorted = [...sources].sort((a, b) => a.file.localeCompare(b.file));
+  for (const source of sorted) {
+    const { article, problems: found } = parseArticle(source);
+    problems.push(...found);
+    if (!article) continue;
+    const clash = bySlug.get(article.slug);
+    if (clash) {
+      problems.push({ file: source.file, line: 1, field: 'slug', message: `slug "${article.slug}" is already used by ${clash.file}; this article is not served`, severity: 'error' });
+      continue;
+    }
+    const takenCause = article.causes.find((cause) => byCauseId.has(cause.id));
+    if (takenCause) {
+      const owner = bySlug.get(byCauseId.get(takenCause.id)!.articleSlug)!;
+      problems.push({ file: source.file, line: 1, field: 'causes.id', message: `cause "${takenCause.id}" is already declared by ${owner.file}; this article is not served`, severity: 'error' });
+      continue;
+    }
+    articles.push(article);
+    bySlug.set(article.slug, article);
+    for (const cause of article.causes) byCauseId.set(cause.id, cause);
+  }
+  for (const article of articles) {
+    for (const slug of article.related) {
+      if (!bySlug.has(slug)) {
+        problems.push({ file: article.file, line: 1, field: 'related', message: `related article "${slug}" does not exist`, severity: 'warning' });
+      }
+    }
+  }
+  return { articles, bySlug, causes: articles.flatMap((article) => article.causes), byCauseId, problems };
+}
+
+/** A problem as one line, the way linters print them: `file:line field: message`. */
+export function formatProblem(problem: ArticleProblem): string {
+  return `${problem.file}:${problem.line} ${problem.severity} ${problem.field}: ${problem.message}`;
+}

@@ -1,0 +1,251 @@
+import matter from 'gray-matter';
+import { splitSections } from './markdown-sections.ts';
+import type { Article, ArticleProblem, ArticleSource, Cause, Signals, Step, Visibility } from './types.ts';
+
+/** Sections every troubleshooting article is expected to have; missing ones are warnings. */
+export const EXPECTED_SECTIONS = ['Symptoms', 'Root causes', 'Resolution steps', 'Verification', 'Prevention'];
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,99}$/;
+const CAUSE_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
+const MAX_SIGNAL_ENTRIES = 200;
+const MAX_PHRASE_LENGTH = 200;
+
+export interface ParsedArticle {
+  article: Article | null;
+  problems: ArticleProblem[];
+}
+
+/** The slug an article file gets: its name without folders and the `.md` ending. */
+export function slugOfFile(file: string): string {
+  return (file.split('/').pop() ?? file).replace(/\.md$/i, '').toLowerCase();
+}
+
+/**
+ * Parse and validate one article. Frontmatter arrives as `unknown` and leaves as typed values;
+ * every problem names the file, line and field so its author can go straight to it. An article
+ * with errors is `null`; warnings leave it usable.
+ */
+export function parseArticle(source: ArticleSource): ParsedArticle {
+  const problems: ArticleProblem[] = [];
+  const { file } = source;
+  let parsed: { data: unknown; content: string; matter: string };
+  try {
+    // Options are passed so that gray-matter does not cache every version of a watched file.
+    parsed = matter(source.text, {}) as unknown as typeof parsed;
+  } catch (error) {
+    const mark = (error as { mark?: { line?: number } }).mark;
+    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
+    problems.push({
+      file,
+      line: typeof mark?.line === 'number' ? mark.line + 2 : 1,
+      field: 'frontmatter',
+      message: `frontmatter is not valid YAML: ${reason}`,
+      severity: 'error',
+    });
+    return { article: null, problems };
+  }
+  const frontmatterLines = parsed.matter.split(/\r?\n/);
+  const bodyStartLine = source.text.startsWith('---') ? frontmatterLines.length + 2 : 1;
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const lineMatching = (pattern: RegExp): number | undefined => {
+    const index = frontmatterLines.findIndex((line) => pattern.test(line));
+    return index >= 0 ? index + 2 : undefined;
+  };
+  const lineOf = (key: string): number => lineMatching(new RegExp(`^\\s*-?\\s*${escape(key)}\\s*:`)) ?? 1;
+  const lineOfCause = (id: string): number | undefined =>
+    id ? lineMatching(new RegExp(`^\\s*-?\\s*id\\s*:\\s*["']?${escape(id)}["']?\\s*$`)) : undefined;
+  const report = (field: string, message: string, severity: ArticleProblem['severity'] = 'error', line?: number): void => {
+    problems.push({ file, line: line ?? lineOf(field.split('.').pop()!.replace(/\[\d+\]$/, '')), field, message, severity });
+  };
+
+  const data = isRecord(parsed.data) ? parsed.data : {};
+  if (!isRecord(parsed.data)) report('frontmatter', 'frontmatter must be a YAML mapping (key: value lines between --- markers)');
+
+  const slug = slugOfFile(file);
+  if (!SLUG.test(slug)) report('slug', `file name "${file}" must be lower-case letters, digits and dashes, ending in .md`, 'error', 1);
+
+  const title = stringField(data, 'title', report, { required: true });
+  const summary = stringField(data, 'summary', report) ?? '';
+  const visibility = visibilityField(data, report);
+  const tags = stringList(data, 'tags', report);
+  const related = stringList(data, 'related', report).map((value) => value.toLowerCase());
+  const updated = dateField(data, report);
+
+  const sections = splitSections(parsed.content).map((section) => ({ ...section, line: section.line + bodyStartLine - 1 }));
+  const steps: Step[] = sections
+    .filter((section) => section.level >= 3)
+    .map((section) => ({ id: section.id, title: section.heading.replace(/^\d+\.\s*/, ''), markdown: section.markdown }));
+  const stepIds = new Set(steps.map((step) => step.id));
+  for (const expected of EXPECTED_SECTIONS) {
+    if (data.causes !== undefined && !sections.some((section) => section.level === 2 && section.heading.toLowerCase() === expected.toLowerCase())) {
+      report('body', `missing section "## ${expected}"`, 'warning', bodyStartLine);
+    }
+  }
+
+  const causes = causesField(data, slug, stepIds, report, lineOf, lineOfCause);
+  const hasErrors = problems.some((problem) => problem.severity === 'error');
+  if (hasErrors || title === null) return { article: null, problems };
+  return {
+    article: {
+      slug,
+      file,
+      title,
+      summary,
+      visibility,
+      tags,
+      updated,
+      related,
+      causes,
+      sections: sections.map(({ line: _line, ...section }) => section),
+      steps,
+      body: parsed.content.trim(),
+    },
+    problems,
+  };
+}
+
+type Report = (field: string, message: string, severity?: ArticleProblem['severity'], line?: number) => void;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(data: Record<string, unknown>, key: string, report: Report, options: { required?: boolean } = {}): string | null {
+  const value = data[key];
+  if (value === undefined || value === null || value === '') {
+    if (options.required) report(key, `"${key}" is required`);
+    return null;
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    report(key, `"${key}" must be text`);
+    return null;
+  }
+  return String(value).trim();
+}
+
+function visibilityField(data: Record<string, unknown>, report: Report): Visibility {
+  const value = data.visibility;
+  if (value === undefined || value === null) return 'public';
+  if (value === 'public' || value === 'internal') return value;
+  report('visibility', `"visibility" must be "public" or "internal", not ${JSON.stringify(value)}`);
+  return 'public';
+}
+
+function dateField(data: Record<string, unknown>, report: Report): string | null {
+  const value = data.updated;
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value;
+  report('updated', `"updated" must be a date such as 2026-06-03`, 'warning');
+  return null;
+}
+
+function stringList(data: Record<string, unknown>, key: string, report: Report): string[] {
+  const value = data[key];
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  const out: string[] = [];
+  for (const item of list.slice(0, MAX_SIGNAL_ENTRIES)) {
+    if (typeof item === 'string' || typeof item === 'number') out.push(String(item).trim());
+    else report(key, `"${key}" must be a list of text values`);
+  }
+  return out.filter(Boolean);
+}
+
+function causesField(
+  data: Record<string, unknown>,
+  slug: string,
+  stepIds: Set<string>,
+  report: Report,
+  lineOf: (key: string) => number,
+  lineOfCause: (id: string) => number | undefined,
+): Cause[] {
+  const value = data.causes;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    report('causes', '"causes" must be a list of causes (each with id, title, signals, steps)');
+    return [];
+  }
+  const causes: Cause[] = [];
+  const seen = new Set<string>();
+  value.forEach((raw, index) => {
+    const where = `causes[${index}]`;
+    if (!isRecord(raw)) {
+      report(where, 'each cause must be a mapping with id, title, signals and steps', 'error', lineOf('causes'));
+      return;
+    }
+    const id = typeof raw.id === 'string' ? raw.id.trim() : '';
+    const idLine = lineOfCause(id) ?? lineOf('causes');
+    if (!CAUSE_ID.test(id)) {
+      report(`${where}.id`, `cause id ${JSON.stringify(raw.id ?? null)} must be lower-case letters, digits and dashes`, 'error', idLine);
+      return;
+    }
+    if (seen.has(id)) report(`${where}.id`, `cause "${id}" is declared twice in this article`, 'error', idLine);
+    seen.add(id);
+    const title = typeof raw.title === 'string' && raw.title.trim() ? raw.title.trim() : null;
+    if (!title) report(`${where}.title`, `cause "${id}" needs a title`, 'error', idLine);
+    const signals = signalsField(raw.signals, `${where}.signals`, report, idLine);
+    const stepList = Array.isArray(raw.steps) ? raw.steps : raw.steps === undefined ? [] : [raw.steps];
+    const causeStepIds: string[] = [];
+    for (const step of stepList) {
+      const stepId = typeof step === 'string' ? step.trim() : '';
+      if (!stepId || !stepIds.has(stepId)) {
+        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${String(step)}}`, 'error', lineOf('steps'));
+      } else causeStepIds.push(stepId);
+    }
+    if (causeStepIds.length === 0 && stepList.length === 0) {
+      report(`${where}.steps`, `cause "${id}" lists no steps; readers get no resolution`, 'warning', idLine);
+    }
+    causes.push({
+      id,
+      title: title ?? id,
+      description: typeof raw.description === 'string' ? raw.description.trim() : '',
+      signals,
+      stepIds: causeStepIds,
+      articleSlug: slug,
+    });
+  });
+  return causes;
+}
+
+function signalsField(value: unknown, where: string, report: Report, line: number): Signals {
+  const signals: Signals = { status: [], error: [], phrases: [], facts: [] };
+  if (value === undefined || value === null) return signals;
+  if (!isRecord(value)) {
+    report(where, 'signals must be a mapping with status, error, phrases and facts lists', 'error', line);
+    return signals;
+  }
+  const list = (key: string): unknown[] => {
+    const entry = value[key];
+    if (entry === undefined || entry === null) return [];
+    if (!Array.isArray(entry)) {
+      report(`${where}.${key}`, `${key} must be a list`, 'error', line);
+      return [];
+    }
+    if (entry.length > MAX_SIGNAL_ENTRIES) report(`${where}.${key}`, `${key} has more than ${MAX_SIGNAL_ENTRIES} entries; the rest are ignored`, 'warning', line);
+    return entry.slice(0, MAX_SIGNAL_ENTRIES);
+  };
+  for (const status of list('status')) {
+    const code = typeof status === 'number' ? status : Number(status);
+    if (Number.isInteger(code) && code >= 0 && code <= 599) signals.status.push(code);
+    else report(`${where}.status`, `status ${JSON.stringify(status)} is not an HTTP status code`, 'error', line);
+  }
+  for (const key of ['error', 'phrases', 'facts'] as const) {
+    for (const entry of list(key)) {
+      if (typeof entry !== 'string' && typeof entry !== 'number') {
+        report(`${where}.${key}`, `${key} entries must be text, not ${JSON.stringify(entry)}`, 'error', line);
+        continue;
+      }
+      const text = String(entry).trim();
+      if (!text || text.length > MAX_PHRASE_LENGTH) {
+        report(`${where}.${key}`, `${key} entry must be 1 to ${MAX_PHRASE_LENGTH} characters`, 'warning', line);
+        continue;
+      }
+      signals[key].push(key === 'phrases' ? text : text.toLowerCase());
+    }
+  }
+  for (const key of Object.keys(value)) {
+    if (!['status', 'error', 'phrases', 'facts'].includes(key)) report(`${where}.${key}`, `unknown signal "${key}" is ignored (use status, error, phrases or facts)`, 'warning', line);
+  }
+  return signals;
+}

@@ -1,0 +1,73 @@
+/** What the knowledge base is made of, after validation. */
+
+export type Visibility = 'public' | 'internal';
+
+export interface Signals {
+  /** HTTP statuses where the cause shows up. */
+  status: number[];
+  /** Machine error codes (`error` fields, `WWW-Authenticate` error attribute), lower case. */
+  error: string[];
+  /** Literal error texts and symptom descriptions, matched word by word. */
+  phrases: string[];
+  /** Fact ids the engine extracts (`jwt.expired`, `auth.scheme-missing`, …). */
+  facts: string[];
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  markdown: string;
+}
+
+export interface Cause {
+  id: string;
+  title: string;
+  description: string;
+  signals: Signals;
+  /** Step ids in the order that fixes this cause. */
+  stepIds: string[];
+  articleSlug: string;
+}
+
+export interface Section {
+  /** Anchor id: the `{#id}` the author gave, or one derived from the heading. */
+  id: string;
+  heading: string;
+  level: number;
+  markdown: string;
+}
+
+export interface Article {
+  slug: string;
+  /** Path the article was read from, relative to the articles folder. */
+  file: string;
+  title: string;
+  summary: string;
+  visibility: Visibility;
+  tags: string[];
+  updated: string | null;
+  related: string[];
+  causes: Cause[];
+  sections: Section[];
+  steps: Step[];
+  /** Markdown body without frontmatter. */
+  body: string;
+}
+
+export type ProblemSeverity = 'error' | 'warning';
+
+/** Something wrong with one article, located well enough for its author to fix it. */
+export interface ArticleProblem {
+  file: string;
+  line: number;
+  field: string;
+  message: string;
+  severity: ProblemSeverity;
+}
+
+/** A source file handed to the loader; where it came from is the entry's business. */
+export interface ArticleSource {
+  /** Path relative to the articles folder, e.g. `expired-access-token.md`. */
+  file: string;
+  text: string;
+}

@@ -1,0 +1,106 @@
+import { stemmer } from 'stemmer';
+
+/**
+ * The words of API-auth troubleshooting, shared by the search index and by phrase matching so
+ * that an article phrase, a pasted error and a typed query meet on the same terms.
+ */
+
+/** Words that carry no meaning for finding a cause. */
+const STOP_WORDS = new Set(
+  `a about after again all also am an and any are as at be been before being but by can could
+  did do does doing done for from get gets getting got had has have having he her here his how i
+  if in into is it its itself just me my myself no nor not of off on once only or other our ours
+  out over own same she should so some such than that the their them then there these they this
+  those through to too under until up very was we were what when where which while who whom why
+  will with without would you your yours yourself us im ive dont doesnt didnt cant isnt wasnt arent never cannot`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/**
+ * Words that mean the same thing in this field. Each maps to the canonical term both sides of
+ * a comparison use, before stemming.
+ */
+const SYNONYMS: Record<string, string> = {
+  unauthorized: '401',
+  unauthorised: '401',
+  unauthenticated: '401',
+  forbidden: '403',
+  expired: 'expire',
+  expires: 'expire',
+  expiry: 'expire',
+  expiration: 'expire',
+  expiring: 'expire',
+  expir: 'expire',
+  jwt: 'token',
+  jwts: 'token',
+  tokens: 'token',
+  auth: 'auth',
+  authn: 'auth',
+  authz: 'auth',
+  authorization: 'auth',
+  authorisation: 'auth',
+  authentication: 'auth',
+  authenticate: 'auth',
+  authenticated: 'auth',
+  authenticating: 'auth',
+  authorize: 'auth',
+  authorise: 'auth',
+  authorized: 'auth',
+  authorised: 'auth',
+  logged: 'log',
+  login: 'log',
+  logon: 'log',
+  signin: 'log',
+  throttled: 'throttle',
+  throttling: 'throttle',
+  cookies: 'cookie',
+};
+
+/** Maximum length of a single term; longer runs (base64 blobs, signatures) are not words. */
+const MAX_TERM_LENGTH = 40;
+
+/**
+ * Split text into raw words: runs of letters and digits, with camelCase split so that
+ * `TokenExpiredError` reads as three words. Identifiers such as `IDX10223` stay whole.
+ */
+export function tokenize(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const run = match[0];
+    if (run.length > MAX_TERM_LENGTH) continue;
+    for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
+  }
+  return words;
+}
+
+/** Normalise one raw word to its index term, or `null` for a word that carries no meaning. */
+export function processTerm(word: string): string | null {
+  const lower = word.toLowerCase();
+  if (STOP_WORDS.has(lower)) return null;
+  const canonical = SYNONYMS[lower];
+  if (canonical) return canonical;
+  if (/\d/.test(lower)) return lower;
+  const stem = stemmer(lower);
+  return SYNONYMS[stem] ?? stem;
+}
+
+/**
+ * The terms of a text, in order. Stop words are removed unless `keepStopWords`, which keeps
+ * them lower-cased: "not before" and "no credentials" need their small words to mean anything.
+ */
+export function termsOf(text: string, keepStopWords = false): string[] {
+  const terms: string[] = [];
+  for (const word of tokenize(text)) {
+    const term = processTerm(word) ?? (keepStopWords ? word.toLowerCase() : null);
+    if (term) terms.push(term);
+  }
+  return terms;
+}
+
+const NEGATIONS = new Set(['no', 'not', 'nor', 'never', 'without', 'cannot', 'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'wasnt', 'arent']);
+
+/** Whether a word turns the meaning of what follows around. */
+export function isNegation(word: string): boolean {
+  return NEGATIONS.has(word.toLowerCase());
+}
