@@ -1,0 +1,162 @@
+import { Hono } from 'hono';
+import { diagnose } from '../diagnose/diagnose.ts';
+import { InputError } from '../errors.ts';
+import type { Library } from '../kb/library.ts';
+import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
+import type { Article } from '../kb/types.ts';
+import { DEFAULT_LIMITS, type Limits } from './config.ts';
+import { readDiagnoseBody } from './diagnose-body.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { renderArticlePage } from './pages/article-page.ts';
+import { renderDocsPage } from './pages/docs-page.ts';
+import { renderHomePage } from './pages/home-page.ts';
+import { handleError, problemOf, problemResponse } from './problems.ts';
+import { SearchQuery, SuggestQuery, validate } from './schemas.ts';
+
+const DEFAULT_SEARCH_RESULTS = 10;
+const DEFAULT_SUGGESTIONS = 8;
+
+/** One access-log line; never holds a secret (no bodies, no headers, no query strings). */
+export interface AccessLogEntry {
+  requestId: string;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface AppDeps {
+  /** The library in force; read per request so that a reload swaps it atomically. */
+  library: () => Library;
+  limits?: Limits;
+  /** The clock, injected so tests can freeze it. */
+  now?: () => Date;
+  log?: (entry: AccessLogEntry) => void;
+  /** Fired for unexpected errors, with the request id, for the operator's log. */
+  onUnexpectedError?: (error: unknown, requestId: string) => void;
+}
+
+export type AppEnv = { Variables: { requestId: string } };
+
+/** The whole HTTP API; pure: the entries decide where articles come from and how to serve. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const now = deps.now ?? (() => new Date());
+  const app = new Hono<AppEnv>();
+  let openApiDocument: Record<string, unknown> | undefined;
+  const openApi = (): Record<string, unknown> => (openApiDocument ??= buildOpenApiDocument());
+  // Until agents sign in (a later release), every caller sees every article.
+  const audience = { includeInternal: true };
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = c.req.header('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || crypto.randomUUID();
+    c.set('requestId', requestId);
+    await next();
+    c.header('x-request-id', requestId);
+    deps.log?.({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 100) / 100 });
+  });
+
+  app.onError((error, c) => {
+    if (!(error instanceof InputError)) deps.onUnexpectedError?.(error, c.get('requestId'));
+    return handleError(error, c);
+  });
+  app.notFound((c) => problemResponse(c, problemOf(new InputError('not-found', `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`), c.req.path)));
+
+  app.get('/', (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public'))));
+
+  app.get('/healthz', (c) => {
+    const { kb, loadedAt } = deps.library();
+    const hasErrors = kb.problems.some((problem) => problem.severity === 'error');
+    return c.json({ status: hasErrors ? 'degraded' : 'ok', articles: kb.articles.length, causes: kb.causes.length, loadedAt: loadedAt.toISOString(), problems: kb.problems });
+  });
+
+  app.get('/v1/search', (c) => {
+    const query = validate(SearchQuery, c.req.query(), 'the search query is not valid');
+    const q = checkQuery(query.q, limits);
+    const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
+    const result = q ? searchArticles(deps.library(), q, limit, audience) : { total: 0, hits: [] };
+    return c.json({ query: q, ...result });
+  });
+
+  app.get('/v1/suggest', (c) => {
+    const query = validate(SuggestQuery, c.req.query(), 'the suggest query is not valid');
+    const q = checkQuery(query.q, limits);
+    const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
+    return c.json({ query: q, suggestions: q ? suggestArticles(deps.library(), q, limit, audience) : [] });
+  });
+
+  app.post('/v1/diagnose', async (c) => {
+    const input = await readDiagnoseBody(c.req.raw, limits);
+    const { kb, index } = deps.library();
+    return c.json(diagnose(input, { kb, index, now: now(), includeInternal: audience.includeInternal }));
+  });
+
+  app.get('/v1/articles', (c) => {
+    const articles = deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
+    return c.json({ total: articles.length, articles: articles.map(articleSummary) });
+  });
+
+  app.get('/v1/articles/:slug', (c) => {
+    const library = deps.library();
+    const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
+    return c.json({
+      ...articleSummary(article),
+      related: relatedOf(library, article, audience.includeInternal).map((other) => ({ slug: other.slug, title: other.title, url: `/articles/${other.slug}` })),
+      sections: article.sections,
+      causes: article.causes.map((cause) => ({
+        id: cause.id,
+        title: cause.title,
+        description: cause.description,
+        steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
+      })),
+      markdown: article.body,
+    });
+  });
+
+  app.get('/articles/:slug', (c) => {
+    const library = deps.library();
+    const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
+    return c.html(renderArticlePage(article, relatedOf(library, article, audience.includeInternal)));
+  });
+
+  app.get('/openapi.json', (c) => c.json(openApi()));
+  app.get('/docs', (c) => c.html(renderDocsPage(openApi())));
+
+  return app;
+}
+
+function checkQuery(q: string, limits: Limits): string {
+  const trimmed = q.trim();
+  if (trimmed.length > limits.maxQueryChars) {
+    throw new InputError('invalid-input', `the query is ${trimmed.length} characters, more than the ${limits.maxQueryChars} allowed (MAX_QUERY_CHARS); use fewer words`);
+  }
+  return trimmed;
+}
+
+function findArticle(library: Library, slug: string, includeInternal: boolean): Article {
+  const article = library.kb.bySlug.get(slug.toLowerCase());
+  if (!article || (article.visibility === 'internal' && !includeInternal)) {
+    throw new InputError('not-found', `no article has the slug "${slug.slice(0, 100)}"; GET /v1/articles lists them`);
+  }
+  return article;
+}
+
+function relatedOf(library: Library, article: Article, includeInternal: boolean): Article[] {
+  return article.related
+    .map((slug) => library.kb.bySlug.get(slug))
+    .filter((other): other is Article => Boolean(other) && (includeInternal || other!.visibility === 'public'));
+}
+
+function articleSummary(article: Article) {
+  return {
+    slug: article.slug,
+    title: article.title,
+    summary: article.summary,
+    url: `/articles/${article.slug}`,
+    tags: article.tags,
+    updated: article.updated,
+    visibility: article.visibility,
+    causes: article.causes.map((cause) => ({ id: cause.id, title: cause.title })),
+  };
+}

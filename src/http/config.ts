@@ -1,0 +1,49 @@
+/**
+ * Service configuration. Every limit is named here with its default, read from environment
+ * variables (Node) or Worker vars by the entries, and validated in one step.
+ */
+export interface Limits {
+  /** Largest request body for JSON and text requests, in bytes. */
+  maxBodyBytes: number;
+  /** Longest `text` (or pasted body) in characters. */
+  maxTextChars: number;
+  /** Deepest JSON nesting accepted in a request body. */
+  maxJsonDepth: number;
+  /** Longest search query in characters. */
+  maxQueryChars: number;
+  /** Most results a search may ask for. */
+  maxSearchResults: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 2 * 1024 * 1024,
+  maxTextChars: 1024 * 1024,
+  maxJsonDepth: 64,
+  maxQueryChars: 512,
+  maxSearchResults: 50,
+};
+
+const LIMIT_VARIABLES: Record<keyof Limits, string> = {
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  maxTextChars: 'MAX_TEXT_CHARS',
+  maxJsonDepth: 'MAX_JSON_DEPTH',
+  maxQueryChars: 'MAX_QUERY_CHARS',
+  maxSearchResults: 'MAX_SEARCH_RESULTS',
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Read the limits from environment-style variables; a bad value stops start-up with its name. */
+export function readLimits(env: Record<string, string | undefined>): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, variable] of Object.entries(LIMIT_VARIABLES) as Array<[keyof Limits, string]>) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${variable} must be a positive whole number, not "${raw}"`);
+    limits[key] = value;
+  }
+  return limits;
+}

@@ -1,0 +1,91 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  ArticleListResponse,
+  ArticleResponse,
+  DiagnoseRequest,
+  DiagnosisResponse,
+  HealthResponse,
+  ProblemResponse,
+  SearchQuery,
+  SearchResponse,
+  SuggestQuery,
+  SuggestResponse,
+} from './schemas.ts';
+
+export const API_VERSION = '0.1.0';
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemResponse } } });
+const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+
+/** The OpenAPI 3.1 document, built from the same schemas that validate requests. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const registry = new OpenAPIRegistry();
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/diagnose',
+    summary: 'Name the root cause of a failure',
+    description:
+      'Give a symptom in words, an error response, or paste anything (free text, a JSON error body, a raw HTTP response, `curl -v` output). Returns the ranked causes with evidence and resolution steps; `causes` is empty when nothing fits.',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: DiagnoseRequest },
+          'text/plain': { schema: z.string().meta({ example: 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"' }) },
+          'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }), text: z.string().optional() }) },
+        },
+      },
+    },
+    responses: {
+      200: json('The diagnosis.', DiagnosisResponse),
+      400: problem('Malformed JSON or a body that is not UTF-8.'),
+      413: problem('The body or text is larger than the configured limit.'),
+      415: problem('The content type is not one of the accepted ones.'),
+      422: problem('The JSON is well formed but not a valid diagnose request.'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/search',
+    summary: 'Search the articles',
+    request: { query: SearchQuery },
+    responses: { 200: json('Hits, best first.', SearchResponse), 422: problem('Missing or invalid query parameters.') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/suggest',
+    summary: 'Autocomplete a half-typed query',
+    request: { query: SuggestQuery },
+    responses: { 200: json('Article titles the query leads to.', SuggestResponse), 422: problem('Missing or invalid query parameters.') },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/articles', summary: 'List the articles', responses: { 200: json('Every article.', ArticleListResponse) } });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/articles/{slug}',
+    summary: 'One article with its sections, causes and steps',
+    request: { params: z.object({ slug: z.string().meta({ example: 'expired-access-token' }) }) },
+    responses: { 200: json('The article.', ArticleResponse), 404: problem('No article has this slug.') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/articles/{slug}',
+    summary: 'One article as a readable HTML page',
+    request: { params: z.object({ slug: z.string() }) },
+    responses: { 200: { description: 'HTML page.', content: { 'text/html': { schema: z.string() } } }, 404: problem('No article has this slug.') },
+  });
+  registry.registerPath({ method: 'get', path: '/healthz', summary: 'Health and knowledge-base problems', responses: { 200: json('Service health.', HealthResponse) } });
+  registry.registerPath({ method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 document.' } } });
+  registry.registerPath({ method: 'get', path: '/docs', summary: 'The API reference as a page', responses: { 200: { description: 'HTML page.' } } });
+
+  const generator = new OpenApiGeneratorV31(registry.definitions);
+  return generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'fixpath API',
+      version: API_VERSION,
+      description: 'Names the root cause of API authentication and authorization failures and returns the steps that fix it.',
+    },
+    servers: [{ url: '/' }],
+  }) as unknown as Record<string, unknown>;
+}

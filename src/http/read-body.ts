@@ -1,0 +1,98 @@
+import { InputError } from '../errors.ts';
+
+/**
+ * Read a request body up to a byte limit without trusting Content-Length: the declared length
+ * rejects early, and the running count stops a body that lies about it.
+ */
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Array<Uint8Array<ArrayBuffer>> = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function tooLarge(maxBytes: number): InputError {
+  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(maxBytes)} limit (MAX_BODY_BYTES); send less, or trim the paste to the failing response`);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
+  return `${bytes} bytes`;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode UTF-8 strictly: a body in another encoding is an error, not mojibake. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new InputError('invalid-encoding', 'the body is not valid UTF-8; save or send it as UTF-8 text');
+  }
+}
+
+/**
+ * Parse JSON safely: nesting is measured before parsing so a deeply nested document cannot
+ * exhaust the stack later, and `__proto__`/`constructor`/`prototype` keys are dropped so the
+ * result can be spread or merged without touching any prototype.
+ */
+export function parseJsonSafely(text: string, maxDepth: number): unknown {
+  const depth = jsonDepth(text);
+  if (depth > maxDepth) {
+    throw new InputError('invalid-input', `the JSON is nested ${depth} levels deep, more than the ${maxDepth} allowed (MAX_JSON_DEPTH)`);
+  }
+  try {
+    return JSON.parse(text, (key, value: unknown) => (key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value));
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = position ? ` near character ${position}${lineAndColumn(text, Number(position))}` : '';
+    throw new InputError('invalid-json', `the body is not valid JSON${where}; check quotes, commas and brackets`);
+  }
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column})`;
+}
+
+/** Deepest bracket nesting in a JSON text, ignoring brackets inside strings. Linear. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 92) index += 1;
+      else if (char === 34) inString = false;
+    } else if (char === 34) inString = true;
+    else if (char === 123 || char === 91) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (char === 125 || char === 93) depth -= 1;
+  }
+  return deepest;
+}

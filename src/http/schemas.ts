@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { ValidationError } from './problems.ts';
+
+/**
+ * The API's shapes. Requests are validated with these schemas and the OpenAPI document is
+ * generated from the same ones, so the reference cannot drift from what the server accepts.
+ */
+
+const HeaderList = z.array(z.object({ name: z.string().max(1024), value: z.string() }));
+const HeaderMap = z.record(z.string().max(1024), z.union([z.string(), z.array(z.string())]));
+
+export const ErrorResponseInput = z
+  .object({
+    status: z.number().int().min(0).max(599).optional().meta({ description: 'HTTP status received; 0 when no response reached the browser (CORS, network).' }),
+    headers: z.union([HeaderMap, HeaderList]).optional().meta({ description: 'Response headers, as an object or a HAR-style list.' }),
+    body: z.unknown().optional().meta({ description: 'Response body: text, or the parsed JSON.' }),
+  })
+  .strict()
+  .meta({ id: 'ErrorResponseInput', description: 'An error response the caller received.' });
+
+export const DiagnoseRequest = z
+  .object({
+    text: z.string().optional().meta({ description: 'A symptom in words, or anything pasted: a JSON error body, a raw HTTP response, `curl -v` output.' }),
+    error: ErrorResponseInput.optional(),
+    har: z.unknown().optional().meta({ description: 'A HAR 1.2 capture (analysed from the next release).' }),
+  })
+  .strict()
+  .refine((body) => body.text !== undefined || body.error !== undefined || body.har !== undefined, {
+    message: 'give at least one of "text", "error" or "har"',
+  })
+  .meta({ id: 'DiagnoseRequest', example: { text: 'every call returns 401 about an hour after the job starts' } });
+
+export const SearchQuery = z.object({
+  q: z.string().meta({ description: 'Search words; prefix and typo tolerant.', example: 'token expired' }),
+  limit: z.coerce.number().int().min(1).optional().meta({ description: 'Most hits to return (default 10).' }),
+});
+
+export const SuggestQuery = z.object({
+  q: z.string().meta({ description: 'What the person has typed so far.', example: 'invalid cli' }),
+  limit: z.coerce.number().int().min(1).optional(),
+});
+
+const CauseRef = z.object({ id: z.string(), title: z.string() });
+const ArticleRef = z.object({ slug: z.string(), title: z.string(), url: z.string() }).meta({ id: 'ArticleRef' });
+
+export const SearchResponse = z
+  .object({
+    query: z.string(),
+    total: z.number().int(),
+    hits: z.array(
+      z.object({ slug: z.string(), title: z.string(), summary: z.string(), url: z.string(), score: z.number(), snippet: z.string(), causes: z.array(CauseRef) }),
+    ),
+  })
+  .meta({ id: 'SearchResponse' });
+
+export const SuggestResponse = z
+  .object({ query: z.string(), suggestions: z.array(z.object({ text: z.string(), slug: z.string(), url: z.string() })) })
+  .meta({ id: 'SuggestResponse' });
+
+const Evidence = z.object({ source: z.string(), detail: z.string(), entry: z.number().int().optional() });
+const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() });
+
+export const DiagnosisResponse = z
+  .object({
+    input: z.object({ kind: z.enum(['text', 'error', 'http', 'har']), entries: z.number().int(), failing: z.number().int() }),
+    causes: z.array(
+      z.object({ id: z.string(), title: z.string(), confidence: z.number().min(0).max(1), article: ArticleRef, evidence: z.array(Evidence), steps: z.array(Step) }),
+    ),
+    findings: z.array(
+      z.object({
+        entry: z.number().int(),
+        method: z.string().nullable(),
+        url: z.string().nullable(),
+        status: z.number().int().nullable(),
+        wwwAuthenticate: z.array(z.object({ scheme: z.string(), params: z.record(z.string(), z.string()), token68: z.string().optional() })),
+        tokens: z.array(
+          z.object({
+            location: z.string(),
+            redacted: z.string(),
+            header: z.record(z.string(), z.unknown()).nullable(),
+            claims: z.record(z.string(), z.unknown()).nullable(),
+            notes: z.array(z.string()),
+          }),
+        ),
+        bodyExcerpt: z.string().nullable(),
+      }),
+    ),
+    articles: z.array(ArticleRef),
+  })
+  .meta({ id: 'Diagnosis', description: 'Ranked root causes with evidence and steps; `causes` is empty when nothing fits.' });
+
+const ArticleSummary = z.object({
+  slug: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  url: z.string(),
+  tags: z.array(z.string()),
+  updated: z.string().nullable(),
+  visibility: z.enum(['public', 'internal']),
+  causes: z.array(CauseRef),
+});
+
+export const ArticleListResponse = z.object({ total: z.number().int(), articles: z.array(ArticleSummary) }).meta({ id: 'ArticleList' });
+
+export const ArticleResponse = ArticleSummary.extend({
+  related: z.array(ArticleRef),
+  sections: z.array(z.object({ id: z.string(), heading: z.string(), level: z.number().int(), markdown: z.string() })),
+  causes: z.array(CauseRef.extend({ description: z.string(), steps: z.array(Step) })),
+  markdown: z.string(),
+}).meta({ id: 'Article' });
+
+export const HealthResponse = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    articles: z.number().int(),
+    causes: z.number().int(),
+    loadedAt: z.string(),
+    problems: z.array(z.object({ file: z.string(), line: z.number().int(), field: z.string(), message: z.string(), severity: z.enum(['error', 'warning']) })),
+  })
+  .meta({ id: 'Health' });
+
+export const ProblemResponse = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; `detail` says what to fix.' });
+
+/** Validate untrusted input against a schema, or throw a problem that points at each error. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.slice(0, 20).map((issue) => ({
+    pointer: `/${issue.path.map((part) => String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
+    detail: describeIssue(issue),
+  }));
+  const first = errors[0]!;
+  throw new ValidationError(`${what}: ${first.pointer === '/' ? '' : `${first.pointer}: `}${first.detail}`, errors);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed fields are listed at /docs`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return issue.message;
+}
