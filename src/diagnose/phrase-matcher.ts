@@ -37,18 +37,47 @@ export class TermPositions {
     this.all = positionsOf(texts, true);
   }
 
-  /** Whether the phrase's terms occur one after another somewhere. */
-  matches(phrase: CompiledPhrase): boolean {
+  /**
+   * `exact` when the phrase's terms occur one after another; `near` when they all occur, in
+   * any order, within a few terms of each other ("line break in the token" / "the token has a
+   * line break"); `null` otherwise.
+   */
+  match(phrase: CompiledPhrase): 'exact' | 'near' | null {
     const positions = phrase.exact ? this.all : this.content;
-    const [first, ...rest] = phrase.terms;
-    const starts = first === undefined ? undefined : positions.get(first);
-    if (!starts) return false;
-    if (rest.length === 0) return true;
-    const followers = rest.map((term) => positions.get(term));
-    if (followers.some((list) => !list)) return false;
+    const lists = phrase.terms.map((term) => positions.get(term));
+    if (lists.some((list) => !list)) return null;
+    const [starts, ...followers] = lists as number[][];
+    if (followers.length === 0) return 'exact';
     const sets = followers.map((list) => new Set(list));
-    return starts.some((start) => sets.every((set, index) => set.has(start + index + 1)));
+    if (starts!.some((start) => sets.every((set, index) => set.has(start + index + 1)))) return 'exact';
+    // A phrase that repeats a word ("Bearer Bearer") means the repetition: exact only.
+    if (new Set(phrase.terms).size < phrase.terms.length) return null;
+    return withinWindow(lists as number[][], phrase.terms.length + NEAR_SLACK) ? 'near' : null;
   }
+}
+
+/** How many extra terms a `near` match may span beyond the phrase's own length. */
+const NEAR_SLACK = 3;
+/** Longest position list scanned for a near match; a term this common decides nothing. */
+const MAX_NEAR_POSITIONS = 2_000;
+
+/** Whether one position from each list fits inside a window of `width` terms. */
+function withinWindow(lists: number[][], width: number): boolean {
+  if (lists.some((list) => list.length > MAX_NEAR_POSITIONS)) return false;
+  const events = lists.flatMap((list, which) => list.map((position) => [position, which] as const)).sort((a, b) => a[0] - b[0]);
+  const counts = new Array<number>(lists.length).fill(0);
+  let covered = 0;
+  let left = 0;
+  for (const [position, which] of events) {
+    if (counts[which]++ === 0) covered += 1;
+    while (events[left]![0] <= position - width) {
+      const leaving = events[left]![1];
+      if (--counts[leaving]! === 0) covered -= 1;
+      left += 1;
+    }
+    if (covered === lists.length) return true;
+  }
+  return false;
 }
 
 function positionsOf(texts: string[], keepStopWords: boolean): Map<string, number[]> {

@@ -88,11 +88,14 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       evidence.push({ source: 'error-code', detail: `error code ${found.code} in ${found.where}`, ...entryOf(found.entry) });
     }
 
-    const matched = phrases.filter((phrase) => terms.matches(phrase));
+    const exact = phrases.filter((phrase) => terms.match(phrase) === 'exact');
+    const near = exact.length > 0 ? [] : phrases.filter((phrase) => terms.match(phrase) === 'near');
+    const matched = exact.length > 0 ? exact : near;
     if (matched.length > 0) {
-      score += scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases);
+      const weight = exact.length > 0 ? 1 : scoring.nearPhraseFactor;
+      score += weight * (scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases));
       const shown = matched.slice(0, 3).map((phrase) => `“${phrase.text}”`).join(', ');
-      evidence.push({ source: 'phrase', detail: `the input says ${shown}` });
+      evidence.push({ source: 'phrase', detail: exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}` });
     }
 
     for (const factId of new Set(signals.facts)) {
@@ -134,7 +137,8 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
 
 /**
  * How well the input's words fit each cause's article, in 0..1. MiniSearch ranks the cause
- * documents; its raw score is squashed so that a few shared common words stay low.
+ * documents; each score is taken relative to the best one, and the whole set is scaled down
+ * when even the best match is weak, so a few shared common words stay low.
  */
 function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): Map<string, { value: number; terms: string[] }> {
   const terms = queryTerms(texts.join(' \n '));
@@ -143,8 +147,12 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   const results = index.causes.search(terms.join(' '), preprocessedQuery({
     filter: (result) => includeInternal || result.visibility !== 'internal',
   }));
+  const best = results[0]?.score ?? 0;
+  // Words the best cause does not know ("dns", "csv") say the input is about something else.
+  const coverage = (results[0]?.terms.length ?? 0) / terms.length;
+  const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
   for (const result of results) {
-    relevance.set(String(result.id), { value: result.score / (result.score + scoring.halfRelevance), terms: result.terms });
+    relevance.set(String(result.id), { value: (result.score / best) * strength, terms: result.terms });
   }
   return relevance;
 }

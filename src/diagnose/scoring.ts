@@ -18,14 +18,16 @@ export const SCORING = {
   /** Each further distinct phrase, up to `maxExtraPhrases`. */
   extraPhrase: 1.25,
   maxExtraPhrases: 3,
+  /** Phrases whose words occur close together but not in order count this much less. */
+  nearPhraseFactor: 0.6,
   /** A fact the cause declares (`jwt.expired`), extracted from the input itself. */
   fact: 4,
   /** Text relevance (0..1) of the input to the cause's article, times this. */
   textRelevance: 3.5,
   /** Below this relevance the text match is noise and counts nothing. */
   minimumRelevance: 0.3,
-  /** Text relevance saturates: relevance = raw / (raw + halfRelevance). */
-  halfRelevance: 12,
+  /** Raw MiniSearch score at which the best text match counts in full. */
+  fullRelevanceScore: 150,
   /** Fewest points a cause needs to be named. */
   minimumScore: 3,
   /** Causes scoring below this share of the best one are left out. */

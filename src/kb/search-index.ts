@@ -25,6 +25,7 @@ interface CauseDocument {
   description: string;
   phrases: string;
   symptoms: string;
+  rootCauses: string;
   article: string;
   visibility: Visibility;
 }
@@ -56,12 +57,12 @@ const ARTICLE_SEARCH_OPTIONS = {
  * or fuzzy matching here; a description is whole words and near-misses would blur the causes.
  */
 const CAUSE_SEARCH_OPTIONS = {
-  fields: ['title', 'description', 'phrases', 'symptoms', 'article'],
+  fields: ['title', 'description', 'phrases', 'symptoms', 'rootCauses', 'article'],
   storeFields: ['visibility'],
   tokenize,
   processTerm,
   searchOptions: {
-    boost: { phrases: 3, title: 2.5, description: 2, article: 1, symptoms: 1 },
+    boost: { phrases: 3, title: 2.5, description: 2, article: 1, symptoms: 1, rootCauses: 1 },
     combineWith: 'OR',
   },
 } satisfies Options<CauseDocument>;
@@ -104,6 +105,7 @@ function causeDocument(cause: Cause, article: Article): CauseDocument {
     description: cause.description,
     phrases: cause.signals.phrases.join(' . '),
     symptoms: sectionText(article, 'symptoms', true),
+    rootCauses: sectionText(article, 'root causes'),
     article: `${article.title}. ${article.summary}`,
     visibility: article.visibility,
   };

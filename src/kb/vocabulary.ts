@@ -92,10 +92,16 @@ export function processTerm(word: string): string | null {
 export function termsOf(text: string, keepStopWords = false): string[] {
   const terms: string[] = [];
   for (const word of tokenize(text)) {
-    const term = processTerm(word) ?? (keepStopWords ? word.toLowerCase() : null);
+    const term = processTerm(word) ?? (keepStopWords ? keptWord(word) : null);
     if (term) terms.push(term);
   }
   return terms;
+}
+
+/** A stop word kept for meaning; every negation reads as `not` ("no", "never", "without"). */
+function keptWord(word: string): string {
+  const lower = word.toLowerCase();
+  return NEGATIONS.has(lower) ? 'not' : lower;
 }
 
 const NEGATIONS = new Set(['no', 'not', 'nor', 'never', 'without', 'cannot', 'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'wasnt', 'arent']);

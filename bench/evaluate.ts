@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../src/http/app.ts';
+import { buildLibrary } from '../src/kb/library.ts';
+import { readArticleSources } from '../src/node/read-articles.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The labelled cases sit beside the project, in ../shared/eval/dev. */
+export const EVAL_DIR = process.env.FIXPATH_EVAL_DIR ?? resolve(ROOT, '..', 'shared', 'eval', 'dev');
+
+export type CaseKind = 'text' | 'error' | 'har';
+
+interface EvalCase {
+  id: string;
+  kind: CaseKind;
+  input: unknown;
+  expect: string[];
+}
+
+export interface CaseResult {
+  id: string;
+  kind: CaseKind;
+  expect: string[];
+  got: string[];
+  top1: boolean;
+  top3: boolean;
+}
+
+export interface Metrics {
+  cases: number;
+  top1: number;
+  top3: number;
+  falseAlarms: number;
+  noneCases: number;
+  wrongAbstentions: number;
+  causeCases: number;
+}
+
+export async function readCases(kinds: CaseKind[]): Promise<EvalCase[]> {
+  const text = await readFile(join(EVAL_DIR, 'cases.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as EvalCase)
+    .filter((entry) => kinds.includes(entry.kind));
+}
+
+async function bodyOf(entry: EvalCase): Promise<unknown> {
+  if (entry.kind === 'text') return { text: entry.input };
+  if (entry.kind === 'error') return { error: entry.input };
+  return { har: JSON.parse(await readFile(join(EVAL_DIR, String(entry.input)), 'utf8')) as unknown };
+}
+
+/**
+ * Send every case through `POST /v1/diagnose` of the real app (in process) with the bundled
+ * articles, and score the ranked cause ids as the evaluation README defines.
+ */
+export async function runEvaluation(kinds: CaseKind[], articlesDir = join(ROOT, 'articles')): Promise<CaseResult[]> {
+  const library = buildLibrary(await readArticleSources(articlesDir), new Date());
+  const app = createApp({ library: () => library });
+  const results: CaseResult[] = [];
+  for (const entry of await readCases(kinds)) {
+    const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await bodyOf(entry)) });
+    const body = (await response.json()) as { causes?: Array<{ id: string }> };
+    const got = response.ok ? (body.causes ?? []).map((cause) => cause.id) : [];
+    const none = entry.expect.includes('none');
+    results.push({
+      id: entry.id,
+      kind: entry.kind,
+      expect: entry.expect,
+      got,
+      top1: none ? got.length === 0 : entry.expect.includes(got[0] ?? ''),
+      top3: none ? got.length === 0 : got.slice(0, 3).some((id) => entry.expect.includes(id)),
+    });
+  }
+  return results;
+}
+
+export function metricsOf(results: CaseResult[]): Metrics {
+  const noneCases = results.filter((result) => result.expect.includes('none'));
+  const causeCases = results.filter((result) => !result.expect.includes('none'));
+  return {
+    cases: results.length,
+    top1: results.filter((result) => result.top1).length / Math.max(1, results.length),
+    top3: results.filter((result) => result.top3).length / Math.max(1, results.length),
+    falseAlarms: noneCases.filter((result) => result.got.length > 0).length / Math.max(1, noneCases.length),
+    noneCases: noneCases.length,
+    wrongAbstentions: causeCases.filter((result) => result.got.length === 0).length / Math.max(1, causeCases.length),
+    causeCases: causeCases.length,
+  };
+}

@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { diagnose, type Diagnosis } from './diagnose/diagnose.ts';
+import { InputError } from './errors.ts';
+import { formatProblem } from './kb/knowledge-base.ts';
+import { buildLibrary } from './kb/library.ts';
+import { readArticleSources } from './node/read-articles.ts';
+
+/** Exit codes: 0 done, 1 the articles have errors, 2 the command was used wrongly, 3 bad input. */
+const EXIT = { ok: 0, articleErrors: 1, usage: 2, badInput: 3 } as const;
+
+const USAGE = `fixpath — name the root cause of an API auth failure, offline
+
+Usage:
+  fixpath diagnose "<symptom or pasted error>" [--json] [--articles DIR]
+  fixpath diagnose --file response.txt [--json] [--articles DIR]
+  fixpath lint [DIR]                      check articles (default: ./articles)
+
+Nothing leaves this machine: the articles are read from disk and the diagnosis runs here.`;
+
+interface Options {
+  json: boolean;
+  articles: string;
+  file?: string;
+  positional: string[];
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { json: false, articles: process.env.ARTICLES_DIR || 'articles', positional: [] };
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    if (arg === '--json') options.json = true;
+    else if (arg === '--articles' || arg === '--file') {
+      const value = args[index + 1];
+      if (!value) throw new UsageError(`${arg} needs a value`);
+      if (arg === '--articles') options.articles = value;
+      else options.file = value;
+      index += 1;
+    } else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+    else options.positional.push(arg);
+  }
+  return options;
+}
+
+class UsageError extends Error {}
+
+async function lint(directory: string): Promise<number> {
+  const sources = await readArticleSources(resolve(directory));
+  const library = buildLibrary(sources, new Date());
+  const { kb } = library;
+  for (const problem of kb.problems) process.stdout.write(`${formatProblem(problem)}\n`);
+  const errors = kb.problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = kb.problems.length - errors;
+  process.stdout.write(`${sources.length} files, ${kb.articles.length} articles, ${kb.causes.length} causes: ${errors} errors, ${warnings} warnings\n`);
+  return errors > 0 ? EXIT.articleErrors : EXIT.ok;
+}
+
+async function runDiagnose(options: Options): Promise<number> {
+  const text = options.file ? await readFile(options.file, 'utf8') : options.positional.join(' ');
+  if (!text.trim()) throw new UsageError('give the symptom as an argument, or --file with a pasted response');
+  const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
+  const result = diagnose({ text }, { kb: library.kb, index: library.index, now: new Date(), includeInternal: true });
+  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiagnosis(result));
+  return EXIT.ok;
+}
+
+/** A diagnosis for a terminal: the causes, their evidence and their steps' titles. */
+export function formatDiagnosis(result: Diagnosis): string {
+  if (result.causes.length === 0) {
+    return 'No root cause fits this input. Add the response status, headers and body, or describe when it started.\n';
+  }
+  const lines: string[] = [];
+  result.causes.forEach((cause, index) => {
+    lines.push(`${index + 1}. ${cause.title} [${cause.id}] — confidence ${Math.round(cause.confidence * 100)}%`);
+    for (const evidence of cause.evidence) lines.push(`   · ${evidence.detail}`);
+    if (index === 0) {
+      lines.push('   Steps:');
+      cause.steps.forEach((step, stepIndex) => lines.push(`     ${stepIndex + 1}) ${step.title}`));
+    }
+    lines.push(`   Article: ${cause.article.url}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  const options = parseOptions(rest);
+  if (command === 'lint') return lint(options.positional[0] ?? options.articles);
+  if (command === 'diagnose') return runDiagnose(options);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`fixpath: ${error.message}\n\n${USAGE}\n`);
+      process.exit(EXIT.usage);
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`fixpath: ${error.message}\n`);
+      process.exit(EXIT.badInput);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`fixpath: ${code === 'ENOENT' ? `no such file or folder: ${(error as NodeJS.ErrnoException).path}` : (error as Error).message}\n`);
+    process.exit(code === 'ENOENT' ? EXIT.badInput : 1);
+  },
+);
