@@ -1,4 +1,4 @@
-import { isNegation, termsOf, tokenize } from '../kb/vocabulary.ts';
+import { isNegation, processTerm, termsOf, tokenize } from '../kb/vocabulary.ts';
 
 /** A phrase as the author wrote it and as the terms it is matched by. */
 export interface CompiledPhrase {
@@ -40,12 +40,13 @@ export class TermPositions {
   /**
    * `exact` when the phrase's terms occur one after another; `near` when they all occur, in
    * any order, within a few terms of each other ("line break in the token" / "the token has a
-   * line break"); `null` otherwise.
+   * line break"); `null` otherwise. A word right after a negation ("isn't expired") does not
+   * count for phrases matched on meaningful words only.
    */
   match(phrase: CompiledPhrase): 'exact' | 'near' | null {
     const positions = phrase.exact ? this.all : this.content;
     const lists = phrase.terms.map((term) => positions.get(term));
-    if (lists.some((list) => !list)) return null;
+    if (lists.some((list) => !list || list.length === 0)) return null;
     const [starts, ...followers] = lists as number[][];
     if (followers.length === 0) return 'exact';
     const sets = followers.map((list) => new Set(list));
@@ -69,10 +70,12 @@ function withinWindow(lists: number[][], width: number): boolean {
   let covered = 0;
   let left = 0;
   for (const [position, which] of events) {
-    if (counts[which]++ === 0) covered += 1;
+    counts[which] = counts[which]! + 1;
+    if (counts[which] === 1) covered += 1;
     while (events[left]![0] <= position - width) {
       const leaving = events[left]![1];
-      if (--counts[leaving]! === 0) covered -= 1;
+      counts[leaving] = counts[leaving]! - 1;
+      if (counts[leaving] === 0) covered -= 1;
       left += 1;
     }
     if (covered === lists.length) return true;
@@ -80,14 +83,28 @@ function withinWindow(lists: number[][], width: number): boolean {
   return false;
 }
 
+/**
+ * Where each term occurs. With `keepStopWords` every word counts; without, only meaningful
+ * terms do, and a term that directly follows a negation is left out.
+ */
 function positionsOf(texts: string[], keepStopWords: boolean): Map<string, number[]> {
   const positions = new Map<string, number[]>();
   let offset = 0;
   for (const text of texts) {
-    for (const term of termsOf(text, keepStopWords)) {
-      let list = positions.get(term);
-      if (!list) positions.set(term, (list = []));
-      list.push(offset);
+    let negated = false;
+    for (const word of tokenize(text)) {
+      const term = processTerm(word);
+      if (!term) {
+        if (isNegation(word)) negated = true;
+        if (!keepStopWords) continue;
+      }
+      const key = term ?? (isNegation(word) ? 'not' : word.toLowerCase());
+      if (keepStopWords || !negated) {
+        let list = positions.get(key);
+        if (!list) positions.set(key, (list = []));
+        list.push(offset);
+      }
+      if (term) negated = false;
       offset += 1;
     }
     // A gap between texts keeps a phrase from spanning two of them.

@@ -14,6 +14,8 @@ const SIGNATURE_HEADER = /^(x-signature|x-hub-signature(-256)?|x-.*-signature|si
 const CSRF_HEADER = /^(x-csrf-token|x-xsrf-token|x-csrftoken|csrf-token|x-requested-with)$/i;
 const CLOCK_SKEW_MS = 2 * 60_000;
 const MAX_TEXT_JWTS = 5;
+/** Tokens are looked for in the first part of a body only; a token is never deep in a dump. */
+const MAX_BODY_SCAN = 65_536;
 
 export interface ExtractOptions {
   /** The clock, injected: used only when the input carries no time of its own. */
@@ -53,6 +55,9 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   }
   const request = exchange.request;
   const referenceTime = referenceTimeOf(exchange, options.now);
+  for (const raw of findJwts(response?.body?.slice(0, MAX_BODY_SCAN) ?? '').slice(0, MAX_TEXT_JWTS)) {
+    inspect(raw, { location: 'token in the response body', referenceTime: referenceTime.time, referenceLabel: referenceTime.label, entry }, set);
+  }
   if (request) {
     const host = hostOf(request.url);
     const tokenEndpoint = TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=/.test(request.body ?? '');

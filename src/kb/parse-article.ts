@@ -37,7 +37,7 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
     problems.push({
       file,
-      line: typeof mark?.line === 'number' ? mark.line + 2 : 1,
+      line: typeof mark?.line === 'number' ? mark.line + 1 : 1,
       field: 'frontmatter',
       message: `frontmatter is not valid YAML: ${reason}`,
       severity: 'error',
@@ -49,7 +49,8 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const lineMatching = (pattern: RegExp): number | undefined => {
     const index = frontmatterLines.findIndex((line) => pattern.test(line));
-    return index >= 0 ? index + 2 : undefined;
+    // gray-matter's frontmatter text starts with the newline after the opening ---.
+    return index >= 0 ? index + 1 : undefined;
   };
   const lineOf = (key: string): number => lineMatching(new RegExp(`^\\s*-?\\s*${escape(key)}\\s*:`)) ?? 1;
   const lineOfCause = (id: string): number | undefined =>

@@ -66,7 +66,8 @@ const MAX_TERM_LENGTH = 40;
  */
 export function tokenize(text: string): string[] {
   const words: string[] = [];
-  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+  // "isn't", "doesn’t" → "is not", "does not": the negation survives as a word of its own.
+  for (const match of text.replace(/n['’]t\b/gi, ' not').matchAll(/[\p{L}\p{N}]+/gu)) {
     const run = match[0];
     if (run.length > MAX_TERM_LENGTH) continue;
     for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);

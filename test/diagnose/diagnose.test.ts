@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { buildLibrary } from '../../src/kb/library.ts';
+import { makeJwt } from '../support/jwt.ts';
+
+const article = (slug: string, cause: string, signals: string, visibility = 'public'): { file: string; text: string } => ({
+  file: `${slug}.md`,
+  text: `---
+title: ${slug}
+visibility: ${visibility}
+causes:
+  - id: ${cause}
+    title: ${cause} title
+    signals:
+${signals}
+    steps: [fix-${cause}]
+---
+## Symptoms
+Symptoms of ${cause}.
+## Resolution steps
+### 1. Fix it {#fix-${cause}}
+Do the fix for ${cause}.
+`,
+});
+
+const library = buildLibrary(
+  [
+    article('expired', 'token-expired', '      status: [401]\n      error: [invalid_token]\n      phrases: ["jwt expired", "fails after about an hour"]\n      facts: [jwt.expired]'),
+    article('limited', 'rate-limited', '      status: [429]\n      phrases: ["too many requests"]\n      facts: [ratelimit.exhausted]'),
+    article('secret', 'secret-cause', '      status: [401]\n      phrases: ["zanzibar failure"]', 'internal'),
+  ],
+  new Date(),
+);
+const now = new Date('2026-03-08T14:23:45Z');
+const run = (input: Parameters<typeof diagnose>[0], includeInternal = true) => diagnose(input, { kb: library.kb, index: library.index, now, includeInternal });
+
+describe('diagnose', () => {
+  it('names the cause whose phrase the text contains, with evidence and steps', () => {
+    const result = run({ text: 'TokenExpiredError: jwt expired' });
+    assert.equal(result.input.kind, 'text');
+    assert.equal(result.causes[0]?.id, 'token-expired');
+    assert.ok(result.causes[0]!.evidence.some((evidence) => evidence.source === 'phrase' && evidence.detail.includes('“jwt expired”')));
+    assert.deepEqual(result.causes[0]?.steps.map((step) => step.id), ['fix-token-expired']);
+  });
+
+  it('matches a phrase whose words come close together but not in order', () => {
+    const result = run({ error: { status: 401, body: 'invalid_token: since Monday the job fails after roughly an hour' } });
+    assert.equal(result.causes[0]?.id, 'token-expired');
+    assert.ok(result.causes[0]!.evidence.some((evidence) => /comes close to/.test(evidence.detail)));
+  });
+
+  it('does not count a phrase the text negates', () => {
+    const result = run({ error: { status: 401, body: 'the jwt is not expired, we checked' } });
+    assert.ok(!result.causes.some((cause) => cause.evidence.some((evidence) => evidence.source === 'phrase')), JSON.stringify(result.causes));
+  });
+
+  it('abstains on a bare status and on unrelated text', () => {
+    assert.deepEqual(run({ error: { status: 401 } }).causes, []);
+    assert.deepEqual(run({ text: 'how do I export my invoices to CSV?' }).causes, []);
+  });
+
+  it('does not name an auth cause for a response status the cause never has', () => {
+    assert.deepEqual(run({ error: { status: 500, body: '{"message":"jwt expired while talking to the database"}' } }).causes.map((cause) => cause.id), []);
+  });
+
+  it('uses header facts: rate-limit headers on a 429', () => {
+    const result = run({ error: { status: 429, headers: { 'retry-after': '30', 'x-ratelimit-remaining': '0' } } });
+    assert.equal(result.causes[0]?.id, 'rate-limited');
+    assert.ok(result.causes[0]!.evidence.some((evidence) => /0 requests remain/.test(evidence.detail)));
+  });
+
+  it('decodes a pasted token and says how long before the response it expired', () => {
+    const token = makeJwt({ sub: 'user-1', exp: Math.floor(now.getTime() / 1000) - 900 });
+    const result = run({ text: `HTTP/1.1 401 Unauthorized\nDate: Sun, 08 Mar 2026 14:23:45 GMT\nWWW-Authenticate: Bearer error="invalid_token"\n\ntoken was ${token}` });
+    assert.equal(result.input.kind, 'http');
+    assert.equal(result.causes[0]?.id, 'token-expired');
+    assert.ok(result.causes[0]!.evidence.some((evidence) => /token expired 15 min before the response's Date/.test(evidence.detail)), JSON.stringify(result.causes[0]!.evidence));
+    assert.ok(!JSON.stringify(result).includes(token));
+  });
+
+  it('ranks, bounds confidence in [0, 1] and orders best first', () => {
+    const result = run({ error: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="jwt expired"' } } });
+    assert.equal(result.causes[0]?.id, 'token-expired');
+    for (const cause of result.causes) assert.ok(cause.confidence > 0 && cause.confidence <= 1);
+    const confidences = result.causes.map((cause) => cause.confidence);
+    assert.deepEqual(confidences, [...confidences].sort((a, b) => b - a));
+  });
+
+  it('keeps internal causes from the public', () => {
+    assert.equal(run({ text: 'zanzibar failure on login, 401' }, true).causes[0]?.id, 'secret-cause');
+    assert.deepEqual(run({ text: 'zanzibar failure on login, 401' }, false).causes.map((cause) => cause.id), []);
+  });
+});

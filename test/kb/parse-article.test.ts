@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildKnowledgeBase } from '../../src/kb/knowledge-base.ts';
+import { parseArticle } from '../../src/kb/parse-article.ts';
+
+const VALID = `---
+title: "Token expired"
+summary: The token is past its exp.
+tags: [jwt]
+updated: 2026-06-03
+causes:
+  - id: token-expired
+    title: Access token has expired
+    signals:
+      status: [401]
+      phrases: ["jwt expired"]
+    steps: [refresh]
+---
+## Symptoms
+It fails.
+## Root causes
+Old token.
+## Resolution steps
+### 1. Refresh the token {#refresh}
+Run \`curl\`.
+## Verification
+Works.
+## Prevention
+Refresh early.
+`;
+
+describe('parseArticle', () => {
+  it('reads a valid article with defaults for optional fields', () => {
+    const { article, problems } = parseArticle({ file: 'token-expired.md', text: VALID });
+    assert.deepEqual(problems, []);
+    assert.ok(article);
+    assert.equal(article.slug, 'token-expired');
+    assert.equal(article.visibility, 'public');
+    assert.equal(article.updated, '2026-06-03');
+    assert.deepEqual(article.related, []);
+    assert.equal(article.causes[0]?.id, 'token-expired');
+    assert.deepEqual(article.causes[0]?.stepIds, ['refresh']);
+    assert.equal(article.steps.find((step) => step.id === 'refresh')?.title, 'Refresh the token');
+    assert.deepEqual(article.causes[0]?.signals.error, []);
+  });
+
+  it('loads an article written elsewhere with only a title', () => {
+    const { article, problems } = parseArticle({ file: 'minimal.md', text: '---\ntitle: Minimal\n---\nJust text.\n' });
+    assert.ok(article);
+    assert.equal(article.summary, '');
+    assert.deepEqual(article.causes, []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('reports bad YAML with the file and the line', () => {
+    const text = '---\ntitle: "ok"\nsummary: [unclosed\ntags: [a]\n---\nbody\n';
+    const { article, problems } = parseArticle({ file: 'broken.md', text });
+    assert.equal(article, null);
+    assert.equal(problems[0]?.file, 'broken.md');
+    assert.equal(problems[0]?.field, 'frontmatter');
+    assert.match(problems[0]!.message, /not valid YAML/);
+    assert.ok(problems[0]!.line === 3 || problems[0]!.line === 4, `line ${problems[0]!.line}`);
+  });
+
+  it('reports a missing title on the title field', () => {
+    const { article, problems } = parseArticle({ file: 'untitled.md', text: '---\nsummary: no title here\n---\nbody' });
+    assert.equal(article, null);
+    assert.deepEqual(problems.map((problem) => [problem.field, problem.severity]), [['title', 'error']]);
+  });
+
+  it('reports a step reference with no heading, at the line of the steps list', () => {
+    const text = VALID.replace('steps: [refresh]', 'steps: [refresh, rotate-keys]');
+    const { article, problems } = parseArticle({ file: 'steps.md', text });
+    assert.equal(article, null);
+    const problem = problems.find((candidate) => candidate.field === 'causes[0].steps');
+    assert.ok(problem);
+    assert.match(problem.message, /"rotate-keys".*\{#rotate-keys\}/);
+    assert.equal(problem.line, text.split('\n').findIndex((line) => line.includes('steps: [refresh, rotate-keys]')) + 1);
+  });
+
+  it('reports an invalid cause id and a bad status code', () => {
+    const text = VALID.replace('id: token-expired', 'id: Token Expired!').replace('status: [401]', 'status: [4011]');
+    const { problems } = parseArticle({ file: 'ids.md', text });
+    assert.ok(problems.some((problem) => problem.field === 'causes[0].id'));
+  });
+
+  it('warns about missing sections without rejecting the article', () => {
+    const text = VALID.replace('## Prevention\nRefresh early.\n', '');
+    const { article, problems } = parseArticle({ file: 'short.md', text });
+    assert.ok(article);
+    assert.deepEqual(problems.map((problem) => [problem.severity, problem.message]), [['warning', 'missing section "## Prevention"']]);
+  });
+});
+
+describe('buildKnowledgeBase', () => {
+  it('keeps serving the good articles when one is broken', () => {
+    const kb = buildKnowledgeBase([
+      { file: 'token-expired.md', text: VALID },
+      { file: 'broken.md', text: '---\ntitle: [\n---\n' },
+    ]);
+    assert.deepEqual(kb.articles.map((article) => article.slug), ['token-expired']);
+    assert.equal(kb.problems.filter((problem) => problem.severity === 'error').length, 1);
+  });
+
+  it('refuses a duplicate slug and a cause declared twice, naming the first owner', () => {
+    const kb = buildKnowledgeBase([
+      { file: 'a/token-expired.md', text: VALID },
+      { file: 'b/token-expired.md', text: VALID },
+      { file: 'other.md', text: VALID.replace('title: "Token expired"', 'title: Other') },
+    ]);
+    assert.equal(kb.articles.length, 1);
+    const messages = kb.problems.map((problem) => `${problem.file}: ${problem.message}`);
+    assert.ok(messages.some((message) => /b\/token-expired.md: slug "token-expired" is already used by a\/token-expired.md/.test(message)), messages.join('\n'));
+    assert.ok(messages.some((message) => /other.md: cause "token-expired" is already declared by a\/token-expired.md/.test(message)), messages.join('\n'));
+  });
+
+  it('warns about related slugs that do not exist', () => {
+    const kb = buildKnowledgeBase([{ file: 'token-expired.md', text: VALID.replace('tags: [jwt]', 'tags: [jwt]\nrelated: [nowhere]') }]);
+    assert.equal(kb.articles.length, 1);
+    assert.match(kb.problems[0]!.message, /related article "nowhere" does not exist/);
+  });
+});
