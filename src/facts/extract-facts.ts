@@ -120,6 +120,7 @@ function readBody(body: string, set: FactSet, add: (fact: Fact) => void, entry: 
     set.texts.push(code);
   }
   set.texts.push(...reading.messages);
+  for (const message of reading.messages) readErrorCodesInText(message.slice(0, MAX_BODY_SCAN), set, 'response body', entry);
   if (reading.inactive) add({ id: 'token.inactive', source: 'body', detail: 'the response says the token is not active ("active": false)' });
   if (reading.status !== undefined && !set.statuses.some((status) => status.entry === entry)) {
     set.statuses.push({ status: reading.status, entry, inferred: true });
@@ -158,11 +159,16 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
 function readText(text: string, set: FactSet, options: ExtractOptions): void {
   set.texts.push(text);
   for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
-  for (const match of text.matchAll(OAUTH_ERROR_CODES)) {
-    set.errorCodes.push({ code: match[1]!.toLowerCase(), where: 'the text' });
-  }
+  readErrorCodesInText(text, set, 'the text');
   for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
     inspect(raw, { location: 'token in the text', referenceTime: options.now, referenceLabel: 'now (the text carries no request time)' }, set);
+  }
+}
+
+function readErrorCodesInText(text: string, set: FactSet, where: string, entry?: number): void {
+  for (const match of text.matchAll(OAUTH_ERROR_CODES)) {
+    const code = match[1]!.toLowerCase();
+    if (!set.errorCodes.some((found) => found.code === code && found.entry === entry)) set.errorCodes.push({ code, where, ...(entry !== undefined ? { entry } : {}) });
   }
 }
 
