@@ -47,12 +47,15 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
   const frontmatterLines = parsed.matter.split(/\r?\n/);
   const bodyStartLine = source.text.startsWith('---') ? frontmatterLines.length + 2 : 1;
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const lineMatching = (pattern: RegExp): number | undefined => {
-    const index = frontmatterLines.findIndex((line) => pattern.test(line));
+  const lineMatching = (pattern: RegExp, fromLine = 1): number | undefined => {
+    const index = frontmatterLines.findIndex((line, at) => at + 1 >= fromLine && pattern.test(line));
     // gray-matter's frontmatter text starts with the newline after the opening ---.
     return index >= 0 ? index + 1 : undefined;
   };
-  const lineOf = (key: string): number => lineMatching(new RegExp(`^\\s*-?\\s*${escape(key)}\\s*:`)) ?? 1;
+  /** Line of a top-level key; 1 (the opening ---) when the key is missing. */
+  const lineOf = (key: string): number => lineMatching(new RegExp(`^${escape(key)}\\s*:`)) ?? 1;
+  /** Line of a key inside a list item, at or after `fromLine`. */
+  const lineOfNested = (key: string, fromLine: number): number => lineMatching(new RegExp(`^\\s*-?\\s*${escape(key)}\\s*:`), fromLine) ?? fromLine;
   const lineOfCause = (id: string): number | undefined =>
     id ? lineMatching(new RegExp(`^\\s*-?\\s*id\\s*:\\s*["']?${escape(id)}["']?\\s*$`)) : undefined;
   const report = (field: string, message: string, severity: ArticleProblem['severity'] = 'error', line?: number): void => {
@@ -83,7 +86,7 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
     }
   }
 
-  const causes = causesField(data, slug, stepIds, report, lineOf, lineOfCause);
+  const causes = causesField(data, slug, stepIds, report, lineOf, lineOfCause, lineOfNested);
   const hasErrors = problems.some((problem) => problem.severity === 'error');
   if (hasErrors || title === null) return { article: null, problems };
   return {
@@ -160,6 +163,7 @@ function causesField(
   report: Report,
   lineOf: (key: string) => number,
   lineOfCause: (id: string) => number | undefined,
+  lineOfNested: (key: string, fromLine: number) => number,
 ): Cause[] {
   const value = data.causes;
   if (value === undefined || value === null) return [];
@@ -191,7 +195,7 @@ function causesField(
     for (const step of stepList) {
       const stepId = typeof step === 'string' ? step.trim() : '';
       if (!stepId || !stepIds.has(stepId)) {
-        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${String(step)}}`, 'error', lineOf('steps'));
+        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${String(step)}}`, 'error', lineOfNested('steps', idLine));
       } else causeStepIds.push(stepId);
     }
     if (causeStepIds.length === 0 && stepList.length === 0) {

@@ -36,7 +36,7 @@ interface CauseDocument {
  *   the index and the query side, so they meet on the same terms.
  * - Titles and phrases (the literal error texts) outrank body text.
  * - Prefix matching from 3 letters lets search-as-you-type work; fuzzy matching forgives one
- *   typo in words of 4 to 7 letters, two from 8 (`fuzzy` is a fraction of the word's length).
+ *   typo (one edit) in words of 4 to 7 letters, two from 8 letters on.
  *   Words with digits (401, IDX10223) must match as typed.
  */
 const ARTICLE_SEARCH_OPTIONS = {
@@ -47,7 +47,7 @@ const ARTICLE_SEARCH_OPTIONS = {
   searchOptions: {
     boost: { title: 4, phrases: 3, causes: 2.5, summary: 2, symptoms: 2, tags: 1.5, body: 1 },
     prefix: (term: string) => term.length >= 3,
-    fuzzy: (term: string) => (term.length >= 4 && !/\d/.test(term) ? 0.25 : false),
+    fuzzy: (term: string) => (term.length < 4 || /\d/.test(term) ? false : term.length < 8 ? 1 : 2),
     combineWith: 'OR',
     weights: { fuzzy: 0.45, prefix: 0.375 },
   },

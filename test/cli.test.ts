@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from './support/server.ts';
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+
+describe('the fixpath command line', () => {
+  it('lints the bundled articles clean', () => {
+    const run = cli('lint', 'articles');
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /0 errors/);
+  });
+
+  it('exits non-zero and names file, line and field for a broken article', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-lint-'));
+    try {
+      await writeFile(join(directory, 'good.md'), '---\ntitle: Good\n---\nbody\n');
+      await writeFile(join(directory, 'bad.md'), '---\nsummary: no title\ncauses:\n  - id: x-cause\n    title: X\n    steps: [nowhere]\n---\nbody\n');
+      const run = cli('lint', directory);
+      assert.equal(run.status, 1);
+      assert.match(run.stdout, /bad\.md:1 error title: "title" is required/);
+      assert.match(run.stdout, /bad\.md:6 error causes\[0\]\.steps: cause "x-cause" refers to step "nowhere"/);
+      assert.match(run.stdout, /2 files, 1 articles/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('diagnoses offline, as text or JSON', () => {
+    const run = cli('diagnose', '{"error":"invalid_grant","error_description":"Refresh token expired"}');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^1\. Refresh token expired, revoked or already used \[refresh-token-invalid\]/);
+    const json = cli('diagnose', '--json', 'CSRF verification failed. Request aborted. 403');
+    assert.equal((JSON.parse(json.stdout) as { causes: Array<{ id: string }> }).causes[0]?.id, 'csrf-token-invalid');
+  });
+
+  it('explains usage errors with exit code 2', () => {
+    const run = cli('diagnose', '--bogus');
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /unknown option --bogus/);
+    assert.equal(cli('frobnicate').status, 2);
+  });
+});
