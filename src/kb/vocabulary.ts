@@ -7,7 +7,7 @@ import { stemmer } from 'stemmer';
 
 /** Words that carry no meaning for finding a cause. */
 const STOP_WORDS = new Set(
-  `a about after again all also am an and any are as at be been before being but by can could
+  `a about after again all also am an and any are as at be been being but by can could
   did do does doing done for from get gets getting got had has have having he her here his how i
   if in into is it its itself just me my myself no nor not of off on once only or other our ours
   out over own same she should so some such than that the their them then there these they this
