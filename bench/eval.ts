@@ -1,21 +1,31 @@
-import { metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
+import { EVAL_DIR, HOLDOUT_DIR, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
 
-/** `npm run eval`: diagnosis quality on the labelled development cases, overall and per kind. */
+/**
+ * `npm run eval`: diagnosis quality, overall and per kind, on the labelled development cases
+ * (../shared/eval/dev) and on the project's own held-out cases (bench/holdout), which were
+ * written without looking at the development cases or the articles.
+ */
 const kinds: CaseKind[] = ['text', 'error'];
 const verbose = process.argv.includes('--verbose');
-const results = await runEvaluation(kinds);
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
-const rows: Array<[string, CaseResult[]]> = [['all', results], ...kinds.map((kind): [string, CaseResult[]] => [kind, results.filter((result) => result.kind === kind)])];
-console.log('kind    cases  top-1   top-3   false alarms  abstained wrongly');
-for (const [name, subset] of rows) {
-  const metrics = metricsOf(subset);
-  console.log(
-    `${name.padEnd(7)} ${String(metrics.cases).padStart(5)}  ${percent(metrics.top1).padStart(6)}  ${percent(metrics.top3).padStart(6)}  ${percent(metrics.falseAlarms).padStart(12)}  ${percent(metrics.wrongAbstentions).padStart(17)}`,
-  );
-}
-const misses = results.filter((result) => !result.top1);
-if (misses.length > 0) {
-  console.log(`\n${misses.length} cases missed at top-1${verbose ? ':' : ' (--verbose lists them)'}`);
+
+function report(results: CaseResult[]): void {
+  const rows: Array<[string, CaseResult[]]> = [['all', results], ...kinds.map((kind): [string, CaseResult[]] => [kind, results.filter((result) => result.kind === kind)])];
+  console.log('kind    cases  top-1   top-3   false alarms  abstained wrongly');
+  for (const [name, subset] of rows) {
+    const metrics = metricsOf(subset);
+    console.log(
+      `${name.padEnd(7)} ${String(metrics.cases).padStart(5)}  ${percent(metrics.top1).padStart(6)}  ${percent(metrics.top3).padStart(6)}  ${percent(metrics.falseAlarms).padStart(12)}  ${percent(metrics.wrongAbstentions).padStart(17)}`,
+    );
+  }
+  const misses = results.filter((result) => !result.top1);
+  if (misses.length === 0) return;
+  console.log(`${misses.length} cases missed at top-1${verbose ? ':' : ' (--verbose lists them)'}`);
   if (verbose) for (const miss of misses) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got.join(', ') || '(no cause)'}`);
+}
+
+for (const [name, directory] of [['development set', EVAL_DIR], ['held-out set', HOLDOUT_DIR]] as const) {
+  console.log(`\n${name} (${directory})`);
+  report(await runEvaluation(kinds, directory));
 }

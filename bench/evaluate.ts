@@ -37,8 +37,11 @@ export interface Metrics {
   causeCases: number;
 }
 
-export async function readCases(kinds: CaseKind[]): Promise<EvalCase[]> {
-  const text = await readFile(join(EVAL_DIR, 'cases.jsonl'), 'utf8');
+/** The project's own held-out cases, written without looking at the dev set or the articles. */
+export const HOLDOUT_DIR = join(ROOT, 'bench', 'holdout');
+
+export async function readCases(kinds: CaseKind[], directory = EVAL_DIR): Promise<EvalCase[]> {
+  const text = await readFile(join(directory, 'cases.jsonl'), 'utf8');
   return text
     .split('\n')
     .filter((line) => line.trim())
@@ -46,22 +49,22 @@ export async function readCases(kinds: CaseKind[]): Promise<EvalCase[]> {
     .filter((entry) => kinds.includes(entry.kind));
 }
 
-async function bodyOf(entry: EvalCase): Promise<unknown> {
+async function bodyOf(entry: EvalCase, directory: string): Promise<unknown> {
   if (entry.kind === 'text') return { text: entry.input };
   if (entry.kind === 'error') return { error: entry.input };
-  return { har: JSON.parse(await readFile(join(EVAL_DIR, String(entry.input)), 'utf8')) as unknown };
+  return { har: JSON.parse(await readFile(join(directory, String(entry.input)), 'utf8')) as unknown };
 }
 
 /**
  * Send every case through `POST /v1/diagnose` of the real app (in process) with the bundled
  * articles, and score the ranked cause ids as the evaluation README defines.
  */
-export async function runEvaluation(kinds: CaseKind[], articlesDir = join(ROOT, 'articles')): Promise<CaseResult[]> {
+export async function runEvaluation(kinds: CaseKind[], directory = EVAL_DIR, articlesDir = join(ROOT, 'articles')): Promise<CaseResult[]> {
   const library = buildLibrary(await readArticleSources(articlesDir), new Date());
   const app = createApp({ library: () => library });
   const results: CaseResult[] = [];
-  for (const entry of await readCases(kinds)) {
-    const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await bodyOf(entry)) });
+  for (const entry of await readCases(kinds, directory)) {
+    const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await bodyOf(entry, directory)) });
     const body = (await response.json()) as { causes?: Array<{ id: string }> };
     const got = response.ok ? (body.causes ?? []).map((cause) => cause.id) : [];
     const none = entry.expect.includes('none');

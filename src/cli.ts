@@ -59,7 +59,7 @@ async function runDiagnose(options: Options): Promise<number> {
   const text = options.file ? await readFile(options.file, 'utf8') : options.positional.join(' ');
   if (!text.trim()) throw new UsageError('give the symptom as an argument, or --file with a pasted response');
   const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
-  const result = diagnose({ text }, { kb: library.kb, index: library.index, now: new Date(), includeInternal: true });
+  const result = diagnose({ text }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiagnosis(result));
   return EXIT.ok;
 }

@@ -8,9 +8,20 @@ import { ArticleWatcher } from './node/article-watcher.ts';
 const DEFAULT_PORT = 8787;
 const DEFAULT_HOST = '127.0.0.1';
 
-/** One JSON object per line on stdout: what an operator's log pipeline expects. */
+/**
+ * One JSON object per line on stdout: what an operator's log pipeline expects. Lines written
+ * during one turn of the event loop leave in one write, so logging does not cost a system call
+ * per request.
+ */
+let pendingLines: string[] = [];
 function log(event: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+  if (pendingLines.length === 0) setImmediate(flushLog);
+  pendingLines.push(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+}
+function flushLog(): void {
+  const lines = pendingLines;
+  pendingLines = [];
+  process.stdout.write(lines.join(''));
 }
 
 async function main(): Promise<void> {
@@ -46,7 +57,10 @@ async function main(): Promise<void> {
   });
   const shutdown = (): void => {
     watcher.stop();
-    server.close(() => process.exit(0));
+    server.close(() => {
+      flushLog();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
@@ -54,5 +68,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   log({ level: 'error', event: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+  flushLog();
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { extractFacts } from '../facts/extract-facts.ts';
 import type { DecodedToken, Exchange, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
-import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
+import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article } from '../kb/types.ts';
 import { redactText } from '../redact/redact-secrets.ts';
 import { observeInput, type DiagnoseInput } from './observe-input.ts';
@@ -43,8 +43,8 @@ export interface Diagnosis {
 export interface DiagnoseContext {
   kb: KnowledgeBase;
   index: SearchIndex;
-  /** The clock, for inputs that carry no time of their own. */
-  now: Date;
+  /** The clock, called only for inputs that carry no time of their own. */
+  clock: () => Date;
   includeInternal: boolean;
 }
 
@@ -70,8 +70,8 @@ export function diagnose(input: DiagnoseInput, context: DiagnoseContext): Diagno
 }
 
 export function diagnoseObservation(observation: Observation, context: DiagnoseContext): Diagnosis {
-  const facts = extractFacts(observation, { now: context.now });
-  const scored = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
+  const facts = extractFacts(observation, { clock: context.clock });
+  const { causes: scored, textRanking } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
     const article = context.kb.bySlug.get(cause.articleSlug)!;
@@ -91,7 +91,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     input: { kind: observation.kind, entries: observation.exchanges.length, failing: failing.length },
     causes,
     findings,
-    articles: relatedArticles(facts.texts, causes, context),
+    articles: relatedArticles(causes, textRanking, context),
   };
 }
 
@@ -119,23 +119,19 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[]): Finding {
   };
 }
 
-/** Further reading: the top cause's related articles, then search hits for the input's words. */
-function relatedArticles(texts: string[], causes: CauseAnswer[], context: DiagnoseContext): ArticleRef[] {
+/** Further reading: the top cause's related articles, then the articles the input's words fit best. */
+function relatedArticles(causes: CauseAnswer[], textRanking: string[], context: DiagnoseContext): ArticleRef[] {
+  if (causes.length === 0) return [];
   const shown = new Set(causes.map((cause) => cause.article.slug));
-  const visible = (article: Article | undefined): article is Article => Boolean(article) && (context.includeInternal || article!.visibility === 'public');
   const related: ArticleRef[] = [];
   const push = (article: Article | undefined): void => {
-    if (!visible(article) || shown.has(article.slug) || related.length >= RELATED_ARTICLES) return;
+    if (!article || shown.has(article.slug) || related.length >= RELATED_ARTICLES) return;
+    if (article.visibility === 'internal' && !context.includeInternal) return;
     shown.add(article.slug);
     related.push(articleRef(article));
   };
-  const top = causes[0] && context.kb.bySlug.get(causes[0].article.slug);
+  const top = context.kb.bySlug.get(causes[0]!.article.slug);
   for (const slug of top?.related ?? []) push(context.kb.bySlug.get(slug));
-  const terms = queryTerms(texts.join(' \n '));
-  if (terms.length > 0 && causes.length > 0) {
-    for (const hit of context.index.articles.search(terms.join(' '), preprocessedQuery({ prefix: false, fuzzy: false })).slice(0, 10)) {
-      push(context.kb.bySlug.get(String(hit.id)));
-    }
-  }
+  for (const causeId of textRanking) push(context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
   return related;
 }

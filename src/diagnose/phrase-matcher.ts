@@ -28,13 +28,49 @@ export function compilePhrases(phrases: string[]): CompiledPhrase[] {
  * The terms of one or more texts with their positions, so that hundreds of phrases can be
  * checked against a long paste without rescanning it for each phrase.
  */
+/**
+ * Phrases filed under their first term, so a request checks only the phrases whose first
+ * term it contains instead of every phrase of the knowledge base.
+ */
+export class PhraseIndex<Owner> {
+  private readonly exact = new Map<string, Array<{ phrase: CompiledPhrase; owner: Owner }>>();
+  private readonly content = new Map<string, Array<{ phrase: CompiledPhrase; owner: Owner }>>();
+
+  add(phrase: CompiledPhrase, owner: Owner): void {
+    const index = phrase.exact ? this.exact : this.content;
+    const first = phrase.terms[0]!;
+    const list = index.get(first) ?? [];
+    list.push({ phrase, owner });
+    index.set(first, list);
+  }
+
+  /** Every phrase found in the text, with how it matched. */
+  matchAll(positions: TermPositions): Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> {
+    const found: Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> = [];
+    for (const exact of [true, false]) {
+      const index = exact ? this.exact : this.content;
+      for (const term of positions.termsPresent(exact)) {
+        for (const candidate of index.get(term) ?? []) {
+          const how = positions.match(candidate.phrase);
+          if (how) found.push({ ...candidate, how });
+        }
+      }
+    }
+    return found;
+  }
+}
+
 export class TermPositions {
   private readonly content: Map<string, number[]>;
   private readonly all: Map<string, number[]>;
 
   constructor(texts: string[]) {
-    this.content = positionsOf(texts, false);
-    this.all = positionsOf(texts, true);
+    [this.content, this.all] = positionsOf(texts);
+  }
+
+  /** The distinct terms present, for each way of matching. */
+  termsPresent(exact: boolean): IterableIterator<string> {
+    return (exact ? this.all : this.content).keys();
   }
 
   /**
@@ -84,31 +120,34 @@ function withinWindow(lists: number[][], width: number): boolean {
 }
 
 /**
- * Where each term occurs. With `keepStopWords` every word counts; without, only meaningful
- * terms do, and a term that directly follows a negation is left out.
+ * Where each term occurs, in one pass: `all` counts every word, `content` only meaningful
+ * terms, leaving out a term that directly follows a negation.
  */
-function positionsOf(texts: string[], keepStopWords: boolean): Map<string, number[]> {
-  const positions = new Map<string, number[]>();
-  let offset = 0;
+function positionsOf(texts: string[]): [Map<string, number[]>, Map<string, number[]>] {
+  const content = new Map<string, number[]>();
+  const all = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, key: string, position: number): void => {
+    const list = map.get(key);
+    if (list) list.push(position);
+    else map.set(key, [position]);
+  };
+  let contentOffset = 0;
+  let allOffset = 0;
   for (const text of texts) {
     let negated = false;
     for (const word of tokenize(text)) {
       const term = processTerm(word);
-      if (!term) {
-        if (isNegation(word)) negated = true;
-        if (!keepStopWords) continue;
-      }
-      const key = term ?? (isNegation(word) ? 'not' : word.toLowerCase());
-      if (keepStopWords || !negated) {
-        let list = positions.get(key);
-        if (!list) positions.set(key, (list = []));
-        list.push(offset);
-      }
-      if (term) negated = false;
-      offset += 1;
+      if (term) {
+        if (!negated) push(content, term, contentOffset);
+        contentOffset += 1;
+        negated = false;
+      } else if (isNegation(word)) negated = true;
+      push(all, term ?? (isNegation(word) ? 'not' : word.toLowerCase()), allOffset);
+      allOffset += 1;
     }
     // A gap between texts keeps a phrase from spanning two of them.
-    offset += 1;
+    contentOffset += 1;
+    allOffset += 1;
   }
-  return positions;
+  return [content, all];
 }

@@ -2,8 +2,11 @@ import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
-import { compilePhrases, TermPositions, type CompiledPhrase } from './phrase-matcher.ts';
+import { compilePhrases, PhraseIndex, TermPositions, type CompiledPhrase } from './phrase-matcher.ts';
 import { SCORING, type Scoring } from './scoring.ts';
+
+/** Statuses that authentication and authorization failures come with, depending on the vendor. */
+const AUTH_STATUSES = new Set([0, 400, 401, 403, 407, 419, 429, 440, 498, 499]);
 
 export interface Evidence {
   source: string;
@@ -20,20 +23,19 @@ export interface ScoredCause {
 
 interface CompiledCause {
   cause: Cause;
-  phrases: CompiledPhrase[];
   visibility: Visibility;
 }
 
-/** The causes of a knowledge base, with phrases compiled once rather than per request. */
+/** The causes of a knowledge base, with phrases compiled and indexed once rather than per request. */
 export class CauseCatalogue {
   readonly compiled: CompiledCause[];
+  readonly phrases = new PhraseIndex<string>();
 
   constructor(kb: KnowledgeBase) {
-    this.compiled = kb.causes.map((cause) => ({
-      cause,
-      phrases: compilePhrases(cause.signals.phrases),
-      visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
-    }));
+    this.compiled = kb.causes.map((cause) => ({ cause, visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public' }));
+    for (const cause of kb.causes) {
+      for (const phrase of compilePhrases(cause.signals.phrases)) this.phrases.add(phrase, cause.id);
+    }
   }
 }
 
@@ -49,9 +51,21 @@ export interface ScoreOptions {
  * rest. Returns the causes that clear the threshold, best first; an empty list means no cause
  * fits.
  */
-export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): ScoredCause[] {
+export interface Scores {
+  /** Causes that clear the bar, best first; empty when nothing fits. */
+  causes: ScoredCause[];
+  /** Every cause whose article the input's words fit, best first, for further reading. */
+  textRanking: string[];
+}
+
+export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): Scores {
   const scoring = options.scoring ?? SCORING;
-  const terms = new TermPositions(facts.texts);
+  const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
+  for (const { phrase, owner, how } of catalogue.phrases.matchAll(new TermPositions(facts.texts))) {
+    const list = phraseMatches.get(owner) ?? [];
+    list.push({ phrase, how });
+    phraseMatches.set(owner, list);
+  }
   const relevance = textRelevance(facts.texts, index, options.includeInternal, scoring);
   const observedStatuses = facts.statuses;
   const factIds = new Map<string, FactSet['facts']>();
@@ -62,20 +76,22 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
   }
 
   const scored: ScoredCause[] = [];
-  for (const { cause, phrases, visibility } of catalogue.compiled) {
+  for (const { cause, visibility } of catalogue.compiled) {
     if (visibility === 'internal' && !options.includeInternal) continue;
     const evidence: Evidence[] = [];
     let score = 0;
     const { signals } = cause;
 
     if (signals.status.length > 0 && observedStatuses.length > 0) {
-      const matching = observedStatuses.find((observed) => signals.status.includes(observed.status));
+      const matching = observedStatuses.find((observed) => !observed.network && signals.status.includes(observed.status));
       if (matching) {
         score += matching.inferred ? scoring.statusInferred : scoring.status;
         evidence.push({ source: 'status', detail: matching.inferred ? `the report mentions status ${matching.status}` : `the response status is ${matching.status}`, ...entryOf(matching.entry) });
       } else {
+        // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
+        const unrelated = observedStatuses.some((observed) => observed.network || !AUTH_STATUSES.has(observed.status));
         const real = observedStatuses.some((observed) => !observed.inferred);
-        score += real ? scoring.statusMismatch : scoring.statusMismatchInferred;
+        score += !unrelated ? scoring.statusMismatchNear : real ? scoring.statusMismatch : scoring.statusMismatchInferred;
       }
     }
 
@@ -88,9 +104,9 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       evidence.push({ source: 'error-code', detail: `error code ${found.code} in ${found.where}`, ...entryOf(found.entry) });
     }
 
-    const exact = phrases.filter((phrase) => terms.match(phrase) === 'exact');
-    const near = exact.length > 0 ? [] : phrases.filter((phrase) => terms.match(phrase) === 'near');
-    const matched = exact.length > 0 ? exact : near;
+    const found = phraseMatches.get(cause.id) ?? [];
+    const exact = found.filter((match) => match.how === 'exact').map((match) => match.phrase);
+    const matched = exact.length > 0 ? exact : found.map((match) => match.phrase);
     if (matched.length > 0) {
       const weight = exact.length > 0 ? 1 : scoring.nearPhraseFactor;
       score += weight * (scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases));
@@ -113,7 +129,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
 
     if (score > 0) scored.push({ cause, score, confidence: 0, evidence });
   }
-  return rank(scored, scoring);
+  return { causes: rank(scored, scoring), textRanking: [...relevance.keys()] };
 }
 
 function entryOf(entry: number | undefined): { entry?: number } {
@@ -147,9 +163,10 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   const results = index.causes.search(terms.join(' '), preprocessedQuery({
     filter: (result) => includeInternal || result.visibility !== 'internal',
   }));
-  const best = results[0]?.score ?? 0;
+  const top = results[0];
+  const best = top?.score ?? 0;
   // Words the best cause does not know ("dns", "csv") say the input is about something else.
-  const coverage = (results[0]?.terms.length ?? 0) / terms.length;
+  const coverage = (top?.terms.length ?? 0) / terms.length;
   const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
   for (const result of results) {
     relevance.set(String(result.id), { value: (result.score / best) * strength, terms: result.terms });

@@ -11,6 +11,8 @@ export const SCORING = {
   /** A real response status the cause never shows up with (a 500 is not a token problem). */
   statusMismatch: -3,
   statusMismatchInferred: -1.5,
+  /** An auth-family status the cause's article does not list (AWS answers 400 for an expired token). */
+  statusMismatchNear: -0.5,
   /** A machine error code the cause declares (`invalid_grant`, `insufficient_scope`). */
   errorCode: 2,
   /** The first literal phrase of the cause found in the input. */

@@ -13,13 +13,15 @@ const SSO_CALLBACK = /(callback|sso|jwt|login|signin|auth)/i;
 const SIGNATURE_HEADER = /^(x-signature|x-hub-signature(-256)?|x-.*-signature|signature|x-amz-signature|x-amz-date|x-timestamp|x-signature-timestamp|digest)$/i;
 const CSRF_HEADER = /^(x-csrf-token|x-xsrf-token|x-csrftoken|csrf-token|x-requested-with)$/i;
 const CLOCK_SKEW_MS = 2 * 60_000;
+/** Network failures that also leave status 0, and are not CORS. */
+const NETWORK_ERROR = /net::ERR_(?:NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|CONNECTION_(?:REFUSED|RESET|TIMED_OUT|CLOSED)|INTERNET_DISCONNECTED|NETWORK_CHANGED|ADDRESS_UNREACHABLE|TIMED_OUT|CERT_[A-Z_]+|SSL_[A-Z_]+)|\b(?:ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN)\b|NS_ERROR_(?:UNKNOWN_HOST|CONNECTION_REFUSED|NET_TIMEOUT)/;
 const MAX_TEXT_JWTS = 5;
 /** Tokens are looked for in the first part of a body only; a token is never deep in a dump. */
 const MAX_BODY_SCAN = 65_536;
 
 export interface ExtractOptions {
-  /** The clock, injected: used only when the input carries no time of its own. */
-  now: Date;
+  /** The clock, injected: called only when a token must be compared with the time and the input carries no time of its own. */
+  clock: () => Date;
   /** The capture removed credential headers (Chrome's sanitized HAR export). */
   sanitized?: boolean;
 }
@@ -45,18 +47,25 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   const response = exchange.response;
   if (response) {
     if (typeof response.status === 'number') {
-      set.statuses.push({ status: response.status, entry, inferred: false });
-      const label = response.status === 0 ? 'no response reached the client (status 0)' : `response status ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-      add({ id: `status=${response.status}`, source: 'status', detail: label });
-      if (response.status === 0) add({ id: 'cors.status-0', source: 'status', detail: 'the browser got no response (status 0): blocked, cancelled or a network error' });
+      const network = response.status === 0 ? NETWORK_ERROR.exec(`${response.statusText ?? ''} ${response.body ?? ''}`.slice(0, MAX_BODY_SCAN)) : null;
+      set.statuses.push({ status: response.status, entry, inferred: false, ...(network ? { network: true } : {}) });
+      if (network) {
+        add({ id: 'network.error', source: 'status', detail: `no response because the network failed (${network[0]}), not because a browser policy blocked it` });
+      } else if (response.status === 0) {
+        add({ id: 'status=0', source: 'status', detail: 'no response reached the client (status 0)' });
+        add({ id: 'cors.status-0', source: 'status', detail: 'the browser got no response (status 0): blocked by a browser policy such as CORS, or cancelled' });
+      } else {
+        add({ id: `status=${response.status}`, source: 'status', detail: `response status ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` });
+      }
     }
     readResponseHeaders(exchange, set, add);
     if (response.body) readBody(response.body, set, add, entry);
   }
   const request = exchange.request;
-  const referenceTime = referenceTimeOf(exchange, options.now);
+  const reference = (): { time: Date; label: string } => referenceTimeOf(exchange, options.clock);
   for (const raw of findJwts(response?.body?.slice(0, MAX_BODY_SCAN) ?? '').slice(0, MAX_TEXT_JWTS)) {
-    inspect(raw, { location: 'token in the response body', referenceTime: referenceTime.time, referenceLabel: referenceTime.label, entry }, set);
+    const { time, label } = reference();
+    inspect(raw, { location: 'token in the response body', referenceTime: time, referenceLabel: label, entry }, set);
   }
   if (request) {
     const host = hostOf(request.url);
@@ -71,7 +80,8 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
       for (const credential of credentials.credentials) {
         for (const raw of credential.location === 'cookie' ? findJwts(credential.value) : [credential.value]) {
           if (!/^eyJ/.test(raw) && !(credential.scheme && /^bearer$/i.test(credential.scheme) && raw.includes('.'))) continue;
-          inspect(raw, { location: credential.location, referenceTime: referenceTime.time, referenceLabel: referenceTime.label, ...(host ? { requestHost: host } : {}), entry }, set);
+          const { time, label } = reference();
+          inspect(raw, { location: credential.location, referenceTime: time, referenceLabel: label, ...(host ? { requestHost: host } : {}), entry }, set);
         }
       }
       readRequestShape(exchange, add);
@@ -82,22 +92,10 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
 function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact) => void): void {
   const headers = exchange.response?.headers ?? [];
   for (const header of headers.filter((candidate) => /^www-authenticate$/i.test(candidate.name))) {
-    for (const challenge of parseWwwAuthenticate(header.value)) {
-      const shown = redactText(describeChallenge(challenge));
-      add({ id: `www-authenticate.scheme=${challenge.scheme}`, source: 'www-authenticate', detail: `WWW-Authenticate: ${shown}` });
-      const error = challenge.params.error;
-      if (error) set.errorCodes.push({ code: error.toLowerCase(), where: `WWW-Authenticate ${shown}`, entry: exchange.index });
-      else if (challenge.scheme === 'bearer') {
-        add({ id: 'www-authenticate.no-error', source: 'www-authenticate', detail: `WWW-Authenticate: ${shown} names no error: the server saw no credential` });
-      }
-      if (challenge.params.error_description) set.texts.push(challenge.params.error_description);
-      if (challenge.params.scope) add({ id: 'www-authenticate.scope', source: 'www-authenticate', detail: `the endpoint asks for scope "${challenge.params.scope}"` });
-    }
+    readChallenges(header.value, set, add, exchange.index);
   }
   const remaining = ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining'].map((name) => headerValue(headers, name)).find((value) => value !== undefined);
-  const retryAfter = headerValue(headers, 'retry-after');
-  if (remaining !== undefined && Number(remaining) === 0) add({ id: 'ratelimit.exhausted', source: 'header', detail: `rate-limit headers say 0 requests remain` });
-  else if (retryAfter !== undefined) add({ id: 'ratelimit.exhausted', source: 'header', detail: `Retry-After: ${retryAfter.slice(0, 40)} tells the client to wait` });
+  readRateLimit(remaining, headerValue(headers, 'retry-after'), add);
   for (const header of headers.filter((candidate) => /^set-cookie$/i.test(candidate.name))) {
     if (/samesite\s*=\s*none/i.test(header.value) && !/;\s*secure/i.test(header.value)) {
       add({ id: 'cookie.samesite-none-insecure', source: 'header', detail: `a cookie is set with SameSite=None but without Secure, so browsers drop it` });
@@ -111,6 +109,25 @@ function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact)
       add({ id: 'clock.date-skew', source: 'header', detail: `the server's Date header is ${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'} the client's clock` });
     }
   }
+}
+
+function readChallenges(value: string, set: FactSet, add: (fact: Fact) => void, entry?: number): void {
+  for (const challenge of parseWwwAuthenticate(value)) {
+    const shown = redactText(describeChallenge(challenge));
+    add({ id: `www-authenticate.scheme=${challenge.scheme}`, source: 'www-authenticate', detail: `WWW-Authenticate: ${shown}` });
+    const error = challenge.params.error;
+    if (error) set.errorCodes.push({ code: error.toLowerCase(), where: `WWW-Authenticate ${shown}`, ...(entry !== undefined ? { entry } : {}) });
+    else if (challenge.scheme === 'bearer') {
+      add({ id: 'www-authenticate.no-error', source: 'www-authenticate', detail: `WWW-Authenticate: ${shown} names no error: the server saw no credential` });
+    }
+    if (challenge.params.error_description) set.texts.push(challenge.params.error_description);
+    if (challenge.params.scope) add({ id: 'www-authenticate.scope', source: 'www-authenticate', detail: `the endpoint asks for scope "${challenge.params.scope}"` });
+  }
+}
+
+function readRateLimit(remaining: string | undefined, retryAfter: string | undefined, add: (fact: Fact) => void): void {
+  if (remaining !== undefined && Number(remaining) === 0) add({ id: 'ratelimit.exhausted', source: 'header', detail: 'rate-limit headers say 0 requests remain' });
+  else if (retryAfter !== undefined) add({ id: 'ratelimit.exhausted', source: 'header', detail: `Retry-After: ${retryAfter.slice(0, 40)} tells the client to wait` });
 }
 
 function readBody(body: string, set: FactSet, add: (fact: Fact) => void, entry: number): void {
@@ -156,12 +173,31 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
   }
 }
 
+/**
+ * Headers and URLs quoted inside free text ("we get 401 with `WWW-Authenticate: Bearer
+ * realm="api"`", "responses include Retry-After: 30", "it calls /orders?access_token=…") are
+ * read as if they had been pasted on their own.
+ */
+function readQuotedHttp(text: string, set: FactSet): void {
+  const add = (fact: Fact): void => {
+    set.facts.push(fact);
+  };
+  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add);
+  const header = (name: string): string | undefined => new RegExp(`\\b${name}\\s*[:=]\\s*([\\w.-]{1,40})`, 'i').exec(text.slice(0, MAX_BODY_SCAN))?.[1];
+  readRateLimit(header('x-ratelimit-remaining') ?? header('ratelimit-remaining'), header('retry-after'), add);
+  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/[?&](access_token|id_token|token)=[^&\s]+/gi)) {
+    add({ id: 'auth.token-in-query', source: 'text', detail: `the token travels in the query string (${match[1]}=…), where many APIs do not read it` });
+    break;
+  }
+}
+
 function readText(text: string, set: FactSet, options: ExtractOptions): void {
   set.texts.push(text);
+  readQuotedHttp(text, set);
   for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
   readErrorCodesInText(text, set, 'the text');
   for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
-    inspect(raw, { location: 'token in the text', referenceTime: options.now, referenceLabel: 'now (the text carries no request time)' }, set);
+    inspect(raw, { location: 'token in the text', referenceTime: options.clock(), referenceLabel: 'now (the text carries no request time)' }, set);
   }
 }
 
@@ -178,11 +214,11 @@ function inspect(raw: string, context: TokenContext, set: FactSet): void {
   set.facts.push(...facts);
 }
 
-function referenceTimeOf(exchange: Exchange, now: Date): { time: Date; label: string } {
+function referenceTimeOf(exchange: Exchange, clock: () => Date): { time: Date; label: string } {
   if (exchange.startedAt) return { time: exchange.startedAt, label: 'the request' };
   const date = Date.parse(headerValue(exchange.response?.headers, 'date') ?? '');
   if (Number.isFinite(date)) return { time: new Date(date), label: "the response's Date" };
-  return { time: now, label: 'now (the input carries no request time)' };
+  return { time: clock(), label: 'now (the input carries no request time)' };
 }
 
 function hostOf(url: string): string | undefined {

@@ -69,7 +69,8 @@ export interface FactSet {
   texts: string[];
   /** Machine error codes seen (`invalid_token`, `rate_limit_exceeded`), lower case. */
   errorCodes: Array<{ code: string; where: string; entry?: number }>;
-  statuses: Array<{ status: number; entry?: number; inferred: boolean }>;
+  /** `network`: status 0 explained by a network failure (DNS, refused, TLS), not a policy. */
+  statuses: Array<{ status: number; entry?: number; inferred: boolean; network?: boolean }>;
   tokens: DecodedToken[];
 }
 

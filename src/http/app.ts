@@ -1,16 +1,18 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
 import type { Library } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
 import { DEFAULT_LIMITS, type Limits } from './config.ts';
-import { readDiagnoseBody } from './diagnose-body.ts';
+import { checkDiagnoseContentType, readDiagnoseBody } from './diagnose-body.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';
 import { renderDocsPage } from './pages/docs-page.ts';
 import { renderHomePage } from './pages/home-page.ts';
 import { handleError, problemOf, problemResponse } from './problems.ts';
+import { readBodyBytes } from './read-body.ts';
+import { cacheKey, ResponseCache } from './response-cache.ts';
 import { SearchQuery, SuggestQuery, validate } from './schemas.ts';
 
 const DEFAULT_SEARCH_RESULTS = 10;
@@ -71,25 +73,62 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ status: hasErrors ? 'degraded' : 'ok', articles: kb.articles.length, causes: kb.causes.length, loadedAt: loadedAt.toISOString(), problems: kb.problems });
   });
 
-  app.get('/v1/search', (c) => {
+  // One cache for all routes, emptied whenever a reload swaps the library.
+  const cache = new ResponseCache(limits.responseCacheEntries);
+  let cachedFor: Library | null = null;
+  const cacheOf = (library: Library): ResponseCache => {
+    if (library !== cachedFor) {
+      cache.clear();
+      cachedFor = library;
+    }
+    return cache;
+  };
+  const jsonResponse = (c: Context, body: string): Response => c.body(body, 200, { 'content-type': 'application/json' });
+
+  app.get('/v1/search', async (c) => {
     const query = validate(SearchQuery, c.req.query(), 'the search query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
-    const result = q ? searchArticles(deps.library(), q, limit, audience) : { total: 0, hits: [] };
-    return c.json({ query: q, ...result });
+    const library = deps.library();
+    const key = await cacheKey('search', q, String(limit), String(audience.includeInternal));
+    const cached = cacheOf(library).get(key);
+    if (cached !== undefined) return jsonResponse(c, cached);
+    const body = JSON.stringify({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) });
+    cache.set(key, body);
+    return jsonResponse(c, body);
   });
 
-  app.get('/v1/suggest', (c) => {
+  app.get('/v1/suggest', async (c) => {
     const query = validate(SuggestQuery, c.req.query(), 'the suggest query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
-    return c.json({ query: q, suggestions: q ? suggestArticles(deps.library(), q, limit, audience) : [] });
+    const library = deps.library();
+    const key = await cacheKey('suggest', q, String(limit), String(audience.includeInternal));
+    const cached = cacheOf(library).get(key);
+    if (cached !== undefined) return jsonResponse(c, cached);
+    const body = JSON.stringify({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] });
+    cache.set(key, body);
+    return jsonResponse(c, body);
   });
 
   app.post('/v1/diagnose', async (c) => {
-    const input = await readDiagnoseBody(c.req.raw, limits);
-    const { kb, index } = deps.library();
-    return c.json(diagnose(input, { kb, index, now: now(), includeInternal: audience.includeInternal }));
+    const contentType = c.req.header('content-type') ?? '';
+    checkDiagnoseContentType(contentType);
+    const bytes = await readBodyBytes(c.req.raw, limits.maxBodyBytes);
+    const library = deps.library();
+    const key = await cacheKey('diagnose', contentType, bytes, String(audience.includeInternal));
+    const cached = cacheOf(library).get(key);
+    if (cached !== undefined) return jsonResponse(c, cached);
+    const input = await readDiagnoseBody(contentType, bytes, limits);
+    // An answer that compared a token with the current time is only true now: not cached.
+    let usedClock = false;
+    const clock = (): Date => {
+      usedClock = true;
+      return now();
+    };
+    const body = JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal }));
+    if (!usedClock) cache.set(key, body);
+    return jsonResponse(c, body);
   });
 
   app.get('/v1/articles', (c) => {

@@ -13,6 +13,8 @@ export interface Limits {
   maxQueryChars: number;
   /** Most results a search may ask for. */
   maxSearchResults: number;
+  /** Responses kept for repeated searches and pastes; 0 turns the cache off. */
+  responseCacheEntries: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -21,6 +23,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxJsonDepth: 64,
   maxQueryChars: 512,
   maxSearchResults: 50,
+  responseCacheEntries: 2000,
 };
 
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
@@ -29,6 +32,7 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxJsonDepth: 'MAX_JSON_DEPTH',
   maxQueryChars: 'MAX_QUERY_CHARS',
   maxSearchResults: 'MAX_SEARCH_RESULTS',
+  responseCacheEntries: 'RESPONSE_CACHE_ENTRIES',
 };
 
 export class ConfigError extends Error {
@@ -42,7 +46,8 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${variable} must be a positive whole number, not "${raw}"`);
+    const least = key === 'responseCacheEntries' ? 0 : 1;
+    if (!Number.isInteger(value) || value < least) throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
     limits[key] = value;
   }
   return limits;

@@ -1,7 +1,7 @@
 import type { DiagnoseInput } from '../diagnose/observe-input.ts';
 import { InputError } from '../errors.ts';
 import type { Limits } from './config.ts';
-import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
+import { decodeUtf8, parseJsonSafely } from './read-body.ts';
 import { DiagnoseRequest, validate } from './schemas.ts';
 
 export const ACCEPTED_DIAGNOSE_TYPES = ['application/json', 'text/plain', 'multipart/form-data'];
@@ -11,11 +11,9 @@ export const ACCEPTED_DIAGNOSE_TYPES = ['application/json', 'text/plain', 'multi
  * validated against the schema, a text/plain body is a paste, a multipart form carries a
  * `file` (a paste or capture saved to disk) and an optional `text`.
  */
-export async function readDiagnoseBody(request: Request, limits: Limits): Promise<DiagnoseInput> {
-  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
-  const mediaType = contentType.split(';')[0]!.trim();
+export async function readDiagnoseBody(contentType: string, bytes: Uint8Array<ArrayBuffer>, limits: Limits): Promise<DiagnoseInput> {
+  const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
-    const bytes = await readBodyBytes(request, limits.maxBodyBytes);
     const text = decodeUtf8(bytes);
     if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"} or {"error": {…}}');
     const input = validate(DiagnoseRequest, parseJsonSafely(text, limits.maxJsonDepth), 'the diagnose request is not valid');
@@ -24,15 +22,14 @@ export async function readDiagnoseBody(request: Request, limits: Limits): Promis
     return input;
   }
   if (mediaType === 'text/plain') {
-    const text = decodeUtf8(await readBodyBytes(request, limits.maxBodyBytes));
+    const text = decodeUtf8(bytes);
     checkText(text, limits, 'the pasted text');
     return { text };
   }
   if (mediaType === 'multipart/form-data') {
-    const bytes = await readBodyBytes(request, limits.maxBodyBytes);
     let form: FormData;
     try {
-      form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData();
+      form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
     } catch {
       throw new InputError('invalid-input', 'the multipart form could not be read; send a "file" field and optionally a "text" field');
     }
@@ -47,10 +44,17 @@ export async function readDiagnoseBody(request: Request, limits: Limits): Promis
     checkText(text, limits, 'the uploaded text');
     return { text };
   }
-  throw new InputError(
-    'unsupported-media-type',
-    `content type "${mediaType || '(none)'}" is not accepted; send ${ACCEPTED_DIAGNOSE_TYPES.join(', ')}`,
-  );
+  throw unsupportedMediaType(mediaType);
+}
+
+/** Whether a content type is one the diagnose route reads; checked before the body is read. */
+export function checkDiagnoseContentType(contentType: string): void {
+  const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
+  if (!(ACCEPTED_DIAGNOSE_TYPES.includes(mediaType) || mediaType.endsWith('+json'))) throw unsupportedMediaType(mediaType);
+}
+
+function unsupportedMediaType(mediaType: string): InputError {
+  return new InputError('unsupported-media-type', `content type "${mediaType || '(none)'}" is not accepted; send ${ACCEPTED_DIAGNOSE_TYPES.join(', ')}`);
 }
 
 function checkText(text: string | undefined, limits: Limits, what: string): void {

@@ -52,7 +52,7 @@ export function searchArticles(library: Library, query: string, limit: number, a
 /** Completions for a half-typed query: titles of the articles its words lead to. */
 export function suggestArticles(library: Library, query: string, limit: number, audience: Audience): Suggestion[] {
   const results = library.index.articles.search(query, {
-    fields: ['title', 'phrases', 'causes', 'tags'],
+    fields: ['title', 'gist'],
     prefix: true,
     fuzzy: (term: string) => (term.length >= 5 ? 0.2 : false),
     combineWith: 'AND',

@@ -5,28 +5,23 @@ import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 interface ArticleDocument {
   id: string;
   title: string;
-  summary: string;
-  tags: string;
-  symptoms: string;
-  causes: string;
-  phrases: string;
+  /** What the article is about in few words: summary, tags, causes, phrases, symptoms. */
+  gist: string;
   body: string;
   visibility: Visibility;
 }
 
 interface CauseDocument {
   id: string;
-  title: string;
-  description: string;
-  phrases: string;
-  symptoms: string;
-  rootCauses: string;
-  article: string;
+  /** The cause's own words: title and literal phrases. */
+  signals: string;
+  /** What explains it: description, the article's title, summary, symptoms and root causes. */
+  context: string;
   visibility: Visibility;
 }
 
@@ -34,18 +29,20 @@ interface CauseDocument {
  * Every search setting in one place.
  * - Terms go through the shared vocabulary (stemming, 401/unauthorized, jwt/token, …) on both
  *   the index and the query side, so they meet on the same terms.
- * - Titles and phrases (the literal error texts) outrank body text.
+ * - Few, wide fields: each field is a separate pass over the postings, so three fields keep a
+ *   search over thousands of articles fast. Titles outrank the gist (summary, causes, literal
+ *   error texts, symptoms), which outranks the body.
  * - Prefix matching from 3 letters lets search-as-you-type work; fuzzy matching forgives one
  *   typo (one edit) in words of 4 to 7 letters, two from 8 letters on.
  *   Words with digits (401, IDX10223) must match as typed.
  */
 const ARTICLE_SEARCH_OPTIONS = {
-  fields: ['title', 'summary', 'tags', 'symptoms', 'causes', 'phrases', 'body'],
+  fields: ['title', 'gist', 'body'],
   storeFields: ['visibility'],
   tokenize,
   processTerm,
   searchOptions: {
-    boost: { title: 4, phrases: 3, causes: 2.5, summary: 2, symptoms: 2, tags: 1.5, body: 1 },
+    boost: { title: 4, gist: 2, body: 1 },
     prefix: (term: string) => term.length >= 3,
     fuzzy: (term: string) => (term.length < 4 || /\d/.test(term) ? false : term.length < 8 ? 1 : 2),
     combineWith: 'OR',
@@ -58,12 +55,12 @@ const ARTICLE_SEARCH_OPTIONS = {
  * or fuzzy matching here; a description is whole words and near-misses would blur the causes.
  */
 const CAUSE_SEARCH_OPTIONS = {
-  fields: ['title', 'description', 'phrases', 'symptoms', 'rootCauses', 'article'],
+  fields: ['signals', 'context'],
   storeFields: ['visibility'],
   tokenize,
   processTerm,
   searchOptions: {
-    boost: { phrases: 3, title: 2.5, description: 2, article: 1, symptoms: 1, rootCauses: 1 },
+    boost: { signals: 3, context: 1 },
     combineWith: 'OR',
   },
 } satisfies Options<CauseDocument>;
@@ -85,15 +82,15 @@ function sectionText(article: Article, heading: string, keepCode = false): strin
 }
 
 function articleDocument(article: Article): ArticleDocument {
-  const symptoms = sectionText(article, 'symptoms', true);
   return {
     id: article.slug,
     title: article.title,
-    summary: article.summary,
-    tags: article.tags.join(' '),
-    symptoms,
-    causes: article.causes.map((cause) => `${cause.title}. ${cause.description}`).join(' '),
-    phrases: article.causes.flatMap((cause) => cause.signals.phrases).join(' . '),
+    gist: [
+      article.summary,
+      article.tags.join(' '),
+      ...article.causes.flatMap((cause) => [cause.title, cause.description, ...cause.signals.phrases]),
+      sectionText(article, 'symptoms', true),
+    ].join(' . '),
     body: plainText(article.body),
     visibility: article.visibility,
   };
@@ -102,12 +99,8 @@ function articleDocument(article: Article): ArticleDocument {
 function causeDocument(cause: Cause, article: Article): CauseDocument {
   return {
     id: cause.id,
-    title: cause.title,
-    description: cause.description,
-    phrases: cause.signals.phrases.join(' . '),
-    symptoms: sectionText(article, 'symptoms', true),
-    rootCauses: sectionText(article, 'root causes'),
-    article: `${article.title}. ${article.summary}`,
+    signals: [cause.title, ...cause.signals.phrases].join(' . '),
+    context: [cause.description, article.title, article.summary, sectionText(article, 'symptoms', true), sectionText(article, 'root causes')].join(' . '),
     visibility: article.visibility,
   };
 }
@@ -140,7 +133,8 @@ export const MAX_QUERY_TERMS = 64;
 /** Distinct processed terms of a text, in order of first appearance, capped. */
 export function queryTerms(text: string, max = MAX_QUERY_TERMS): string[] {
   const seen = new Set<string>();
-  for (const term of termsOf(text)) {
+  // Host names say where, not what: keep a URL's path words only.
+  for (const term of termsOf(text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^/\s]*/gi, ' '))) {
     seen.add(term);
     if (seen.size >= max) break;
   }

@@ -12,7 +12,9 @@ const STOP_WORDS = new Set(
   if in into is it its itself just me my myself no nor not of off on once only or other our ours
   out over own same she should so some such than that the their them then there these they this
   those through to too under until up very was we were what when where which while who whom why
-  will with without would you your yours yourself us im ive dont doesnt didnt cant isnt wasnt arent never cannot`
+  will with without would you your yours yourself us im ive dont doesnt didnt cant isnt wasnt arent never cannot
+  since every each still even yet now today yesterday tomorrow morning evening week weeks day days
+  ok okay fine just really actually basically please thanks hi hello etc eg ie fwiw btw`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -57,6 +59,8 @@ const SYNONYMS: Record<string, string> = {
   cookies: 'cookie',
 };
 
+const HAS_CASE_CHANGE = /\p{Ll}\p{Lu}/u;
+
 /** Maximum length of a single term; longer runs (base64 blobs, signatures) are not words. */
 const MAX_TERM_LENGTH = 40;
 
@@ -70,17 +74,34 @@ export function tokenize(text: string): string[] {
   for (const match of text.replace(/n['’]t\b/gi, ' not').matchAll(/[\p{L}\p{N}]+/gu)) {
     const run = match[0];
     if (run.length > MAX_TERM_LENGTH) continue;
-    for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
+    if (!HAS_CASE_CHANGE.test(run)) words.push(run);
+    else for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
   }
   return words;
 }
 
+/** Words already normalised; a knowledge base has a few tens of thousands of distinct words. */
+const termCache = new Map<string, string | null>();
+const MAX_CACHED_TERMS = 200_000;
+
 /** Normalise one raw word to its index term, or `null` for a word that carries no meaning. */
 export function processTerm(word: string): string | null {
+  let term = termCache.get(word);
+  if (term === undefined) {
+    term = normaliseWord(word);
+    if (termCache.size >= MAX_CACHED_TERMS) termCache.clear();
+    termCache.set(word, term);
+  }
+  return term;
+}
+
+function normaliseWord(word: string): string | null {
   const lower = word.toLowerCase();
   if (STOP_WORDS.has(lower)) return null;
   const canonical = SYNONYMS[lower];
   if (canonical) return canonical;
+  // A bare small number ("2 days", "step 3") says nothing; statuses and codes are kept.
+  if (/^\d{1,2}$/.test(lower) || /^v\d{1,2}$/.test(lower)) return null;
   if (/\d/.test(lower)) return lower;
   const stem = stemmer(lower);
   return SYNONYMS[stem] ?? stem;

@@ -33,7 +33,7 @@ const library = buildLibrary(
   new Date(),
 );
 const now = new Date('2026-03-08T14:23:45Z');
-const run = (input: Parameters<typeof diagnose>[0], includeInternal = true) => diagnose(input, { kb: library.kb, index: library.index, now, includeInternal });
+const run = (input: Parameters<typeof diagnose>[0], includeInternal = true) => diagnose(input, { kb: library.kb, index: library.index, clock: () => now, includeInternal });
 
 describe('diagnose', () => {
   it('names the cause whose phrase the text contains, with evidence and steps', () => {

@@ -1,0 +1,111 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateArticles } from './generate-articles.ts';
+
+/**
+ * `npm run bench`: req/s and p99 latency of search and diagnose, as ratios of a Hono
+ * hello-world server measured in the same run. Rounds alternate between the targets so that
+ * drift in the machine's speed affects all of them alike; the median round is reported.
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const LARGE_KB = join(ROOT, 'bench', 'data', 'kb-1000');
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+async function start(entry: string, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((done, fail) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(new Error(`${entry} did not start`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /"event":"listening","url":"([^"]+)"/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        done(match[1]!);
+      }
+    });
+  });
+  return { url, child };
+}
+
+interface Target {
+  name: string;
+  request: (base: string) => autocannon.Options;
+}
+
+const SEARCH_QUERIES = ['token expired', 'invalid client secret', 'cors preflight authorization', 'refresh token invalid_grant', 'clock skew nbf'];
+const SYMPTOMS = [
+  'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
+  'the gateway says our access token does not have access to this resource',
+  'Postman 401 when requesting a token, authorization tab is set to No Auth',
+  'users get bounced to login on every page in Safari, cookie is set but never sent back',
+  'after a burst of retries we get 429 Too Many Requests with Retry-After 60',
+];
+
+const targets: Target[] = [
+  { name: 'hello', request: (base) => ({ url: `${base}/` }) },
+  {
+    name: 'search',
+    request: (base) => ({ url: base, requests: SEARCH_QUERIES.map((q) => ({ method: 'GET', path: `/v1/search?q=${encodeURIComponent(q)}` })) }),
+  },
+  {
+    name: 'diagnose',
+    request: (base) => ({
+      url: base,
+      requests: SYMPTOMS.map((text) => ({ method: 'POST', path: '/v1/diagnose', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) })),
+    }),
+  },
+];
+
+async function measure(options: autocannon.Options): Promise<{ rps: number; p99: number; errors: number }> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...options });
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function benchKnowledgeBase(label: string, env: Record<string, string>): Promise<Array<{ kb: string; target: string; rps: number; p99: number }>> {
+  const hello = await start('bench/hello-server.ts');
+  const fixpath = await start('src/node.ts', env);
+  const samples = new Map<string, Array<{ rps: number; p99: number }>>();
+  try {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const target of targets) {
+        const base = target.name === 'hello' ? hello.url : fixpath.url;
+        const sample = await measure(target.request(base));
+        if (sample.errors > 0) throw new Error(`${target.name}: ${sample.errors} failed requests`);
+        samples.set(target.name, [...(samples.get(target.name) ?? []), sample]);
+      }
+    }
+  } finally {
+    hello.child.kill();
+    fixpath.child.kill();
+  }
+  return targets.map((target) => {
+    const list = samples.get(target.name)!;
+    return { kb: label, target: target.name, rps: median(list.map((sample) => sample.rps)), p99: median(list.map((sample) => sample.p99)) };
+  });
+}
+
+if (!existsSync(LARGE_KB)) await generateArticles(1000, LARGE_KB, join(ROOT, 'articles'));
+console.log(`${ROUNDS} alternating rounds of ${SECONDS} s per target, ${CONNECTIONS} connections\n`);
+const rows = [...(await benchKnowledgeBase('bundled', {})), ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: LARGE_KB }))];
+console.log('knowledge base   target    req/s    p99 ms   req/s vs hello   p99 vs hello');
+for (const row of rows) {
+  const hello = rows.find((candidate) => candidate.kb === row.kb && candidate.target === 'hello')!;
+  console.log(
+    `${row.kb.padEnd(16)} ${row.target.padEnd(8)} ${row.rps.toFixed(0).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${(row.rps / hello.rps).toFixed(2).padStart(14)}x  ${(row.p99 / Math.max(hello.p99, 0.001)).toFixed(1).padStart(12)}x`,
+  );
+}

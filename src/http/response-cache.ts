@@ -1,0 +1,61 @@
+/**
+ * A bounded least-recently-used cache of serialised responses. Help-widget searches and pasted
+ * errors repeat heavily (everyone hit by one incident pastes the same response), so answering
+ * a repeat from memory is most of what keeps latency flat under load.
+ *
+ * Keys are SHA-256 digests of the request, never the request itself, so a pasted token is not
+ * kept in memory; values are responses, which are redacted before they are cached.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, string>();
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly maxEntries: number) {}
+
+  get(key: string): string | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) {
+      this.misses += 1;
+      return undefined;
+    }
+    this.hits += 1;
+    // Re-insert to mark as most recently used: Map keeps insertion order.
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: string): void {
+    if (this.maxEntries <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** A cache key: the SHA-256 of the parts, hex-encoded. */
+export async function cacheKey(...parts: Array<string | Uint8Array>): Promise<string> {
+  const chunks = parts.map((part) => (typeof part === 'string' ? encoder.encode(part) : part));
+  const length = chunks.reduce((sum, chunk) => sum + chunk.byteLength + 1, 0);
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength + 1;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
