@@ -2,6 +2,7 @@ import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
+import { processTerm, tokenize } from '../kb/vocabulary.ts';
 import { compilePhrases, PhraseIndex, TermPositions, type CompiledPhrase } from './phrase-matcher.ts';
 import { SCORING, type Scoring } from './scoring.ts';
 
@@ -121,15 +122,16 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       for (const fact of found.slice(0, 3)) evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
     }
 
-    const textScore = relevance.get(cause.id);
+    const textScore = relevance.byCause.get(cause.id);
     if (textScore && textScore.value >= scoring.minimumRelevance) {
       score += scoring.textRelevance * textScore.value;
-      evidence.push({ source: 'text', detail: `the description matches this cause's article on: ${textScore.terms.slice(0, 6).join(', ')}` });
+      const words = textScore.terms.slice(0, 6).map((term) => relevance.words.get(term) ?? term);
+      evidence.push({ source: 'text', detail: `the description shares these words with this cause's article: ${words.join(', ')}` });
     }
 
     if (score > 0) scored.push({ cause, score, confidence: 0, evidence });
   }
-  return { causes: rank(scored, scoring), textRanking: [...relevance.keys()] };
+  return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()] };
 }
 
 function entryOf(entry: number | undefined): { entry?: number } {
@@ -156,10 +158,18 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
  * documents; each score is taken relative to the best one, and the whole set is scaled down
  * when even the best match is weak, so a few shared common words stay low.
  */
-function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): Map<string, { value: number; terms: string[] }> {
-  const terms = queryTerms(texts.join(' \n '));
+interface TextRelevance {
+  byCause: Map<string, { value: number; terms: string[] }>;
+  /** The input's own word for each term, to show people words rather than stems. */
+  words: Map<string, string>;
+}
+
+function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): TextRelevance {
+  const text = texts.join(' \n ');
+  const terms = queryTerms(text);
   const relevance = new Map<string, { value: number; terms: string[] }>();
-  if (terms.length === 0) return relevance;
+  const words = new Map<string, string>();
+  if (terms.length === 0) return { byCause: relevance, words };
   const results = index.causes.search(terms.join(' '), preprocessedQuery({
     filter: (result) => includeInternal || result.visibility !== 'internal',
   }));
@@ -171,5 +181,10 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   for (const result of results) {
     relevance.set(String(result.id), { value: (result.score / best) * strength, terms: result.terms });
   }
-  return relevance;
+  const wanted = new Set(results.slice(0, 5).flatMap((result) => result.terms));
+  for (const word of tokenize(text.slice(0, 65_536))) {
+    const term = processTerm(word);
+    if (term && wanted.has(term) && !words.has(term)) words.set(term, word.toLowerCase());
+  }
+  return { byCause: relevance, words };
 }
