@@ -1,7 +1,11 @@
 import { serve } from '@hono/node-server';
+import type { Context } from 'hono';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { createApp } from './http/app.ts';
 import { readLimits } from './http/config.ts';
+import { readBodyBytes, tooLarge } from './http/read-body.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 
@@ -13,15 +17,55 @@ const DEFAULT_HOST = '127.0.0.1';
  * during one turn of the event loop leave in one write, so logging does not cost a system call
  * per request.
  */
+const LOG_FLUSH_MS = 50;
 let pendingLines: string[] = [];
 function log(event: Record<string, unknown>): void {
-  if (pendingLines.length === 0) setImmediate(flushLog);
+  if (pendingLines.length === 0) setTimeout(flushLog, LOG_FLUSH_MS).unref();
   pendingLines.push(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
 }
 function flushLog(): void {
+  if (pendingLines.length === 0) return;
   const lines = pendingLines;
   pendingLines = [];
   process.stdout.write(lines.join(''));
+}
+
+/**
+ * Read a body straight from Node's IncomingMessage, stopping at the limit. Going through the
+ * Web Request's stream costs about ten times more CPU per request on Node 20.
+ */
+function readIncomingBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || incoming.readableEnded) return readBodyBytes(c.req.raw, maxBytes);
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        incoming.off('data', onData);
+        incoming.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => {
+      const body = Buffer.concat(chunks, size);
+      resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>);
+    });
+    incoming.once('error', reject);
+  });
+}
+
+/** SHA-256 with Node's synchronous hash: the same keys as Web Crypto, without a thread hop. */
+function sha256(parts: Array<string | Uint8Array>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
 }
 
 async function main(): Promise<void> {
@@ -48,6 +92,8 @@ async function main(): Promise<void> {
   const app = createApp({
     library: () => watcher.current(),
     limits,
+    digest: sha256,
+    readBody: readIncomingBody,
     log: (entry) => log({ level: 'info', event: 'request', ...entry }),
     onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
   });

@@ -1,13 +1,15 @@
 import { InputError } from '../errors.ts';
 
 /**
- * Read a request body up to a byte limit without trusting Content-Length: the declared length
- * rejects early, and the running count stops a body that lies about it.
+ * Read a request body up to a byte limit: a declared Content-Length over the limit is refused
+ * before reading, and a chunked body is counted as it arrives and stopped at the limit.
  */
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array(0);
+  // With a declared length the HTTP parser frames the body to it: read it in one go.
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const chunks: Array<Uint8Array<ArrayBuffer>> = [];
   let size = 0;
@@ -31,7 +33,7 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
   return body;
 }
 
-function tooLarge(maxBytes: number): InputError {
+export function tooLarge(maxBytes: number): InputError {
   return new InputError('body-too-large', `the request body is larger than the ${formatBytes(maxBytes)} limit (MAX_BODY_BYTES); send less, or trim the paste to the failing response`);
 }
 

@@ -7,13 +7,13 @@
  * kept in memory; values are responses, which are redacted before they are cached.
  */
 export class ResponseCache {
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, Uint8Array<ArrayBuffer>>();
   hits = 0;
   misses = 0;
 
   constructor(readonly maxEntries: number) {}
 
-  get(key: string): string | undefined {
+  get(key: string): Uint8Array<ArrayBuffer> | undefined {
     const value = this.entries.get(key);
     if (value === undefined) {
       this.misses += 1;
@@ -26,7 +26,8 @@ export class ResponseCache {
     return value;
   }
 
-  set(key: string, value: string): void {
+  /** Responses are kept encoded, so a hit is written out without encoding it again. */
+  set(key: string, value: Uint8Array<ArrayBuffer>): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
     this.entries.set(key, value);
@@ -44,8 +45,13 @@ export class ResponseCache {
 
 const encoder = new TextEncoder();
 
-/** A cache key: the SHA-256 of the parts, hex-encoded. */
-export async function cacheKey(...parts: Array<string | Uint8Array>): Promise<string> {
+/** Turns the parts of a request into a cache key; an entry may bring a faster one. */
+export type Digest = (parts: Array<string | Uint8Array>) => string | Promise<string>;
+
+/** The Web Crypto digest: SHA-256 of the parts, hex-encoded. */
+export const webCryptoDigest: Digest = (parts) => cacheKey(...parts);
+
+async function cacheKey(...parts: Array<string | Uint8Array>): Promise<string> {
   const chunks = parts.map((part) => (typeof part === 'string' ? encoder.encode(part) : part));
   const length = chunks.reduce((sum, chunk) => sum + chunk.byteLength + 1, 0);
   const joined = new Uint8Array(length);

@@ -123,6 +123,20 @@ describe('the Node server on a real port', () => {
     await expectProblem(await post('/v1/diagnose', 'x'.repeat(2 * 1024 * 1024 + 1), 'text/plain'), 413, /2 MiB limit \(MAX_BODY_BYTES\)/);
   });
 
+  it('stops reading a chunked body without Content-Length at the limit', async () => {
+    const chunk = new TextEncoder().encode('y'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 40) return controller.close();
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit);
+    await expectProblem(response, 413, /MAX_BODY_BYTES/);
+  });
+
   it('diagnoses a 1 MB paste without failing', async () => {
     const filler = 'log line without anything interesting in it\n'.repeat(Math.ceil((1024 * 1024) / 44));
     const paste = `${filler.slice(0, 1024 * 1024 - 100)}\nTokenExpiredError: jwt expired`;
