@@ -1,8 +1,8 @@
-import { EVAL_DIR, HOLDOUT_DIR, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
+import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
 
 /**
  * `npm run eval`: diagnosis quality, overall and per kind, on the labelled development cases
- * (../shared/eval/dev) and on the project's own held-out cases (bench/holdout), which were
+ * (../shared/eval/dev) and on the project's own held-out cases (bench/holdout*), which were
  * written without looking at the development cases or the articles.
  */
 const kinds: CaseKind[] = ['text', 'error'];
@@ -25,7 +25,8 @@ function report(results: CaseResult[]): void {
   if (verbose) for (const miss of misses) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got.join(', ') || '(no cause)'}`);
 }
 
-for (const [name, directory] of [['development set', EVAL_DIR], ['held-out set', HOLDOUT_DIR]] as const) {
+const sets: Array<[string, string]> = [['development set', EVAL_DIR], ...HOLDOUT_DIRS.map((directory, index): [string, string] => [`held-out set ${index + 1}`, directory])];
+for (const [name, directory] of sets) {
   console.log(`\n${name} (${directory})`);
   report(await runEvaluation(kinds, directory));
 }

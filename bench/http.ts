@@ -15,6 +15,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LARGE_KB = join(ROOT, 'bench', 'data', 'kb-1000');
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 200);
 
 interface Server {
   url: string;
@@ -43,6 +44,8 @@ async function start(entry: string, env: Record<string, string> = {}): Promise<S
 interface Target {
   name: string;
   request: (base: string) => autocannon.Options;
+  /** Measured at a fixed request rate instead of flat out: latency under ordinary load. */
+  steady?: boolean;
 }
 
 const SEARCH_QUERIES = [
@@ -98,11 +101,12 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
     ['diagnose', targets[2]!, cached.url],
     ['search, no cache', targets[1]!, uncached.url],
     ['diagnose, no cache', targets[2]!, uncached.url],
+    [`search, no cache, ${STEADY_RATE}/s`, { ...targets[1]!, steady: true }, uncached.url],
   ];
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const [name, target, base] of runs) {
-        const sample = await measure(target.request(base));
+        const sample = await measure({ ...target.request(base), ...(target.steady ? { overallRate: STEADY_RATE } : {}) });
         if (sample.errors > 0) throw new Error(`${name}: ${sample.errors} failed requests`);
         samples.set(name, [...(samples.get(name) ?? []), sample]);
       }

@@ -246,7 +246,12 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
         report(`${where}.${key}`, `${key} entry must be 1 to ${MAX_PHRASE_LENGTH} characters`, 'warning', line);
         continue;
       }
-      signals[key].push(key === 'phrases' ? text : text.toLowerCase());
+      const value = key === 'phrases' ? text : text.toLowerCase();
+      if (signals[key].some((existing) => existing.toLowerCase() === value.toLowerCase())) {
+        report(`${where}.${key}`, `${key} lists "${text}" twice`, 'warning', line);
+        continue;
+      }
+      signals[key].push(value);
     }
   }
   for (const key of Object.keys(value)) {
