@@ -1,10 +1,11 @@
-import { extractFacts } from '../facts/extract-facts.ts';
+import { extractFacts, isFailing } from '../facts/extract-facts.ts';
+import { captureContextFacts } from '../har/capture-context.ts';
 import type { DecodedToken, Exchange, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article } from '../kb/types.ts';
-import { redactText } from '../redact/redact-secrets.ts';
+import { Redactor } from '../redact/redactor.ts';
 import { observeInput, type DiagnoseInput } from './observe-input.ts';
 import { CauseCatalogue, scoreCauses, type Evidence } from './score-causes.ts';
 
@@ -49,7 +50,15 @@ export interface DiagnoseContext {
 }
 
 const BODY_EXCERPT_CHARS = 500;
+/** The excerpt is cut after redaction, so no secret is cut into a piece the patterns miss. */
+const BODY_EXCERPT_SCAN = 65_536;
+
+function excerpt(text: string): string {
+  return text.length > BODY_EXCERPT_CHARS ? `${text.slice(0, BODY_EXCERPT_CHARS)}…` : text;
+}
 const RELATED_ARTICLES = 3;
+/** Findings listed in one answer; `input.failing` still counts them all. */
+const MAX_FINDINGS = 50;
 const catalogues = new WeakMap<KnowledgeBase, CauseCatalogue>();
 
 /** Compile a knowledge base's causes once; a reloaded knowledge base gets its own. */
@@ -70,7 +79,9 @@ export function diagnose(input: DiagnoseInput, context: DiagnoseContext): Diagno
 }
 
 export function diagnoseObservation(observation: Observation, context: DiagnoseContext): Diagnosis {
-  const facts = extractFacts(observation, { clock: context.clock });
+  const redactor = new Redactor();
+  const facts = extractFacts(observation, { clock: context.clock, redactor });
+  if (observation.kind === 'har') facts.facts.push(...captureContextFacts(observation));
   const { causes: scored, textRanking } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
@@ -81,12 +92,12 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
       title: cause.title,
       confidence,
       article: articleRef(article),
-      evidence: evidence.map(({ entry, ...rest }) => ({ ...rest, detail: redactText(rest.detail), ...(showEntries && entry !== undefined ? { entry } : {}) })),
+      evidence: evidence.map(({ entry, ...rest }) => ({ ...rest, detail: redactor.text(rest.detail, 'evidence'), ...(showEntries && entry !== undefined ? { entry } : {}) })),
       steps: steps.map((step) => ({ id: step.id, title: step.title, markdown: step.markdown })),
     };
   });
   const failing = observation.exchanges.filter(isFailing);
-  const findings = failing.map((exchange) => findingOf(exchange, facts.tokens));
+  const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, redactor));
   return {
     input: { kind: observation.kind, entries: observation.exchanges.length, failing: failing.length },
     causes,
@@ -95,27 +106,22 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   };
 }
 
-function isFailing(exchange: Exchange): boolean {
-  const status = exchange.response?.status;
-  return status === undefined || status === 0 || status >= 400;
-}
-
-function findingOf(exchange: Exchange, tokens: DecodedToken[]): Finding {
+function findingOf(exchange: Exchange, tokens: DecodedToken[], redactor: Redactor): Finding {
   const response = exchange.response;
   const request = exchange.request;
   const challenges = (response?.headers ?? [])
     .filter((header) => /^www-authenticate$/i.test(header.name))
     .flatMap((header) => parseWwwAuthenticate(header.value))
-    .map((challenge) => ({ ...challenge, params: Object.fromEntries(Object.entries(challenge.params).map(([name, value]) => [name, redactText(value)])) }));
+    .map((challenge) => ({ ...challenge, params: Object.fromEntries(Object.entries(challenge.params).map(([name, value]) => [name, redactor.text(value, 'finding')])) }));
   const body = response?.body;
   return {
     entry: exchange.index,
     method: request?.method ?? null,
-    url: request ? redactText(request.url) : null,
+    url: request ? redactor.url(request.url, 'finding') : null,
     status: response?.status ?? null,
     wwwAuthenticate: challenges,
     tokens,
-    bodyExcerpt: body ? redactText(body.slice(0, BODY_EXCERPT_CHARS)) + (body.length > BODY_EXCERPT_CHARS ? '…' : '') : null,
+    bodyExcerpt: body ? excerpt(redactor.body(body.slice(0, BODY_EXCERPT_SCAN), '', 'finding')) : null,
   };
 }
 

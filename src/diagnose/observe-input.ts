@@ -1,6 +1,8 @@
 import { parseHttpText } from '../facts/http-message.ts';
 import type { Header, Observation } from '../facts/types.ts';
 import { InputError } from '../errors.ts';
+import { observeHar } from '../har/observe-har.ts';
+import { looksLikeHar, readHar, type HarLimits } from '../har/read-har.ts';
 
 /** A pasted or submitted error response, as the API accepts it. */
 export interface ErrorInput {
@@ -20,11 +22,9 @@ export interface DiagnoseInput {
  * A paste is recognised by its shape: a raw HTTP message or `curl -v` output becomes an
  * exchange, a JSON error body becomes a response, anything else stays free text.
  */
-export function observeInput(input: DiagnoseInput): Observation {
-  if (input.har !== undefined) {
-    throw new InputError('unsupported-input', 'HAR captures are not analysed by this version yet; paste the failing response instead');
-  }
+export function observeInput(input: DiagnoseInput, limits?: HarLimits): Observation {
   const text = input.text?.trim() ?? '';
+  if (input.har !== undefined) return observeHar(readHar(input.har, limits), text);
   if (input.error) {
     return { kind: 'error', text, exchanges: [{ index: 0, response: responseOf(input.error) }] };
   }
@@ -33,9 +33,7 @@ export function observeInput(input: DiagnoseInput): Observation {
   if (http) return { kind: 'http', text: http.commentary, exchanges: [http.exchange] };
   if (/^[{[]/.test(text)) {
     const parsed = tryJson(text);
-    if (isHar(parsed)) {
-      throw new InputError('unsupported-input', 'this paste is a HAR capture, which this version does not analyse yet; paste the failing response instead');
-    }
+    if (looksLikeHar(parsed)) return observeHar(readHar(parsed, limits));
     if (parsed !== undefined) return { kind: 'error', text: '', exchanges: [{ index: 0, response: { headers: [], body: text } }] };
   }
   return { kind: 'text', text, exchanges: [] };
@@ -61,7 +59,3 @@ function tryJson(text: string): unknown {
   }
 }
 
-export function isHar(value: unknown): boolean {
-  const log = (value as { log?: { entries?: unknown } } | null)?.log;
-  return typeof log === 'object' && log !== null && Array.isArray(log.entries);
-}

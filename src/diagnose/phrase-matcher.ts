@@ -87,8 +87,9 @@ export class TermPositions {
     if (followers.length === 0) return 'exact';
     const sets = followers.map((list) => new Set(list));
     if (starts!.some((start) => sets.every((set, index) => set.has(start + index + 1)))) return 'exact';
-    // A phrase that repeats a word ("Bearer Bearer") means the repetition: exact only.
-    if (new Set(phrase.terms).size < phrase.terms.length) return null;
+    // Word-for-word phrases (negations, names) and ones that repeat a word ("Bearer Bearer")
+    // mean their exact order: no near matches.
+    if (phrase.exact || new Set(phrase.terms).size < phrase.terms.length) return null;
     return withinWindow(lists as number[][], phrase.terms.length + NEAR_SLACK) ? 'near' : null;
   }
 }

@@ -23,7 +23,7 @@ export const SCORING = {
   /** Phrases whose words occur close together but not in order count this much less. */
   nearPhraseFactor: 0.6,
   /** A fact the cause declares (`jwt.expired`), extracted from the input itself. */
-  fact: 4,
+  fact: 5,
   /** Text relevance (0..1) of the input to the cause's article, times this. */
   textRelevance: 3.5,
   /** Below this relevance the text match is noise and counts nothing. */

@@ -1,4 +1,4 @@
-import { redactCredentialHeader } from '../redact/redact-secrets.ts';
+import type { Redactor } from '../redact/redactor.ts';
 import type { Fact, Header, RequestRecord } from './types.ts';
 
 /** Header names that carry a credential other than `Authorization`. */
@@ -27,19 +27,19 @@ export interface CredentialReading {
  * whitespace or quotes, in the query string. `sanitized` says the capture tool removed
  * credential headers, so their absence is not evidence.
  */
-export function readCredentials(request: RequestRecord, options: { entry?: number; sanitized?: boolean } = {}): CredentialReading {
+export function readCredentials(request: RequestRecord, redactor: Redactor, options: { entry?: number; sanitized?: boolean } = {}): CredentialReading {
   const facts: Fact[] = [];
   const credentials: PresentedCredential[] = [];
   const add = (id: string, detail: string): void => {
     facts.push({ id, source: 'request', detail, ...(options.entry !== undefined ? { entry: options.entry } : {}) });
   };
   const authorization = request.headers.filter((header) => /^authorization$/i.test(header.name));
-  for (const header of authorization) readAuthorization(header, add, credentials);
+  for (const header of authorization) readAuthorization(header, redactor, add, credentials);
   if (authorization.length > 1) add('auth.header-duplicated', `the request carries ${authorization.length} Authorization headers`);
 
   for (const header of request.headers) {
     if (MISNAMED_AUTHORIZATION.test(header.name)) {
-      add('auth.header-misnamed', `credential sent in a "${header.name}" header (${redactCredentialHeader(header.value)}); servers read "Authorization"`);
+      add('auth.header-misnamed', `credential sent in a "${header.name}" header (${redactor.credential(header.value, 'evidence', header.name)}); servers read "Authorization"`);
       credentials.push({ location: `${header.name} header`, value: stripScheme(header.value) });
     } else if (API_KEY_HEADER.test(header.name)) {
       credentials.push({ location: `${header.name} header`, value: header.value.trim() });
@@ -61,9 +61,9 @@ export function readCredentials(request: RequestRecord, options: { entry?: numbe
   return { facts, credentials };
 }
 
-function readAuthorization(header: Header, add: (id: string, detail: string) => void, credentials: PresentedCredential[]): void {
+function readAuthorization(header: Header, redactor: Redactor, add: (id: string, detail: string) => void, credentials: PresentedCredential[]): void {
   const value = header.value;
-  const shown = redactCredentialHeader(value);
+  const shown = redactor.credential(value, 'evidence', header.name);
   const scheme = /^\s*"?([A-Za-z][A-Za-z0-9-]*)\s+\S/.exec(value)?.[1];
   if (!value.trim()) {
     add('auth.header-missing', 'the Authorization header is present but empty');

@@ -1,4 +1,4 @@
-import { redactText } from '../redact/redact-secrets.ts';
+import { Redactor } from '../redact/redactor.ts';
 import { pathOf, readCredentials } from './credentials.ts';
 import { readErrorBody } from './error-body.ts';
 import { findJwts, inspectToken, type TokenContext } from './jwt.ts';
@@ -8,7 +8,8 @@ import { describeChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
 
 /** Error codes defined by OAuth 2.0 (RFC 6749, 6750) and OpenID Connect, recognised in free text. */
 const OAUTH_ERROR_CODES = /\b(invalid_request|invalid_token|insufficient_scope|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope|access_denied|login_required|interaction_required|consent_required|expired_token)\b/gi;
-const TOKEN_ENDPOINT = /\/(?:oauth2?\/(?:v\d(?:\.\d)?\/)?token|connect\/token|oauth\/access_token|token|v\d\/token|protocol\/openid-connect\/token)\/?$/i;
+/** Token and auth-code endpoints: where a client authenticates with its id and secret. */
+const TOKEN_ENDPOINT = /\/(?:oauth2?\/(?:v\d(?:\.\d)?\/)?token|connect\/token|oauth\/access_token|token|v\d\/token|protocol\/openid-connect\/token|authcode|auth\/code|oauth2?\/code)\/?$/i;
 const SSO_CALLBACK = /(callback|sso|jwt|login|signin|auth)/i;
 const SIGNATURE_HEADER = /^(x-signature|x-hub-signature(-256)?|x-.*-signature|signature|x-amz-signature|x-amz-date|x-timestamp|x-signature-timestamp|digest)$/i;
 const CSRF_HEADER = /^(x-csrf-token|x-xsrf-token|x-csrftoken|csrf-token|x-requested-with)$/i;
@@ -24,6 +25,8 @@ export interface ExtractOptions {
   clock: () => Date;
   /** The capture removed credential headers (Chrome's sanitized HAR export). */
   sanitized?: boolean;
+  /** Redacts every value that goes into a fact's detail; one per diagnosis, so equal secrets match. */
+  redactor?: Redactor;
 }
 
 /**
@@ -33,13 +36,24 @@ export interface ExtractOptions {
  */
 export function extractFacts(observation: Observation, options: ExtractOptions): FactSet {
   const set = emptyFactSet();
-  for (const exchange of observation.exchanges) readExchange(exchange, set, options);
+  const sanitized = options.sanitized ?? observation.capture?.sanitized ?? false;
+  const redactor = options.redactor ?? new Redactor();
+  options = { ...options, redactor };
+  // In a capture only failing exchanges are evidence; a hundred healthy requests are context.
+  const relevant = observation.kind === 'har' ? observation.exchanges.filter(isFailing) : observation.exchanges;
+  for (const exchange of relevant) readExchange(exchange, set, { ...options, sanitized });
   if (observation.text) readText(observation.text, set, options);
   return set;
 }
 
+export function isFailing(exchange: Exchange): boolean {
+  const status = exchange.response?.status;
+  return status === undefined || status === 0 || status >= 400;
+}
+
 function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions): void {
   const entry = exchange.index;
+  const redactor = options.redactor!;
   const at: { entry?: number } = { entry };
   const add = (fact: Fact): void => {
     set.facts.push({ ...fact, ...at });
@@ -58,30 +72,34 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
         add({ id: `status=${response.status}`, source: 'status', detail: `response status ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` });
       }
     }
-    readResponseHeaders(exchange, set, add);
+    readResponseHeaders(exchange, set, add, redactor);
     if (response.body) readBody(response.body, set, add, entry);
   }
   const request = exchange.request;
   const reference = (): { time: Date; label: string } => referenceTimeOf(exchange, options.clock);
   for (const raw of findJwts(response?.body?.slice(0, MAX_BODY_SCAN) ?? '').slice(0, MAX_TEXT_JWTS)) {
     const { time, label } = reference();
-    inspect(raw, { location: 'token in the response body', referenceTime: time, referenceLabel: label, entry }, set);
+    inspect(raw, { location: 'token in the response body', referenceTime: time, referenceLabel: label, entry, redactor }, set);
   }
   if (request) {
     const host = hostOf(request.url);
-    const tokenEndpoint = TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=/.test(request.body ?? '');
+    const body = request.body?.slice(0, MAX_BODY_SCAN) ?? '';
+    const tokenEndpoint = TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=|"grant_type"\s*:|"client_secret"\s*:|(^|&)client_secret=/.test(body);
+    if (/PostmanRuntime\//.test(headerValue(request.headers, 'user-agent') ?? '')) {
+      add({ id: 'client.postman', source: 'request', detail: `${request.method} ${pathOf(request.url)} was sent from Postman (User-Agent PostmanRuntime)` });
+    }
     if (tokenEndpoint) readTokenRequest(exchange, add);
     else {
       if (SSO_CALLBACK.test(pathOf(request.url)) && /[?&](code|jwt|assertion|token)=/.test(request.url)) {
         add({ id: 'sso.callback', source: 'request', detail: `${request.method} ${pathOf(request.url)} is a sign-in callback carrying a one-time code` });
       }
-      const credentials = readCredentials(request, { entry, sanitized: options.sanitized ?? false });
+      const credentials = readCredentials(request, redactor, { entry, sanitized: options.sanitized ?? false });
       for (const fact of credentials.facts) add(fact);
       for (const credential of credentials.credentials) {
         for (const raw of credential.location === 'cookie' ? findJwts(credential.value) : [credential.value]) {
           if (!/^eyJ/.test(raw) && !(credential.scheme && /^bearer$/i.test(credential.scheme) && raw.includes('.'))) continue;
           const { time, label } = reference();
-          inspect(raw, { location: credential.location, referenceTime: time, referenceLabel: label, ...(host ? { requestHost: host } : {}), entry }, set);
+          inspect(raw, { location: credential.location, referenceTime: time, referenceLabel: label, ...(host ? { requestHost: host } : {}), entry, redactor }, set);
         }
       }
       readRequestShape(exchange, add);
@@ -89,10 +107,10 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   }
 }
 
-function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact) => void): void {
+function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact) => void, redactor: Redactor): void {
   const headers = exchange.response?.headers ?? [];
   for (const header of headers.filter((candidate) => /^www-authenticate$/i.test(candidate.name))) {
-    readChallenges(header.value, set, add, exchange.index);
+    readChallenges(header.value, set, add, redactor, exchange.index);
   }
   const remaining = ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining'].map((name) => headerValue(headers, name)).find((value) => value !== undefined);
   readRateLimit(remaining, headerValue(headers, 'retry-after'), add);
@@ -111,9 +129,9 @@ function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact)
   }
 }
 
-function readChallenges(value: string, set: FactSet, add: (fact: Fact) => void, entry?: number): void {
+function readChallenges(value: string, set: FactSet, add: (fact: Fact) => void, redactor: Redactor, entry?: number): void {
   for (const challenge of parseWwwAuthenticate(value)) {
-    const shown = redactText(describeChallenge(challenge));
+    const shown = redactor.text(describeChallenge(challenge), 'evidence');
     add({ id: `www-authenticate.scheme=${challenge.scheme}`, source: 'www-authenticate', detail: `WWW-Authenticate: ${shown}` });
     const error = challenge.params.error;
     if (error) set.errorCodes.push({ code: error.toLowerCase(), where: `WWW-Authenticate ${shown}`, ...(entry !== undefined ? { entry } : {}) });
@@ -146,7 +164,7 @@ function readBody(body: string, set: FactSet, add: (fact: Fact) => void, entry: 
 
 function readTokenRequest(exchange: Exchange, add: (fact: Fact) => void): void {
   const request = exchange.request!;
-  add({ id: 'oauth.token-endpoint', source: 'request', detail: `${request.method} ${pathOf(request.url)} is an OAuth token request` });
+  add({ id: 'oauth.token-endpoint', source: 'request', detail: `${request.method} ${pathOf(request.url)} is a token or auth-code request, where the client authenticates` });
   const body = request.body ?? '';
   const grant = /grant_type["']?\s*[=:]\s*["']?([a-z_:.-]+)/i.exec(body)?.[1] ?? /[?&]grant_type=([a-z_:.-]+)/i.exec(request.url)?.[1];
   if (grant) add({ id: `oauth.grant=${grant.toLowerCase()}`, source: 'request', detail: `token request with grant_type=${grant}` });
@@ -178,11 +196,11 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
  * realm="api"`", "responses include Retry-After: 30", "it calls /orders?access_token=…") are
  * read as if they had been pasted on their own.
  */
-function readQuotedHttp(text: string, set: FactSet): void {
+function readQuotedHttp(text: string, set: FactSet, redactor: Redactor): void {
   const add = (fact: Fact): void => {
     set.facts.push(fact);
   };
-  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add);
+  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add, redactor);
   const header = (name: string): string | undefined => new RegExp(`\\b${name}\\s*[:=]\\s*([\\w.-]{1,40})`, 'i').exec(text.slice(0, MAX_BODY_SCAN))?.[1];
   readRateLimit(header('x-ratelimit-remaining') ?? header('ratelimit-remaining'), header('retry-after'), add);
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/[?&](access_token|id_token|token)=[^&\s]+/gi)) {
@@ -192,12 +210,13 @@ function readQuotedHttp(text: string, set: FactSet): void {
 }
 
 function readText(text: string, set: FactSet, options: ExtractOptions): void {
+  const redactor = options.redactor!;
   set.texts.push(text);
-  readQuotedHttp(text, set);
+  readQuotedHttp(text, set, redactor);
   for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
   readErrorCodesInText(text, set, 'the text');
   for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
-    inspect(raw, { location: 'token in the text', referenceTime: options.clock(), referenceLabel: 'now (the text carries no request time)' }, set);
+    inspect(raw, { location: 'token in the text', referenceTime: options.clock(), referenceLabel: 'now (the text carries no request time)', redactor }, set);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { redactSecret } from '../redact/redact-secrets.ts';
+import type { Redactor } from '../redact/redactor.ts';
 import type { DecodedToken, Fact } from './types.ts';
 
 /** Tokens larger than this are not decoded: no identity provider issues them. */
@@ -32,6 +32,7 @@ export interface TokenContext {
   /** Host the request went to, for iss/aud comparisons. */
   requestHost?: string;
   entry?: number;
+  redactor: Redactor;
 }
 
 /** A time difference in words: `40 s`, `15 min`, `2 h 5 min`, `3 days`. */
@@ -89,7 +90,7 @@ export function hostsDiffer(tokenHost: string, requestHost: string): boolean {
  */
 export function inspectToken(raw: string, context: TokenContext): { token: DecodedToken; facts: Fact[] } {
   const facts: Fact[] = [];
-  const token: DecodedToken = { location: context.location, redacted: redactSecret(raw), header: null, claims: null, notes: [] };
+  const token: DecodedToken = { location: context.location, ...(context.entry !== undefined ? { entry: context.entry } : {}), redacted: context.redactor.preview(raw, 'token', context.location), header: null, claims: null, notes: [] };
   const add = (id: string, detail: string): void => {
     facts.push({ id, source: 'jwt', detail: `${detail} (${context.location})`, ...(context.entry !== undefined ? { entry: context.entry } : {}) });
   };

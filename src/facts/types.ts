@@ -39,6 +39,8 @@ export interface Exchange {
   response?: ResponseRecord;
   /** When the client sent the request; the reference time for token claims. */
   startedAt?: Date;
+  /** Where a redirect response sent the client. */
+  redirectTo?: string;
 }
 
 export type InputKind = 'text' | 'error' | 'http' | 'har';
@@ -49,11 +51,15 @@ export interface Observation {
   /** What a person wrote: the symptom description or anything pasted that is not HTTP. */
   text: string;
   exchanges: Exchange[];
+  /** For a HAR: which tool wrote it, and whether credentials look stripped (a sanitized export). */
+  capture?: { creator: string; sanitized: boolean };
 }
 
 export interface DecodedToken {
   /** Where the token was found, e.g. `Authorization header` or `text`. */
   location: string;
+  /** The exchange it was found in, for a capture. */
+  entry?: number;
   /** Redacted form, safe to show. */
   redacted: string;
   header: Record<string, unknown> | null;

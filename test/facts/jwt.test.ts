@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findJwts, hostsDiffer, inspectToken } from '../../src/facts/jwt.ts';
+import { Redactor } from '../../src/redact/redactor.ts';
 import { base64url, makeJwt } from '../support/jwt.ts';
 
 
 const requestTime = new Date('2026-03-08T14:23:45Z');
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
-const context = { location: 'Authorization header', referenceTime: requestTime, referenceLabel: 'the request', requestHost: 'api.example.com' };
+const context = { location: 'Authorization header', referenceTime: requestTime, referenceLabel: 'the request', requestHost: 'api.example.com', redactor: new Redactor() };
 const ids = (raw: string, extra = {}): string[] => inspectToken(raw, { ...context, ...extra }).facts.map((fact) => fact.id);
 
 describe('inspectToken', () => {
@@ -16,7 +17,7 @@ describe('inspectToken', () => {
     assert.ok(expired);
     assert.match(expired.detail, /token expired 15 min before the request/);
     assert.equal(token.claims?.exp, seconds(requestTime) - 15 * 60);
-    assert.match(token.redacted, /^eyJ.{7}…\[redacted\]$/);
+    assert.match(token.redacted, /^eyJ.{7}…\[redacted:[0-9a-f]{8}\]$/);
   });
 
   it('finds nothing wrong with a fresh token and notes when it expires', () => {

@@ -1,0 +1,42 @@
+import type { Exchange, Observation } from '../facts/types.ts';
+import { responseText, type Har, type HarEntry } from './read-har.ts';
+
+/** A response that did not succeed: an error status, no response at all, or a network error. */
+export function isFailingEntry(entry: HarEntry): boolean {
+  return entry.response.status === 0 || entry.response.status >= 400 || Boolean(entry.error);
+}
+
+const TOKEN_REQUEST = /grant_type=|"grant_type"/;
+
+/**
+ * A capture as an observation: every entry becomes an exchange with its own time. Bodies are
+ * decoded only where they can matter (failing responses, token requests): a 100 MB capture is
+ * mostly scripts and images nobody needs to read.
+ */
+export function observeHar(har: Har, text = ''): Observation {
+  const exchanges = har.entries.map((entry): Exchange => {
+    const failing = isFailingEntry(entry);
+    const requestBody = entry.request.postData?.text ?? formBody(entry);
+    const wantsRequestBody = failing || (requestBody !== undefined && TOKEN_REQUEST.test(requestBody.slice(0, 4096)));
+    const body = failing ? responseText(entry) : undefined;
+    return {
+      index: entry.index,
+      ...(entry.startedAt ? { startedAt: entry.startedAt } : {}),
+      request: { method: entry.request.method, url: entry.request.url, headers: entry.request.headers, ...(wantsRequestBody && requestBody !== undefined ? { body: requestBody } : {}) },
+      response: {
+        status: entry.response.status,
+        statusText: entry.response.statusText || entry.error || '',
+        headers: entry.response.headers,
+        ...(body !== undefined || entry.error ? { body: [body, entry.error].filter(Boolean).join('\n') } : {}),
+      },
+      ...(entry.response.redirectURL ? { redirectTo: entry.response.redirectURL } : {}),
+    };
+  });
+  return { kind: 'har', text, exchanges, capture: { creator: har.creator, sanitized: !har.credentialsSeen } };
+}
+
+function formBody(entry: HarEntry): string | undefined {
+  const params = entry.request.postData?.params;
+  if (!params || params.length === 0) return undefined;
+  return params.map((param) => `${encodeURIComponent(param.name)}=${encodeURIComponent(param.value ?? '')}`).join('&');
+}

@@ -1,0 +1,160 @@
+import { InputError } from '../errors.ts';
+import type { Header } from '../facts/types.ts';
+
+/**
+ * HAR 1.2 as fixpath reads it: the fields it uses, typed, with defaults for the optional ones
+ * that browsers and tools leave out. Everything else in the file is kept untouched on the raw
+ * tree (the sanitizer walks that), but never trusted.
+ */
+export interface HarEntry {
+  index: number;
+  startedDateTime: string;
+  startedAt: Date | undefined;
+  request: { method: string; url: string; httpVersion: string; headers: Header[]; postData?: { mimeType: string; text?: string; params?: Array<{ name: string; value?: string }> } };
+  response: { status: number; statusText: string; headers: Header[]; content: { mimeType: string; text?: string; encoding?: string; size?: number }; redirectURL: string };
+  /** Chrome's `_error` (`net::ERR_FAILED`) or Firefox's and Safari's equivalents. */
+  error?: string;
+}
+
+export interface Har {
+  creator: string;
+  entries: HarEntry[];
+  /** Whether any request or response in the capture carries a credential header or cookie. */
+  credentialsSeen: boolean;
+}
+
+export interface HarLimits {
+  /** Most entries read from one capture. */
+  maxEntries: number;
+}
+
+export const DEFAULT_HAR_LIMITS: HarLimits = { maxEntries: 100_000 };
+
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|access_token|client_id)$/i;
+
+/** The capture is not a HAR, or not one fixpath can read: the detail names the entry and field. */
+function invalid(where: string, problem: string): InputError {
+  return new InputError('invalid-input', `this is not a HAR capture fixpath can read: ${where} ${problem}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a parsed JSON value has the shape of a HAR (`log.entries` list). */
+export function looksLikeHar(value: unknown): boolean {
+  return isRecord(value) && isRecord(value.log) && Array.isArray(value.log.entries);
+}
+
+function headerList(value: unknown, where: string): Header[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid(where, 'must be a list of {name, value}');
+  const headers: Header[] = [];
+  value.forEach((item, index) => {
+    if (!isRecord(item) || typeof item.name !== 'string') throw invalid(`${where}[${index}]`, 'must have a "name" string');
+    // HTTP/2 captures carry pseudo-headers (`:authority`); names compare case-insensitively.
+    headers.push({ name: item.name, value: typeof item.value === 'string' ? item.value : item.value === undefined || item.value === null ? '' : String(item.value) });
+  });
+  return headers;
+}
+
+function optionalString(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(where, 'must be a string');
+  return value;
+}
+
+/**
+ * Validate a parsed HAR into typed entries in one step. The error detail names the first entry
+ * and field that is wrong (`log.entries[3].request.url must be a string`).
+ */
+export function readHar(value: unknown, limits: HarLimits = DEFAULT_HAR_LIMITS): Har {
+  if (!isRecord(value)) throw invalid('the top level', 'must be a JSON object with a "log" field');
+  const log = value.log;
+  if (!isRecord(log)) throw invalid('"log"', 'is missing or not an object');
+  if (!Array.isArray(log.entries)) throw invalid('"log.entries"', 'is missing or not a list');
+  if (log.entries.length > limits.maxEntries) {
+    throw new InputError('invalid-input', `the capture has ${log.entries.length} entries, more than the ${limits.maxEntries} allowed (MAX_HAR_ENTRIES); export only the failing part of the session`);
+  }
+  const creator = isRecord(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : 'unknown';
+  let credentialsSeen = false;
+  const entries = log.entries.map((raw, index): HarEntry => {
+    const where = `log.entries[${index}]`;
+    if (!isRecord(raw)) throw invalid(where, 'must be an object');
+    const request = raw.request;
+    const response = raw.response;
+    if (!isRecord(request)) throw invalid(`${where}.request`, 'is missing or not an object');
+    if (typeof request.url !== 'string') throw invalid(`${where}.request.url`, 'must be a string');
+    if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
+    if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
+    const rawResponse = (response ?? {}) as Record<string, unknown>;
+    const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : Number(rawResponse.status);
+    if (!Number.isInteger(status) || status < 0 || status > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 when there was no response)');
+    const content = isRecord(rawResponse.content) ? rawResponse.content : {};
+    const postData = isRecord(request.postData) ? request.postData : undefined;
+    const started = optionalString(raw.startedDateTime, `${where}.startedDateTime`) ?? '';
+    const startedMs = Date.parse(started);
+    const errorText = optionalString(raw._error, `${where}._error`) ?? optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`);
+    const requestHeaders = headerList(request.headers, `${where}.request.headers`);
+    const responseHeaders = headerList(rawResponse.headers, `${where}.response.headers`);
+    if (!credentialsSeen) {
+      credentialsSeen =
+        requestHeaders.some((header) => CREDENTIAL_HEADER.test(header.name)) ||
+        responseHeaders.some((header) => /^set-cookie$/i.test(header.name)) ||
+        (Array.isArray(request.cookies) && request.cookies.length > 0);
+    }
+    return {
+      index,
+      startedDateTime: started,
+      startedAt: Number.isFinite(startedMs) ? new Date(startedMs) : undefined,
+      request: {
+        method: (typeof request.method === 'string' ? request.method : 'GET').toUpperCase(),
+        url: request.url,
+        httpVersion: typeof request.httpVersion === 'string' ? request.httpVersion : '',
+        headers: requestHeaders,
+        ...(postData
+          ? {
+              postData: {
+                mimeType: typeof postData.mimeType === 'string' ? postData.mimeType : '',
+                ...(typeof postData.text === 'string' ? { text: postData.text } : {}),
+                ...(Array.isArray(postData.params)
+                  ? { params: postData.params.filter(isRecord).map((param) => ({ name: String(param.name ?? ''), ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
+                  : {}),
+              },
+            }
+          : {}),
+      },
+      response: {
+        status,
+        statusText: typeof rawResponse.statusText === 'string' ? rawResponse.statusText : '',
+        headers: responseHeaders,
+        content: {
+          mimeType: typeof content.mimeType === 'string' ? content.mimeType : '',
+          ...(typeof content.text === 'string' ? { text: content.text } : {}),
+          ...(typeof content.encoding === 'string' ? { encoding: content.encoding } : {}),
+        },
+        redirectURL: typeof rawResponse.redirectURL === 'string' ? rawResponse.redirectURL : '',
+      },
+      ...(errorText ? { error: errorText } : {}),
+    };
+  });
+  return { creator, entries, credentialsSeen };
+}
+
+const MAX_DECODED_BODY = 1_048_576;
+
+/** A response body as text: base64 content decoded when it is text, binary left out. */
+export function responseText(entry: HarEntry): string | undefined {
+  const { text, encoding, mimeType } = entry.response.content;
+  if (text === undefined) return undefined;
+  if (encoding !== 'base64') return text;
+  if (mimeType && !/json|text|xml|html|javascript|x-www-form-urlencoded|problem/i.test(mimeType)) return undefined;
+  try {
+    const binary = atob(text.slice(0, Math.ceil((MAX_DECODED_BODY * 4) / 3)));
+    const bytes = new Uint8Array(binary.length);
+    for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
