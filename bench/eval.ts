@@ -5,7 +5,7 @@ import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type C
  * (../shared/eval/dev) and on the project's own held-out cases (bench/holdout*), which were
  * written without looking at the development cases or the articles.
  */
-const kinds: CaseKind[] = ['text', 'error'];
+const kinds: CaseKind[] = ['text', 'error', 'har'];
 const verbose = process.argv.includes('--verbose');
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;

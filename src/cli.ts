@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { diagnose, type Diagnosis } from './diagnose/diagnose.ts';
 import { InputError } from './errors.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
 import { readArticleSources } from './node/read-articles.ts';
+import { sanitizeHar } from './redact/sanitize-har.ts';
 
 /** Exit codes: 0 done, 1 the articles have errors, 2 the command was used wrongly, 3 bad input. */
 const EXIT = { ok: 0, articleErrors: 1, usage: 2, badInput: 3 } as const;
@@ -14,14 +15,17 @@ const USAGE = `fixpath — name the root cause of an API auth failure, offline
 Usage:
   fixpath diagnose "<symptom or pasted error>" [--json] [--articles DIR]
   fixpath diagnose --file response.txt [--json] [--articles DIR]
-  fixpath lint [DIR]                      check articles (default: ./articles)
+  fixpath triage capture.har [--json] [--articles DIR]   failing exchanges of a HAR and their causes
+  fixpath sanitize in.har -o out.har                      remove every secret from a HAR
+  fixpath lint [DIR]                                      check articles (default: ./articles)
 
-Nothing leaves this machine: the articles are read from disk and the diagnosis runs here.`;
+Nothing leaves this machine: the articles are read from disk and everything runs here.`;
 
 interface Options {
   json: boolean;
   articles: string;
   file?: string;
+  output?: string;
   positional: string[];
 }
 
@@ -30,11 +34,12 @@ function parseOptions(args: string[]): Options {
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index]!;
     if (arg === '--json') options.json = true;
-    else if (arg === '--articles' || arg === '--file') {
+    else if (arg === '--articles' || arg === '--file' || arg === '-o' || arg === '--output') {
       const value = args[index + 1];
       if (!value) throw new UsageError(`${arg} needs a value`);
       if (arg === '--articles') options.articles = value;
-      else options.file = value;
+      else if (arg === '--file') options.file = value;
+      else options.output = value;
       index += 1;
     } else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
     else options.positional.push(arg);
@@ -72,7 +77,7 @@ export function formatDiagnosis(result: Diagnosis): string {
   const lines: string[] = [];
   result.causes.forEach((cause, index) => {
     lines.push(`${index + 1}. ${cause.title} [${cause.id}] — confidence ${Math.round(cause.confidence * 100)}%`);
-    for (const evidence of cause.evidence) lines.push(`   · ${evidence.detail}`);
+    for (const evidence of cause.evidence) lines.push(`   · ${evidence.entry !== undefined ? `entry ${evidence.entry}: ` : ''}${evidence.detail}`);
     if (index === 0) {
       lines.push('   Steps:');
       cause.steps.forEach((step, stepIndex) => lines.push(`     ${stepIndex + 1}) ${step.title}`));
@@ -80,6 +85,45 @@ export function formatDiagnosis(result: Diagnosis): string {
     lines.push(`   Article: ${cause.article.url}`);
   });
   return `${lines.join('\n')}\n`;
+}
+
+async function readCapture(path: string | undefined): Promise<unknown> {
+  if (!path) throw new UsageError('name the .har file');
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError('invalid-json', `${path} is not valid JSON (${(error as Error).message}); export the capture again as HAR`);
+  }
+}
+
+async function triage(options: Options): Promise<number> {
+  const har = await readCapture(options.positional[0]);
+  const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
+  const result = diagnose({ har }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
+  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTriage(result));
+  return EXIT.ok;
+}
+
+async function sanitize(options: Options): Promise<number> {
+  const har = await readCapture(options.positional[0]);
+  if (!options.output) throw new UsageError('say where to write the sanitized capture: -o out.har');
+  const { har: clean, manifest } = sanitizeHar(har);
+  await writeFile(options.output, `${JSON.stringify(clean, null, 2)}\n`, { mode: 0o600 });
+  const lines = manifest.removed.map((item) => `  ${String(item.count).padStart(5)}  ${item.where}: ${item.name}`);
+  process.stdout.write(`wrote ${options.output}: ${manifest.entries} entries, ${manifest.total} secrets removed\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+  return EXIT.ok;
+}
+
+/** A capture's failing exchanges as a table, then the causes. */
+export function formatTriage(result: Diagnosis): string {
+  const rows = result.findings.map((finding) => {
+    const challenge = finding.wwwAuthenticate.map((item) => [item.scheme, item.params.error].filter(Boolean).join(' ')).join('; ');
+    return `${String(finding.entry).padStart(5)}  ${String(finding.status ?? '-').padStart(3)}  ${(finding.method ?? '').padEnd(7)} ${(finding.url ?? '').slice(0, 70).padEnd(70)}  ${challenge}`;
+  });
+  const header = `${result.input.entries} entries, ${result.input.failing} failing${result.findings.length < result.input.failing ? ` (first ${result.findings.length} shown)` : ''}\n`;
+  const table = rows.length ? `entry  status method  url${' '.repeat(68)}challenge\n${rows.join('\n')}\n\n` : '\n';
+  return `${header}${table}${formatDiagnosis(result)}`;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -91,6 +135,8 @@ async function main(args: string[]): Promise<number> {
   const options = parseOptions(rest);
   if (command === 'lint') return lint(options.positional[0] ?? options.articles);
   if (command === 'diagnose') return runDiagnose(options);
+  if (command === 'triage') return triage(options);
+  if (command === 'sanitize') return sanitize(options);
   throw new UsageError(`unknown command "${command}"`);
 }
 

@@ -6,6 +6,7 @@ import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
+import type { HarLimits } from '../har/read-har.ts';
 import { observeInput, type DiagnoseInput } from './observe-input.ts';
 import { CauseCatalogue, scoreCauses, type Evidence } from './score-causes.ts';
 
@@ -47,6 +48,7 @@ export interface DiagnoseContext {
   /** The clock, called only for inputs that carry no time of their own. */
   clock: () => Date;
   includeInternal: boolean;
+  harLimits?: HarLimits;
 }
 
 const BODY_EXCERPT_CHARS = 500;
@@ -74,7 +76,7 @@ export function articleRef(article: Article): ArticleRef {
 
 /** normalise → extract facts → score causes → answer. */
 export function diagnose(input: DiagnoseInput, context: DiagnoseContext): Diagnosis {
-  const observation = observeInput(input);
+  const observation = observeInput(input, context.harLimits);
   return diagnoseObservation(observation, context);
 }
 

@@ -12,6 +12,7 @@ import { renderDocsPage } from './pages/docs-page.ts';
 import { renderHomePage } from './pages/home-page.ts';
 import { handleError, problemOf, problemResponse } from './problems.ts';
 import { readBodyBytes } from './read-body.ts';
+import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
 import { SearchQuery, SuggestQuery, validate } from './schemas.ts';
 
@@ -125,24 +126,42 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return jsonResponse(c, body);
   });
 
-  app.post('/v1/diagnose', async (c) => {
+  const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
+  const readUpload = async (c: Context): Promise<{ contentType: string; bytes: Uint8Array<ArrayBuffer> }> => {
     const contentType = c.req.header('content-type') ?? '';
     checkDiagnoseContentType(contentType);
-    const bytes = await (deps.readBody ? deps.readBody(c, limits.maxBodyBytes) : readBodyBytes(c.req.raw, limits.maxBodyBytes));
+    const bytes = await (deps.readBody ? deps.readBody(c, uploadLimit) : readBodyBytes(c.req.raw, uploadLimit));
+    return { contentType, bytes };
+  };
+  const harLimits = { maxEntries: limits.maxHarEntries };
+
+  app.post('/v1/diagnose', async (c) => {
+    const { contentType, bytes } = await readUpload(c);
+    // Captures are too large to be worth remembering; pastes repeat.
+    const cacheable = bytes.byteLength <= limits.maxBodyBytes;
+    const key = cacheable ? await cacheKey('diagnose', contentType, bytes, String(audience.includeInternal)) : '';
     const library = deps.library();
-    const key = await cacheKey('diagnose', contentType, bytes, String(audience.includeInternal));
-    const cached = cacheOf(library).get(key);
+    const cached = cacheable ? cacheOf(library).get(key) : undefined;
     if (cached !== undefined) return jsonResponse(c, cached);
-    const input = await readDiagnoseBody(contentType, bytes, limits);
+    const input = readDiagnoseBody(contentType, bytes, limits);
     // An answer that compared a token with the current time is only true now: not cached.
     let usedClock = false;
     const clock = (): Date => {
       usedClock = true;
       return now();
     };
-    const body = encoder.encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal })));
-    if (!usedClock) cache.set(key, body);
+    const body = encoder.encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
+    if (cacheable && !usedClock) cacheOf(library).set(key, body);
     return jsonResponse(c, body);
+  });
+
+  app.post('/v1/har/sanitize', async (c) => {
+    const { contentType, bytes } = await readUpload(c);
+    const input = readDiagnoseBody(contentType, bytes, limits);
+    if (input.har === undefined) throw new InputError('invalid-input', 'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field');
+    const { har, manifest } = sanitizeHar(input.har, { limits: harLimits });
+    if (c.req.query('format') === 'har') return c.body(JSON.stringify(har), 200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="sanitized.har"' });
+    return c.json({ har, manifest });
   });
 
   app.get('/v1/articles', (c) => {

@@ -15,6 +15,10 @@ export interface Limits {
   maxSearchResults: number;
   /** Responses kept for repeated searches and pastes; 0 turns the cache off. */
   responseCacheEntries: number;
+  /** Largest HAR upload, in bytes (set in MiB with MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
+  /** Most entries read from one HAR capture. */
+  maxHarEntries: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -24,6 +28,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueryChars: 512,
   maxSearchResults: 50,
   responseCacheEntries: 2000,
+  maxUploadBytes: 100 * 1024 * 1024,
+  maxHarEntries: 100_000,
 };
 
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
@@ -33,6 +39,8 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxQueryChars: 'MAX_QUERY_CHARS',
   maxSearchResults: 'MAX_SEARCH_RESULTS',
   responseCacheEntries: 'RESPONSE_CACHE_ENTRIES',
+  maxUploadBytes: 'MAX_UPLOAD_MB',
+  maxHarEntries: 'MAX_HAR_ENTRIES',
 };
 
 export class ConfigError extends Error {
@@ -48,7 +56,7 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
     const value = Number(raw);
     const least = key === 'responseCacheEntries' ? 0 : 1;
     if (!Number.isInteger(value) || value < least) throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
-    limits[key] = value;
+    limits[key] = key === 'maxUploadBytes' ? value * 1024 * 1024 : value;
   }
   return limits;
 }

@@ -1,53 +1,61 @@
 import type { DiagnoseInput } from '../diagnose/observe-input.ts';
 import { InputError } from '../errors.ts';
+import { looksLikeHar } from '../har/read-har.ts';
 import type { Limits } from './config.ts';
-import { decodeUtf8, parseJsonSafely } from './read-body.ts';
+import { parseMultipart } from './multipart.ts';
+import { decodeUtf8, formatBytes, parseJsonSafely } from './read-body.ts';
 import { DiagnoseRequest, validate } from './schemas.ts';
 
 export const ACCEPTED_DIAGNOSE_TYPES = ['application/json', 'text/plain', 'multipart/form-data'];
 
 /**
  * Turn a diagnose request of any accepted content type into one validated input: JSON is
- * validated against the schema, a text/plain body is a paste, a multipart form carries a
- * `file` (a paste or capture saved to disk) and an optional `text`.
+ * validated against the schema, a text/plain body is a paste (a HAR pasted whole is read as a
+ * capture), a multipart form carries a `file` (a `.har` or a saved response) and an optional
+ * `text`. Captures may use the whole upload limit; anything else is held to the body limit.
  */
-export async function readDiagnoseBody(contentType: string, bytes: Uint8Array<ArrayBuffer>, limits: Limits): Promise<DiagnoseInput> {
+export function readDiagnoseBody(contentType: string, body: Uint8Array<ArrayBuffer>, limits: Limits): DiagnoseInput {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
+  let input: DiagnoseInput;
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
-    const text = decodeUtf8(bytes);
-    if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"} or {"error": {…}}');
-    const input = validate(DiagnoseRequest, parseJsonSafely(text, limits.maxJsonDepth), 'the diagnose request is not valid');
-    checkText(input.text, limits, '"text"');
-    if (typeof input.error?.body === 'string') checkText(input.error.body, limits, '"error.body"');
-    return input;
+    const text = decodeUtf8(body);
+    if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"}, {"error": {…}} or {"har": {…}}');
+    const parsed = parseJsonSafely(text, limits.maxJsonDepth);
+    // A HAR posted as the body itself (curl --data-binary @capture.har) is a capture too.
+    input = looksLikeHar(parsed) ? { har: parsed } : validate(DiagnoseRequest, parsed, 'the diagnose request is not valid');
+  } else if (mediaType === 'text/plain') {
+    input = pasted(decodeUtf8(body), limits);
+  } else if (mediaType === 'multipart/form-data') {
+    const parts = parseMultipart(body, contentType);
+    const file = parts.find((part) => part.name === 'file');
+    const note = parts.find((part) => part.name === 'text');
+    const noteText = note ? decodeUtf8(note.data as Uint8Array<ArrayBuffer>).trim() : '';
+    const fileInput = file && file.data.length > 0 ? pasted(decodeUtf8(file.data as Uint8Array<ArrayBuffer>), limits) : undefined;
+    if (!fileInput && !noteText) throw new InputError('empty-input', 'the form has no "file" or "text" field with content');
+    if (fileInput?.har !== undefined) input = { har: fileInput.har, ...(noteText ? { text: noteText } : {}) };
+    else input = { text: [noteText, fileInput?.text ?? ''].filter(Boolean).join('\n\n') };
+  } else {
+    throw unsupportedMediaType(mediaType);
   }
-  if (mediaType === 'text/plain') {
-    const text = decodeUtf8(bytes);
-    checkText(text, limits, 'the pasted text');
-    return { text };
+  if (input.har === undefined && body.byteLength > limits.maxBodyBytes) {
+    throw new InputError('body-too-large', `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`);
   }
-  if (mediaType === 'multipart/form-data') {
-    let form: FormData;
-    try {
-      form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
-    } catch {
-      throw new InputError('invalid-input', 'the multipart form could not be read; send a "file" field and optionally a "text" field');
-    }
-    const file = form.get('file');
-    const note = form.get('text');
-    const parts: string[] = [];
-    if (typeof note === 'string' && note.trim()) parts.push(note);
-    if (file !== null && typeof file !== 'string') parts.push(decodeUtf8(new Uint8Array(await file.arrayBuffer())));
-    else if (typeof file === 'string' && file.trim()) parts.push(file);
-    if (parts.length === 0) throw new InputError('empty-input', 'the form has no "file" or "text" field with content');
-    const text = parts.join('\n\n');
-    checkText(text, limits, 'the uploaded text');
-    return { text };
-  }
-  throw unsupportedMediaType(mediaType);
+  checkText(input.text, limits, input.har === undefined ? 'the text' : 'the "text" field');
+  if (typeof input.error?.body === 'string') checkText(input.error.body, limits, '"error.body"');
+  return input;
 }
 
-/** Whether a content type is one the diagnose route reads; checked before the body is read. */
+/** A paste: a HAR pasted whole is a capture, anything else is text to read. */
+function pasted(text: string, limits: Limits): DiagnoseInput {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') && /"log"\s*:/.test(trimmed.slice(0, 4096))) {
+    const parsed = parseJsonSafely(text, limits.maxJsonDepth);
+    if (looksLikeHar(parsed)) return { har: parsed };
+  }
+  return { text };
+}
+
+/** Whether a content type is one the diagnose and sanitize routes read; checked before the body is read. */
 export function checkDiagnoseContentType(contentType: string): void {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
   if (!(ACCEPTED_DIAGNOSE_TYPES.includes(mediaType) || mediaType.endsWith('+json'))) throw unsupportedMediaType(mediaType);

@@ -7,6 +7,7 @@ import {
   DiagnosisResponse,
   HealthResponse,
   ProblemResponse,
+  SanitizeResponse,
   SearchQuery,
   SearchResponse,
   SuggestQuery,
@@ -26,14 +27,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     path: '/v1/diagnose',
     summary: 'Name the root cause of a failure',
     description:
-      'Give a symptom in words, an error response, or paste anything (free text, a JSON error body, a raw HTTP response, `curl -v` output). Returns the ranked causes with evidence and resolution steps; `causes` is empty when nothing fits.',
+      'Give a symptom in words, an error response, a HAR capture, or paste anything (free text, a JSON error body, a raw HTTP response, `curl -v` output, a HAR). Returns the ranked causes with evidence and resolution steps; `causes` is empty when nothing fits. HAR captures may be up to MAX_UPLOAD_MB; other bodies up to MAX_BODY_BYTES.',
     request: {
       body: {
         required: true,
         content: {
           'application/json': { schema: DiagnoseRequest },
           'text/plain': { schema: z.string().meta({ example: 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"' }) },
-          'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }), text: z.string().optional() }) },
+          'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary', description: 'A .har capture or a saved response.' }), text: z.string().optional() }) },
         },
       },
     },
@@ -43,6 +44,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       413: problem('The body or text is larger than the configured limit.'),
       415: problem('The content type is not one of the accepted ones.'),
       422: problem('The JSON is well formed but not a valid diagnose request.'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/har/sanitize',
+    summary: 'Remove every secret from a HAR capture',
+    description:
+      'Send the .har file as the body (application/json or text/plain), {"har": …}, or a multipart "file" field. Returns the sanitized capture and a manifest of what was removed (names and counts, never values); `?format=har` returns the bare capture to save as a file.',
+    request: {
+      query: z.object({ format: z.enum(['har']).optional() }),
+      body: { required: true, content: { 'application/json': { schema: z.object({ log: z.unknown() }) }, 'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) } } },
+    },
+    responses: {
+      200: json('The sanitized capture and its manifest.', SanitizeResponse),
+      400: problem('Malformed JSON or a body that is not UTF-8.'),
+      413: problem('The capture is larger than MAX_UPLOAD_MB.'),
+      415: problem('The content type is not one of the accepted ones.'),
+      422: problem('The body is not a HAR capture; the detail names the entry and field.'),
     },
   });
   registry.registerPath({

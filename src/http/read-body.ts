@@ -4,9 +4,9 @@ import { InputError } from '../errors.ts';
  * Read a request body up to a byte limit: a declared Content-Length over the limit is refused
  * before reading, and a chunked body is counted as it arrives and stopped at the limit.
  */
-export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(request: Request, maxBytes: number, variable = 'MAX_UPLOAD_MB'): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, variable);
   if (!request.body) return new Uint8Array(0);
   // With a declared length the HTTP parser frames the body to it: read it in one go.
   if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
@@ -19,7 +19,7 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
+      throw tooLarge(maxBytes, variable);
     }
     chunks.push(value);
   }
@@ -33,8 +33,8 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
   return body;
 }
 
-export function tooLarge(maxBytes: number): InputError {
-  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(maxBytes)} limit (MAX_BODY_BYTES); send less, or trim the paste to the failing response`);
+export function tooLarge(maxBytes: number, variable = 'MAX_UPLOAD_MB'): InputError {
+  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(maxBytes)} limit (${variable}); sanitize and trim the capture to the failing requests (npx fixpath sanitize), or send only the failing response`);
 }
 
 export function formatBytes(bytes: number): string {

@@ -22,7 +22,7 @@ export const DiagnoseRequest = z
   .object({
     text: z.string().optional().meta({ description: 'A symptom in words, or anything pasted: a JSON error body, a raw HTTP response, `curl -v` output.' }),
     error: ErrorResponseInput.optional(),
-    har: z.unknown().optional().meta({ description: 'A HAR 1.2 capture (analysed from the next release).' }),
+    har: z.unknown().optional().meta({ description: 'A HAR 1.2 capture, as exported by a browser or proxy.' }),
   })
   .strict()
   .refine((body) => body.text !== undefined || body.error !== undefined || body.har !== undefined, {
@@ -108,6 +108,17 @@ export const ArticleResponse = ArticleSummary.extend({
   causes: z.array(CauseRef.extend({ description: z.string(), steps: z.array(Step) })),
   markdown: z.string(),
 }).meta({ id: 'Article' });
+
+export const SanitizeResponse = z
+  .object({
+    har: z.unknown().meta({ description: 'The same capture, same entries, every secret replaced by a marker; equal secrets get equal markers.' }),
+    manifest: z.object({
+      entries: z.number().int(),
+      total: z.number().int(),
+      removed: z.array(z.object({ where: z.string(), name: z.string(), count: z.number().int() })),
+    }),
+  })
+  .meta({ id: 'SanitizeResult' });
 
 export const HealthResponse = z
   .object({

@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 /** Names whose values are secrets, in headers, query and form parameters and JSON keys. */
 const SECRET_NAME = /key|token|secret|passw|pwd|session|signature|sig$|^sig|code|auth|credential|cookie|csrf|xsrf|otp|jwt|bearer|^sid$|private|assertion|nonce/i;
 /** …except names that only contain such a word ("token_type", "expires_in", "error_code"). */
-const HARMLESS_NAME = /^(token_type|expires_in|error_code|status_code|country_code|currency_code|code_challenge_method|response_code|http_code|auth_type|authorization_endpoint|token_endpoint|keyboard|keys?_count)$/i;
+const HARMLESS_NAME = /^(token_type|expires_in|error_code|status_code|country_code|currency_code|code_challenge_method|response_code|http_code|auth_type|authorization_endpoint|token_endpoint|keyboard|keys?_count|www-authenticate|proxy-authenticate|access-control-[a-z-]+|content-security-policy|x-content-type-options|cache-control)$/i;
 /** Values under a "code" name that are identifiers (`invalid_grant`, `401`), not one-time codes. */
 const IDENTIFIER = /^(?:[a-z]+(?:[_.-][a-z]+)*|\d{1,4})$/i;
 
