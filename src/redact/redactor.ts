@@ -31,6 +31,10 @@ const SECRET_SHAPES: RegExp[] = [
 const SCHEME_VALUE = /\b(Bearer|Basic|Digest|Token|token|Negotiate|NTLM|DPoP|ApiKey)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g;
 const KEY_VALUE = /([?&;\s"']|^)([A-Za-z_][A-Za-z0-9_.-]{0,40})=([^&;\s"'<>]{3,})/g;
 const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi;
+/** `password: 'x'`, `"apiKey": "x"`, `token = "x"`: assignments in scripts, configs and logs. */
+const ASSIGNMENT = /(["']?)([A-Za-z_][A-Za-z0-9_.-]{0,40})\1(\s*[:=]\s*)(["'`])([^"'`\n]{3,2000})\4/g;
+/** `<meta name="csrf-token" content="x">` and `<input name="password" value="x">`. */
+const HTML_ATTRIBUTE = /(\bname=["']([^"']{1,60})["'][^>]{0,200}?\b(?:content|value)=["'])([^"']{3,2000})(["'])/gi;
 
 export interface Redaction {
   where: string;
@@ -153,6 +157,12 @@ export class Redactor {
     for (const shape of SECRET_SHAPES) out = out.replace(shape, (match) => this.secret(match, where, 'api key'));
     out = out.replace(KEY_VALUE, (match, lead: string, name: string, secret: string) =>
       this.isSecretName(name) && !secret.startsWith('[redacted') && !(/code/i.test(name) && IDENTIFIER.test(secret)) ? `${lead}${name}=${this.secret(secret, where, name)}` : match,
+    );
+    out = out.replace(ASSIGNMENT, (match, quote: string, name: string, operator: string, open: string, secret: string) =>
+      this.isSecretName(name) && !secret.startsWith('[redacted') && !(/code/i.test(name) && IDENTIFIER.test(secret)) ? `${quote}${name}${quote}${operator}${open}${this.secret(secret, where, name)}${open}` : match,
+    );
+    out = out.replace(HTML_ATTRIBUTE, (match, head: string, name: string, secret: string, close: string) =>
+      this.isSecretName(name) && !secret.startsWith('[redacted') ? `${head}${this.secret(secret, where, name)}${close}` : match,
     );
     return out.replace(USERINFO, (_match, scheme: string, user: string, password: string) => `${scheme}${user}:${this.secret(password, where, 'url password')}@`);
   }
