@@ -3,6 +3,8 @@ import { headerValue, type Exchange, type Fact, type Observation } from '../fact
 
 /** At least this many 429 answers in one capture is a storm, not a blip. */
 const STORM_SIZE = 3;
+/** A redirect that lost the credential is looked for among this many entries before the failure. */
+const REDIRECT_LOOKBACK = 20;
 
 function isFailing(exchange: Exchange): boolean {
   const status = exchange.response?.status ?? 0;
@@ -40,38 +42,52 @@ export function captureContextFacts(observation: Observation): Fact[] {
   const add = (id: string, entry: number, detail: string): void => {
     facts.push({ id, source: 'request', entry, detail });
   };
+  // Each URL is parsed once; each failing exchange looks back only at its own host.
+  const urls = exchanges.map((exchange) => parse(exchange.request?.url ?? ''));
+  const byHost = new Map<string, number[]>();
+  urls.forEach((url, position) => {
+    if (!url) return;
+    const list = byHost.get(url.host) ?? [];
+    list.push(position);
+    byHost.set(url.host, list);
+  });
   exchanges.forEach((exchange, position) => {
     if (!isFailing(exchange) || !exchange.request) return;
-    const url = parse(exchange.request.url);
+    const url = urls[position];
     if (!url) return;
-    const earlier = exchanges.slice(0, position);
-    const sameHost = earlier.filter((other) => parse(other.request?.url ?? '')?.host === url.host);
+    // Earlier exchanges with the same host, nearest first.
+    const beforePositions = byHost.get(url.host)!.filter((other) => other < position).reverse();
+    const before = beforePositions.map((other) => exchanges[other]!);
 
-    const worked = [...sameHost].reverse().find((other) => isSuccess(other) && other.request!.method === exchange.request!.method && parse(other.request!.url)?.pathname === url.pathname);
+    const workedAt = beforePositions.find((other) => isSuccess(exchanges[other]!) && exchanges[other]!.request!.method === exchange.request!.method && urls[other]?.pathname === url.pathname);
+    const worked = workedAt === undefined ? undefined : exchanges[workedAt]!;
     if (worked) {
       const gap = exchange.startedAt && worked.startedAt ? ` ${durationInWords(exchange.startedAt.getTime() - worked.startedAt.getTime())} earlier` : '';
       add('endpoint.worked-earlier', exchange.index, `${exchange.request.method} ${url.pathname} succeeded at entry ${worked.index}${gap}`);
     }
 
     if (!hasAuthorization(exchange) && !observation.capture?.sanitized) {
-      const redirect = [...earlier].reverse().find((other) => other.redirectTo && sameResource(other.redirectTo, url) && hasAuthorization(other));
+      const redirect = exchanges
+        .slice(Math.max(0, position - REDIRECT_LOOKBACK), position)
+        .reverse()
+        .find((other) => other.redirectTo && sameResource(other.redirectTo, url) && hasAuthorization(other));
       if (redirect) {
         add('redirect.dropped-credential', exchange.index, `entry ${redirect.index} (${redirect.response?.status}) redirected to ${url.origin}${url.pathname} and the Authorization header it carried was not sent again`);
         add('auth.header-missing', exchange.index, `entry ${exchange.index} carries no Authorization header after the redirect`);
       } else {
-        const carried = [...sameHost].reverse().find(hasAuthorization);
+        const carried = before.find(hasAuthorization);
         if (carried) add('auth.header-missing', exchange.index, `entry ${exchange.index} carries no Authorization header, while entry ${carried.index} to ${url.host} did`);
       }
     }
 
-    const cookies = cookieNames(exchange);
-    const previous = [...sameHost].reverse().find((other) => cookieNames(other).size > 0);
+    const previous = before.find((other) => cookieNames(other).size > 0);
     if (previous && !observation.capture?.sanitized) {
+      const cookies = cookieNames(exchange);
       const dropped = [...cookieNames(previous)].filter((name) => !cookies.has(name));
       if (dropped.length > 0) add('cookie.dropped', exchange.index, `entry ${exchange.index} no longer sends the cookie${dropped.length > 1 ? 's' : ''} ${dropped.slice(0, 5).join(', ')} that entry ${previous.index} sent`);
     }
 
-    if (exchange.request.method !== 'OPTIONS') readPreflight(exchange, earlier, url, add);
+    if (exchange.request.method !== 'OPTIONS') readPreflight(exchange, before, url, add);
     else if ((exchange.response?.status ?? 0) >= 400) add('cors.preflight-failed', exchange.index, `the preflight OPTIONS ${url.pathname} itself failed with ${exchange.response?.status}: preflights carry no credentials, so it must not require them`);
   });
 
@@ -91,8 +107,8 @@ function sameResource(target: string, url: URL): boolean {
 }
 
 /** The preflight before a blocked or failed cross-origin call, and what it did not allow. */
-function readPreflight(exchange: Exchange, earlier: Exchange[], url: URL, add: (id: string, entry: number, detail: string) => void): void {
-  const preflight = [...earlier].reverse().find((other) => other.request?.method === 'OPTIONS' && sameResource(other.request.url, url));
+function readPreflight(exchange: Exchange, sameHostBefore: Exchange[], url: URL, add: (id: string, entry: number, detail: string) => void): void {
+  const preflight = sameHostBefore.find((other) => other.request?.method === 'OPTIONS' && sameResource(other.request.url, url));
   if (!preflight) return;
   const status = preflight.response?.status ?? 0;
   if (status === 0 || status >= 400) {

@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
-  const readUpload = async (c: Context): Promise<{ contentType: string; bytes: Uint8Array<ArrayBuffer> }> => {
+  const readUpload = async (c: Context): Promise<{ contentType: string; bytes: Uint8Array<ArrayBuffer> | null }> => {
     const contentType = c.req.header('content-type') ?? '';
     checkDiagnoseContentType(contentType);
     const bytes = await (deps.readBody ? deps.readBody(c, uploadLimit) : readBodyBytes(c.req.raw, uploadLimit));
@@ -136,14 +136,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const harLimits = { maxEntries: limits.maxHarEntries };
 
   app.post('/v1/diagnose', async (c) => {
-    const { contentType, bytes } = await readUpload(c);
+    const handle = await readUpload(c);
     // Captures are too large to be worth remembering; pastes repeat.
-    const cacheable = bytes.byteLength <= limits.maxBodyBytes;
-    const key = cacheable ? await cacheKey('diagnose', contentType, bytes, String(audience.includeInternal)) : '';
+    const cacheable = handle.bytes!.byteLength <= limits.maxBodyBytes;
+    const key = cacheable ? await cacheKey('diagnose', handle.contentType, handle.bytes!, String(audience.includeInternal)) : '';
     const library = deps.library();
     const cached = cacheable ? cacheOf(library).get(key) : undefined;
     if (cached !== undefined) return jsonResponse(c, cached);
-    const input = readDiagnoseBody(contentType, bytes, limits);
+    const input = readDiagnoseBody(handle.contentType, handle, limits);
     // An answer that compared a token with the current time is only true now: not cached.
     let usedClock = false;
     const clock = (): Date => {
@@ -156,8 +156,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.post('/v1/har/sanitize', async (c) => {
-    const { contentType, bytes } = await readUpload(c);
-    const input = readDiagnoseBody(contentType, bytes, limits);
+    const handle = await readUpload(c);
+    const input = readDiagnoseBody(handle.contentType, handle, limits);
     if (input.har === undefined) throw new InputError('invalid-input', 'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field');
     const { har, manifest } = sanitizeHar(input.har, { limits: harLimits });
     if (c.req.query('format') === 'har') return c.body(JSON.stringify(har), 200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="sanitized.har"' });

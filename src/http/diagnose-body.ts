@@ -14,17 +14,30 @@ export const ACCEPTED_DIAGNOSE_TYPES = ['application/json', 'text/plain', 'multi
  * capture), a multipart form carries a `file` (a `.har` or a saved response) and an optional
  * `text`. Captures may use the whole upload limit; anything else is held to the body limit.
  */
-export function readDiagnoseBody(contentType: string, body: Uint8Array<ArrayBuffer>, limits: Limits): DiagnoseInput {
+/**
+ * The body bytes, handed over rather than shared: the reader lets go of them as soon as they
+ * are decoded, so a 100 MB capture is not held as bytes, text and parsed tree all at once.
+ */
+export interface BodyHandle {
+  bytes: Uint8Array<ArrayBuffer> | null;
+}
+
+export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits: Limits): DiagnoseInput {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
+  const body = handle.bytes ?? new Uint8Array(0);
+  const size = body.byteLength;
   let input: DiagnoseInput;
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
     const text = decodeUtf8(body);
+    handle.bytes = null;
     if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"}, {"error": {…}} or {"har": {…}}');
     const parsed = parseJsonSafely(text, limits.maxJsonDepth);
     // A HAR posted as the body itself (curl --data-binary @capture.har) is a capture too.
     input = looksLikeHar(parsed) ? { har: parsed } : validate(DiagnoseRequest, parsed, 'the diagnose request is not valid');
   } else if (mediaType === 'text/plain') {
-    input = pasted(decodeUtf8(body), limits);
+    const text = decodeUtf8(body);
+    handle.bytes = null;
+    input = pasted(text, limits);
   } else if (mediaType === 'multipart/form-data') {
     const parts = parseMultipart(body, contentType);
     const file = parts.find((part) => part.name === 'file');
@@ -37,7 +50,7 @@ export function readDiagnoseBody(contentType: string, body: Uint8Array<ArrayBuff
   } else {
     throw unsupportedMediaType(mediaType);
   }
-  if (input.har === undefined && body.byteLength > limits.maxBodyBytes) {
+  if (input.har === undefined && size > limits.maxBodyBytes) {
     throw new InputError('body-too-large', `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`);
   }
   checkText(input.text, limits, input.har === undefined ? 'the text' : 'the "text" field');

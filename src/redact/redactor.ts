@@ -189,7 +189,8 @@ export class Redactor {
 
   /** A JSON value walked at any depth: members with secret names redacted, strings scanned. */
   json(value: unknown, where: string, depth = 0): unknown {
-    if (depth > 64) return value;
+    // Nesting deeper than any real body is replaced whole rather than left unread.
+    if (depth > 64) return this.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
     if (typeof value === 'string') return this.text(value, where);
     if (Array.isArray(value)) return value.map((item) => this.json(item, where, depth + 1));
     if (typeof value === 'object' && value !== null) {

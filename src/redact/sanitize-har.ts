@@ -99,8 +99,11 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
   content.text = redactor.body(content.text, mimeType, 'response.content');
 }
 
+/** Deeper than this, a custom field is dropped rather than walked: what is not read is not shown. */
+const MAX_SCAN_DEPTH = 64;
+
 function scanAny(value: unknown, redactor: Redactor, where: string, depth: number): unknown {
-  if (depth > 32) return value;
+  if (depth > MAX_SCAN_DEPTH) return redactor.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
   if (typeof value === 'string') return redactor.text(value, where);
   if (Array.isArray(value)) return value.map((item) => scanAny(item, redactor, where, depth + 1));
   if (isRecord(value)) {
