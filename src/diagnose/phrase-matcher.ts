@@ -1,4 +1,4 @@
-import { isNegation, processTerm, termsOf, tokenize } from '../kb/vocabulary.ts';
+import { isFiller, isNegation, processTerm, termsOf, tokenize } from '../kb/vocabulary.ts';
 
 /** A phrase as the author wrote it and as the terms it is matched by. */
 export interface CompiledPhrase {
@@ -143,6 +143,7 @@ function positionsOf(texts: string[]): [Map<string, number[]>, Map<string, numbe
         contentOffset += 1;
         negated = false;
       } else if (isNegation(word)) negated = true;
+      if (!term && isFiller(word)) continue;
       push(all, term ?? (isNegation(word) ? 'not' : word.toLowerCase()), allOffset);
       allOffset += 1;
     }

@@ -122,6 +122,11 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       for (const fact of found.slice(0, 3)) evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
     }
 
+    // Signs that the report is not an authentication failure at all count against every cause.
+    for (const [factId, penalty] of [['network.error', scoring.networkError], ['text.how-to', scoring.howToQuestion]] as const) {
+      if (factIds.has(factId) && !signals.facts.includes(factId)) score += penalty;
+    }
+
     const textScore = relevance.byCause.get(cause.id);
     if (textScore && textScore.value >= scoring.minimumRelevance) {
       score += scoring.textRelevance * textScore.value;

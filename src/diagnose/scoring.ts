@@ -24,6 +24,10 @@ export const SCORING = {
   nearPhraseFactor: 0.6,
   /** A fact the cause declares (`jwt.expired`), extracted from the input itself. */
   fact: 5,
+  /** The request failed in the network or TLS layer (DNS, refused, certificate), before any auth. */
+  networkError: -4,
+  /** The text asks how to do something and reports no failure. */
+  howToQuestion: -3,
   /** Text relevance (0..1) of the input to the cause's article, times this. */
   textRelevance: 3.5,
   /** Below this relevance the text match is noise and counts nothing. */

@@ -15,7 +15,7 @@ const SIGNATURE_HEADER = /^(x-signature|x-hub-signature(-256)?|x-.*-signature|si
 const CSRF_HEADER = /^(x-csrf-token|x-xsrf-token|x-csrftoken|csrf-token|x-requested-with)$/i;
 const CLOCK_SKEW_MS = 2 * 60_000;
 /** Network failures that also leave status 0, and are not CORS. */
-const NETWORK_ERROR = /net::ERR_(?:NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|CONNECTION_(?:REFUSED|RESET|TIMED_OUT|CLOSED)|INTERNET_DISCONNECTED|NETWORK_CHANGED|ADDRESS_UNREACHABLE|TIMED_OUT|CERT_[A-Z_]+|SSL_[A-Z_]+)|\b(?:ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN)\b|NS_ERROR_(?:UNKNOWN_HOST|CONNECTION_REFUSED|NET_TIMEOUT)/;
+const NETWORK_ERROR = /net::ERR_(?:NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|CONNECTION_(?:REFUSED|RESET|TIMED_OUT|CLOSED)|INTERNET_DISCONNECTED|NETWORK_CHANGED|ADDRESS_UNREACHABLE|TIMED_OUT|CERT_[A-Z_]+|SSL_[A-Z_]+)|NET::ERR_CERT_[A-Z_]+|\b(?:ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_HAS_EXPIRED|DEPTH_ZERO_SELF_SIGNED_CERT|SSLError|SSLHandshakeException|getaddrinfo)\b|NS_ERROR_(?:UNKNOWN_HOST|CONNECTION_REFUSED|NET_TIMEOUT)|certificate has expired|Name or service not known|Could not resolve host/i;
 const MAX_TEXT_JWTS = 5;
 /** Tokens are looked for in the first part of a body only; a token is never deep in a dump. */
 const MAX_BODY_SCAN = 65_536;
@@ -215,9 +215,20 @@ function readText(text: string, set: FactSet, options: ExtractOptions): void {
   readQuotedHttp(text, set, redactor);
   for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
   readErrorCodesInText(text, set, 'the text');
+  const network = NETWORK_ERROR.exec(text.slice(0, MAX_BODY_SCAN));
+  if (network) set.facts.push({ id: 'network.error', source: 'text', detail: `the report shows a network or TLS failure (${network[0]}): the request never reached the API's authentication` });
+  if (isHowToQuestion(text)) set.facts.push({ id: 'text.how-to', source: 'text', detail: 'the text asks how to do something rather than reporting a failure' });
   for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
     inspect(raw, { location: 'token in the text', referenceTime: options.clock(), referenceLabel: 'now (the text carries no request time)', redactor }, set);
   }
+}
+
+const HOW_TO = /^\s*(?:how (?:do|can|should|would) (?:i|we|you|one)|how to|where (?:do|can) (?:i|we)|is (?:it|there a way) (?:possible )?to|can (?:i|we) (?:change|set|add|configure|make|turn|enable|disable|export|invite))\b/i;
+const FAILURE = /\b(?:error|errors|fail\w*|denied|reject\w*|invalid|expired|unauthori[sz]ed|forbidden|blocked|broken|doesn'?t work|not working|stopped|can'?t|cannot|won'?t|401|403|429)\b/i;
+
+/** "How do I change the session timeout?" is a question for the docs, not a failure to diagnose. */
+function isHowToQuestion(text: string): boolean {
+  return HOW_TO.test(text) && !FAILURE.test(text.slice(0, 2000));
 }
 
 function readErrorCodesInText(text: string, set: FactSet, where: string, entry?: number): void {

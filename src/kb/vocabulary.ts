@@ -114,10 +114,17 @@ function normaliseWord(word: string): string | null {
 export function termsOf(text: string, keepStopWords = false): string[] {
   const terms: string[] = [];
   for (const word of tokenize(text)) {
-    const term = processTerm(word) ?? (keepStopWords ? keptWord(word) : null);
+    const term = processTerm(word) ?? (keepStopWords && !isFiller(word) ? keptWord(word) : null);
     if (term) terms.push(term);
   }
   return terms;
+}
+
+/** Articles and auxiliaries: even a word-for-word match reads past them ("no credentials were provided"). */
+const FILLER = new Set(['a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'do', 'does', 'did']);
+
+export function isFiller(word: string): boolean {
+  return FILLER.has(word.toLowerCase());
 }
 
 /** A stop word kept for meaning; every negation reads as `not` ("no", "never", "without"). */
