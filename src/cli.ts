@@ -119,9 +119,12 @@ async function sanitize(options: Options): Promise<number> {
 export function formatTriage(result: Diagnosis): string {
   const rows = result.findings.map((finding) => {
     const challenge = finding.wwwAuthenticate.map((item) => [item.scheme, item.params.error].filter(Boolean).join(' ')).join('; ');
-    return `${String(finding.entry).padStart(5)}  ${String(finding.status ?? '-').padStart(3)}  ${(finding.method ?? '').padEnd(7)} ${(finding.url ?? '').slice(0, 70).padEnd(70)}  ${challenge}`;
+    const row = `${String(finding.entry).padStart(5)}  ${String(finding.status ?? '-').padStart(3)}  ${(finding.method ?? '').padEnd(7)} ${(finding.url ?? '').slice(0, 70).padEnd(70)}  ${challenge}`;
+    const notes = [...finding.tokens.flatMap((token) => token.notes.map((note) => `token ${note}`)), ...finding.context];
+    return [row, ...notes.map((note) => `${' '.repeat(20)}· ${note}`)].join('\n');
   });
-  const header = `${result.input.entries} entries, ${result.input.failing} failing${result.findings.length < result.input.failing ? ` (first ${result.findings.length} shown)` : ''}\n`;
+  const sanitized = result.input.sanitized ? '; no credential headers or cookies anywhere: a sanitized export, so missing ones are not evidence' : '';
+  const header = `${result.input.entries} entries, ${result.input.failing} failing${result.findings.length < result.input.failing ? ` (first ${result.findings.length} shown)` : ''}${result.input.creator ? `, written by ${result.input.creator}` : ''}${sanitized}\n`;
   const table = rows.length ? `entry  status method  url${' '.repeat(68)}challenge\n${rows.join('\n')}\n\n` : '\n';
   return `${header}${table}${formatDiagnosis(result)}`;
 }

@@ -32,11 +32,13 @@ export interface Finding {
   status: number | null;
   wwwAuthenticate: Challenge[];
   tokens: DecodedToken[];
+  /** What the rest of the capture says about this exchange: what worked before, what it lacks. */
+  context: string[];
   bodyExcerpt: string | null;
 }
 
 export interface Diagnosis {
-  input: { kind: Observation['kind']; entries: number; failing: number };
+  input: { kind: Observation['kind']; entries: number; failing: number; sanitized?: boolean; creator?: string };
   causes: CauseAnswer[];
   findings: Finding[];
   articles: ArticleRef[];
@@ -83,7 +85,8 @@ export function diagnose(input: DiagnoseInput, context: DiagnoseContext): Diagno
 export function diagnoseObservation(observation: Observation, context: DiagnoseContext): Diagnosis {
   const redactor = new Redactor();
   const facts = extractFacts(observation, { clock: context.clock, redactor });
-  if (observation.kind === 'har') facts.facts.push(...captureContextFacts(observation));
+  const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
+  facts.facts.push(...captureFacts);
   const { causes: scored, textRanking } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
@@ -99,16 +102,21 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     };
   });
   const failing = observation.exchanges.filter(isFailing);
-  const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, redactor));
+  const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, captureFacts.filter((fact) => fact.entry === exchange.index).map((fact) => fact.detail), redactor));
   return {
-    input: { kind: observation.kind, entries: observation.exchanges.length, failing: failing.length },
+    input: {
+      kind: observation.kind,
+      entries: observation.exchanges.length,
+      failing: failing.length,
+      ...(observation.capture ? { sanitized: observation.capture.sanitized, creator: observation.capture.creator } : {}),
+    },
     causes,
     findings,
     articles: relatedArticles(causes, textRanking, context),
   };
 }
 
-function findingOf(exchange: Exchange, tokens: DecodedToken[], redactor: Redactor): Finding {
+function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[], redactor: Redactor): Finding {
   const response = exchange.response;
   const request = exchange.request;
   const challenges = (response?.headers ?? [])
@@ -123,6 +131,7 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], redactor: Redacto
     status: response?.status ?? null,
     wwwAuthenticate: challenges,
     tokens,
+    context: context.map((detail) => redactor.text(detail, 'finding')),
     bodyExcerpt: body ? excerpt(redactor.body(body.slice(0, BODY_EXCERPT_SCAN), '', 'finding')) : null,
   };
 }

@@ -46,6 +46,12 @@ export function extractFacts(observation: Observation, options: ExtractOptions):
   return set;
 }
 
+/** A request to a token or auth-code endpoint: the client authenticates itself, with no bearer token. */
+export function isTokenRequest(request: { url: string; body?: string }): boolean {
+  const body = request.body?.slice(0, MAX_BODY_SCAN) ?? '';
+  return TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=|"grant_type"\s*:|"client_secret"\s*:|(^|&)client_secret=/.test(body);
+}
+
 export function isFailing(exchange: Exchange): boolean {
   const status = exchange.response?.status;
   return status === undefined || status === 0 || status >= 400;
@@ -83,8 +89,7 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   }
   if (request) {
     const host = hostOf(request.url);
-    const body = request.body?.slice(0, MAX_BODY_SCAN) ?? '';
-    const tokenEndpoint = TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=|"grant_type"\s*:|"client_secret"\s*:|(^|&)client_secret=/.test(body);
+    const tokenEndpoint = isTokenRequest(request);
     if (/PostmanRuntime\//.test(headerValue(request.headers, 'user-agent') ?? '')) {
       add({ id: 'client.postman', source: 'request', detail: `${request.method} ${pathOf(request.url)} was sent from Postman (User-Agent PostmanRuntime)` });
     }

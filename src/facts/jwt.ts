@@ -127,14 +127,19 @@ export function inspectToken(raw: string, context: TokenContext): { token: Decod
   }
   if (typeof exp === 'number') {
     const delta = reference - exp;
-    if (delta > 0) add('jwt.expired', `token expired ${durationInWords(delta)} before ${label} (exp ${new Date(exp).toISOString()})`);
+    if (delta > 0) {
+      add('jwt.expired', `token expired ${durationInWords(delta)} before ${label} (exp ${new Date(exp).toISOString()})`);
+      token.notes.push(`expired ${durationInWords(delta)} before ${label}`);
+    }
     else token.notes.push(`expires ${durationInWords(delta)} after ${label}`);
   }
   if (typeof nbf === 'number' && nbf - reference > NOT_BEFORE_GRACE_MS) {
+    token.notes.push(`not valid until ${durationInWords(nbf - reference)} after ${label}`);
     add('jwt.not-yet-valid', `token is not valid until ${durationInWords(nbf - reference)} after ${label} (nbf ${new Date(nbf).toISOString()})`);
   }
   if (typeof iat === 'number') {
     const ahead = iat - reference;
+    if (ahead > FUTURE_GRACE_MS) token.notes.push(`issued ${durationInWords(ahead)} after ${label}`);
     if (ahead > FUTURE_GRACE_MS) add('jwt.issued-in-future', `token was issued ${durationInWords(ahead)} after ${label} (iat ${new Date(iat).toISOString()}): a clock is off`);
     else token.notes.push(`issued ${durationInWords(ahead)} before ${label}`);
   }

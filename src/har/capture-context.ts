@@ -1,3 +1,4 @@
+import { isTokenRequest } from '../facts/extract-facts.ts';
 import { durationInWords } from '../facts/jwt.ts';
 import { headerValue, type Exchange, type Fact, type Observation } from '../facts/types.ts';
 
@@ -66,7 +67,7 @@ export function captureContextFacts(observation: Observation): Fact[] {
       add('endpoint.worked-earlier', exchange.index, `${exchange.request.method} ${url.pathname} succeeded at entry ${worked.index}${gap}`);
     }
 
-    if (!hasAuthorization(exchange) && !observation.capture?.sanitized) {
+    if (!hasAuthorization(exchange) && !observation.capture?.sanitized && !isTokenRequest(exchange.request)) {
       const redirect = exchanges
         .slice(Math.max(0, position - REDIRECT_LOOKBACK), position)
         .reverse()

@@ -62,7 +62,13 @@ const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() 
 
 export const DiagnosisResponse = z
   .object({
-    input: z.object({ kind: z.enum(['text', 'error', 'http', 'har']), entries: z.number().int(), failing: z.number().int() }),
+    input: z.object({
+      kind: z.enum(['text', 'error', 'http', 'har']),
+      entries: z.number().int(),
+      failing: z.number().int(),
+      sanitized: z.boolean().optional().meta({ description: 'For a HAR: no credential header or cookie anywhere, as in a browser\'s sanitized export; their absence is then not evidence.' }),
+      creator: z.string().optional().meta({ description: 'For a HAR: the tool that wrote it.' }),
+    }),
     causes: z.array(
       z.object({ id: z.string(), title: z.string(), confidence: z.number().min(0).max(1), article: ArticleRef, evidence: z.array(Evidence), steps: z.array(Step) }),
     ),
@@ -82,6 +88,7 @@ export const DiagnosisResponse = z
             notes: z.array(z.string()),
           }),
         ),
+        context: z.array(z.string()).meta({ description: 'What the rest of the capture says about this exchange.' }),
         bodyExcerpt: z.string().nullable(),
       }),
     ),
