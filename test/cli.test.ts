@@ -38,6 +38,32 @@ describe('the fixpath command line', () => {
     assert.equal((JSON.parse(json.stdout) as { causes: Array<{ id: string }> }).causes[0]?.id, 'csrf-token-invalid');
   });
 
+  it('triages a capture as a table of failing exchanges, then the causes', () => {
+    const run = cli('triage', join(ROOT, 'test', 'fixtures', 'har', 'chromium-playwright.har'));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^4 entries, 2 failing, written by Playwright/);
+    assert.match(run.stdout, /401 {2}GET {5}http:\/\/127\.0\.0\.1:\d+\/api\/orders\?api_key=\[redacted:[0-9a-f]{8}\]/);
+    assert.match(run.stdout, /token expired 15 min before the request/);
+  });
+
+  it('refuses what it cannot read with exit code 3 and a reason', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-cli-'));
+    try {
+      await writeFile(join(directory, 'broken.har'), '{"log": ');
+      await writeFile(join(directory, 'other.json'), '{"hello": "world"}');
+      const broken = cli('triage', join(directory, 'broken.har'));
+      assert.equal(broken.status, 3);
+      assert.match(broken.stderr, /broken\.har is not valid JSON/);
+      const other = cli('sanitize', join(directory, 'other.json'), '-o', join(directory, 'out.har'));
+      assert.equal(other.status, 3);
+      assert.match(other.stderr, /not a HAR capture fixpath can read: "log" is missing/);
+      assert.equal(cli('triage', join(directory, 'missing.har')).status, 3);
+      assert.equal(cli('sanitize', join(directory, 'other.json')).status, 2, 'no -o');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('explains usage errors with exit code 2', () => {
     const run = cli('diagnose', '--bogus');
     assert.equal(run.status, 2);
