@@ -4,13 +4,17 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { createApp } from './http/app.ts';
+import { createVerifier, readAuthConfig } from './http/auth.ts';
 import { readLimits } from './http/config.ts';
+import { readWidgetOrigins } from './http/security.ts';
 import { readBodyBytes, tooLarge } from './http/read-body.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 
 const DEFAULT_PORT = 8787;
 const DEFAULT_HOST = '127.0.0.1';
+/** Largest request head (request line and headers); Node answers 431 beyond it. */
+const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * One JSON object per line on stdout: what an operator's log pipeline expects. Lines written
@@ -75,6 +79,15 @@ async function main(): Promise<void> {
   const host = env.HOST || DEFAULT_HOST;
   const articlesDir = resolve(env.ARTICLES_DIR || 'articles');
   const limits = readLimits(env);
+  const auth = readAuthConfig(env, host);
+  const widgetOrigins = readWidgetOrigins(env.WIDGET_ORIGINS);
+  const maxHeaderBytes = env.MAX_HEADER_BYTES ? Number(env.MAX_HEADER_BYTES) : DEFAULT_MAX_HEADER_BYTES;
+  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < 1024) throw new Error(`MAX_HEADER_BYTES must be a whole number of at least 1024, not "${env.MAX_HEADER_BYTES}"`);
+  if (auth.mode === 'local') {
+    log({ level: 'warn', event: 'local-mode', message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.` });
+  } else {
+    log({ level: 'info', event: 'agent-sign-in', mode: auth.mode, issuer: auth.issuer, audience: auth.audience, role: auth.role ?? null });
+  }
 
   const watcher = await ArticleWatcher.open(articlesDir);
   const reportProblems = (): void => {
@@ -94,10 +107,13 @@ async function main(): Promise<void> {
     limits,
     digest: sha256,
     readBody: readIncomingBody,
+    verifier: createVerifier(auth),
+    widgetOrigins,
+    clientId: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown',
     log: (entry) => log({ level: 'info', event: 'request', ...entry }),
     onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
   });
-  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+  const server = serve({ fetch: app.fetch, port, hostname: host, serverOptions: { maxHeaderSize: maxHeaderBytes } }, (info) => {
     const { kb } = watcher.current();
     log({ level: 'info', event: 'listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`, articles: kb.articles.length, causes: kb.causes.length, articlesDir });
   });

@@ -10,7 +10,10 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';
 import { renderDocsPage } from './pages/docs-page.ts';
 import { renderHomePage } from './pages/home-page.ts';
-import { handleError, problemOf, problemResponse } from './problems.ts';
+import { authenticate, rateLimit, requireAgent, type AppEnv, type RateLimits } from './access.ts';
+import { createVerifier, type Verifier } from './auth.ts';
+import { handleError, PROBLEM_TYPE_BASE, problemOf, problemResponse } from './problems.ts';
+import { originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
 import { readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
@@ -45,9 +48,15 @@ export interface AppDeps {
   digest?: Digest;
   /** Fired for unexpected errors, with the request id, for the operator's log. */
   onUnexpectedError?: (error: unknown, requestId: string) => void;
+  /** Verifies agents' tokens; without one fixpath is in local mode, where every caller is an agent. */
+  verifier?: Verifier;
+  /** Websites allowed to call the API from a browser (WIDGET_ORIGINS). */
+  widgetOrigins?: Set<string>;
+  /** Budgets for public clients; the defaults come from the limits. */
+  rateLimits?: RateLimits;
+  /** Who the client is, for rate limits: the socket address on Node, CF-Connecting-IP on Workers. */
+  clientId?: (c: Context) => string;
 }
-
-export type AppEnv = { Variables: { requestId: string } };
 
 /** The whole HTTP API; pure: the entries decide where articles come from and how to serve. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -60,8 +69,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   let requestCount = 0;
   let openApiDocument: Record<string, unknown> | undefined;
   const openApi = (): Record<string, unknown> => (openApiDocument ??= buildOpenApiDocument());
-  // Until agents sign in (a later release), every caller sees every article.
-  const audience = { includeInternal: true };
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -73,13 +80,38 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     deps.log?.({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 100) / 100 });
   });
 
+  app.use('*', securityHeaders());
+  app.use(
+    '*',
+    originGuard({ allowed: deps.widgetOrigins ?? new Set() }, (c, origin) =>
+      problemResponse(c, {
+        type: `${PROBLEM_TYPE_BASE}origin-not-allowed`,
+        title: 'Origin not allowed',
+        status: 403,
+        detail: `browser calls from ${JSON.stringify(origin.slice(0, 100))} are not allowed; the site's origin must be listed in WIDGET_ORIGINS`,
+        instance: c.req.path,
+      }),
+    ),
+  );
+  app.use('*', authenticate(deps.verifier ?? createVerifier({ mode: 'local' })));
+  const rules = deps.rateLimits ?? {
+    requests: { limit: limits.rateLimitPerMinute, windowSeconds: 60 },
+    uploads: { limit: limits.uploadRateLimitPerMinute, windowSeconds: 60 },
+  };
+  app.use('*', rateLimit(new RateLimiter(), rules, deps.clientId ?? ((c) => c.req.header('cf-connecting-ip') ?? 'unknown')));
+
   app.onError((error, c) => {
     if (!(error instanceof InputError)) deps.onUnexpectedError?.(error, c.get('requestId'));
     return handleError(error, c);
   });
   app.notFound((c) => problemResponse(c, problemOf(new InputError('not-found', `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`), c.req.path)));
 
-  app.get('/', (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public'))));
+  app.get('/', (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public')), 200, pageHeaders));
+
+  app.get('/v1/me', requireAgent(), (c) => {
+    const agent = c.get('agent')!;
+    return c.json({ subject: agent.subject, roles: agent.roles, mode: (deps.verifier ?? { mode: 'local' }).mode });
+  });
 
   app.get('/healthz', (c) => {
     const { kb, loadedAt } = deps.library();
@@ -101,6 +133,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const jsonResponse = (c: Context, body: Uint8Array<ArrayBuffer>): Response => c.body(body, 200, { 'content-type': 'application/json' });
 
   app.get('/v1/search', async (c) => {
+    const audience = c.get('audience');
     const query = validate(SearchQuery, c.req.query(), 'the search query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
@@ -114,6 +147,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/v1/suggest', async (c) => {
+    const audience = c.get('audience');
     const query = validate(SuggestQuery, c.req.query(), 'the suggest query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
@@ -136,6 +170,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const harLimits = { maxEntries: limits.maxHarEntries };
 
   app.post('/v1/diagnose', async (c) => {
+    const audience = c.get('audience');
     const handle = await readUpload(c);
     // Captures are too large to be worth remembering; pastes repeat.
     const cacheable = handle.bytes!.byteLength <= limits.maxBodyBytes;
@@ -165,11 +200,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/v1/articles', (c) => {
+    const audience = c.get('audience');
     const articles = deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
     return c.json({ total: articles.length, articles: articles.map(articleSummary) });
   });
 
   app.get('/v1/articles/:slug', (c) => {
+    const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
     return c.json({
@@ -187,13 +224,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/articles/:slug', (c) => {
+    const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    return c.html(renderArticlePage(article, relatedOf(library, article, audience.includeInternal)));
+    return c.html(renderArticlePage(article, relatedOf(library, article, audience.includeInternal)), 200, pageHeaders);
   });
 
   app.get('/openapi.json', (c) => c.json(openApi()));
-  app.get('/docs', (c) => c.html(renderDocsPage(openApi())));
+  app.get('/docs', (c) => c.html(renderDocsPage(openApi()), 200, pageHeaders));
 
   return app;
 }

@@ -19,6 +19,10 @@ export interface Limits {
   maxUploadBytes: number;
   /** Most entries read from one HAR capture. */
   maxHarEntries: number;
+  /** Requests per minute for each public client (signed-in agents are not limited). */
+  rateLimitPerMinute: number;
+  /** Uploads (captures, files, large pastes) per minute for each public client. */
+  uploadRateLimitPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -30,6 +34,8 @@ export const DEFAULT_LIMITS: Limits = {
   responseCacheEntries: 2000,
   maxUploadBytes: 100 * 1024 * 1024,
   maxHarEntries: 100_000,
+  rateLimitPerMinute: 120,
+  uploadRateLimitPerMinute: 10,
 };
 
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
@@ -41,6 +47,8 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   responseCacheEntries: 'RESPONSE_CACHE_ENTRIES',
   maxUploadBytes: 'MAX_UPLOAD_MB',
   maxHarEntries: 'MAX_HAR_ENTRIES',
+  rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  uploadRateLimitPerMinute: 'UPLOAD_RATE_LIMIT_PER_MINUTE',
 };
 
 export class ConfigError extends Error {
