@@ -151,8 +151,8 @@ function describeFailure(error: unknown): AuthError {
   if (error instanceof errors.JWTExpired) return new AuthError('invalid_token', 'the token has expired; sign in again');
   if (error instanceof errors.JWTClaimValidationFailed) {
     const claim = error.claim;
-    if (claim === 'iss') return new AuthError('invalid_token', 'the token was issued by another issuer than AUTH_ISSUER');
-    if (claim === 'aud') return new AuthError('invalid_token', 'the token is for another audience than AUTH_AUDIENCE');
+    if (claim === 'iss') return new AuthError('invalid_token', 'invalid issuer: the token was issued by another issuer than AUTH_ISSUER');
+    if (claim === 'aud') return new AuthError('invalid_token', 'invalid audience: the token is for another API than AUTH_AUDIENCE');
     if (claim === 'nbf' || claim === 'iat') return new AuthError('invalid_token', 'the token is not valid yet; check the clocks of the issuer and this server');
     if (error.reason === 'missing') return new AuthError('invalid_token', `the token has no "${claim}" claim, which is required`);
     return new AuthError('invalid_token', `the token's "${claim}" claim is not acceptable`);

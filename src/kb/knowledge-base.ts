@@ -40,14 +40,41 @@ export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
     bySlug.set(article.slug, article);
     for (const cause of article.causes) byCauseId.set(cause.id, cause);
   }
+  const internal = new Set(articles.filter((article) => article.visibility === 'internal').map((article) => article.slug));
   for (const article of articles) {
     for (const slug of article.related) {
       if (!bySlug.has(slug)) {
         problems.push({ file: article.file, line: 1, field: 'related', message: `related article "${slug}" does not exist`, severity: 'warning' });
       }
     }
+    if (article.visibility === 'public' && internal.size > 0) hideInternalReferences(article, internal, problems);
   }
   return { articles, bySlug, causes: articles.flatMap((article) => article.causes), byCauseId, problems };
+}
+
+const ARTICLE_LINK = /\[([^\]]*)\]\(\/articles\/([a-z0-9-]+)(#[^)]*)?\)/g;
+
+/**
+ * A public article must not point at an internal one: the public would see its slug and title
+ * in a link. Such links become plain text and such related entries are dropped, for everyone,
+ * and the author is told.
+ */
+function hideInternalReferences(article: Article, internal: Set<string>, problems: ArticleProblem[]): void {
+  const linked = new Set<string>();
+  const strip = (markdown: string): string =>
+    markdown.replace(ARTICLE_LINK, (match, text: string, slug: string) => {
+      if (!internal.has(slug)) return match;
+      linked.add(slug);
+      return text;
+    });
+  article.body = strip(article.body);
+  for (const section of article.sections) section.markdown = strip(section.markdown);
+  for (const step of article.steps) step.markdown = strip(step.markdown);
+  for (const slug of article.related.filter((candidate) => internal.has(candidate))) linked.add(slug);
+  article.related = article.related.filter((slug) => !internal.has(slug));
+  for (const slug of linked) {
+    problems.push({ file: article.file, line: 1, field: 'body', message: `public article refers to internal article "${slug}"; the reference is hidden so the public never sees it`, severity: 'warning' });
+  }
 }
 
 /** A problem as one line, the way linters print them: `file:line field: message`. */

@@ -120,3 +120,16 @@ describe('buildKnowledgeBase', () => {
     assert.match(kb.problems[0]!.message, /related article "nowhere" does not exist/);
   });
 });
+
+describe('internal articles', () => {
+  it('are never linked from public ones: the links become text, related entries go, the author is told', () => {
+    const internal = { file: 'runbook.md', text: '---\ntitle: Runbook\nvisibility: internal\n---\n## Steps\nInternal only.\n' };
+    const linking = { file: 'guide.md', text: `---\ntitle: Guide\nrelated: [runbook]\n---\n## Steps\nSee [the runbook](/articles/runbook#steps) and [other](/articles/guide).\n` };
+    const kb = buildKnowledgeBase([internal, linking]);
+    const guide = kb.bySlug.get('guide')!;
+    assert.match(guide.body, /See the runbook and \[other\]\(\/articles\/guide\)\./);
+    assert.deepEqual(guide.related, []);
+    assert.ok(!JSON.stringify(guide).includes('/articles/runbook'));
+    assert.match(kb.problems[0]!.message, /refers to internal article "runbook"/);
+  });
+});
