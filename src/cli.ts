@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { diagnose, type Diagnosis } from './diagnose/diagnose.ts';
 import { InputError } from './errors.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
+import { serialiseLibrary } from './kb/library-data.ts';
 import { readArticleSources } from './node/read-articles.ts';
 import { sanitizeHar } from './redact/sanitize-har.ts';
 
@@ -18,6 +19,7 @@ Usage:
   fixpath triage capture.har [--json] [--articles DIR]   failing exchanges of a HAR and their causes
   fixpath sanitize in.har -o out.har                      remove every secret from a HAR
   fixpath lint [DIR]                                      check articles (default: ./articles)
+  fixpath build [DIR] [-o dist/library.json]              validate articles and write the prebuilt library
 
 Nothing leaves this machine: the articles are read from disk and everything runs here.`;
 
@@ -58,6 +60,22 @@ async function lint(directory: string): Promise<number> {
   const warnings = kb.problems.length - errors;
   process.stdout.write(`${sources.length} files, ${kb.articles.length} articles, ${kb.causes.length} causes: ${errors} errors, ${warnings} warnings\n`);
   return errors > 0 ? EXIT.articleErrors : EXIT.ok;
+}
+
+/** The Worker's library: the same validation as lint (a broken article fails the build), then the prebuilt index. */
+async function build(directory: string, output: string): Promise<number> {
+  const library = buildLibrary(await readArticleSources(resolve(directory)), new Date());
+  const errors = library.kb.problems.filter((problem) => problem.severity === 'error');
+  for (const problem of library.kb.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+  if (errors.length > 0) {
+    process.stderr.write(`build failed: ${errors.length} article errors\n`);
+    return EXIT.articleErrors;
+  }
+  const text = JSON.stringify(serialiseLibrary(library));
+  await mkdir(dirname(resolve(output)), { recursive: true });
+  await writeFile(output, text);
+  process.stdout.write(`wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB\n`);
+  return EXIT.ok;
 }
 
 async function runDiagnose(options: Options): Promise<number> {
@@ -137,6 +155,7 @@ async function main(args: string[]): Promise<number> {
   }
   const options = parseOptions(rest);
   if (command === 'lint') return lint(options.positional[0] ?? options.articles);
+  if (command === 'build') return build(options.positional[0] ?? options.articles, options.output ?? 'dist/library.json');
   if (command === 'diagnose') return runDiagnose(options);
   if (command === 'triage') return triage(options);
   if (command === 'sanitize') return sanitize(options);
