@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { ROOT, type RunningServer } from './server.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/**
+ * Start the Worker in the real Workers runtime (workerd, through `wrangler dev`), with the
+ * given vars, and wait until it answers.
+ */
+export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const args = ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--log-level', 'warn', ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])];
+  const child = spawn('npx', args, { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const logs: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${logs.join('')}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 90_000) throw new Error(`the Worker did not start in 90 s:\n${logs.join('')}`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return {
+    url,
+    logs,
+    process: child,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        process.kill(-child.pid!, 'SIGTERM');
+      }),
+  };
+}
