@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -25,6 +25,24 @@ describe('the fixpath command line', () => {
       assert.match(run.stdout, /bad\.md:1 error title: "title" is required/);
       assert.match(run.stdout, /bad\.md:6 error causes\[0\]\.steps: cause "x-cause" refers to step "nowhere"/);
       assert.match(run.stdout, /2 files, 1 articles/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('builds the Worker library, and fails the build on a broken article with the linter\'s message', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-build-'));
+    try {
+      await writeFile(join(directory, 'bad.md'), '---\nsummary: no title\n---\nbody\n');
+      const run = cli('build', directory, '-o', join(directory, 'library.json'));
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /bad\.md:1 error title: "title" is required/);
+      await writeFile(join(directory, 'bad.md'), '---\ntitle: Fixed\n---\nbody\n');
+      const ok = cli('build', directory, '-o', join(directory, 'library.json'));
+      assert.equal(ok.status, 0, ok.stderr);
+      const data = JSON.parse(await readFile(join(directory, 'library.json'), 'utf8')) as { articles: Array<{ slug: string }>; index: unknown };
+      assert.deepEqual(data.articles.map((article) => article.slug), ['bad']);
+      assert.ok(data.index);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
