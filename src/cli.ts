@@ -1,10 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { diagnose, type Diagnosis } from './diagnose/diagnose.ts';
 import { InputError } from './errors.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
 import { serialiseLibrary } from './kb/library-data.ts';
+import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources } from './node/read-articles.ts';
 import { sanitizeHar } from './redact/sanitize-har.ts';
 
@@ -74,7 +76,12 @@ async function build(directory: string, output: string): Promise<number> {
   const text = JSON.stringify(serialiseLibrary(library));
   await mkdir(dirname(resolve(output)), { recursive: true });
   await writeFile(output, text);
+  const web = await buildWebAssets();
+  const webOutput = join(dirname(resolve(output)), 'web.json');
+  await writeFile(webOutput, JSON.stringify(web));
+  const gzipped = (code: string) => `${(gzipSync(code).length / 1024).toFixed(1)} KiB gzipped`;
   process.stdout.write(`wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB\n`);
+  process.stdout.write(`wrote ${webOutput}: widget ${gzipped(web.widget)}, console ${gzipped(web.console)}\n`);
   return EXIT.ok;
 }
 

@@ -2,7 +2,9 @@ import { serve } from '@hono/node-server';
 import type { Context } from 'hono';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { buildWebAssets } from './node/build-web.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier, readAuthConfig } from './http/auth.ts';
 import { readLimits } from './http/config.ts';
@@ -65,6 +67,15 @@ function readIncomingBody(c: Context, maxBytes: number): Promise<Uint8Array<Arra
   });
 }
 
+/** The bundled browser code from `npm run build`; built on the spot when missing. */
+async function readWebAssets(): Promise<{ widget: string; console: string }> {
+  try {
+    return JSON.parse(await readFile(resolve('dist', 'web.json'), 'utf8')) as { widget: string; console: string };
+  } catch {
+    return buildWebAssets();
+  }
+}
+
 /** SHA-256 with Node's synchronous hash: the same keys as Web Crypto, without a thread hop. */
 function sha256(parts: Array<string | Uint8Array>): string {
   const hash = createHash('sha256');
@@ -110,6 +121,8 @@ async function main(): Promise<void> {
     verifier: createVerifier(auth),
     widgetOrigins,
     clientId: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown',
+    assets: await readWebAssets(),
+    onFeedback: (event) => log({ level: 'info', event: 'feedback', ...event }),
     log: (entry) => log({ level: 'info', event: 'request', ...entry }),
     onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
   });

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import data from '../dist/library.json';
+import web from '../dist/web.json';
 import type { AppEnv } from './http/access.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier, readAuthConfig } from './http/auth.ts';
@@ -28,7 +29,7 @@ function appFor(env: Env): Hono<AppEnv> | null {
     const library = loadLibrary(data as unknown as LibraryData);
     // Local mode only when asked for explicitly (wrangler dev): a deployed Worker is public.
     const auth = readAuthConfig(settings, settings.LOCAL_MODE === 'true' ? '127.0.0.1' : 'workers.dev');
-    app = createApp({ library: () => library, limits: readLimits(settings), verifier: createVerifier(auth), widgetOrigins: readWidgetOrigins(settings.WIDGET_ORIGINS) });
+    app = createApp({ library: () => library, limits: readLimits(settings), verifier: createVerifier(auth), widgetOrigins: readWidgetOrigins(settings.WIDGET_ORIGINS), assets: web });
   } catch (error) {
     startupProblem = error instanceof Error ? error.message : String(error);
   }

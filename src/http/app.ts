@@ -13,11 +13,11 @@ import { renderHomePage } from './pages/home-page.ts';
 import { authenticate, rateLimit, requireAgent, type AppEnv, type RateLimits } from './access.ts';
 import { createVerifier, type Verifier } from './auth.ts';
 import { handleError, PROBLEM_TYPE_BASE, problemOf, problemResponse } from './problems.ts';
-import { originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
-import { readBodyBytes } from './read-body.ts';
+import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
+import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
-import { SearchQuery, SuggestQuery, validate } from './schemas.ts';
+import { FeedbackRequest, SearchQuery, SuggestQuery, validate } from './schemas.ts';
 
 const DEFAULT_SEARCH_RESULTS = 10;
 const DEFAULT_SUGGESTIONS = 8;
@@ -56,6 +56,10 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** Who the client is, for rate limits: the socket address on Node, CF-Connecting-IP on Workers. */
   clientId?: (c: Context) => string;
+  /** The bundled browser code: the help widget and the agent console (`npm run build`). */
+  assets?: { widget: string; console: string };
+  /** "Was this helpful?" events; stored by a later release, logged until then. */
+  onFeedback?: (event: { helpful: boolean; article?: string; cause?: string; audience: 'public' | 'agent' }) => void;
 }
 
 /** The whole HTTP API; pure: the entries decide where articles come from and how to serve. */
@@ -228,6 +232,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
     return c.html(renderArticlePage(article, relatedOf(library, article, audience.includeInternal)), 200, pageHeaders);
+  });
+
+  const script = (body: string | undefined, headers: Record<string, string>) => (c: Context) => {
+    if (!body) throw new InputError('not-found', 'the browser code is not built; run `npm run build`');
+    return c.body(body, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', ...headers });
+  };
+  app.get('/widget.js', script(deps.assets?.widget, crossOriginScript));
+  app.get('/console.js', script(deps.assets?.console, {}));
+
+  app.post('/v1/feedback', async (c) => {
+    const text = decodeUtf8(await readBodyBytes(c.req.raw, 4096, 'feedback is at most 4 KiB'));
+    const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
+    deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
+    return c.json({ received: true }, 202);
   });
 
   app.get('/openapi.json', (c) => c.json(openApi()));

@@ -6,6 +6,7 @@ import {
   DiagnoseRequest,
   DiagnosisResponse,
   HealthResponse,
+  FeedbackRequest,
   ProblemResponse,
   SanitizeResponse,
   SearchQuery,
@@ -79,6 +80,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     responses: { 200: json('Article titles the query leads to.', SuggestResponse), 422: problem('Missing or invalid query parameters.') },
   });
   registry.registerPath({ method: 'get', path: '/v1/articles', summary: 'List the articles', responses: { 200: json('Every article.', ArticleListResponse) } });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/feedback',
+    summary: '"Was this helpful?"',
+    request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequest } } } },
+    responses: { 202: { description: 'Received.' }, 422: problem('Not a feedback event.') },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/me', summary: 'The signed-in agent', responses: { 200: { description: '{"subject", "roles", "mode"}' }, 401: problem('No or invalid token.'), 403: problem('The token lacks the agent role.') } });
+  registry.registerPath({ method: 'get', path: '/widget.js', summary: 'The help widget script, for other websites', responses: { 200: { description: 'JavaScript.' } } });
   registry.registerPath({
     method: 'get',
     path: '/v1/articles/{slug}',

@@ -48,7 +48,7 @@ export const SearchResponse = z
     query: z.string(),
     total: z.number().int(),
     hits: z.array(
-      z.object({ slug: z.string(), title: z.string(), summary: z.string(), url: z.string(), score: z.number(), snippet: z.string(), causes: z.array(CauseRef) }),
+      z.object({ slug: z.string(), title: z.string(), summary: z.string(), url: z.string(), score: z.number(), snippet: z.string(), causes: z.array(CauseRef), visibility: z.enum(['public', 'internal']) }),
     ),
   })
   .meta({ id: 'SearchResponse' });
@@ -115,6 +115,15 @@ export const ArticleResponse = ArticleSummary.extend({
   causes: z.array(CauseRef.extend({ description: z.string(), steps: z.array(Step) })),
   markdown: z.string(),
 }).meta({ id: 'Article' });
+
+export const FeedbackRequest = z
+  .object({
+    helpful: z.boolean(),
+    article: z.string().max(100).optional(),
+    cause: z.string().max(100).optional(),
+  })
+  .strict()
+  .meta({ id: 'Feedback', description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.' });
 
 export const SanitizeResponse = z
   .object({

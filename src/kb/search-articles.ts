@@ -12,6 +12,8 @@ export interface SearchHit {
   score: number;
   snippet: string;
   causes: Array<{ id: string; title: string }>;
+  /** Only agents ever receive hits for internal articles. */
+  visibility: 'public' | 'internal';
 }
 
 export interface Suggestion {
@@ -44,6 +46,7 @@ export function searchArticles(library: Library, query: string, limit: number, a
       score: Math.round(result.score * 1000) / 1000,
       snippet: snippetOf(article, queryTerms),
       causes: article.causes.map((cause) => ({ id: cause.id, title: cause.title })),
+      visibility: article.visibility,
     };
   });
   return { total: results.length, hits };

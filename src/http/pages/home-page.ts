@@ -1,20 +1,37 @@
 import type { Article } from '../../kb/types.ts';
 import { escapeHtml, page } from './layout.ts';
 
-/** The landing page: what fixpath is, how to ask it, and the articles it serves. */
+/**
+ * The agent console: search, one paste box for anything, a drop zone for .har files, and the
+ * answer. The console script (/console.js) does the work; without it the article list below
+ * still works.
+ */
 export function renderHomePage(articles: Article[]): string {
   const list = articles
-    .map((article) => `<li><a href="/articles/${escapeHtml(article.slug)}">${escapeHtml(article.title)}</a>${article.visibility === 'internal' ? ' <span class="tag badge-internal">internal</span>' : ''}<br><span class="meta">${escapeHtml(article.summary)}</span></li>`)
+    .map((article) => `<li><a href="/articles/${escapeHtml(article.slug)}">${escapeHtml(article.title)}</a>${article.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<br><span class="meta">${escapeHtml(article.summary)}</span></li>`)
     .join('');
   return page(
-    'Troubleshooting',
-    `<h1>fixpath</h1>
-<p>Describe a symptom, paste an error response or a raw HTTP exchange, and fixpath names the root cause, shows the evidence, and returns the steps that fix it.</p>
-<pre><code>curl -s http://127.0.0.1:8787/v1/diagnose -H 'content-type: text/plain' \\
-  --data-binary 'HTTP/1.1 401 Unauthorized
-WWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"'</code></pre>
-<p>See the <a href="/docs">API reference</a>.</p>
-<h2 id="articles">Articles (${articles.length})</h2>
-<ul class="plain">${list}</ul>`,
+    'Agent console',
+    `<section class="signin" aria-label="Sign in">
+  <p id="who" class="meta" aria-live="polite">Checking sign-in…</p>
+  <form id="signin-form" class="row"><label for="token">Agent token</label><input id="token" type="password" autocomplete="off" placeholder="Paste your agent token to see internal articles"><button type="submit">Sign in</button><button type="button" id="signout" hidden>Sign out</button></form>
+</section>
+<h1>What is the customer seeing?</h1>
+<form id="diagnose-form" aria-label="Diagnose">
+  <label for="paste">Paste anything: a symptom, an error response, raw HTTP, <code>curl -v</code> output, or a HAR</label>
+  <textarea id="paste" rows="8" spellcheck="false" placeholder="HTTP/1.1 401 Unauthorized&#10;WWW-Authenticate: Bearer error=&quot;invalid_token&quot;, error_description=&quot;The access token expired&quot;"></textarea>
+  <div id="drop" class="drop"><label for="file">…or drop a <code>.har</code> file here, or choose one</label> <input id="file" type="file" accept=".har,.json,application/json"></div>
+  <p><button type="submit" class="primary">Diagnose</button></p>
+</form>
+<p id="status" role="status" aria-live="polite"></p>
+<div id="answer"></div>
+<h2 id="search-heading">Search the knowledge base</h2>
+<label for="search" class="meta">Search as you type</label>
+<input id="search" type="search" autocomplete="off" placeholder="e.g. invalid_client after rotating the secret">
+<ul id="search-suggestions" class="suggestions" aria-label="Suggestions"></ul>
+<ul id="search-results" class="plain" aria-labelledby="search-heading"></ul>
+<h2 id="articles">All articles (${articles.length})</h2>
+<ul class="plain">${list}</ul>
+<script src="/console.js" defer></script>`,
   );
 }

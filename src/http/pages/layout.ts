@@ -27,6 +27,23 @@ th, td { border: 1px solid var(--line); padding: .4rem .6rem; text-align: left; 
 ul.plain { list-style: none; padding: 0; }
 ul.plain li { padding: .4rem 0; border-bottom: 1px solid var(--line); }
 .method { font-family: ui-monospace, monospace; font-weight: 700; text-transform: uppercase; margin-right: .5rem; }
+input[type=search], input[type=password], textarea { width: 100%; padding: .5rem .6rem; border: 1px solid var(--muted); border-radius: 6px; font: inherit; background: var(--bg); color: var(--fg); }
+textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .875rem; }
+button { font: inherit; cursor: pointer; }
+.primary { background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .5rem 1rem; font-weight: 600; }
+.row { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; } .row input { flex: 1; min-width: 12rem; }
+.drop { border: 2px dashed var(--line); border-radius: 8px; padding: .8rem; margin-top: .5rem; } .drop.over { border-color: var(--accent); background: var(--panel); }
+.badge { display: inline-block; background: #fff4ce; color: #6b4e00; border: 1px solid #e3c567; border-radius: 999px; padding: 0 .5rem; font-size: .75rem; }
+.cause { border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin: 1rem 0; } .cause.top { border-color: var(--accent); }
+.cause h3 { margin: .2rem 0 .5rem; } .confidence { font-weight: 700; }
+.evidence li { margin: .2rem 0; } .entry { border: 1px solid var(--line); background: var(--panel); color: var(--fg); border-radius: 4px; font-size: .8rem; }
+.timeline ol { font-family: ui-monospace, monospace; font-size: .8rem; max-height: 16rem; overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: .4rem .4rem .4rem 3rem; }
+.timeline li.failing { color: #a40e26; font-weight: 700; } .timeline button { all: unset; cursor: pointer; text-decoration: underline; } .timeline button:focus-visible { outline: 3px solid #ffbf47; }
+.finding { border-left: 4px solid var(--accent); padding-left: .8rem; }
+.error { color: #a40e26; } .note { background: var(--panel); border: 1px solid var(--line); padding: .5rem .8rem; border-radius: 6px; }
+.suggestions { list-style: none; padding: 0; margin: .3rem 0; } .suggestions li { display: inline-block; margin: 0 .5rem .3rem 0; }
+#reply { min-height: 12rem; }
+:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 @media print { header.site, a.anchor { display: none; } main { max-width: none; padding: 0; } pre { white-space: pre-wrap; } a { color: inherit; } }
 `;
 

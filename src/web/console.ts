@@ -1,0 +1,247 @@
+import { escapeHtml, renderMarkdown } from './markdown.ts';
+
+/**
+ * The agent console at `/`: search, one paste box for anything (text, an error, raw HTTP, a
+ * HAR) with a drop zone for .har files, cause cards with evidence and steps, a timeline of a
+ * capture's exchanges, and a customer-ready reply to copy. Signing in with a token shows
+ * internal articles too.
+ */
+
+interface Evidence {
+  source: string;
+  detail: string;
+  entry?: number;
+}
+interface Cause {
+  id: string;
+  title: string;
+  confidence: number;
+  article: { slug: string; title: string; url: string };
+  evidence: Evidence[];
+  steps: Array<{ id: string; title: string; markdown: string }>;
+}
+interface Finding {
+  entry: number;
+  method: string | null;
+  url: string | null;
+  status: number | null;
+  wwwAuthenticate: Array<{ scheme: string; params: Record<string, string> }>;
+  tokens: Array<{ location: string; redacted: string; header: unknown; claims: unknown; notes: string[] }>;
+  context: string[];
+  bodyExcerpt: string | null;
+}
+interface Diagnosis {
+  input: { kind: string; entries: number; failing: number; sanitized?: boolean };
+  causes: Cause[];
+  findings: Finding[];
+  articles: Array<{ slug: string; title: string; url: string }>;
+}
+
+const TOKEN_KEY = 'fixpath-agent-token';
+const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => document.querySelector(selector) as T;
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return { ...extra, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(path, { ...init, headers: headers(init.headers as Record<string, string>) });
+  const body = (await response.json().catch(() => ({}))) as T & { detail?: string };
+  if (!response.ok) throw new Error(body.detail ?? `the server answered ${response.status}`);
+  return body;
+}
+
+function status(message: string, error = false): void {
+  const element = $('#status');
+  element.textContent = message;
+  element.classList.toggle('error', error);
+}
+
+async function refreshIdentity(): Promise<void> {
+  const who = $('#who');
+  try {
+    const me = await api<{ subject: string; mode: string }>('/v1/me');
+    who.textContent = me.mode === 'local' ? 'Local mode: you see internal articles' : `Signed in as ${me.subject}: you see internal articles`;
+    $('#signout').hidden = me.mode === 'local' || !sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    who.textContent = 'Not signed in: public articles only';
+    $('#signout').hidden = !sessionStorage.getItem(TOKEN_KEY);
+  }
+}
+
+let suggestTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function search(query: string): Promise<void> {
+  const q = query.trim();
+  const results = $('#search-results');
+  const list = $('#search-suggestions');
+  if (!q) {
+    results.innerHTML = list.innerHTML = '';
+    return;
+  }
+  try {
+    const [suggest, found] = await Promise.all([
+      api<{ suggestions: Array<{ text: string; url: string }> }>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
+      api<{ total: number; hits: Array<{ title: string; url: string; snippet: string; visibility?: string; causes: Array<{ id: string }> }> }>(`/v1/search?q=${encodeURIComponent(q)}&limit=8`),
+    ]);
+    list.innerHTML = suggest.suggestions.map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.text)}</a></li>`).join('');
+    results.innerHTML = found.hits.length
+      ? found.hits
+          .map((hit) => `<li><a href="${escapeHtml(hit.url)}">${escapeHtml(hit.title)}</a>${hit.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<div class="muted">${escapeHtml(hit.snippet)}</div></li>`)
+          .join('')
+      : '<li class="muted">No articles match.</li>';
+  } catch (error) {
+    status((error as Error).message, true);
+  }
+}
+
+/** A capture kept in the page, to draw its timeline; it is never sent anywhere but this server. */
+let capture: { entries: Array<{ request?: { method?: string; url?: string }; response?: { status?: number } }> } | null = null;
+
+function readCapture(text: string): typeof capture {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{') || !/"log"\s*:/.test(trimmed.slice(0, 4096))) return null;
+  try {
+    const parsed = JSON.parse(text) as { log?: { entries?: unknown } };
+    return Array.isArray(parsed.log?.entries) ? (parsed.log as NonNullable<typeof capture>) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function diagnose(text: string): Promise<void> {
+  if (!text.trim()) {
+    status('Paste something first: a symptom, an error response, raw HTTP or a HAR.', true);
+    return;
+  }
+  capture = readCapture(text);
+  status('Diagnosing…');
+  $('#answer').innerHTML = '';
+  try {
+    const result = await api<Diagnosis>('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text });
+    renderDiagnosis(result);
+    status(result.causes.length ? '' : 'No root cause fits this input. Ask the customer for the exact error response or a HAR capture.');
+  } catch (error) {
+    status((error as Error).message, true);
+  }
+}
+
+let lastDiagnosis: Diagnosis | null = null;
+
+function renderDiagnosis(result: Diagnosis): void {
+  lastDiagnosis = result;
+  const cards = result.causes
+    .map(
+      (cause, index) => `<article class="cause${index === 0 ? ' top' : ''}" aria-labelledby="cause-${index}">
+<div class="meta"><span class="confidence" title="confidence">${Math.round(cause.confidence * 100)}%</span> <code>${escapeHtml(cause.id)}</code></div>
+<h3 id="cause-${index}">${escapeHtml(cause.title)}</h3>
+<h4>Evidence</h4><ul class="evidence">${cause.evidence.map((item) => `<li>${item.entry !== undefined ? `<button type="button" class="entry" data-entry="${item.entry}">entry ${item.entry}</button> ` : ''}${escapeHtml(item.detail)}</li>`).join('')}</ul>
+<h4>Steps</h4><ol class="steps">${cause.steps.map((step) => `<li><details${index === 0 ? ' open' : ''}><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>
+<p><a href="${escapeHtml(cause.article.url)}" target="_blank">${escapeHtml(cause.article.title)}</a></p>
+</article>`,
+    )
+    .join('');
+  const timeline = capture ? renderTimeline(result) : '';
+  const related = result.articles.length ? `<p class="muted">Further reading: ${result.articles.map((article) => `<a href="${escapeHtml(article.url)}">${escapeHtml(article.title)}</a>`).join(' · ')}</p>` : '';
+  const reply = result.causes.length ? '<p><button type="button" id="copy-reply" class="primary">Copy reply for the customer</button></p><textarea id="reply" aria-label="Reply for the customer" readonly hidden></textarea>' : '';
+  $('#answer').innerHTML = `${result.input.sanitized ? '<p class="note">This capture has no credential headers or cookies at all: it was probably exported sanitized, so a missing Authorization header is not evidence.</p>' : ''}${timeline}${reply}${cards}${related}<div id="finding" aria-live="polite"></div>`;
+  $('#copy-reply')?.addEventListener('click', () => void copyReply());
+}
+
+function renderTimeline(result: Diagnosis): string {
+  const failing = new Set(result.findings.map((finding) => finding.entry));
+  const rows = capture!.entries
+    .slice(0, 500)
+    .map((entry, index) => {
+      const statusCode = entry.response?.status ?? 0;
+      const url = String(entry.request?.url ?? '').replace(/[?#].*$/, '');
+      return `<li class="${failing.has(index) ? 'failing' : ''}">${failing.has(index) ? `<button type="button" class="entry" data-entry="${index}">` : '<span>'}<span class="status-code">${statusCode}</span> ${escapeHtml(String(entry.request?.method ?? ''))} ${escapeHtml(url.slice(0, 120))}${failing.has(index) ? '</button>' : '</span>'}</li>`;
+    })
+    .join('');
+  return `<section class="timeline" aria-label="Capture timeline"><h3>Capture: ${result.input.entries} exchanges, ${result.input.failing} failing</h3><ol start="0">${rows}</ol></section>`;
+}
+
+function showFinding(entry: number): void {
+  const finding = lastDiagnosis?.findings.find((item) => item.entry === entry);
+  if (!finding) return;
+  const tokens = finding.tokens
+    .map((token) => `<div class="token"><p><strong>${escapeHtml(token.location)}</strong> <code>${escapeHtml(token.redacted)}</code></p>${token.notes.length ? `<ul>${token.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}<pre>${escapeHtml(JSON.stringify({ header: token.header, claims: token.claims }, null, 2))}</pre></div>`)
+    .join('');
+  $('#finding').innerHTML = `<section class="finding" aria-label="Entry ${finding.entry}"><h3>Entry ${finding.entry}: ${finding.status ?? ''} ${escapeHtml(finding.method ?? '')} ${escapeHtml(finding.url ?? '')}</h3>
+${finding.wwwAuthenticate.length ? `<p>WWW-Authenticate: <code>${escapeHtml(finding.wwwAuthenticate.map((item) => `${item.scheme} ${Object.entries(item.params).map(([name, value]) => `${name}="${value}"`).join(', ')}`).join('; '))}</code></p>` : ''}
+${finding.context.length ? `<ul>${finding.context.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>` : ''}${tokens}
+${finding.bodyExcerpt ? `<pre>${escapeHtml(finding.bodyExcerpt)}</pre>` : ''}</section>`;
+  $('#finding').querySelector('h3')?.setAttribute('tabindex', '-1');
+  ($('#finding').querySelector('h3') as HTMLElement | null)?.focus();
+}
+
+/** A message an agent can send as it is: the cause in plain words and the steps, numbered. */
+export function composeReply(cause: Cause, origin: string): string {
+  const steps = cause.steps.map((step, index) => `${index + 1}. ${step.title}`).join('\n');
+  return `Hello,\n\nThank you for the details. The most likely cause is: ${cause.title.toLowerCase()}.\n\nTo fix it:\n${steps}\n\nThe full guide, with commands you can run: ${origin}${cause.article.url}\n\nIf this does not solve it, reply with the exact error response you get after trying these steps.\n`;
+}
+
+async function copyReply(): Promise<void> {
+  const cause = lastDiagnosis?.causes[0];
+  if (!cause) return;
+  const text = composeReply(cause, location.origin);
+  const box = $<HTMLTextAreaElement>('#reply');
+  box.value = text;
+  box.hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    status('Reply copied.');
+  } catch {
+    box.select();
+    status('Select the reply below and copy it.');
+  }
+}
+
+function start(): void {
+  $('#search').addEventListener('input', (event) => {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(() => void search((event.target as HTMLInputElement).value), 180);
+  });
+  $('#diagnose-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void diagnose($<HTMLTextAreaElement>('#paste').value);
+  });
+  const drop = $('#drop');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void file.text().then((text) => diagnose(text));
+  });
+  $<HTMLInputElement>('#file').addEventListener('change', (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (file) void file.text().then((text) => diagnose(text));
+  });
+  $('#answer').addEventListener('click', (event) => {
+    const entry = (event.target as HTMLElement).closest<HTMLElement>('[data-entry]')?.dataset.entry;
+    if (entry !== undefined) showFinding(Number(entry));
+  });
+  $('#signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const token = $<HTMLInputElement>('#token').value.trim();
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    $<HTMLInputElement>('#token').value = '';
+    void refreshIdentity();
+  });
+  $('#signout').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    void refreshIdentity();
+  });
+  void refreshIdentity();
+}
+
+if (typeof document !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+  else start();
+}

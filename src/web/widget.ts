@@ -1,0 +1,352 @@
+import { sanitizeHar } from '../redact/sanitize-har.ts';
+import { escapeHtml, renderMarkdown } from './markdown.ts';
+import { stringsFor, type Strings } from './strings.ts';
+
+/**
+ * The help widget: one script tag on a company's site adds a <fixpath-help> element whose
+ * shadow DOM keeps the host page's styles out and its own in. Customers search, read articles,
+ * describe a problem or attach a HAR (sanitized here, in the browser, before anything leaves).
+ */
+
+interface Cause {
+  id: string;
+  title: string;
+  confidence: number;
+  article: { slug: string; title: string };
+  evidence: Array<{ detail: string }>;
+  steps: Array<{ title: string; markdown: string }>;
+}
+
+const STYLE = `
+:host { all: initial; position: fixed; z-index: 2147483000; bottom: 16px; right: 16px; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; --accent: #0b57d0; }
+:host([data-position="left"]) { right: auto; left: 16px; }
+* { box-sizing: border-box; }
+button, input, textarea { font: inherit; }
+.launcher { background: var(--accent); color: #fff; border: 0; border-radius: 999px; padding: 12px 18px; font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+.launcher:focus-visible, button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible, [role=option]:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.panel { position: absolute; bottom: 56px; right: 0; width: min(400px, calc(100vw - 32px)); max-height: min(640px, calc(100vh - 96px)); display: flex; flex-direction: column; background: #fff; border: 1px solid #c9d1d9; border-radius: 12px; box-shadow: 0 12px 40px rgba(0,0,0,.25); overflow: hidden; transition: opacity .15s, transform .15s; }
+:host([data-position="left"]) .panel { right: auto; left: 0; }
+.panel[hidden] { display: none; }
+header { display: flex; align-items: center; justify-content: space-between; padding: 10px 14px; background: var(--accent); color: #fff; }
+header h2 { font-size: 16px; margin: 0; }
+header button { background: transparent; border: 0; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 8px; }
+[role=tablist] { display: flex; border-bottom: 1px solid #d0d7de; }
+[role=tab] { flex: 1; background: #fff; border: 0; border-bottom: 3px solid transparent; padding: 10px; cursor: pointer; color: #3d444d; }
+[role=tab][aria-selected=true] { border-bottom-color: var(--accent); color: #1b1f24; font-weight: 600; }
+.body { padding: 12px 14px; overflow-y: auto; flex: 1; }
+input[type=search], textarea { width: 100%; padding: 8px 10px; border: 1px solid #8c959f; border-radius: 6px; color: #1b1f24; background: #fff; }
+textarea { min-height: 110px; resize: vertical; }
+[role=listbox] { list-style: none; margin: 4px 0 0; padding: 0; border: 1px solid #d0d7de; border-radius: 6px; }
+[role=listbox]:empty { display: none; }
+[role=option] { padding: 8px 10px; cursor: pointer; }
+[role=option][aria-selected=true], [role=option]:hover { background: #e8f0fe; }
+ul.results { list-style: none; padding: 0; margin: 10px 0 0; }
+ul.results li { border-bottom: 1px solid #eaeef2; padding: 8px 0; }
+ul.results button { all: unset; cursor: pointer; color: var(--accent); font-weight: 600; }
+ul.results button:focus-visible { outline: 3px solid #ffbf47; }
+.muted { color: #57606a; font-size: 13px; }
+.primary { background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: 8px 14px; font-weight: 600; cursor: pointer; margin-top: 8px; }
+.link { background: none; border: 0; color: var(--accent); cursor: pointer; padding: 0; text-decoration: underline; }
+.card { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin-top: 12px; }
+.card h3 { margin: 2px 0 6px; font-size: 16px; }
+.code { position: relative; }
+.code pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px; overflow-x: auto; font-size: 12.5px; }
+.copy { position: absolute; top: 4px; right: 4px; font-size: 12px; background: #fff; border: 1px solid #8c959f; border-radius: 4px; cursor: pointer; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+.status { margin-top: 10px; }
+.error { color: #a40e26; }
+.feedback { margin-top: 12px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.feedback button { border: 1px solid #8c959f; background: #fff; border-radius: 6px; padding: 4px 10px; cursor: pointer; }
+table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #d0d7de; padding: 3px 6px; }
+@media (max-width: 420px) { :host { right: 8px; left: 8px; bottom: 8px; } .panel { width: calc(100vw - 16px); right: 0; left: 0; } }
+@media (prefers-reduced-motion: reduce) { .panel { transition: none; } }
+`;
+
+export class FixpathHelp extends HTMLElement {
+  private root: ShadowRoot;
+  private base = '';
+  private strings: Strings = stringsFor('en');
+  private active = -1;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private lastQuery = '';
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+  }
+
+  configure(options: { base: string; title?: string; accent?: string; position?: string; language?: string }): void {
+    this.base = options.base.replace(/\/$/, '');
+    this.strings = stringsFor(options.language);
+    if (options.accent && /^#[0-9a-f]{3,8}$|^[a-z]+$/i.test(options.accent)) this.style.setProperty('--accent', options.accent);
+    if (options.position === 'left') this.setAttribute('data-position', 'left');
+    this.render(options.title ?? this.strings.title);
+  }
+
+  private $(selector: string): HTMLElement {
+    return this.root.querySelector(selector) as HTMLElement;
+  }
+
+  private render(title: string): void {
+    const s = this.strings;
+    this.root.innerHTML = `<style>${STYLE}</style>
+<button class="launcher" type="button" aria-expanded="false" aria-controls="panel" aria-label="${escapeHtml(s.open)}">${escapeHtml(title)}</button>
+<section class="panel" id="panel" role="dialog" aria-label="${escapeHtml(title)}" hidden>
+  <header><h2>${escapeHtml(title)}</h2><button type="button" class="close" aria-label="${escapeHtml(s.close)}">×</button></header>
+  <div role="tablist" aria-label="${escapeHtml(title)}">
+    <button role="tab" id="tab-search" aria-controls="view-search" aria-selected="true" type="button">${escapeHtml(s.searchTab)}</button>
+    <button role="tab" id="tab-describe" aria-controls="view-describe" aria-selected="false" tabindex="-1" type="button">${escapeHtml(s.describeTab)}</button>
+  </div>
+  <div class="body">
+    <div id="view-search" role="tabpanel" aria-labelledby="tab-search">
+      <label class="muted" for="q">${escapeHtml(s.search)}</label>
+      <input id="q" type="search" autocomplete="off" placeholder="${escapeHtml(s.searchPlaceholder)}" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggestions">
+      <ul id="suggestions" role="listbox" aria-label="${escapeHtml(s.suggestions)}"></ul>
+      <ul class="results" id="results"></ul>
+    </div>
+    <div id="view-describe" role="tabpanel" aria-labelledby="tab-describe" hidden>
+      <form id="describe">
+        <label class="muted" for="problem">${escapeHtml(s.describeTab)}</label>
+        <textarea id="problem" placeholder="${escapeHtml(s.describePlaceholder)}"></textarea>
+        <label class="muted" for="har">${escapeHtml(s.attach)}</label>
+        <input id="har" type="file" accept=".har,.json,application/json">
+        <p class="muted">${escapeHtml(s.attachHint)}</p>
+        <button class="primary" type="submit">${escapeHtml(s.submit)}</button>
+      </form>
+    </div>
+    <div id="view-article" hidden></div>
+    <div class="status" id="status" role="status" aria-live="polite"></div>
+    <div id="answer"></div>
+  </div>
+</section>`;
+    this.$('.launcher').addEventListener('click', () => (this.$('.panel').hidden ? this.open() : this.close()));
+    this.$('.close').addEventListener('click', () => this.close());
+    this.root.addEventListener('keydown', (event) => {
+      if ((event as KeyboardEvent).key === 'Escape' && !this.$('.panel').hidden) this.close();
+    });
+    for (const tab of this.root.querySelectorAll<HTMLElement>('[role=tab]')) {
+      tab.addEventListener('click', () => this.selectTab(tab.id));
+      tab.addEventListener('keydown', (event) => {
+        if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') this.selectTab(tab.id === 'tab-search' ? 'tab-describe' : 'tab-search', true);
+      });
+    }
+    const input = this.$('#q') as HTMLInputElement;
+    input.addEventListener('input', () => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.search(input.value), 180);
+    });
+    input.addEventListener('keydown', (event) => this.onSearchKey(event));
+    this.$('#describe').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.describe();
+    });
+    this.root.addEventListener('click', (event) => {
+      const target = event.target as HTMLElement;
+      if (target.matches('[data-copy]')) {
+        const code = target.parentElement?.querySelector('code')?.textContent ?? '';
+        void navigator.clipboard?.writeText(code).then(() => (target.textContent = this.strings.copied), () => undefined);
+      }
+      const slug = target.closest<HTMLElement>('[data-slug]')?.dataset.slug;
+      if (slug) void this.showArticle(slug);
+      const helpful = target.closest<HTMLElement>('[data-helpful]')?.dataset.helpful;
+      if (helpful) void this.feedback(helpful === 'yes', target.closest<HTMLElement>('[data-about]')?.dataset.about ?? '');
+    });
+  }
+
+  open(): void {
+    this.$('.panel').hidden = false;
+    this.$('.launcher').setAttribute('aria-expanded', 'true');
+    (this.$('#q') as HTMLInputElement).focus();
+  }
+
+  close(): void {
+    this.$('.panel').hidden = true;
+    this.$('.launcher').setAttribute('aria-expanded', 'false');
+    this.$('.launcher').focus();
+  }
+
+  private selectTab(id: string, focus = false): void {
+    for (const tab of this.root.querySelectorAll<HTMLElement>('[role=tab]')) {
+      const selected = tab.id === id;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      this.$(`#${tab.getAttribute('aria-controls')}`).hidden = !selected;
+      if (selected && focus) tab.focus();
+    }
+    this.$('#view-article').hidden = true;
+    this.$('#answer').innerHTML = '';
+  }
+
+  private setStatus(message: string, error = false): void {
+    const status = this.$('#status');
+    status.textContent = message;
+    status.className = `status${error ? ' error' : ''}`;
+  }
+
+  private async api<T>(path: string, init?: RequestInit): Promise<T> {
+    if (!navigator.onLine) throw new Error(this.strings.offline);
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, init);
+    } catch {
+      throw new Error(navigator.onLine ? this.strings.error : this.strings.offline);
+    }
+    const body = (await response.json().catch(() => ({}))) as T & { detail?: string };
+    if (!response.ok) throw new Error(body.detail ?? this.strings.error);
+    return body;
+  }
+
+  /** Search as you type: suggestions in a listbox, results below. */
+  async search(query: string): Promise<void> {
+    const q = query.trim();
+    this.lastQuery = q;
+    const list = this.$('#suggestions');
+    const results = this.$('#results');
+    const input = this.$('#q');
+    if (!q) {
+      list.innerHTML = results.innerHTML = '';
+      input.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    try {
+      const [suggest, found] = await Promise.all([
+        this.api<{ suggestions: Array<{ text: string; slug: string }> }>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
+        this.api<{ hits: Array<{ slug: string; title: string; snippet: string }> }>(`/v1/search?q=${encodeURIComponent(q)}&limit=6`),
+      ]);
+      if (q !== this.lastQuery) return;
+      this.active = -1;
+      list.innerHTML = suggest.suggestions.map((item, index) => `<li role="option" id="opt-${index}" aria-selected="false" data-slug="${escapeHtml(item.slug)}">${escapeHtml(item.text)}</li>`).join('');
+      input.setAttribute('aria-expanded', String(suggest.suggestions.length > 0));
+      results.innerHTML = found.hits.map((hit) => `<li><button type="button" data-slug="${escapeHtml(hit.slug)}">${escapeHtml(hit.title)}</button><div class="muted">${escapeHtml(hit.snippet)}</div></li>`).join('');
+      this.setStatus(found.hits.length ? '' : this.strings.noResults);
+    } catch (error) {
+      this.setStatus((error as Error).message, true);
+    }
+  }
+
+  private onSearchKey(event: KeyboardEvent): void {
+    const options = [...this.root.querySelectorAll<HTMLElement>('[role=option]')];
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      if (!options.length) return;
+      this.active = (this.active + (event.key === 'ArrowDown' ? 1 : -1) + options.length) % options.length;
+      options.forEach((option, index) => option.setAttribute('aria-selected', String(index === this.active)));
+      this.$('#q').setAttribute('aria-activedescendant', options[this.active]!.id);
+    } else if (event.key === 'Enter' && this.active >= 0 && options[this.active]) {
+      event.preventDefault();
+      void this.showArticle(options[this.active]!.dataset.slug!);
+    }
+  }
+
+  /** Suggestions for the page the customer is on, from its title. */
+  suggest(): Promise<void> {
+    this.open();
+    const words = document.title.replace(/[|–-].*$/, '').trim();
+    (this.$('#q') as HTMLInputElement).value = words;
+    return this.search(words);
+  }
+
+  async showArticle(slug: string): Promise<void> {
+    this.setStatus(this.strings.loading);
+    try {
+      const article = await this.api<{ slug: string; title: string; summary: string; sections: Array<{ heading: string; level: number; markdown: string }> }>(`/v1/articles/${encodeURIComponent(slug)}`);
+      const view = this.$('#view-article');
+      for (const panel of this.root.querySelectorAll<HTMLElement>('[role=tabpanel]')) panel.hidden = true;
+      this.$('#answer').innerHTML = '';
+      view.hidden = false;
+      view.innerHTML = `<button type="button" class="link" id="back">← ${escapeHtml(this.strings.back)}</button>
+<article aria-labelledby="article-title"><h3 id="article-title" tabindex="-1">${escapeHtml(article.title)}</h3><p class="muted">${escapeHtml(article.summary)}</p>
+${article.sections.map((section) => `<h${Math.min(section.level + 2, 6)}>${escapeHtml(section.heading)}</h${Math.min(section.level + 2, 6)}>${renderMarkdown(section.markdown, { linkBase: this.base, copyLabel: this.strings.copy })}`).join('\n')}</article>
+${this.feedbackBlock(`article:${article.slug}`)}`;
+      this.$('#back').addEventListener('click', () => this.selectTab('tab-search', true));
+      this.$('#article-title').focus();
+      this.setStatus('');
+    } catch (error) {
+      this.setStatus((error as Error).message, true);
+    }
+  }
+
+  private feedbackBlock(about: string): string {
+    const s = this.strings;
+    return `<div class="feedback" data-about="${escapeHtml(about)}" role="group" aria-label="${escapeHtml(s.helpful)}"><span>${escapeHtml(s.helpful)}</span><button type="button" data-helpful="yes">${escapeHtml(s.yes)}</button><button type="button" data-helpful="no">${escapeHtml(s.no)}</button></div>`;
+  }
+
+  private async feedback(helpful: boolean, about: string): Promise<void> {
+    const [kind, id] = about.split(':');
+    try {
+      await this.api('/v1/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ helpful, ...(kind === 'article' ? { article: id } : { cause: id }) }) });
+    } catch {
+      // Feedback is a courtesy: never interrupt the customer for it.
+    }
+    const block = this.root.querySelector(`[data-about="${CSS.escape(about)}"]`);
+    if (block) block.textContent = this.strings.thanks;
+  }
+
+  /** Describe a problem (and attach a capture): the capture is sanitized here before upload. */
+  async describe(): Promise<void> {
+    const s = this.strings;
+    const text = (this.$('#problem') as HTMLTextAreaElement).value.trim();
+    const file = (this.$('#har') as HTMLInputElement).files?.[0];
+    const answer = this.$('#answer');
+    answer.innerHTML = '';
+    this.$('#describe').setAttribute('aria-busy', 'true');
+    this.setStatus(s.loading);
+    try {
+      let body: Record<string, unknown> = { text };
+      let removedNote = '';
+      if (file) {
+        const { har, manifest } = sanitizeHar(JSON.parse(await file.text()) as unknown);
+        removedNote = manifest.removed.length
+          ? `<details class="card"><summary>${escapeHtml(s.removed)}: ${manifest.total}</summary><ul>${manifest.removed.map((item) => `<li>${escapeHtml(item.name)} (${escapeHtml(item.where)}): ${item.count}</li>`).join('')}</ul></details>`
+          : '';
+        body = text ? { har, text } : { har };
+      }
+      const result = await this.api<{ causes: Cause[] }>('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const cause = result.causes[0];
+      answer.innerHTML = removedNote + (cause ? this.causeCard(cause) : `<p class="card">${escapeHtml(s.noCause)}</p>`);
+      this.setStatus('');
+      (answer.querySelector('h3') as HTMLElement | null)?.focus();
+    } catch (error) {
+      this.setStatus(error instanceof SyntaxError ? s.error : (error as Error).message, true);
+    } finally {
+      this.$('#describe').removeAttribute('aria-busy');
+    }
+  }
+
+  private causeCard(cause: Cause): string {
+    const s = this.strings;
+    return `<section class="card" aria-labelledby="cause-title"><p class="muted">${escapeHtml(s.likelyCause)} · ${Math.round(cause.confidence * 100)}% ${escapeHtml(s.confidence)}</p>
+<h3 id="cause-title" tabindex="-1">${escapeHtml(cause.title)}</h3>
+<h4>${escapeHtml(s.steps)}</h4><ol>${cause.steps.map((step) => `<li><strong>${escapeHtml(step.title)}</strong>${renderMarkdown(step.markdown, { linkBase: this.base, copyLabel: s.copy })}</li>`).join('')}</ol>
+<details><summary>${escapeHtml(s.evidence)}</summary><ul>${cause.evidence.map((item) => `<li>${escapeHtml(item.detail)}</li>`).join('')}</ul></details>
+<p><button type="button" class="link" data-slug="${escapeHtml(cause.article.slug)}">${escapeHtml(s.readArticle)}</button></p>
+${this.feedbackBlock(`cause:${cause.id}`)}</section>`;
+  }
+}
+
+/** Boot from the script tag: <script src=".../widget.js" async data-fixpath="https://kb.example.com"></script>. */
+function boot(): void {
+  if (!customElements.get('fixpath-help')) customElements.define('fixpath-help', FixpathHelp);
+  const script = (document.currentScript ?? document.querySelector('script[data-fixpath]')) as HTMLScriptElement | null;
+  const data = script?.dataset ?? {};
+  const base = data.fixpath || (script?.src ? new URL(script.src).origin : location.origin);
+  const start = (): void => {
+    const element = document.createElement('fixpath-help') as FixpathHelp;
+    document.body.appendChild(element);
+    element.configure({ base, ...(data.title ? { title: data.title } : {}), ...(data.accent ? { accent: data.accent } : {}), ...(data.position ? { position: data.position } : {}), ...(data.lang ? { language: data.lang } : {}) });
+    (window as unknown as { fixpath: unknown }).fixpath = {
+      open: () => element.open(),
+      close: () => element.close(),
+      search: (query: string) => {
+        element.open();
+        (element.shadowRoot!.querySelector('#q') as HTMLInputElement).value = query;
+        return element.search(query);
+      },
+      suggest: () => element.suggest(),
+    };
+  };
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start, { once: true });
+}
+
+boot();
