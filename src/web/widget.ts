@@ -18,7 +18,13 @@ interface Cause {
 }
 
 const STYLE = `
-:host { all: initial; position: fixed; z-index: 2147483000; bottom: 16px; right: 16px; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; --accent: #0b57d0; }
+:host { all: initial; position: fixed; z-index: 2147483000; bottom: 16px; right: 16px; --accent: #0b57d0; }
+/* The host page can style the <fixpath-help> element itself (even with !important), and
+   inherited properties would flow in from it: the wrapper starts from initial values instead. */
+.root { all: initial; display: block; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; text-align: left; }
+.root * { font-size: inherit; color: inherit; }
+.root h2 { font-size: 16px; } .root h3 { font-size: 17px; } .root h4, .root h5, .root h6 { font-size: 15px; } .root .muted { font-size: 13px; color: #57606a; }
+.root code, .root pre { font-size: 12.5px; } .root .launcher, .root header, .root header button, .root .primary { color: #fff; } .root .error { color: #a40e26; } .root a, .root .link, .root ul.results button { color: var(--accent); }
 :host([data-position="left"]) { right: auto; left: 16px; }
 * { box-sizing: border-box; }
 button, input, textarea { font: inherit; }
@@ -51,7 +57,7 @@ ul.results button:focus-visible { outline: 3px solid #ffbf47; }
 .card h3 { margin: 2px 0 6px; font-size: 16px; }
 .code { position: relative; }
 .code pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px; overflow-x: auto; font-size: 12.5px; }
-.copy { position: absolute; top: 4px; right: 4px; font-size: 12px; background: #fff; border: 1px solid #8c959f; border-radius: 4px; cursor: pointer; }
+.root .copy { position: absolute; top: 4px; right: 4px; font-size: 12px; background: #fff; border: 1px solid #8c959f; border-radius: 4px; cursor: pointer; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .status { margin-top: 10px; }
 .error { color: #a40e26; }
@@ -89,7 +95,7 @@ export class FixpathHelp extends HTMLElement {
 
   private render(title: string): void {
     const s = this.strings;
-    this.root.innerHTML = `<style>${STYLE}</style>
+    this.root.innerHTML = `<style>${STYLE}</style><div class="root">
 <button class="launcher" type="button" aria-expanded="false" aria-controls="panel" aria-label="${escapeHtml(s.open)}">${escapeHtml(title)}</button>
 <section class="panel" id="panel" role="dialog" aria-label="${escapeHtml(title)}" hidden>
   <header><h2>${escapeHtml(title)}</h2><button type="button" class="close" aria-label="${escapeHtml(s.close)}">×</button></header>
@@ -118,7 +124,7 @@ export class FixpathHelp extends HTMLElement {
     <div class="status" id="status" role="status" aria-live="polite"></div>
     <div id="answer"></div>
   </div>
-</section>`;
+</section></div>`;
     this.$('.launcher').addEventListener('click', () => (this.$('.panel').hidden ? this.open() : this.close()));
     this.$('.close').addEventListener('click', () => this.close());
     this.root.addEventListener('keydown', (event) => {
