@@ -1,3 +1,4 @@
+import { runDialogues, runSimulations } from './chat-evaluate.ts';
 import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
 
 /**
@@ -31,3 +32,16 @@ for (const [name, directory] of sets) {
   console.log(`\n${name} (${directory})`);
   report(await runEvaluation(kinds, directory));
 }
+
+// The chat: scripted dialogues and a simulated customer for every cause.
+const dialogues = await runDialogues();
+const vague = dialogues.filter((result) => result.vague);
+console.log('\nchat: scripted dialogues (../shared/eval/dev/dialogs.jsonl)');
+console.log(`top-1 after the last turn: ${percent(dialogues.filter((result) => result.top1).length / dialogues.length)} (${dialogues.filter((result) => result.top1).length}/${dialogues.length})`);
+console.log(`vague openings answered with a question: ${percent(vague.filter((result) => result.askedFirst).length / vague.length)} (${vague.filter((result) => result.askedFirst).length}/${vague.length}); presented no cause as the answer: ${vague.filter((result) => !result.guessedFirst).length}/${vague.length}`);
+if (verbose) for (const miss of dialogues.filter((result) => !result.top1 || (result.vague && !result.askedFirst))) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got}${miss.vague && !miss.askedFirst ? ', no question first' : ''}`);
+const simulations = await runSimulations();
+const questions = simulations.map((result) => result.questions);
+console.log('\nchat: a simulated customer for every cause, answering from the articles\' declared answers');
+console.log(`right cause reached: ${simulations.filter((result) => result.reached).length}/${simulations.length}; questions asked: average ${(questions.reduce((sum, value) => sum + value, 0) / questions.length).toFixed(2)}, worst ${Math.max(...questions)}`);
+if (verbose) for (const result of simulations) console.log(`  ${result.cause}: ${result.questions} questions${result.reached ? '' : ', not reached'}`);

@@ -51,6 +51,8 @@ export interface DiagnoseContext {
   clock: () => Date;
   includeInternal: boolean;
   harLimits?: HarLimits;
+  /** Receives every cause's raw score and the facts' ids (the chat weighs them itself). */
+  inspect?: (scores: Map<string, number>, factIds: Set<string>) => void;
 }
 
 const BODY_EXCERPT_CHARS = 500;
@@ -87,7 +89,8 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   const facts = extractFacts(observation, { clock: context.clock, redactor });
   const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
   facts.facts.push(...captureFacts);
-  const { causes: scored, textRanking } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
+  const { causes: scored, textRanking, all } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
+  context.inspect?.(all, new Set(facts.facts.map((fact) => fact.id)));
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
     const article = context.kb.bySlug.get(cause.articleSlug)!;

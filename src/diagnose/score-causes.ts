@@ -57,6 +57,8 @@ export interface Scores {
   causes: ScoredCause[];
   /** Every cause whose article the input's words fit, best first, for further reading. */
   textRanking: string[];
+  /** Every visible cause's score, also those below the bar or below zero: the chat's prior. */
+  all: Map<string, number>;
 }
 
 export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): Scores {
@@ -77,6 +79,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
   }
 
   const scored: ScoredCause[] = [];
+  const all = new Map<string, number>();
   for (const { cause, visibility } of catalogue.compiled) {
     if (visibility === 'internal' && !options.includeInternal) continue;
     const evidence: Evidence[] = [];
@@ -134,9 +137,10 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       evidence.push({ source: 'text', detail: `the description shares these words with this cause's article: ${words.join(', ')}` });
     }
 
+    all.set(cause.id, score);
     if (score > 0) scored.push({ cause, score, confidence: 0, evidence });
   }
-  return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()] };
+  return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()], all };
 }
 
 function entryOf(entry: number | undefined): { entry?: number } {

@@ -13,10 +13,16 @@ const NOT_BEFORE_GRACE_MS = 5_000;
 
 const JWT_IN_TEXT = /\beyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,2}/g;
 
-/** JWT-shaped strings in a text, in order, capped. */
+/** A real JWT header is at least `{"alg":"HS256"}` (20 characters encoded); shorter is an elided example like `eyJhbGciOi...`. */
+const MIN_HEADER_CHARS = 16;
+const MIN_PAYLOAD_CHARS = 8;
+
+/** JWT-shaped strings in a text, in order, capped; elided examples (`eyJhbGciOi...`) are not tokens. */
 export function findJwts(text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(JWT_IN_TEXT)) {
+    const [header = '', payload = ''] = match[0].split('.');
+    if (header.length < MIN_HEADER_CHARS || payload.length < MIN_PAYLOAD_CHARS) continue;
     found.push(match[0]);
     if (found.length >= MAX_TOKENS) break;
   }

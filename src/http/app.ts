@@ -17,7 +17,8 @@ import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeade
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
-import { FeedbackRequest, SearchQuery, SuggestQuery, validate } from './schemas.ts';
+import { ChatRequest, FeedbackRequest, SearchQuery, SuggestQuery, validate } from './schemas.ts';
+import { converse } from '../chat/converse.ts';
 
 const DEFAULT_SEARCH_RESULTS = 10;
 const DEFAULT_SUGGESTIONS = 8;
@@ -192,6 +193,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const body = encoder.encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
     if (cacheable && !usedClock) cacheOf(library).set(key, body);
     return jsonResponse(c, body);
+  });
+
+  app.post('/v1/chat', async (c) => {
+    const audience = c.get('audience');
+    const handle = await readUpload(c);
+    if (!/json/i.test(handle.contentType)) throw new InputError('unsupported-media-type', 'send the conversation as application/json: {"messages": [...], "context": {...}}');
+    const text = decodeUtf8(handle.bytes!);
+    handle.bytes = null;
+    const request = validate(ChatRequest, parseJsonSafely(text, limits.maxJsonDepth), 'the chat request is not valid');
+    const library = deps.library();
+    const reply = converse(request.messages, request.context ?? { answers: {}, asked: [], tried: [] }, {
+      kb: library.kb,
+      diagnoseContext: { kb: library.kb, index: library.index, clock: now, includeInternal: audience.includeInternal, harLimits },
+    });
+    return c.json(reply);
   });
 
   app.post('/v1/har/sanitize', async (c) => {

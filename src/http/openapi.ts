@@ -8,6 +8,8 @@ import {
   HealthResponse,
   FeedbackRequest,
   ProblemResponse,
+  ChatRequest,
+  ChatResponse,
   SanitizeResponse,
   SearchQuery,
   SearchResponse,
@@ -46,6 +48,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       415: problem('The content type is not one of the accepted ones.'),
       422: problem('The JSON is well formed but not a valid diagnose request.'),
     },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/chat',
+    summary: 'Guided troubleshooting, one turn at a time',
+    description:
+      'Send the conversation so far and the context the previous reply returned. The reply either gives the steps of the cause it is sure of (then asks whether they worked), asks the question that best separates the candidates (with quick-reply options), or hands over to a person with a summary. The server keeps no state between turns.',
+    request: { body: { required: true, content: { 'application/json': { schema: ChatRequest } } } },
+    responses: { 200: json('The next turn.', ChatResponse), 400: problem('Malformed JSON.'), 415: problem('Not JSON.'), 422: problem('Not a valid conversation.') },
   });
   registry.registerPath({
     method: 'post',

@@ -125,6 +125,48 @@ export const FeedbackRequest = z
   .strict()
   .meta({ id: 'Feedback', description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.' });
 
+const ChatMessageSchema = z
+  .object({
+    role: z.enum(['user', 'assistant']),
+    text: z.string().max(1_048_576).optional(),
+    error: ErrorResponseInput.optional(),
+    har: z.unknown().optional(),
+  })
+  .strict();
+
+export const ChatContextSchema = z
+  .object({
+    answers: z.record(z.string().max(64), z.string().max(200)).default({}),
+    asked: z.array(z.string().max(64)).max(50).default([]),
+    tried: z.array(z.string().max(80)).max(50).default([]),
+    offered: z.string().max(80).optional(),
+    pending: z.string().max(64).optional(),
+    evidenceAsked: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: 'ChatContext', description: 'Returned by each reply and sent back with the next turn; plain data, no secrets.' });
+
+export const ChatRequest = z
+  .object({
+    messages: z.array(ChatMessageSchema).min(1).max(50),
+    context: ChatContextSchema.optional(),
+  })
+  .strict()
+  .refine((body) => body.messages.some((message) => message.role === 'user'), { message: 'the conversation needs at least one user message' })
+  .meta({ id: 'ChatRequest', example: { messages: [{ role: 'user', text: 'Our API calls are failing with 401' }] } });
+
+export const ChatResponse = z
+  .object({
+    reply: z.string().meta({ description: 'Markdown.' }),
+    causes: z.array(z.unknown()).meta({ description: 'The candidate causes, most likely first, as in /v1/diagnose.' }),
+    steps: z.array(z.object({ id: z.string(), title: z.string(), markdown: z.string() })).optional(),
+    question: z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).optional(),
+    handoff: z.object({ summary: z.string(), ticket: z.string() }).optional(),
+    resolved: z.boolean().optional(),
+    context: ChatContextSchema,
+  })
+  .meta({ id: 'ChatReply' });
+
 export const SanitizeResponse = z
   .object({
     har: z.unknown().meta({ description: 'The same capture, same entries, every secret replaced by a marker; equal secrets get equal markers.' }),

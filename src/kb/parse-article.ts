@@ -1,6 +1,6 @@
 import matter from 'gray-matter';
 import { splitSections } from './markdown-sections.ts';
-import type { Article, ArticleProblem, ArticleSource, Cause, Signals, Step, Visibility } from './types.ts';
+import type { Article, ArticleProblem, ArticleSource, Cause, CauseQuestion, Signals, Step, Visibility } from './types.ts';
 
 /** Sections every troubleshooting article is expected to have; missing ones are warnings. */
 export const EXPECTED_SECTIONS = ['Symptoms', 'Root causes', 'Resolution steps', 'Verification', 'Prevention'];
@@ -208,9 +208,35 @@ function causesField(
       signals,
       stepIds: causeStepIds,
       articleSlug: slug,
+      questions: questionsField(raw.questions, `${where}.questions`, report, idLine),
     });
   });
   return causes;
+}
+
+function questionsField(value: unknown, where: string, report: Report, line: number): CauseQuestion[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    report(where, 'questions must be a list of {id, ask, options, expect}', 'error', line);
+    return [];
+  }
+  const questions: CauseQuestion[] = [];
+  value.forEach((raw, index) => {
+    const at = `${where}[${index}]`;
+    if (!isRecord(raw) || typeof raw.id !== 'string' || typeof raw.ask !== 'string' || !Array.isArray(raw.options) || raw.options.length < 2) {
+      report(at, 'a question needs an id, the text to ask ("ask") and at least two options', 'error', line);
+      return;
+    }
+    const options = raw.options.map(String);
+    const expect = (Array.isArray(raw.expect) ? raw.expect : [raw.expect]).map(String);
+    const unknown = expect.filter((answer) => !options.includes(answer));
+    if (expect.length === 0 || unknown.length > 0) {
+      report(`${at}.expect`, `expect must name one or more of the options (${options.map((option) => JSON.stringify(option)).join(', ')}); ${unknown.map((answer) => JSON.stringify(answer)).join(', ') || 'none given'} is not one`, 'error', line);
+      return;
+    }
+    questions.push({ id: raw.id.trim(), ask: raw.ask.trim(), options, expect });
+  });
+  return questions;
 }
 
 function signalsField(value: unknown, where: string, report: Report, line: number): Signals {

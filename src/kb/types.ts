@@ -27,6 +27,20 @@ export interface Cause {
   /** Step ids in the order that fixes this cause. */
   stepIds: string[];
   articleSlug: string;
+  /** Questions that tell this cause apart, with the answer it gives. */
+  questions: CauseQuestion[];
+}
+
+/**
+ * A question the chat can ask, as one cause declares it: the same `id` under several causes is
+ * one question; each cause says which of its options it gives ("expect"), and every other
+ * option counts against it.
+ */
+export interface CauseQuestion {
+  id: string;
+  ask: string;
+  options: string[];
+  expect: string[];
 }
 
 export interface Section {
