@@ -1,3 +1,4 @@
+import { ChatSession, type ChatReply } from './chat-session.ts';
 import { escapeHtml, renderMarkdown } from './markdown.ts';
 
 /**
@@ -198,7 +199,34 @@ async function copyReply(): Promise<void> {
   }
 }
 
+const chat = new ChatSession((body) => api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+
+async function converse(text: string): Promise<void> {
+  if (!text.trim()) return;
+  const log = $('#chat-log');
+  log.insertAdjacentHTML('beforeend', `<div class="turn"><span class="said">${escapeHtml(text)}</span></div>`);
+  try {
+    const reply = await chat.send({ text });
+    const steps = reply.steps ? `<ol class="steps">${reply.steps.map((step) => `<li><details><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>` : '';
+    const quick = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
+    const ticket = reply.handoff ? `<pre class="ticket">${escapeHtml(reply.handoff.ticket)}</pre>` : '';
+    log.insertAdjacentHTML('beforeend', `<div class="turn bot">${renderMarkdown(reply.reply)}${steps}${quick}${ticket}</div>`);
+  } catch (error) {
+    status((error as Error).message, true);
+  }
+}
+
 function start(): void {
+  $('#chat-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $<HTMLInputElement>('#chat-input');
+    void converse(input.value);
+    input.value = '';
+  });
+  $('#chat-log').addEventListener('click', (event) => {
+    const reply = (event.target as HTMLElement).closest<HTMLElement>('[data-reply]')?.dataset.reply;
+    if (reply) void converse(reply);
+  });
   $('#search').addEventListener('input', (event) => {
     clearTimeout(suggestTimer);
     suggestTimer = setTimeout(() => void search((event.target as HTMLInputElement).value), 180);

@@ -1,5 +1,6 @@
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { escapeHtml, renderMarkdown } from './markdown.ts';
+import { ChatSession, type ChatReply } from './chat-session.ts';
 import { stringsFor, type Strings } from './strings.ts';
 
 /**
@@ -61,6 +62,10 @@ ul.results button:focus-visible { outline: 3px solid #ffbf47; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .status { margin-top: 10px; }
 .error { color: #a40e26; }
+.bubble { border-radius: 10px; padding: 8px 10px; margin: 8px 0; } .bubble.user { background: #e8f0fe; margin-left: 24px; } .bubble.bot { background: #f6f8fa; margin-right: 12px; }
+.quick { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 10px; } .quick p { width: 100%; margin: 0; }
+.quick button { border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 4px 10px; cursor: pointer; }
+#answer pre { white-space: pre-wrap; font-size: 12px; }
 .feedback { margin-top: 12px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .feedback button { border: 1px solid #8c959f; background: #fff; border-radius: 6px; padding: 4px 10px; cursor: pointer; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #d0d7de; padding: 3px 6px; }
@@ -111,6 +116,7 @@ export class FixpathHelp extends HTMLElement {
       <ul class="results" id="results"></ul>
     </div>
     <div id="view-describe" role="tabpanel" aria-labelledby="tab-describe" hidden>
+      <div id="answer" role="log" aria-live="polite"></div>
       <form id="describe">
         <label class="muted" for="problem">${escapeHtml(s.describeTab)}</label>
         <textarea id="problem" placeholder="${escapeHtml(s.describePlaceholder)}"></textarea>
@@ -122,7 +128,6 @@ export class FixpathHelp extends HTMLElement {
     </div>
     <div id="view-article" hidden></div>
     <div class="status" id="status" role="status" aria-live="polite"></div>
-    <div id="answer"></div>
   </div>
 </section></div>`;
     this.$('.launcher').addEventListener('click', () => (this.$('.panel').hidden ? this.open() : this.close()));
@@ -154,6 +159,8 @@ export class FixpathHelp extends HTMLElement {
       }
       const slug = target.closest<HTMLElement>('[data-slug]')?.dataset.slug;
       if (slug) void this.showArticle(slug);
+      const quick = target.closest<HTMLElement>('[data-reply]')?.dataset.reply;
+      if (quick) void this.describe(quick);
       const helpful = target.closest<HTMLElement>('[data-helpful]')?.dataset.helpful;
       if (helpful) void this.feedback(helpful === 'yes', target.closest<HTMLElement>('[data-about]')?.dataset.about ?? '');
     });
@@ -180,7 +187,6 @@ export class FixpathHelp extends HTMLElement {
       if (selected && focus) tab.focus();
     }
     this.$('#view-article').hidden = true;
-    this.$('#answer').innerHTML = '';
   }
 
   private setStatus(message: string, error = false): void {
@@ -258,7 +264,6 @@ export class FixpathHelp extends HTMLElement {
       const article = await this.api<{ slug: string; title: string; summary: string; sections: Array<{ heading: string; level: number; markdown: string }> }>(`/v1/articles/${encodeURIComponent(slug)}`);
       const view = this.$('#view-article');
       for (const panel of this.root.querySelectorAll<HTMLElement>('[role=tabpanel]')) panel.hidden = true;
-      this.$('#answer').innerHTML = '';
       view.hidden = false;
       view.innerHTML = `<button type="button" class="link" id="back">← ${escapeHtml(this.strings.back)}</button>
 <article aria-labelledby="article-title"><h3 id="article-title" tabindex="-1">${escapeHtml(article.title)}</h3><p class="muted">${escapeHtml(article.summary)}</p>
@@ -288,35 +293,52 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
     if (block) block.textContent = this.strings.thanks;
   }
 
-  /** Describe a problem (and attach a capture): the capture is sanitized here before upload. */
-  async describe(): Promise<void> {
+  private readonly chat = new ChatSession((body) => this.api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+
+  /**
+   * Describe the problem: a guided conversation. Each turn sends what was said so far; the
+   * reply gives the cause's steps, asks one question with quick replies, or hands over to a
+   * person. An attached capture is sanitized here, in the browser, before it is sent.
+   */
+  async describe(quickReply?: string): Promise<void> {
     const s = this.strings;
-    const text = (this.$('#problem') as HTMLTextAreaElement).value.trim();
-    const file = (this.$('#har') as HTMLInputElement).files?.[0];
-    const answer = this.$('#answer');
-    answer.innerHTML = '';
+    const box = this.$('#problem') as HTMLTextAreaElement;
+    const text = (quickReply ?? box.value).trim();
+    const file = quickReply ? undefined : (this.$('#har') as HTMLInputElement).files?.[0];
+    if (!text && !file) return;
+    const log = this.$('#answer');
     this.$('#describe').setAttribute('aria-busy', 'true');
     this.setStatus(s.loading);
     try {
-      let body: Record<string, unknown> = { text };
-      let removedNote = '';
+      const message: { text?: string; har?: unknown } = { ...(text ? { text } : {}) };
       if (file) {
         const { har, manifest } = sanitizeHar(JSON.parse(await file.text()) as unknown);
-        removedNote = manifest.removed.length
-          ? `<details class="card"><summary>${escapeHtml(s.removed)}: ${manifest.total}</summary><ul>${manifest.removed.map((item) => `<li>${escapeHtml(item.name)} (${escapeHtml(item.where)}): ${item.count}</li>`).join('')}</ul></details>`
-          : '';
-        body = text ? { har, text } : { har };
+        message.har = har;
+        if (manifest.removed.length) {
+          log.insertAdjacentHTML('beforeend', `<details class="card"><summary>${escapeHtml(s.removed)}: ${manifest.total}</summary><ul>${manifest.removed.map((item) => `<li>${escapeHtml(item.name)} (${escapeHtml(item.where)}): ${item.count}</li>`).join('')}</ul></details>`);
+        }
+        (this.$('#har') as HTMLInputElement).value = '';
       }
-      const result = await this.api<{ causes: Cause[] }>('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const cause = result.causes[0];
-      answer.innerHTML = removedNote + (cause ? this.causeCard(cause) : `<p class="card">${escapeHtml(s.noCause)}</p>`);
+      log.insertAdjacentHTML('beforeend', `<p class="bubble user">${escapeHtml(text || file?.name || '')}</p>`);
+      box.value = '';
+      const reply = await this.chat.send(message);
+      log.insertAdjacentHTML('beforeend', this.replyBlock(reply));
       this.setStatus('');
-      (answer.querySelector('h3') as HTMLElement | null)?.focus();
+      (log.querySelector('.turn:last-of-type [tabindex="-1"]') as HTMLElement | null)?.focus();
     } catch (error) {
       this.setStatus(error instanceof SyntaxError ? s.error : (error as Error).message, true);
     } finally {
       this.$('#describe').removeAttribute('aria-busy');
     }
+  }
+
+  private replyBlock(reply: ChatReply): string {
+    const s = this.strings;
+    const cause = reply.steps && reply.causes[0] ? ({ ...reply.causes[0], steps: reply.steps } as Cause) : null;
+    const body = cause ? this.causeCard(cause) : `<div class="bubble bot" tabindex="-1">${renderMarkdown(reply.reply, { linkBase: this.base, copyLabel: s.copy })}</div>`;
+    const options = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${cause ? `<p>${escapeHtml(reply.question.text)}</p>` : ''}${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
+    const handoff = reply.handoff ? `<div class="card"><pre>${escapeHtml(reply.handoff.ticket)}</pre></div>` : '';
+    return `<div class="turn">${body}${options}${handoff}</div>`;
   }
 
   private causeCard(cause: Cause): string {

@@ -142,6 +142,30 @@ describe('the help widget, embedded on another origin', () => {
     await page.context().close();
   });
 
+  it('guides a vague description with questions and quick replies until the cause is clear', async () => {
+    const page = await widgetPage();
+    await page.evaluate(() => (window as unknown as { fixpath: { open: () => void } }).fixpath.open());
+    await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
+    await page.locator('fixpath-help #problem').fill('Our API calls are failing with 401');
+    await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
+    const quick = page.locator('fixpath-help .quick button');
+    await quick.first().waitFor();
+    assert.equal(await page.locator('fixpath-help #cause-title').count(), 0, 'asks before answering');
+    // Answer as a customer whose token expired would.
+    const truthful = ['Calling the API with an access token', '401 Unauthorized', 'It worked, then failed after a while', 'All of them', 'Authorization: Bearer followed by the token'];
+    for (let turn = 0; turn < 6 && (await page.locator('fixpath-help #cause-title').count()) === 0; turn += 1) {
+      const turns = await page.locator('fixpath-help .turn').count();
+      const offered = await page.locator('fixpath-help .turn').last().locator('.quick button').allTextContents();
+      const answer = truthful.find((candidate) => offered.includes(candidate)) ?? 'Not sure';
+      await page.locator('fixpath-help .turn').last().locator('.quick button', { hasText: answer }).first().click();
+      await page.locator('fixpath-help .turn').nth(turns).waitFor();
+    }
+    await page.locator('fixpath-help #cause-title').first().waitFor();
+    assert.equal(await page.locator('fixpath-help #cause-title').first().textContent(), 'Access token has expired');
+    await shot(page, 'widget-chat');
+    await page.context().close();
+  });
+
   it('sanitizes an attached HAR in the browser: the planted secret never reaches the server', async () => {
     receivedBodies.length = 0;
     const page = await widgetPage();
@@ -246,6 +270,10 @@ describe('the agent console', () => {
     await page.getByLabel('Search as you type').fill('escalation packet blast radius');
     await page.locator('#search-results .badge', { hasText: 'internal' }).first().waitFor();
     await shot(page, 'console-agent');
+    await page.getByLabel('Customer says').fill('Our API calls are failing with 401');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#chat-log .quick button').first().waitFor();
+    await shot(page, 'console-chat');
     await context.close();
   });
 });

@@ -25,6 +25,10 @@ export function renderHomePage(articles: Article[]): string {
 </form>
 <p id="status" role="status" aria-live="polite"></p>
 <div id="answer"></div>
+<h2 id="guided-heading">Guided troubleshooting</h2>
+<p class="meta">Not enough to go on? fixpath asks the question that best separates the likely causes; relay it to the customer and enter their answer.</p>
+<div id="chat-log" role="log" aria-live="polite" aria-labelledby="guided-heading"></div>
+<form id="chat-form" class="row" aria-label="Guided troubleshooting"><label for="chat-input" class="meta">Customer says</label><input id="chat-input" type="search" autocomplete="off" placeholder="e.g. our API calls fail with 401"><button type="submit">Send</button></form>
 <h2 id="search-heading">Search the knowledge base</h2>
 <label for="search" class="meta">Search as you type</label>
 <input id="search" type="search" autocomplete="off" placeholder="e.g. invalid_client after rotating the secret">

@@ -43,6 +43,8 @@ button { font: inherit; cursor: pointer; }
 .error { color: #a40e26; } .note { background: var(--panel); border: 1px solid var(--line); padding: .5rem .8rem; border-radius: 6px; }
 .suggestions { list-style: none; padding: 0; margin: .3rem 0; } .suggestions li { display: inline-block; margin: 0 .5rem .3rem 0; }
 #reply { min-height: 12rem; }
+.turn { margin: .6rem 0; } .said { background: var(--panel); border-radius: 8px; padding: .4rem .7rem; display: inline-block; }
+.quick button { margin: .2rem .3rem .2rem 0; border: 1px solid var(--accent); color: var(--accent); background: var(--bg); border-radius: 999px; padding: .2rem .7rem; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 @media print { header.site, a.anchor { display: none; } main { max-width: none; padding: 0; } pre { white-space: pre-wrap; } a { color: inherit; } }
 `;
