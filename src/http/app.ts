@@ -136,33 +136,32 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const encoder = new TextEncoder();
   const jsonResponse = (c: Context, body: Uint8Array<ArrayBuffer>): Response => c.body(body, 200, { 'content-type': 'application/json' });
+  /** Answer from the cache, or compute, remember and answer. */
+  const cachedJson = async (c: Context, library: Library, parts: string[], compute: () => unknown): Promise<Response> => {
+    const key = await cacheKey(...parts);
+    const cached = cacheOf(library).get(key);
+    if (cached !== undefined) return jsonResponse(c, cached);
+    const body = encoder.encode(JSON.stringify(compute()));
+    cacheOf(library).set(key, body);
+    return jsonResponse(c, body);
+  };
 
-  app.get('/v1/search', async (c) => {
+  app.get('/v1/search', (c) => {
     const audience = c.get('audience');
     const query = validate(SearchQuery, c.req.query(), 'the search query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
     const library = deps.library();
-    const key = await cacheKey('search', q, String(limit), String(audience.includeInternal));
-    const cached = cacheOf(library).get(key);
-    if (cached !== undefined) return jsonResponse(c, cached);
-    const body = encoder.encode(JSON.stringify({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) }));
-    cache.set(key, body);
-    return jsonResponse(c, body);
+    return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) }));
   });
 
-  app.get('/v1/suggest', async (c) => {
+  app.get('/v1/suggest', (c) => {
     const audience = c.get('audience');
     const query = validate(SuggestQuery, c.req.query(), 'the suggest query is not valid');
     const q = checkQuery(query.q, limits);
     const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
     const library = deps.library();
-    const key = await cacheKey('suggest', q, String(limit), String(audience.includeInternal));
-    const cached = cacheOf(library).get(key);
-    if (cached !== undefined) return jsonResponse(c, cached);
-    const body = encoder.encode(JSON.stringify({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
-    cache.set(key, body);
-    return jsonResponse(c, body);
+    return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
   });
 
   const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
