@@ -40,6 +40,7 @@ export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
     bySlug.set(article.slug, article);
     for (const cause of article.causes) byCauseId.set(cause.id, cause);
   }
+  checkQuestions(articles, problems);
   const internal = new Set(articles.filter((article) => article.visibility === 'internal').map((article) => article.slug));
   for (const article of articles) {
     for (const slug of article.related) {
@@ -50,6 +51,23 @@ export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
     if (article.visibility === 'public' && internal.size > 0) hideInternalReferences(article, internal, problems);
   }
   return { articles, bySlug, causes: articles.flatMap((article) => article.causes), byCauseId, problems };
+}
+
+/** A question shared by id must offer the same options everywhere, or the answers cannot be compared. */
+function checkQuestions(articles: Article[], problems: ArticleProblem[]): void {
+  const first = new Map<string, { options: string; file: string }>();
+  for (const article of articles) {
+    for (const cause of article.causes) {
+      for (const question of cause.questions) {
+        const options = JSON.stringify(question.options);
+        const seen = first.get(question.id);
+        if (!seen) first.set(question.id, { options, file: article.file });
+        else if (seen.options !== options) {
+          problems.push({ file: article.file, line: 1, field: 'causes.questions', message: `question "${question.id}" offers other options than in ${seen.file}; the chat uses that file's`, severity: 'warning' });
+        }
+      }
+    }
+  }
 }
 
 const ARTICLE_LINK = /\[([^\]]*)\]\(\/articles\/([a-z0-9-]+)(#[^)]*)?\)/g;

@@ -133,3 +133,21 @@ describe('internal articles', () => {
     assert.match(kb.problems[0]!.message, /refers to internal article "runbook"/);
   });
 });
+
+describe('questions for the chat', () => {
+  const withQuestion = (file: string, cause: string, options: string, expect: string) => ({
+    file,
+    text: `---\ntitle: ${file}\ncauses:\n  - id: ${cause}\n    title: T\n    questions:\n      - id: when\n        ask: "When?"\n        options: ${options}\n        expect: ${expect}\n---\nbody\n`,
+  });
+  it('reads a cause\'s questions and refuses an expected answer that is not an option', () => {
+    const ok = buildKnowledgeBase([withQuestion('a.md', 'a-cause', '["Now", "Later"]', '["Now"]')]);
+    assert.deepEqual(ok.causes[0]?.questions, [{ id: 'when', ask: 'When?', options: ['Now', 'Later'], expect: ['Now'] }]);
+    const bad = buildKnowledgeBase([withQuestion('b.md', 'b-cause', '["Now", "Later"]', '["Never"]')]);
+    assert.equal(bad.articles.length, 0);
+    assert.match(bad.problems.find((problem) => problem.field.includes('questions'))!.message, /"Never" is not one/);
+  });
+  it('warns when a shared question offers different options in two articles', () => {
+    const kb = buildKnowledgeBase([withQuestion('a.md', 'a-cause', '["Now", "Later"]', '["Now"]'), withQuestion('b.md', 'b-cause', '["Now", "Soon"]', '["Now"]')]);
+    assert.match(kb.problems.find((problem) => problem.field.includes('questions'))!.message, /question "when" offers other options than in a\.md/);
+  });
+});
