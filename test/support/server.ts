@@ -54,13 +54,17 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     url,
     logs,
     process: child,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopProcess(child, () => child.kill('SIGTERM')),
   };
+}
+
+/** Ask a child process to end and wait until it has. */
+export function stopProcess(child: ChildProcess, signal: () => void): Promise<void> {
+  return new Promise<void>((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', () => done());
+    signal();
+  });
 }
 
 /** Poll until `check` passes or the time runs out; returns how long it took. */

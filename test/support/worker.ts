@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { ROOT, type RunningServer } from './server.ts';
+import { ROOT, stopProcess, type RunningServer } from './server.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -37,11 +37,7 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
     url,
     logs,
     process: child,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        process.kill(-child.pid!, 'SIGTERM');
-      }),
+    // wrangler starts workerd as its own child: end the whole process group.
+    stop: () => stopProcess(child, () => process.kill(-child.pid!, 'SIGTERM')),
   };
 }
