@@ -30,6 +30,8 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
     const text = decodeUtf8(body);
     handle.bytes = null;
+    // Only a capture may be larger than the body limit: refuse anything else before parsing it.
+    if (size > limits.maxBodyBytes && !/"log"\s*:/.test(text.slice(0, 4096))) throw bodyTooLarge(limits);
     if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"}, {"error": {…}} or {"har": {…}}');
     const parsed = parseJsonSafely(text, limits.maxJsonDepth);
     // A HAR posted as the body itself (curl --data-binary @capture.har) is a capture too.
@@ -50,9 +52,7 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
   } else {
     throw unsupportedMediaType(mediaType);
   }
-  if (input.har === undefined && size > limits.maxBodyBytes) {
-    throw new InputError('body-too-large', `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`);
-  }
+  if (input.har === undefined && size > limits.maxBodyBytes) throw bodyTooLarge(limits);
   checkText(input.text, limits, input.har === undefined ? 'the text' : 'the "text" field');
   if (typeof input.error?.body === 'string') checkText(input.error.body, limits, '"error.body"');
   return input;
@@ -76,6 +76,10 @@ export function checkDiagnoseContentType(contentType: string): void {
 
 function unsupportedMediaType(mediaType: string): InputError {
   return new InputError('unsupported-media-type', `content type "${mediaType || '(none)'}" is not accepted; send ${ACCEPTED_DIAGNOSE_TYPES.join(', ')}`);
+}
+
+function bodyTooLarge(limits: Limits): InputError {
+  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`);
 }
 
 function checkText(text: string | undefined, limits: Limits, what: string): void {

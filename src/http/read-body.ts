@@ -61,10 +61,11 @@ export function decodeUtf8(bytes: Uint8Array): string {
  * when the text contains one of those names, so ordinary bodies parse at native speed.
  */
 export function parseJsonSafely(text: string, maxDepth: number): unknown {
-  const depth = jsonDepth(text);
-  if (depth > maxDepth) {
-    throw new InputError('invalid-input', `the JSON is nested ${depth} levels deep, more than the ${maxDepth} allowed (MAX_JSON_DEPTH)`);
-  }
+  // Small bodies are measured before parsing. A capture of many megabytes is parsed first
+  // (V8's parser does not recurse) and measured on the tree, which costs a fraction of
+  // scanning its text; either way nothing recursive ever sees a document that is too deep.
+  const prescan = text.length <= PRESCAN_CHARS;
+  if (prescan) rejectTooDeep(jsonDepth(text), maxDepth);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -73,8 +74,34 @@ export function parseJsonSafely(text: string, maxDepth: number): unknown {
     const where = position ? ` near character ${position}${lineAndColumn(text, Number(position))}` : '';
     throw new InputError('invalid-json', `the body is not valid JSON${where}; check quotes, commas and brackets`);
   }
+  if (!prescan && treeDepth(parsed, maxDepth) > maxDepth) {
+    throw new InputError('invalid-input', `the JSON is nested more than the ${maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+  }
   if (text.includes('"__proto__"') || text.includes('"constructor"') || text.includes('"prototype"')) removeDangerousKeys(parsed);
   return parsed;
+}
+
+/** Bodies up to this many characters have their nesting measured before they are parsed. */
+const PRESCAN_CHARS = 1024 * 1024;
+
+function rejectTooDeep(depth: number, maxDepth: number): void {
+  if (depth > maxDepth) throw new InputError('invalid-input', `the JSON is nested ${depth} levels deep, more than the ${maxDepth} allowed (MAX_JSON_DEPTH)`);
+}
+
+/** Nesting of a parsed tree, without recursion; stops counting once past the limit. */
+function treeDepth(root: unknown, maxDepth: number): number {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  let deepest = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > maxDepth) return deepest;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype'];

@@ -85,3 +85,15 @@ describe('the response cache', () => {
     assert.notEqual(expiry(a), expiry(b), 'each answer measured against its own now');
   });
 });
+
+describe('deep JSON in a large capture', () => {
+  it('is measured on the parsed tree and refused before anything recursive reads it', async () => {
+    const big = createApp({ library: () => library, limits: { ...DEFAULT_LIMITS, maxJsonDepth: 64 } });
+    const nesting = 600_000;
+    const body = `{"log":{"entries":[{"request":{"url":"https://a.example/"},"response":{"status":401,"content":{"text":"x"}},"_deep":${'['.repeat(nesting)}${']'.repeat(nesting)}}]}}`;
+    assert.ok(body.length > 1024 * 1024);
+    const response = await big.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(response.status, 422);
+    assert.match(((await response.json()) as { detail: string }).detail, /nested more than the 64 levels allowed \(MAX_JSON_DEPTH\)/);
+  });
+});
