@@ -1,4 +1,4 @@
-import { parseArticle } from './parse-article.ts';
+import { parseArticle, type ParsedArticle } from './parse-article.ts';
 import type { Article, ArticleProblem, ArticleSource, Cause } from './types.ts';
 
 /** Every article that loaded, indexed for lookup, and what was wrong with the rest. */
@@ -15,14 +15,14 @@ export interface KnowledgeBase {
  * left out; the rest serve. Cross-article rules (unique slugs, unique cause ids, known related
  * slugs) are checked here because one file cannot see the others.
  */
-export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
+export function buildKnowledgeBase(sources: ArticleSource[], parse: (source: ArticleSource) => ParsedArticle = parseArticle): KnowledgeBase {
   const problems: ArticleProblem[] = [];
   const articles: Article[] = [];
   const bySlug = new Map<string, Article>();
   const byCauseId = new Map<string, Cause>();
   const sorted = [...sources].sort((a, b) => a.file.localeCompare(b.file));
   for (const source of sorted) {
-    const { article, problems: found } = parseArticle(source);
+    const { article, problems: found } = parse(source);
     problems.push(...found);
     if (!article) continue;
     const clash = bySlug.get(article.slug);
@@ -42,14 +42,18 @@ export function buildKnowledgeBase(sources: ArticleSource[]): KnowledgeBase {
   }
   checkQuestions(articles, problems);
   const internal = new Set(articles.filter((article) => article.visibility === 'internal').map((article) => article.slug));
-  for (const article of articles) {
+  articles.forEach((article, position) => {
     for (const slug of article.related) {
       if (!bySlug.has(slug)) {
         problems.push({ file: article.file, line: 1, field: 'related', message: `related article "${slug}" does not exist`, severity: 'warning' });
       }
     }
-    if (article.visibility === 'public' && internal.size > 0) hideInternalReferences(article, internal, problems);
-  }
+    if (article.visibility === 'public' && internal.size > 0) {
+      const hidden = hideInternalReferences(article, internal, problems);
+      articles[position] = hidden;
+      bySlug.set(hidden.slug, hidden);
+    }
+  });
   return { articles, bySlug, causes: articles.flatMap((article) => article.causes), byCauseId, problems };
 }
 
@@ -77,7 +81,7 @@ const ARTICLE_LINK = /\[([^\]]*)\]\(\/articles\/([a-z0-9-]+)(#[^)]*)?\)/g;
  * in a link. Such links become plain text and such related entries are dropped, for everyone,
  * and the author is told.
  */
-function hideInternalReferences(article: Article, internal: Set<string>, problems: ArticleProblem[]): void {
+function hideInternalReferences(article: Article, internal: Set<string>, problems: ArticleProblem[]): Article {
   const linked = new Set<string>();
   const strip = (markdown: string): string =>
     markdown.replace(ARTICLE_LINK, (match, text: string, slug: string) => {
@@ -85,14 +89,21 @@ function hideInternalReferences(article: Article, internal: Set<string>, problem
       linked.add(slug);
       return text;
     });
-  article.body = strip(article.body);
-  for (const section of article.sections) section.markdown = strip(section.markdown);
-  for (const step of article.steps) step.markdown = strip(step.markdown);
-  for (const slug of article.related.filter((candidate) => internal.has(candidate))) linked.add(slug);
-  article.related = article.related.filter((slug) => !internal.has(slug));
+  // A changed copy, never the parsed article itself: a cached parse may serve the next build.
+  const hidden: Article = {
+    ...article,
+    body: strip(article.body),
+    sections: article.sections.map((section) => ({ ...section, markdown: strip(section.markdown) })),
+    steps: article.steps.map((step) => ({ ...step, markdown: strip(step.markdown) })),
+    related: article.related.filter((slug) => {
+      if (internal.has(slug)) linked.add(slug);
+      return !internal.has(slug);
+    }),
+  };
   for (const slug of linked) {
     problems.push({ file: article.file, line: 1, field: 'body', message: `public article refers to internal article "${slug}"; the reference is hidden so the public never sees it`, severity: 'warning' });
   }
+  return linked.size > 0 ? hidden : article;
 }
 
 /** A problem as one line, the way linters print them: `file:line field: message`. */

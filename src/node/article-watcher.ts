@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { buildLibrary, type Library } from '../kb/library.ts';
-import { parseArticle } from '../kb/parse-article.ts';
+import { buildLibrary, rebuildLibrary, type Library } from '../kb/library.ts';
+import { parseArticle, type ParsedArticle } from '../kb/parse-article.ts';
 import type { ArticleProblem, ArticleSource } from '../kb/types.ts';
 import { readArticleSources } from './read-articles.ts';
 
@@ -68,10 +68,22 @@ export class ArticleWatcher {
   }
 
   /** Build from the files on disk, substituting the last good text of files that broke. */
+  /** Parsed articles by file, reused while a file's text is unchanged. */
+  private readonly parsed = new Map<string, { text: string; result: ParsedArticle }>();
+
+  private parse(source: ArticleSource): ParsedArticle {
+    const cached = this.parsed.get(source.file);
+    if (cached && cached.text === source.text) return cached.result;
+    const result = parseArticle(source);
+    this.parsed.set(source.file, { text: source.text, result });
+    return result;
+  }
+
   private build(sources: ArticleSource[]): Library {
     const kept: ArticleProblem[] = [];
+    const present = new Set(sources.map((source) => source.file));
     const effective = sources.map((source) => {
-      const { article, problems } = parseArticle(source);
+      const { article, problems } = this.parse(source);
       if (article) {
         this.lastGood.set(source.file, source.text);
         return source;
@@ -81,10 +93,15 @@ export class ArticleWatcher {
       kept.push(...problems, { file: source.file, line: 1, field: 'file', message: 'the previous version of this article keeps serving until the file is fixed', severity: 'warning' });
       return { file: source.file, text: previous };
     });
-    for (const file of this.lastGood.keys()) {
-      if (!sources.some((source) => source.file === file)) this.lastGood.delete(file);
+    for (const file of [...this.lastGood.keys(), ...this.parsed.keys()]) {
+      if (!present.has(file)) {
+        this.lastGood.delete(file);
+        this.parsed.delete(file);
+      }
     }
-    const library = buildLibrary(effective, new Date());
+    const parse = (source: ArticleSource): ParsedArticle => this.parse(source);
+    // The first build indexes everything; later ones update the previous index.
+    const library = this.library ? rebuildLibrary(this.library, effective, parse, new Date()) : buildLibrary(effective, new Date(), parse);
     library.kb.problems.push(...kept);
     return library;
   }
