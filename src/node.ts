@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { Context } from 'hono';
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -76,11 +76,16 @@ async function readWebAssets(): Promise<{ widget: string; console: string }> {
   }
 }
 
+const { createHash } = nodeCrypto;
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
 /** SHA-256 with Node's synchronous hash: the same keys as Web Crypto, without a thread hop. */
 function sha256(parts: Array<string | Uint8Array>): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('hex');
+  // The one-shot hash (Node 20.12+) is cheaper per request than a Hash object.
+  if (oneShotHash && parts.every((part) => typeof part === 'string')) return oneShotHash('sha256', `${parts.join('\0')}\0`);
+  const hasher = createHash('sha256');
+  for (const part of parts) hasher.update(part).update('\0');
+  return hasher.digest('hex');
 }
 
 async function main(): Promise<void> {
