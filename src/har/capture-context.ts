@@ -1,4 +1,4 @@
-import { isTokenRequest } from '../facts/extract-facts.ts';
+import { isFailing, isTokenRequest } from '../facts/extract-facts.ts';
 import { durationInWords } from '../facts/jwt.ts';
 import { headerValue, type Exchange, type Fact, type Observation } from '../facts/types.ts';
 
@@ -6,11 +6,6 @@ import { headerValue, type Exchange, type Fact, type Observation } from '../fact
 const STORM_SIZE = 3;
 /** A redirect that lost the credential is looked for among this many entries before the failure. */
 const REDIRECT_LOOKBACK = 20;
-
-function isFailing(exchange: Exchange): boolean {
-  const status = exchange.response?.status ?? 0;
-  return status === 0 || status >= 400;
-}
 
 function isSuccess(exchange: Exchange): boolean {
   const status = exchange.response?.status ?? 0;

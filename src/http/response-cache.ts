@@ -8,18 +8,12 @@
  */
 export class ResponseCache {
   private readonly entries = new Map<string, Uint8Array<ArrayBuffer>>();
-  hits = 0;
-  misses = 0;
 
   constructor(readonly maxEntries: number) {}
 
   get(key: string): Uint8Array<ArrayBuffer> | undefined {
     const value = this.entries.get(key);
-    if (value === undefined) {
-      this.misses += 1;
-      return undefined;
-    }
-    this.hits += 1;
+    if (value === undefined) return undefined;
     // Re-insert to mark as most recently used: Map keeps insertion order.
     this.entries.delete(key);
     this.entries.set(key, value);
@@ -36,10 +30,6 @@ export class ResponseCache {
 
   clear(): void {
     this.entries.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }
 

@@ -24,7 +24,7 @@ export async function startJwksServer(slowMs = 2_000): Promise<JwksServer> {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   let fetches = 0;
   let mode: 'up' | 'down' | 'slow' = 'up';
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer((_request, response) => {
     fetches += 1;
     if (mode === 'down') {
       response.writeHead(503).end('down');
