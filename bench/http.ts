@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateArticles } from './generate-articles.ts';
@@ -85,18 +86,46 @@ async function measure(options: autocannon.Options): Promise<{ rps: number; p99:
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** Hop-by-hop and per-response headers that the replaying server's adapter writes itself. */
+const ADAPTER_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** fixpath's answers to every benchmark request, for the replaying server (see replay-server.ts). */
+async function recordAnswers(base: string, file: string): Promise<void> {
+  const recorded = [];
+  for (const target of targets.slice(1)) {
+    const options = target.request(base);
+    for (const request of options.requests ?? []) {
+      const response = await fetch(`${base}${request.path}`, { method: request.method, headers: request.headers as Record<string, string>, body: request.body as string | undefined });
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (!ADAPTER_HEADERS.has(name)) headers[name] = value;
+      });
+      const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+      const contentLength = request.body === undefined ? undefined : String(Buffer.byteLength(request.body as string));
+      recorded.push({ method: request.method ?? 'GET', path: request.path!, ...(contentLength ? { contentLength } : {}), status: response.status, headers, body });
+    }
+  }
+  await writeFile(file, JSON.stringify(recorded));
+}
+
 /**
- * Each round measures, one after another: hello world, then search and diagnose against
- * fixpath with its response cache (the production default), then against a second fixpath
- * with the cache off, which shows the cost of the work itself.
+ * Each round measures, one after another: hello world; fixpath's own answers replayed by a
+ * server that does no work (the ceiling for this machine and client); search and diagnose
+ * against fixpath with its response cache (the production default); then against a second
+ * fixpath with the cache off, which shows the cost of the work itself.
  */
 async function benchKnowledgeBase(label: string, env: Record<string, string>): Promise<Array<{ kb: string; target: string; rps: number; p99: number }>> {
   const hello = await start('bench/hello-server.ts');
   const cached = await start('src/node.ts', env);
   const uncached = await start('src/node.ts', { ...env, RESPONSE_CACHE_ENTRIES: '0' });
+  const replayFile = join(ROOT, 'bench', 'data', `replay-${label.replace(/\W+/g, '-')}.json`);
+  await recordAnswers(cached.url, replayFile);
+  const replay = await start('bench/replay-server.ts', { REPLAY_FILE: replayFile });
   const samples = new Map<string, Array<{ rps: number; p99: number }>>();
   const runs: Array<[string, Target, string]> = [
     ['hello', targets[0]!, hello.url],
+    ['search, replayed', targets[1]!, replay.url],
+    ['diagnose, replayed', targets[2]!, replay.url],
     ['search', targets[1]!, cached.url],
     ['diagnose', targets[2]!, cached.url],
     ['search, no cache', targets[1]!, uncached.url],
@@ -112,7 +141,7 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
       }
     }
   } finally {
-    for (const server of [hello, cached, uncached]) server.child.kill();
+    for (const server of [hello, cached, uncached, replay]) server.child.kill();
   }
   return runs.map(([name]) => {
     const list = samples.get(name)!;
@@ -123,8 +152,11 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
 if (!existsSync(LARGE_KB)) await generateArticles(1000, LARGE_KB, join(ROOT, 'articles'));
 console.log(`${ROUNDS} alternating rounds of ${SECONDS} s per target, ${CONNECTIONS} connections\n`);
 const rows = [...(await benchKnowledgeBase('bundled', {})), ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: LARGE_KB }))];
-console.log('knowledge base   target               req/s   p99 ms   req/s vs hello');
+console.log('knowledge base   target                    req/s   p99 ms   vs hello   vs replayed');
 for (const row of rows) {
   const hello = rows.find((candidate) => candidate.kb === row.kb && candidate.target === 'hello')!;
-  console.log(`${row.kb.padEnd(16)} ${row.target.padEnd(18)} ${row.rps.toFixed(0).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${(row.rps / hello.rps).toFixed(2).padStart(14)}x`);
+  const kind = row.target.split(',')[0]!;
+  const replayed = row.target.includes('replayed') ? undefined : rows.find((candidate) => candidate.kb === row.kb && candidate.target === `${kind}, replayed`);
+  const vsReplayed = replayed ? `${(row.rps / replayed.rps).toFixed(2)}x` : '';
+  console.log(`${row.kb.padEnd(16)} ${row.target.padEnd(23)} ${row.rps.toFixed(0).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${(row.rps / hello.rps).toFixed(2).padStart(8)}x  ${vsReplayed.padStart(11)}`);
 }

@@ -2,6 +2,7 @@ import type { SearchResult } from 'minisearch';
 import type { Library } from './library.ts';
 import { plainText } from './markdown-sections.ts';
 import { termsOf } from './vocabulary.ts';
+import { articleSearchOptions } from './search-index.ts';
 import type { Article } from './types.ts';
 
 export interface SearchHit {
@@ -34,7 +35,7 @@ function visibleTo(audience: Audience) {
 
 /** Full-text search over articles, best first, each hit with the sentence that matched best. */
 export function searchArticles(library: Library, query: string, limit: number, audience: Audience): { total: number; hits: SearchHit[] } {
-  const results = library.index.articles.search(query, { filter: visibleTo(audience) });
+  const results = library.index.articles.search(query, { ...articleSearchOptions(library.index.articles), filter: visibleTo(audience) });
   const queryTerms = new Set(termsOf(query));
   const hits = results.slice(0, limit).map((result): SearchHit => {
     const article = library.kb.bySlug.get(String(result.id))!;

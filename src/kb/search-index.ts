@@ -5,7 +5,7 @@ import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 interface ArticleDocument {
   id: string;
@@ -32,9 +32,13 @@ interface CauseDocument {
  * - Few, wide fields: each field is a separate pass over the postings, so three fields keep a
  *   search over thousands of articles fast. Titles outrank the gist (summary, causes, literal
  *   error texts, symptoms), which outranks the body.
- * - Prefix matching from 3 letters lets search-as-you-type work; fuzzy matching forgives one
- *   typo (one edit) in words of 4 to 7 letters, two from 8 letters on.
- *   Words with digits (401, IDX10223) must match as typed.
+ * - The last word of a query may be unfinished (search as you type), so from 3 letters it also
+ *   matches as a prefix; the words before it are finished and match as they are.
+ * - Fuzzy matching forgives one typo (one edit) in words of 4 to 7 letters, two from 8 letters
+ *   on, but only in words the articles never use (see `articleSearchOptions`): a known word is
+ *   not a typo. Words with digits (401, IDX10223) must match as typed.
+ * Matching known, finished words exactly keeps results sharp, and it keeps a search over
+ * thousands of articles fast: every prefix or fuzzy variant is another pass over postings.
  */
 const ARTICLE_SEARCH_OPTIONS = {
   fields: ['title', 'gist', 'body'],
@@ -43,12 +47,27 @@ const ARTICLE_SEARCH_OPTIONS = {
   processTerm,
   searchOptions: {
     boost: { title: 4, gist: 2, body: 1 },
-    prefix: (term: string) => term.length >= 3,
-    fuzzy: (term: string) => (term.length < 4 || /\d/.test(term) ? false : term.length < 8 ? 1 : 2),
+    prefix: (term: string, index: number, terms: string[]) => index === terms.length - 1 && term.length >= 3,
+    fuzzy: (term: string) => typoDistance(term),
     combineWith: 'OR',
     weights: { fuzzy: 0.45, prefix: 0.375 },
   },
 } satisfies Options<ArticleDocument>;
+
+/** How many edits a word may be away from what it meant: none for short words and codes. */
+function typoDistance(term: string): number | false {
+  return term.length < 4 || /\d/.test(term) ? false : term.length < 8 ? 1 : 2;
+}
+
+/**
+ * Search options for one index: fuzzy matching only for words the index does not know. Reads
+ * MiniSearch's term tree directly (it has no public lookup); without one, every word is fuzzy.
+ */
+export function articleSearchOptions(index: MiniSearch<ArticleDocument>): SearchOptions {
+  const terms = (index as unknown as { _index?: { has?: (term: string) => boolean } })._index;
+  if (typeof terms?.has !== 'function') return {};
+  return { fuzzy: (term: string) => (terms.has!(term) ? false : typoDistance(term)) };
+}
 
 /**
  * Cause documents serve diagnosis: how well a symptom description fits each cause. No prefix

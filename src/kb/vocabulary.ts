@@ -24,10 +24,10 @@ const STOP_WORDS = new Set(
  * a comparison use, before stemming.
  */
 const SYNONYMS: Record<string, string> = {
-  unauthorized: '401',
-  unauthorised: '401',
-  unauthenticated: '401',
-  forbidden: '403',
+  unauthorized: '401_',
+  unauthorised: '401_',
+  unauthenticated: '401_',
+  forbidden: '403_',
   expired: 'expire',
   expires: 'expire',
   expiry: 'expire',
@@ -102,6 +102,10 @@ function normaliseWord(word: string): string | null {
   if (canonical) return canonical;
   // A bare small number ("2 days", "step 3") says nothing; statuses and codes are kept.
   if (/^\d{1,2}$/.test(lower) || /^v\d{1,2}$/.test(lower)) return null;
+  // A number gets a mark so that no term looks like an array index: MiniSearch keeps matches
+  // in objects keyed by term, and V8 stores "401" there as a sparse array slot, which made a
+  // search for a status code several times slower than one for a word.
+  if (/^\d+$/.test(lower)) return `${lower}_`;
   if (/\d/.test(lower)) return lower;
   const stem = stemmer(lower);
   return SYNONYMS[stem] ?? stem;
