@@ -34,7 +34,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 await mkdir(DATA, { recursive: true });
 console.log(`captures of ${SIZES.join(', ')} MB; median of ${RUNS} runs, each in a fresh process\n`);
-console.log('size      JSON.parse MB/s   triage MB/s   triage/parse   peak RSS parse   peak RSS triage   triage RSS / file');
+console.log('size      JSON.parse MB/s   triage MB/s   triage/parse   peak RSS parse   peak RSS triage   triage RSS / file   growth / file');
 for (const size of SIZES) {
   const file = join(DATA, `capture-${size}mb.har`);
   if (!existsSync(file)) await generateHar(file, size);
@@ -45,8 +45,9 @@ for (const size of SIZES) {
   const triageRate = megabytes / median(triage.map((sample) => sample.seconds));
   const parseRss = median(parse.map((sample) => sample.maxRssBytes)) / 1024 / 1024;
   const triageRss = median(triage.map((sample) => sample.maxRssBytes)) / 1024 / 1024;
+  const triageGrowth = median(triage.map((sample) => sample.maxRssBytes - sample.baselineRssBytes)) / 1024 / 1024;
   console.log(
-    `${`${megabytes.toFixed(0)} MB`.padEnd(9)} ${parseRate.toFixed(0).padStart(15)} ${triageRate.toFixed(0).padStart(13)} ${`${((triageRate / parseRate) * 100).toFixed(0)}%`.padStart(14)} ${`${parseRss.toFixed(0)} MB`.padStart(16)} ${`${triageRss.toFixed(0)} MB`.padStart(17)} ${`${(triageRss / megabytes).toFixed(2)}x`.padStart(19)}`,
+    `${`${megabytes.toFixed(0)} MB`.padEnd(9)} ${parseRate.toFixed(0).padStart(15)} ${triageRate.toFixed(0).padStart(13)} ${`${((triageRate / parseRate) * 100).toFixed(0)}%`.padStart(14)} ${`${parseRss.toFixed(0)} MB`.padStart(16)} ${`${triageRss.toFixed(0)} MB`.padStart(17)} ${`${(triageRss / megabytes).toFixed(2)}x`.padStart(19)} ${`${(triageGrowth / megabytes).toFixed(2)}x`.padStart(15)}`,
   );
   console.log(`          (triage found ${triage[0]!.failing} failing exchanges, top cause ${triage[0]!.top}; baseline RSS before reading ${(triage[0]!.baselineRssBytes / 1024 / 1024).toFixed(0)} MB)`);
 }

@@ -2,7 +2,7 @@ import { parseHttpText } from '../facts/http-message.ts';
 import type { Header, Observation } from '../facts/types.ts';
 import { InputError } from '../errors.ts';
 import { observeHar } from '../har/observe-har.ts';
-import { looksLikeHar, readHar, type HarLimits } from '../har/read-har.ts';
+import { looksLikeHar, readHar, type Har, type HarLimits } from '../har/read-har.ts';
 
 /** A pasted or submitted error response, as the API accepts it. */
 export interface ErrorInput {
@@ -14,7 +14,10 @@ export interface ErrorInput {
 export interface DiagnoseInput {
   text?: string | undefined;
   error?: ErrorInput | undefined;
+  /** A capture as parsed JSON, validated here. */
   har?: unknown;
+  /** A capture already read and validated (see `scanHar`), in place of `har`. */
+  capture?: Har | undefined;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface DiagnoseInput {
  */
 export function observeInput(input: DiagnoseInput, limits?: HarLimits): Observation {
   const text = input.text?.trim() ?? '';
+  if (input.capture) return observeHar(input.capture, text);
   if (input.har !== undefined) return observeHar(readHar(input.har, limits), text);
   if (input.error) {
     return { kind: 'error', text, exchanges: [{ index: 0, response: responseOf(input.error) }] };

@@ -35,6 +35,23 @@ export function observeHar(har: Har, text = ''): Observation {
   return { kind: 'har', text, exchanges, capture: { creator: har.creator, sanitized: !har.credentialsSeen } };
 }
 
+/**
+ * The entry without the bodies `observeHar` will not read (a successful response's content, a
+ * request body that is not a token request): what a capture read entry by entry keeps.
+ */
+export function withoutUnreadBodies(entry: HarEntry): HarEntry {
+  if (isFailingEntry(entry)) return entry;
+  const requestBody = entry.request.postData?.text ?? formBody(entry);
+  const keepRequestBody = requestBody !== undefined && TOKEN_REQUEST.test(requestBody.slice(0, 4096));
+  const { postData, ...request } = entry.request;
+  const { text, ...content } = entry.response.content;
+  return {
+    ...entry,
+    request: keepRequestBody && postData ? { ...request, postData } : request,
+    response: { ...entry.response, content },
+  };
+}
+
 function formBody(entry: HarEntry): string | undefined {
   const params = entry.request.postData?.params;
   if (!params || params.length === 0) return undefined;

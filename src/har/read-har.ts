@@ -73,72 +73,90 @@ export function readHar(value: unknown, limits: HarLimits = DEFAULT_HAR_LIMITS):
   const log = value.log;
   if (!isRecord(log)) throw invalid('"log"', 'is missing or not an object');
   if (!Array.isArray(log.entries)) throw invalid('"log.entries"', 'is missing or not a list');
-  if (log.entries.length > limits.maxEntries) {
-    throw new InputError('invalid-input', `the capture has ${log.entries.length} entries, more than the ${limits.maxEntries} allowed (MAX_HAR_ENTRIES); export only the failing part of the session`);
-  }
-  const creator = isRecord(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : 'unknown';
+  if (log.entries.length > limits.maxEntries) throw tooManyEntries(log.entries.length, limits);
+  const entries: HarEntry[] = [];
   let credentialsSeen = false;
-  const entries = log.entries.map((raw, index): HarEntry => {
-    const where = `log.entries[${index}]`;
-    if (!isRecord(raw)) throw invalid(where, 'must be an object');
-    const request = raw.request;
-    const response = raw.response;
-    if (!isRecord(request)) throw invalid(`${where}.request`, 'is missing or not an object');
-    if (typeof request.url !== 'string') throw invalid(`${where}.request.url`, 'must be a string');
-    if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
-    if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
-    const rawResponse = (response ?? {}) as Record<string, unknown>;
-    const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : Number(rawResponse.status);
-    if (!Number.isInteger(status) || status < 0 || status > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 when there was no response)');
-    const content = isRecord(rawResponse.content) ? rawResponse.content : {};
-    const postData = isRecord(request.postData) ? request.postData : undefined;
-    const started = optionalString(raw.startedDateTime, `${where}.startedDateTime`) ?? '';
-    const startedMs = Date.parse(started);
-    const errorText = optionalString(raw._error, `${where}._error`) ?? optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`);
-    const requestHeaders = headerList(request.headers, `${where}.request.headers`);
-    const responseHeaders = headerList(rawResponse.headers, `${where}.response.headers`);
-    if (!credentialsSeen) {
-      credentialsSeen =
-        requestHeaders.some((header) => CREDENTIAL_HEADER.test(header.name)) ||
-        responseHeaders.some((header) => /^set-cookie$/i.test(header.name)) ||
-        (Array.isArray(request.cookies) && request.cookies.length > 0);
-    }
-    return {
-      index,
-      startedDateTime: started,
-      startedAt: Number.isFinite(startedMs) ? new Date(startedMs) : undefined,
-      request: {
-        method: (typeof request.method === 'string' ? request.method : 'GET').toUpperCase(),
-        url: request.url,
-        httpVersion: typeof request.httpVersion === 'string' ? request.httpVersion : '',
-        headers: requestHeaders,
-        ...(postData
-          ? {
-              postData: {
-                mimeType: typeof postData.mimeType === 'string' ? postData.mimeType : '',
-                ...(typeof postData.text === 'string' ? { text: postData.text } : {}),
-                ...(Array.isArray(postData.params)
-                  ? { params: postData.params.filter(isRecord).map((param) => ({ name: String(param.name ?? ''), ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
-                  : {}),
-              },
-            }
-          : {}),
-      },
-      response: {
-        status,
-        statusText: typeof rawResponse.statusText === 'string' ? rawResponse.statusText : '',
-        headers: responseHeaders,
-        content: {
-          mimeType: typeof content.mimeType === 'string' ? content.mimeType : '',
-          ...(typeof content.text === 'string' ? { text: content.text } : {}),
-          ...(typeof content.encoding === 'string' ? { encoding: content.encoding } : {}),
-        },
-        redirectURL: typeof rawResponse.redirectURL === 'string' ? rawResponse.redirectURL : '',
-      },
-      ...(errorText ? { error: errorText } : {}),
-    };
+  log.entries.forEach((raw, index) => {
+    const entry = readEntry(raw, index);
+    credentialsSeen ||= carriesCredentials(entry, raw);
+    entries.push(entry);
   });
-  return { creator, entries, credentialsSeen };
+  return { creator: creatorOf(log.creator), entries, credentialsSeen };
+}
+
+/** The name of the tool that exported the capture (`log.creator.name`). */
+export function creatorOf(creator: unknown): string {
+  return isRecord(creator) && typeof creator.name === 'string' ? creator.name : 'unknown';
+}
+
+export function tooManyEntries(count: number, limits: HarLimits): InputError {
+  return new InputError('invalid-input', `the capture has ${count} entries, more than the ${limits.maxEntries} allowed (MAX_HAR_ENTRIES); export only the failing part of the session`);
+}
+
+/** Whether an entry carries a credential header or cookie, which a sanitized export never does. */
+export function carriesCredentials(entry: HarEntry, raw: unknown): boolean {
+  const cookies = isRecord(raw) && isRecord(raw.request) ? raw.request.cookies : undefined;
+  return (
+    entry.request.headers.some((header) => CREDENTIAL_HEADER.test(header.name)) ||
+    entry.response.headers.some((header) => /^set-cookie$/i.test(header.name)) ||
+    (Array.isArray(cookies) && cookies.length > 0)
+  );
+}
+
+/** One entry of `log.entries`, validated into a typed value; the error names the entry and field. */
+export function readEntry(raw: unknown, index: number): HarEntry {
+  const where = `log.entries[${index}]`;
+  if (!isRecord(raw)) throw invalid(where, 'must be an object');
+  const request = raw.request;
+  const response = raw.response;
+  if (!isRecord(request)) throw invalid(`${where}.request`, 'is missing or not an object');
+  if (typeof request.url !== 'string') throw invalid(`${where}.request.url`, 'must be a string');
+  if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
+  if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
+  const rawResponse = (response ?? {}) as Record<string, unknown>;
+  const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : Number(rawResponse.status);
+  if (!Number.isInteger(status) || status < 0 || status > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 when there was no response)');
+  const content = isRecord(rawResponse.content) ? rawResponse.content : {};
+  const postData = isRecord(request.postData) ? request.postData : undefined;
+  const started = optionalString(raw.startedDateTime, `${where}.startedDateTime`) ?? '';
+  const startedMs = Date.parse(started);
+  const errorText = optionalString(raw._error, `${where}._error`) ?? optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`);
+  const requestHeaders = headerList(request.headers, `${where}.request.headers`);
+  const responseHeaders = headerList(rawResponse.headers, `${where}.response.headers`);
+  return {
+    index,
+    startedDateTime: started,
+    startedAt: Number.isFinite(startedMs) ? new Date(startedMs) : undefined,
+    request: {
+      method: (typeof request.method === 'string' ? request.method : 'GET').toUpperCase(),
+      url: request.url,
+      httpVersion: typeof request.httpVersion === 'string' ? request.httpVersion : '',
+      headers: requestHeaders,
+      ...(postData
+        ? {
+            postData: {
+              mimeType: typeof postData.mimeType === 'string' ? postData.mimeType : '',
+              ...(typeof postData.text === 'string' ? { text: postData.text } : {}),
+              ...(Array.isArray(postData.params)
+                ? { params: postData.params.filter(isRecord).map((param) => ({ name: String(param.name ?? ''), ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
+                : {}),
+            },
+          }
+        : {}),
+    },
+    response: {
+      status,
+      statusText: typeof rawResponse.statusText === 'string' ? rawResponse.statusText : '',
+      headers: responseHeaders,
+      content: {
+        mimeType: typeof content.mimeType === 'string' ? content.mimeType : '',
+        ...(typeof content.text === 'string' ? { text: content.text } : {}),
+        ...(typeof content.encoding === 'string' ? { encoding: content.encoding } : {}),
+      },
+      redirectURL: typeof rawResponse.redirectURL === 'string' ? rawResponse.redirectURL : '',
+    },
+    ...(errorText ? { error: errorText } : {}),
+  };
 }
 
 const MAX_DECODED_BODY = 1_048_576;

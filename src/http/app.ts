@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/v1/har/sanitize', async (c) => {
     const handle = await readUpload(c);
-    const input = readDiagnoseBody(handle.contentType, handle, limits);
+    const input = readDiagnoseBody(handle.contentType, handle, limits, 'sanitize');
     if (input.har === undefined) throw new InputError('invalid-input', 'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field');
     const { har, manifest } = sanitizeHar(input.har, { limits: harLimits });
     if (c.req.query('format') === 'har') return c.body(JSON.stringify(har), 200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="sanitized.har"' });

@@ -1,6 +1,7 @@
 import type { DiagnoseInput } from '../diagnose/observe-input.ts';
 import { InputError } from '../errors.ts';
 import { looksLikeHar } from '../har/read-har.ts';
+import { scanHar } from '../har/scan-har.ts';
 import type { Limits } from './config.ts';
 import { parseMultipart } from './multipart.ts';
 import { decodeUtf8, formatBytes, parseJsonSafely } from './read-body.ts';
@@ -22,12 +23,18 @@ export interface BodyHandle {
   bytes: Uint8Array<ArrayBuffer> | null;
 }
 
-export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits: Limits): DiagnoseInput {
+export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits: Limits, purpose: 'diagnose' | 'sanitize' = 'diagnose'): DiagnoseInput {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
   const body = handle.bytes ?? new Uint8Array(0);
   const size = body.byteLength;
+  // Diagnosis reads a capture entry by entry from the bytes; sanitizing needs the whole tree.
+  const scan = (bytes: Uint8Array, wrapped: boolean): DiagnoseInput | null => (purpose === 'diagnose' ? scanCapture(bytes, limits, wrapped) : null);
   let input: DiagnoseInput;
-  if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+  const scanned = mediaType === 'application/json' || mediaType.endsWith('+json') || mediaType === 'text/plain' ? scan(body, mediaType !== 'text/plain') : null;
+  if (scanned) {
+    handle.bytes = null;
+    input = scanned;
+  } else if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
     const text = decodeUtf8(body);
     handle.bytes = null;
     // Only a capture may be larger than the body limit: refuse anything else before parsing it.
@@ -45,17 +52,34 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
     const file = parts.find((part) => part.name === 'file');
     const note = parts.find((part) => part.name === 'text');
     const noteText = note ? decodeUtf8(note.data as Uint8Array<ArrayBuffer>).trim() : '';
-    const fileInput = file && file.data.length > 0 ? pasted(decodeUtf8(file.data as Uint8Array<ArrayBuffer>), limits) : undefined;
+    const fileInput = file && file.data.length > 0 ? (scan(file.data, false) ?? pasted(decodeUtf8(file.data as Uint8Array<ArrayBuffer>), limits)) : undefined;
     if (!fileInput && !noteText) throw new InputError('empty-input', 'the form has no "file" or "text" field with content');
-    if (fileInput?.har !== undefined) input = { har: fileInput.har, ...(noteText ? { text: noteText } : {}) };
+    if (fileInput?.capture) input = { capture: fileInput.capture, ...(noteText ? { text: noteText } : {}) };
+    else if (fileInput?.har !== undefined) input = { har: fileInput.har, ...(noteText ? { text: noteText } : {}) };
     else input = { text: [noteText, fileInput?.text ?? ''].filter(Boolean).join('\n\n') };
   } else {
     throw unsupportedMediaType(mediaType);
   }
-  if (input.har === undefined && size > limits.maxBodyBytes) throw bodyTooLarge(limits);
-  checkText(input.text, limits, input.har === undefined ? 'the text' : 'the "text" field');
+  const isCapture = input.har !== undefined || input.capture !== undefined;
+  if (!isCapture && size > limits.maxBodyBytes) throw bodyTooLarge(limits);
+  checkText(input.text, limits, isCapture ? 'the "text" field' : 'the text');
   if (typeof input.error?.body === 'string') checkText(input.error.body, limits, '"error.body"');
   return input;
+}
+
+/**
+ * A capture read entry by entry (`scanHar`), or null when the bytes are not one; `wrapped`
+ * also accepts a diagnose request carrying one (`{"har": …, "text": …}`).
+ */
+function scanCapture(bytes: Uint8Array, limits: Limits, wrapped: boolean): DiagnoseInput | null {
+  let first = 0;
+  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first += 1;
+  if (bytes[first] !== 0x7b) return null;
+  const opening = new TextDecoder().decode(bytes.subarray(first, first + 4096));
+  if (!(wrapped ? /"(log|har)"\s*:/ : /"log"\s*:/).test(opening)) return null;
+  const scanned = scanHar(bytes, { limits: { maxEntries: limits.maxHarEntries }, maxDepth: limits.maxJsonDepth });
+  if (!scanned || (!wrapped && scanned.text !== undefined)) return null;
+  return scanned.text === undefined ? { capture: scanned.har } : { capture: scanned.har, text: scanned.text };
 }
 
 /** A paste: a HAR pasted whole is a capture, anything else is text to read. */

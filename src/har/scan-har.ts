@@ -1,0 +1,283 @@
+import { InputError } from '../errors.ts';
+import { withoutUnreadBodies } from './observe-har.ts';
+import { carriesCredentials, creatorOf, readEntry, tooManyEntries, type Har, type HarEntry, type HarLimits } from './read-har.ts';
+
+/**
+ * Read a capture for diagnosis straight from its bytes, one entry at a time. Parsing a 100 MB
+ * capture whole holds its text and a tree of all of it at once, several times the file; here
+ * each entry is parsed on its own, validated (`readEntry`), stripped of the bodies diagnosis
+ * never reads (`withoutUnreadBodies`) and its tree dropped, so memory holds the bytes and the
+ * slim entries. Every byte is still checked: values by `JSON.parse`, the punctuation between
+ * them by the scanner, nesting against the depth limit.
+ *
+ * Returns null when the bytes are not laid out as a capture (`{"log": …}`) or a diagnose request
+ * carrying one (`{"har": {"log": …}, "text": "…"}`), or anything in them is malformed; the caller
+ * then reads them the ordinary way, which says what is wrong and where.
+ */
+export interface ScannedCapture {
+  har: Har;
+  /** The `text` beside `har` in a diagnose request. */
+  text?: string;
+}
+
+export interface ScanOptions {
+  limits: HarLimits;
+  /** Deepest nesting allowed anywhere in the document (MAX_JSON_DEPTH). */
+  maxDepth: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Strings up to this many bytes are read byte by byte rather than searched. */
+const SHORT_STRING = 48;
+
+/** The scanner found something it does not expect; the ordinary reader explains it. */
+class NotScannable extends Error {}
+
+export function scanHar(bytes: Uint8Array, options: ScanOptions): ScannedCapture | null {
+  try {
+    return new Scanner(bytes, options).document();
+  } catch (error) {
+    if (error instanceof NotScannable) return null;
+    throw error;
+  }
+}
+
+class Scanner {
+  private at = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly options: ScanOptions,
+  ) {}
+
+  document(): ScannedCapture {
+    const seen = new Set<string>();
+    let har: Har | undefined;
+    let text: string | undefined;
+    this.members(1, (key, depth) => {
+      if (seen.has(key)) throw new NotScannable();
+      seen.add(key);
+      if (key === 'log') har = this.log(depth);
+      else if (key === 'har') har = this.wrappedCapture(depth);
+      else if (key === 'text') {
+        const value = this.parsedValue(depth);
+        if (typeof value !== 'string') throw new NotScannable();
+        text = value;
+      } else throw new NotScannable();
+    });
+    this.skipSpace();
+    // Either a capture (`log`) or a request carrying one (`har`, with an optional `text`).
+    if (this.at !== this.bytes.length || !har || (seen.has('log') && seen.size > 1)) throw new NotScannable();
+    return text === undefined ? { har } : { har, text };
+  }
+
+  /** `{"log": …}` inside a diagnose request's `har` member. */
+  private wrappedCapture(depth: number): Har {
+    let har: Har | undefined;
+    this.members(depth, (key, inner) => {
+      if (key === 'log' && !har) har = this.log(inner);
+      else this.parsedValue(inner);
+    });
+    if (!har) throw new NotScannable();
+    return har;
+  }
+
+  private log(depth: number): Har {
+    let creator = 'unknown';
+    let entries: HarEntry[] | undefined;
+    let credentialsSeen = false;
+    this.members(depth, (key, inner) => {
+      if (key === 'entries' && !entries) {
+        entries = [];
+        this.elements(inner, (index, start, end) => {
+          if (index >= this.options.limits.maxEntries) throw tooManyEntries(this.countRemaining(index, end, inner), this.options.limits);
+          const raw = this.parse(start, end);
+          const entry = readEntry(raw, index);
+          credentialsSeen ||= carriesCredentials(entry, raw);
+          entries!.push(withoutUnreadBodies(entry));
+        });
+      } else if (key === 'creator') creator = creatorOf(this.parsedValue(inner));
+      else this.parsedValue(inner);
+    });
+    if (!entries) throw new NotScannable();
+    return { creator, entries, credentialsSeen };
+  }
+
+  /** How many entries the list (at `depth`) has in all, for the refusal's detail; counted without parsing. */
+  private countRemaining(index: number, end: number, depth: number): number {
+    let count = index + 1;
+    this.at = end;
+    for (;;) {
+      this.skipSpace();
+      if (this.bytes[this.at] !== COMMA) return count;
+      this.at += 1;
+      this.skipSpace();
+      this.at = this.valueEnd(this.at, depth + 1);
+      count += 1;
+    }
+  }
+
+  /** The members of the object (at `depth`) at the current position, key by key with their values' depth. */
+  private members(depth: number, member: (key: string, depth: number) => void): void {
+    this.checkDepth(depth);
+    this.skipSpace();
+    this.expect(OPEN_OBJECT);
+    this.skipSpace();
+    if (this.bytes[this.at] === CLOSE_OBJECT) {
+      this.at += 1;
+      return;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.bytes[this.at] !== QUOTE) throw new NotScannable();
+      const keyEnd = this.stringEnd(this.at);
+      const key = this.parse(this.at, keyEnd);
+      this.at = keyEnd;
+      this.skipSpace();
+      this.expect(COLON);
+      this.skipSpace();
+      member(key as string, depth + 1);
+      this.skipSpace();
+      const next = this.bytes[this.at];
+      this.at += 1;
+      if (next === CLOSE_OBJECT) return;
+      if (next !== COMMA) throw new NotScannable();
+    }
+  }
+
+  /** The elements of the array (at `depth`) at the current position, each as its byte range. */
+  private elements(depth: number, element: (index: number, start: number, end: number) => void): void {
+    this.checkDepth(depth);
+    this.skipSpace();
+    this.expect(OPEN_ARRAY);
+    this.skipSpace();
+    if (this.bytes[this.at] === CLOSE_ARRAY) {
+      this.at += 1;
+      return;
+    }
+    for (let index = 0; ; index += 1) {
+      this.skipSpace();
+      const start = this.at;
+      const end = this.valueEnd(start, depth + 1);
+      element(index, start, end);
+      this.at = end;
+      this.skipSpace();
+      const next = this.bytes[this.at];
+      this.at += 1;
+      if (next === CLOSE_ARRAY) return;
+      if (next !== COMMA) throw new NotScannable();
+    }
+  }
+
+  /** The value (at `depth`) at the current position, parsed, with the position moved past it. */
+  private parsedValue(depth: number): unknown {
+    const start = this.at;
+    const end = this.valueEnd(start, depth);
+    this.at = end;
+    return this.parse(start, end);
+  }
+
+  private parse(start: number, end: number): unknown {
+    let text: string;
+    try {
+      text = decoder.decode(this.bytes.subarray(start, end));
+    } catch {
+      throw new InputError('invalid-encoding', 'the body is not valid UTF-8; save or send it as UTF-8 text');
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new NotScannable();
+    }
+  }
+
+  /**
+   * Where the value starting at `start` ends. Strings are crossed with native searches for the
+   * next quote, so a capture that is mostly long bodies costs little to scan; brackets are
+   * counted, and nesting is checked against the limit as it goes. `depth` is the value's own.
+   */
+  private valueEnd(start: number, depth: number): number {
+    const bytes = this.bytes;
+    const first = bytes[start];
+    if (first === QUOTE) return this.stringEnd(start);
+    if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+      // A number, true, false or null: up to the next delimiter; JSON.parse checks it.
+      let end = start;
+      while (end < bytes.length && !isDelimiter(bytes[end]!)) end += 1;
+      if (end === start) throw new NotScannable();
+      return end;
+    }
+    let level = 0;
+    for (let at = start; at < bytes.length; at += 1) {
+      const byte = bytes[at]!;
+      if (byte === QUOTE) {
+        at = this.stringEnd(at) - 1;
+      } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+        level += 1;
+        this.checkDepth(depth + level - 1);
+      } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+        level -= 1;
+        if (level === 0) return at + 1;
+      }
+    }
+    throw new NotScannable();
+  }
+
+  /**
+   * Just past the closing quote of the string whose opening quote is at `start`. Most strings
+   * in a capture are short (names, header values) and are read byte by byte; a long one (a
+   * body) is crossed with native searches for the next quote.
+   */
+  private stringEnd(start: number): number {
+    const bytes = this.bytes;
+    const shortEnd = Math.min(bytes.length, start + SHORT_STRING);
+    let at = start + 1;
+    for (; at < shortEnd; at += 1) {
+      const byte = bytes[at]!;
+      if (byte === QUOTE) return at + 1;
+      if (byte === BACKSLASH) at += 1;
+    }
+    // An escaped quote is one after an odd number of backslashes, wherever the run began.
+    let quote = bytes.indexOf(QUOTE, at);
+    while (quote > 0) {
+      let backslashes = 0;
+      for (let at = quote - 1; bytes[at] === BACKSLASH; at -= 1) backslashes += 1;
+      if (backslashes % 2 === 0) return quote + 1;
+      quote = bytes.indexOf(QUOTE, quote + 1);
+    }
+    throw new NotScannable();
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > this.options.maxDepth) throw new InputError('invalid-input', `the JSON is nested more than the ${this.options.maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+  }
+
+  private skipSpace(): void {
+    const bytes = this.bytes;
+    let at = this.at;
+    while (at < bytes.length) {
+      const byte = bytes[at]!;
+      if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
+      at += 1;
+    }
+    this.at = at;
+  }
+
+  private expect(byte: number): void {
+    if (this.bytes[this.at] !== byte) throw new NotScannable();
+    this.at += 1;
+  }
+}
+
+function isDelimiter(byte: number): boolean {
+  return byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
