@@ -9,6 +9,9 @@ import { serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources } from './node/read-articles.ts';
 import { sanitizeHar } from './redact/sanitize-har.ts';
+import { scanHar } from './har/scan-har.ts';
+import { DEFAULT_HAR_LIMITS } from './har/read-har.ts';
+import { DEFAULT_LIMITS } from './http/config.ts';
 
 /** Exit codes: 0 done, 1 the articles have errors, 2 the command was used wrongly, 3 bad input. */
 const EXIT = { ok: 0, articleErrors: 1, usage: 2, badInput: 3 } as const;
@@ -123,9 +126,15 @@ async function readCapture(path: string | undefined): Promise<unknown> {
 }
 
 async function triage(options: Options): Promise<number> {
-  const har = await readCapture(options.positional[0]);
+  const path = options.positional[0];
+  if (!path) throw new UsageError('name the .har file');
+  // Read entry by entry (a fraction of the memory for a large capture); the whole-document
+  // reader is the fallback that explains a file that is not one.
+  const contents = await readFile(path);
+  const scanned = scanHar(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), { limits: DEFAULT_HAR_LIMITS, maxDepth: DEFAULT_LIMITS.maxJsonDepth });
+  const input = scanned && scanned.text === undefined ? { capture: scanned.har } : { har: await readCapture(path) };
   const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
-  const result = diagnose({ har }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
+  const result = diagnose(input, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTriage(result));
   return EXIT.ok;
 }
