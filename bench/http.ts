@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -45,7 +46,7 @@ async function start(entry: string, env: Record<string, string> = {}): Promise<S
 interface Target {
   name: string;
   request: (base: string) => autocannon.Options;
-  /** Measured at a fixed request rate instead of flat out: latency under ordinary load. */
+  /** Measured at evenly spaced times at a fixed rate instead of flat out: latency under ordinary load. */
   steady?: boolean;
 }
 
@@ -82,6 +83,52 @@ async function measure(options: autocannon.Options): Promise<{ rps: number; p99:
   await autocannon({ connections: CONNECTIONS, duration: 1, pipelining: 1, ...options });
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...options });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+/**
+ * Open-loop load: requests sent at evenly spaced times, whatever the answers are doing, and each
+ * latency counted from when the request was due (so a stall delays the ones behind it, as it
+ * would delay users). autocannon's fixed rate sends each second's requests in a burst at the
+ * start of the second, which measures the queue behind the burst instead.
+ */
+async function paced(options: autocannon.Options, rate: number): Promise<{ rps: number; p99: number; errors: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const requests = options.requests ?? [{ method: 'GET', path: new URL(String(options.url)).pathname }];
+  const base = new URL(String(options.url));
+  const send = (request: (typeof requests)[number]): Promise<boolean> =>
+    new Promise((done) => {
+      const outgoing = http.request({ host: base.hostname, port: base.port, method: request.method ?? 'GET', path: request.path, headers: request.headers as http.OutgoingHttpHeaders, agent }, (response) => {
+        response.resume();
+        response.on('end', () => done(response.statusCode === 200));
+      });
+      outgoing.on('error', () => done(false));
+      outgoing.end(request.body as string | undefined);
+    });
+  const run = async (seconds: number): Promise<{ latencies: number[]; errors: number }> => {
+    const total = Math.round(rate * seconds);
+    const started = performance.now();
+    const latencies: number[] = [];
+    let errors = 0;
+    const pending: Array<Promise<void>> = [];
+    for (let index = 0; index < total; index += 1) {
+      const due = started + (index * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      pending.push(
+        send(requests[index % requests.length]!).then((ok) => {
+          latencies.push(performance.now() - due);
+          if (!ok) errors += 1;
+        }),
+      );
+    }
+    await Promise.all(pending);
+    return { latencies, errors };
+  };
+  await run(1);
+  const { latencies, errors } = await run(SECONDS);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / SECONDS, p99: latencies[Math.floor(latencies.length * 0.99)]!, errors };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -135,7 +182,7 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const [name, target, base] of runs) {
-        const sample = await measure({ ...target.request(base), ...(target.steady ? { overallRate: STEADY_RATE } : {}) });
+        const sample = target.steady ? await paced(target.request(base), STEADY_RATE) : await measure(target.request(base));
         if (sample.errors > 0) throw new Error(`${name}: ${sample.errors} failed requests`);
         samples.set(name, [...(samples.get(name) ?? []), sample]);
       }
