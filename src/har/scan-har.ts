@@ -36,8 +36,8 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-/** Strings up to this many bytes are read byte by byte rather than searched. */
-const SHORT_STRING = 48;
+/** Bytes of a string read one by one before a native search for its end is worth its call. */
+const STRING_WINDOW = 64;
 
 /** The scanner found something it does not expect; the ordinary reader explains it. */
 class NotScannable extends Error {}
@@ -233,28 +233,36 @@ class Scanner {
   }
 
   /**
-   * Just past the closing quote of the string whose opening quote is at `start`. Most strings
-   * in a capture are short (names, header values) and are read byte by byte; a long one (a
-   * body) is crossed with native searches for the next quote.
+   * Just past the closing quote of the string whose opening quote is at `start`. Strings are
+   * read byte by byte a window at a time while that is cheaper (short names and values, JSON
+   * bodies kept as strings, whose escaped quotes come every few bytes); a long stretch without
+   * escapes (a script, base64) is crossed with a native search for the next quote.
    */
   private stringEnd(start: number): number {
     const bytes = this.bytes;
-    const shortEnd = Math.min(bytes.length, start + SHORT_STRING);
+    const length = bytes.length;
     let at = start + 1;
-    for (; at < shortEnd; at += 1) {
-      const byte = bytes[at]!;
-      if (byte === QUOTE) return at + 1;
-      if (byte === BACKSLASH) at += 1;
-    }
-    // An escaped quote is one after an odd number of backslashes, wherever the run began.
-    let quote = bytes.indexOf(QUOTE, at);
-    while (quote > 0) {
+    for (;;) {
+      const stop = Math.min(length, at + STRING_WINDOW);
+      let escapes = false;
+      for (; at < stop; at += 1) {
+        const byte = bytes[at]!;
+        if (byte === QUOTE) return at + 1;
+        if (byte === BACKSLASH) {
+          at += 1;
+          escapes = true;
+        }
+      }
+      if (at >= length) throw new NotScannable();
+      if (escapes) continue;
+      const quote = bytes.indexOf(QUOTE, at);
+      if (quote < 0) throw new NotScannable();
+      // An escaped quote follows an odd number of backslashes, wherever their run began.
       let backslashes = 0;
-      for (let at = quote - 1; bytes[at] === BACKSLASH; at -= 1) backslashes += 1;
+      for (let back = quote - 1; bytes[back] === BACKSLASH; back -= 1) backslashes += 1;
       if (backslashes % 2 === 0) return quote + 1;
-      quote = bytes.indexOf(QUOTE, quote + 1);
+      at = quote + 1;
     }
-    throw new NotScannable();
   }
 
   private checkDepth(depth: number): void {

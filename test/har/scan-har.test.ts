@@ -54,6 +54,17 @@ describe('reading a capture entry by entry', () => {
     assert.equal(har.entries[0]!.response.content.text, 'quote " backslash \\ \\" end } ] { [ — ünïcödé 🔑');
   });
 
+  it('finds where every string ends, whatever runs of quotes and backslashes it holds and wherever they fall', () => {
+    let seed = 11;
+    const random = (): number => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const pieces = ['"', '\\', '\\"', '\\\\', 'a', 'é', '{', ']', ' ', 'x'.repeat(70), '🔑'];
+    const bodies = Array.from({ length: 200 }, () => Array.from({ length: Math.floor(random() * 60) }, () => pieces[Math.floor(random() * pieces.length)]!).join(''));
+    const entries = bodies.map((body) => entry(500, { response: { status: 500, headers: [{ name: 'X-Note', value: body }], content: { mimeType: 'text/plain', text: body } } }));
+    const { har } = scan(capture(entries), { limits: { maxEntries: 1000 } })!;
+    assert.deepEqual(har.entries.map((read) => read.response.content.text), bodies);
+    assert.deepEqual(har.entries.map((read) => read.response.headers[0]!.value), bodies);
+  });
+
   it('reads a diagnose request that carries a capture and a note', () => {
     const scanned = scan(JSON.stringify({ text: 'started after the deploy', har: JSON.parse(capture([entry(401)])) }));
     assert.equal(scanned?.text, 'started after the deploy');
