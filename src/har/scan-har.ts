@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import { withoutUnreadBodies } from './observe-har.ts';
+import { isFailingEntry, withoutUnreadBodies } from './observe-har.ts';
 import { carriesCredentials, creatorOf, readEntry, tooManyEntries, type Har, type HarEntry, type HarLimits } from './read-har.ts';
 
 /**
@@ -36,6 +36,8 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Member names that could reach an object's prototype; dropped, as `parseJsonSafely` drops them. */
+const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Bytes of a string read one by one before a native search for its end is worth its call. */
 const STRING_WINDOW = 64;
 
@@ -53,6 +55,8 @@ export function scanHar(bytes: Uint8Array, options: ScanOptions): ScannedCapture
 
 class Scanner {
   private at = 0;
+  /** Whether any entry so far carried a credential (a sanitized export carries none). */
+  private credentialsSeen = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -94,35 +98,73 @@ class Scanner {
   private log(depth: number): Har {
     let creator = 'unknown';
     let entries: HarEntry[] | undefined;
-    let credentialsSeen = false;
+    this.credentialsSeen = false;
     this.members(depth, (key, inner) => {
       if (key === 'entries' && !entries) {
         entries = [];
-        this.elements(inner, (index, start, end) => {
-          if (index >= this.options.limits.maxEntries) throw tooManyEntries(this.countRemaining(index, end, inner), this.options.limits);
-          const raw = this.parse(start, end);
-          const entry = readEntry(raw, index);
-          credentialsSeen ||= carriesCredentials(entry, raw);
-          entries!.push(withoutUnreadBodies(entry));
+        this.elements(inner, (index) => {
+          if (index >= this.options.limits.maxEntries) throw tooManyEntries(this.countRest(index, inner), this.options.limits);
+          entries!.push(this.entry(index, inner + 1));
         });
       } else if (key === 'creator') creator = creatorOf(this.parsedValue(inner));
       else this.parsedValue(inner);
     });
     if (!entries) throw new NotScannable();
-    return { creator, entries, credentialsSeen };
+    return { creator, entries, credentialsSeen: this.credentialsSeen };
   }
 
-  /** How many entries the list (at `depth`) has in all, for the refusal's detail; counted without parsing. */
-  private countRemaining(index: number, end: number, depth: number): number {
-    let count = index + 1;
-    this.at = end;
+  /**
+   * One entry at the current position (at `depth`), validated, with only the bodies diagnosis
+   * reads. A response body (`response.content.text`, most of a capture's bytes) is only located
+   * at first, and decoded and parsed only if the exchange failed.
+   */
+  private entry(index: number, depth: number): HarEntry {
+    if (this.bytes[this.at] !== OPEN_OBJECT) return readEntry(this.parsedValue(depth), index);
+    let body: [number, number] | undefined;
+    const raw = this.object(depth, (key, inner, entry) => {
+      if (key !== 'response' || this.bytes[this.at] !== OPEN_OBJECT) return void (entry[key] = this.parsedValue(inner));
+      entry[key] = this.object(inner, (responseKey, responseInner, response) => {
+        if (responseKey !== 'content' || this.bytes[this.at] !== OPEN_OBJECT) return void (response[responseKey] = this.parsedValue(responseInner));
+        body = undefined;
+        response[responseKey] = this.object(responseInner, (contentKey, contentInner, content) => {
+          if (contentKey === 'text' && this.bytes[this.at] === QUOTE) {
+            const start = this.at;
+            this.at = this.stringEnd(start);
+            body = [start, this.at];
+            delete content[contentKey];
+          } else {
+            if (contentKey === 'text') body = undefined;
+            content[contentKey] = this.parsedValue(contentInner);
+          }
+        });
+      });
+    });
+    const entry = readEntry(raw, index);
+    this.credentialsSeen ||= carriesCredentials(entry, raw);
+    if (body && isFailingEntry(entry)) entry.response.content.text = this.parse(body[0], body[1]) as string;
+    return withoutUnreadBodies(entry);
+  }
+
+  /** The object (at `depth`) at the current position, built member by member; prototype-touching names are left out. */
+  private object(depth: number, member: (key: string, depth: number, target: Record<string, unknown>) => void): Record<string, unknown> {
+    const target: Record<string, unknown> = {};
+    this.members(depth, (key, inner) => {
+      if (DANGEROUS_KEYS.has(key)) this.parsedValue(inner);
+      else member(key, inner, target);
+    });
+    return target;
+  }
+
+  /** How many entries the list (at `depth`) holds from the one at the current position on, counted without parsing. */
+  private countRest(index: number, depth: number): number {
+    let count = index;
     for (;;) {
-      this.skipSpace();
-      if (this.bytes[this.at] !== COMMA) return count;
-      this.at += 1;
       this.skipSpace();
       this.at = this.valueEnd(this.at, depth + 1);
       count += 1;
+      this.skipSpace();
+      if (this.bytes[this.at] !== COMMA) return count;
+      this.at += 1;
     }
   }
 
@@ -154,8 +196,8 @@ class Scanner {
     }
   }
 
-  /** The elements of the array (at `depth`) at the current position, each as its byte range. */
-  private elements(depth: number, element: (index: number, start: number, end: number) => void): void {
+  /** The elements of the array (at `depth`) at the current position; `element` reads each one past its end. */
+  private elements(depth: number, element: (index: number) => void): void {
     this.checkDepth(depth);
     this.skipSpace();
     this.expect(OPEN_ARRAY);
@@ -166,10 +208,7 @@ class Scanner {
     }
     for (let index = 0; ; index += 1) {
       this.skipSpace();
-      const start = this.at;
-      const end = this.valueEnd(start, depth + 1);
-      element(index, start, end);
-      this.at = end;
+      element(index);
       this.skipSpace();
       const next = this.bytes[this.at];
       this.at += 1;

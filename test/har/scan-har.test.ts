@@ -46,6 +46,21 @@ describe('reading a capture entry by entry', () => {
     assert.equal(har.entries[3]!.request.postData, undefined);
   });
 
+  it('decodes a response body only for a failing exchange; a broken byte in a body it never reads does not matter', () => {
+    // `\q` is not a JSON escape: a parser that reads the body refuses the document.
+    const broken = (status: number) => capture([entry(status)]).replace('[1,2,3]', '[1,\\q]').replace('invalid_token', '\\q');
+    assert.equal(scan(broken(200))?.har.entries.length, 1);
+    // In a failing exchange the body is read, so the whole-document reader must explain it.
+    assert.equal(scan(broken(401)), null);
+  });
+
+  it('drops member names that reach for the prototype', () => {
+    const text = capture([entry(401)]).replace('"startedDateTime"', '"__proto__":{"polluted":true},"constructor":{"x":1},"startedDateTime"');
+    const { har } = scan(text)!;
+    assert.equal(har.entries.length, 1);
+    assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+  });
+
   it('reads pretty-printed captures, escaped quotes and backslashes, and text beyond ASCII', () => {
     const tricky = entry(401, { response: { status: 401, headers: [], content: { mimeType: 'text/plain', text: 'quote " backslash \\ \\" end } ] { [ — ünïcödé 🔑' } } });
     const { har } = scan(JSON.stringify({ log: { creator: { name: 'Firefox' }, entries: [tricky, entry(200)] } }, null, 2))!;
