@@ -117,7 +117,10 @@ export function formatDiagnosis(result: Diagnosis): string {
 
 async function readCapture(path: string | undefined): Promise<unknown> {
   if (!path) throw new UsageError('name the .har file');
-  const text = await readFile(path, 'utf8');
+  return parseCapture(path, await readFile(path, 'utf8'));
+}
+
+function parseCapture(path: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -132,7 +135,7 @@ async function triage(options: Options): Promise<number> {
   // reader is the fallback that explains a file that is not one.
   const contents = await readFile(path);
   const scanned = scanHar(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), { limits: DEFAULT_HAR_LIMITS, maxDepth: DEFAULT_LIMITS.maxJsonDepth });
-  const input = scanned && scanned.text === undefined ? { capture: scanned.har } : { har: await readCapture(path) };
+  const input = scanned ? { capture: scanned.har } : { har: parseCapture(path, contents.toString('utf8')) };
   const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
   const result = diagnose(input, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTriage(result));

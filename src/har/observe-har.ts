@@ -8,6 +8,11 @@ export function isFailingEntry(entry: HarEntry): boolean {
 
 const TOKEN_REQUEST = /grant_type=|"grant_type"/;
 
+/** A request body diagnosis reads even when the exchange succeeded: a call to a token endpoint. */
+function isTokenRequestBody(body: string | undefined): boolean {
+  return body !== undefined && TOKEN_REQUEST.test(body.slice(0, 4096));
+}
+
 /**
  * A capture as an observation: every entry becomes an exchange with its own time. Bodies are
  * decoded only where they can matter (failing responses, token requests): a 100 MB capture is
@@ -17,7 +22,7 @@ export function observeHar(har: Har, text = ''): Observation {
   const exchanges = har.entries.map((entry): Exchange => {
     const failing = isFailingEntry(entry);
     const requestBody = entry.request.postData?.text ?? formBody(entry);
-    const wantsRequestBody = failing || (requestBody !== undefined && TOKEN_REQUEST.test(requestBody.slice(0, 4096)));
+    const wantsRequestBody = failing || isTokenRequestBody(requestBody);
     const body = failing ? responseText(entry) : undefined;
     return {
       index: entry.index,
@@ -41,8 +46,7 @@ export function observeHar(har: Har, text = ''): Observation {
  */
 export function withoutUnreadBodies(entry: HarEntry): HarEntry {
   if (isFailingEntry(entry)) return entry;
-  const requestBody = entry.request.postData?.text ?? formBody(entry);
-  const keepRequestBody = requestBody !== undefined && TOKEN_REQUEST.test(requestBody.slice(0, 4096));
+  const keepRequestBody = isTokenRequestBody(entry.request.postData?.text ?? formBody(entry));
   const { postData, ...request } = entry.request;
   const { text, ...content } = entry.response.content;
   return {

@@ -24,6 +24,8 @@ export interface ScanOptions {
   limits: HarLimits;
   /** Deepest nesting allowed anywhere in the document (MAX_JSON_DEPTH). */
   maxDepth: number;
+  /** Also accept a diagnose request carrying a capture (`{"har": …, "text": …}`), not only a capture itself. */
+  wrapped?: boolean;
 }
 
 const QUOTE = 0x22;
@@ -44,7 +46,13 @@ const STRING_WINDOW = 64;
 /** The scanner found something it does not expect; the ordinary reader explains it. */
 class NotScannable extends Error {}
 
+/** How far into the bytes the opening member (`"log"` or `"har"`) is looked for before scanning at all. */
+const OPENING_BYTES = 4096;
+
 export function scanHar(bytes: Uint8Array, options: ScanOptions): ScannedCapture | null {
+  // Anything else is turned away before a byte of it is parsed, so it is parsed once, by the caller.
+  const opening = new TextDecoder().decode(bytes.subarray(0, OPENING_BYTES)).trimStart();
+  if (!opening.startsWith('{') || !(options.wrapped ? /"(log|har)"\s*:/ : /"log"\s*:/).test(opening)) return null;
   try {
     return new Scanner(bytes, options).document();
   } catch (error) {
@@ -71,6 +79,7 @@ class Scanner {
       if (seen.has(key)) throw new NotScannable();
       seen.add(key);
       if (key === 'log') har = this.log(depth);
+      else if (!this.options.wrapped) throw new NotScannable();
       else if (key === 'har') har = this.wrappedCapture(depth);
       else if (key === 'text') {
         const value = this.parsedValue(depth);
@@ -121,23 +130,27 @@ class Scanner {
   private entry(index: number, depth: number): HarEntry {
     if (this.bytes[this.at] !== OPEN_OBJECT) return readEntry(this.parsedValue(depth), index);
     let body: [number, number] | undefined;
-    const raw = this.object(depth, (key, inner, entry) => {
-      if (key !== 'response' || this.bytes[this.at] !== OPEN_OBJECT) return void (entry[key] = this.parsedValue(inner));
-      entry[key] = this.object(inner, (responseKey, responseInner, response) => {
-        if (responseKey !== 'content' || this.bytes[this.at] !== OPEN_OBJECT) return void (response[responseKey] = this.parsedValue(responseInner));
+    // `response.content.text` is located, not parsed; every other member is parsed as it is.
+    const content = (key: string, inner: number, target: Record<string, unknown>): void => {
+      if (key === 'text' && this.bytes[this.at] === QUOTE) {
+        const start = this.at;
+        this.at = this.stringEnd(start);
+        body = [start, this.at];
+        delete target[key];
+      } else {
+        if (key === 'text') body = undefined;
+        target[key] = this.parsedValue(inner);
+      }
+    };
+    const response = (key: string, inner: number, target: Record<string, unknown>): void => {
+      if (key === 'content' && this.bytes[this.at] === OPEN_OBJECT) {
         body = undefined;
-        response[responseKey] = this.object(responseInner, (contentKey, contentInner, content) => {
-          if (contentKey === 'text' && this.bytes[this.at] === QUOTE) {
-            const start = this.at;
-            this.at = this.stringEnd(start);
-            body = [start, this.at];
-            delete content[contentKey];
-          } else {
-            if (contentKey === 'text') body = undefined;
-            content[contentKey] = this.parsedValue(contentInner);
-          }
-        });
-      });
+        target[key] = this.object(inner, content);
+      } else target[key] = this.parsedValue(inner);
+    };
+    const raw = this.object(depth, (key, inner, target) => {
+      if (key === 'response' && this.bytes[this.at] === OPEN_OBJECT) target[key] = this.object(inner, response);
+      else target[key] = this.parsedValue(inner);
     });
     const entry = readEntry(raw, index);
     this.credentialsSeen ||= carriesCredentials(entry, raw);

@@ -72,13 +72,8 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
  * also accepts a diagnose request carrying one (`{"har": …, "text": …}`).
  */
 function scanCapture(bytes: Uint8Array, limits: Limits, wrapped: boolean): DiagnoseInput | null {
-  let first = 0;
-  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first += 1;
-  if (bytes[first] !== 0x7b) return null;
-  const opening = new TextDecoder().decode(bytes.subarray(first, first + 4096));
-  if (!(wrapped ? /"(log|har)"\s*:/ : /"log"\s*:/).test(opening)) return null;
-  const scanned = scanHar(bytes, { limits: { maxEntries: limits.maxHarEntries }, maxDepth: limits.maxJsonDepth });
-  if (!scanned || (!wrapped && scanned.text !== undefined)) return null;
+  const scanned = scanHar(bytes, { limits: { maxEntries: limits.maxHarEntries }, maxDepth: limits.maxJsonDepth, wrapped });
+  if (!scanned) return null;
   return scanned.text === undefined ? { capture: scanned.har } : { capture: scanned.har, text: scanned.text };
 }
 

@@ -24,10 +24,10 @@ const STOP_WORDS = new Set(
  * a comparison use, before stemming.
  */
 const SYNONYMS: Record<string, string> = {
-  unauthorized: '401_',
-  unauthorised: '401_',
-  unauthenticated: '401_',
-  forbidden: '403_',
+  unauthorized: '401',
+  unauthorised: '401',
+  unauthenticated: '401',
+  forbidden: '403',
   expired: 'expire',
   expires: 'expire',
   expiry: 'expire',
@@ -95,18 +95,23 @@ export function processTerm(word: string): string | null {
   return term;
 }
 
+/**
+ * A number gets a mark so that no term looks like an array index: MiniSearch keeps matches in
+ * objects keyed by term, and V8 stores "401" there as a sparse array slot, which made a search
+ * for a status code several times slower than one for a word.
+ */
+function markNumber(term: string): string {
+  return /^\d+$/.test(term) ? `${term}_` : term;
+}
+
 function normaliseWord(word: string): string | null {
   const lower = word.toLowerCase();
   if (STOP_WORDS.has(lower)) return null;
   const canonical = SYNONYMS[lower];
-  if (canonical) return canonical;
+  if (canonical) return markNumber(canonical);
   // A bare small number ("2 days", "step 3") says nothing; statuses and codes are kept.
   if (/^\d{1,2}$/.test(lower) || /^v\d{1,2}$/.test(lower)) return null;
-  // A number gets a mark so that no term looks like an array index: MiniSearch keeps matches
-  // in objects keyed by term, and V8 stores "401" there as a sparse array slot, which made a
-  // search for a status code several times slower than one for a word.
-  if (/^\d+$/.test(lower)) return `${lower}_`;
-  if (/\d/.test(lower)) return lower;
+  if (/\d/.test(lower)) return markNumber(lower);
   const stem = stemmer(lower);
   return SYNONYMS[stem] ?? stem;
 }

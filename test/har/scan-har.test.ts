@@ -9,7 +9,7 @@ import { scanHar } from '../../src/har/scan-har.ts';
 import { ROOT } from '../support/server.ts';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-const options = { limits: { maxEntries: 100 }, maxDepth: 64 };
+const options = { limits: { maxEntries: 100 }, maxDepth: 64, wrapped: true };
 const scan = (text: string, overrides: Partial<typeof options> = {}) => scanHar(encode(text), { ...options, ...overrides });
 
 function entry(status: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -84,6 +84,8 @@ describe('reading a capture entry by entry', () => {
     const scanned = scan(JSON.stringify({ text: 'started after the deploy', har: JSON.parse(capture([entry(401)])) }));
     assert.equal(scanned?.text, 'started after the deploy');
     assert.equal(scanned?.har.entries.length, 1);
+    // A file, or a paste, must be the capture itself.
+    assert.equal(scan(JSON.stringify({ har: JSON.parse(capture([entry(401)])) }), { wrapped: false }), null);
   });
 
   it('declines what it cannot vouch for, so the ordinary reader can explain it', () => {
