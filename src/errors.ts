@@ -22,3 +22,13 @@ export class InputError extends Error {
     super(message);
   }
 }
+
+/** The body's bytes are not UTF-8. */
+export function notUtf8(): InputError {
+  return new InputError('invalid-encoding', 'the body is not valid UTF-8; save or send it as UTF-8 text');
+}
+
+/** A JSON document nested deeper than MAX_JSON_DEPTH allows. */
+export function nestedTooDeep(maxDepth: number): InputError {
+  return new InputError('invalid-input', `the JSON is nested more than the ${maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+}

@@ -1,19 +1,8 @@
-import { InputError } from '../errors.ts';
+import { nestedTooDeep, notUtf8 } from '../errors.ts';
 import { isFailingEntry, withoutUnreadBodies } from './observe-har.ts';
 import { carriesCredentials, creatorOf, readEntry, tooManyEntries, type Har, type HarEntry, type HarLimits } from './read-har.ts';
 
-/**
- * Read a capture for diagnosis straight from its bytes, one entry at a time. Parsing a 100 MB
- * capture whole holds its text and a tree of all of it at once, several times the file; here
- * each entry is parsed on its own, validated (`readEntry`), stripped of the bodies diagnosis
- * never reads (`withoutUnreadBodies`) and its tree dropped, so memory holds the bytes and the
- * slim entries. Every byte is still checked: values by `JSON.parse`, the punctuation between
- * them by the scanner, nesting against the depth limit.
- *
- * Returns null when the bytes are not laid out as a capture (`{"log": …}`) or a diagnose request
- * carrying one (`{"har": {"log": …}, "text": "…"}`), or anything in them is malformed; the caller
- * then reads them the ordinary way, which says what is wrong and where.
- */
+/** What `scanHar` read: the capture, and the note sent with it. */
 export interface ScannedCapture {
   har: Har;
   /** The `text` beside `har` in a diagnose request. */
@@ -49,6 +38,18 @@ class NotScannable extends Error {}
 /** How far into the bytes the opening member (`"log"` or `"har"`) is looked for before scanning at all. */
 const OPENING_BYTES = 4096;
 
+/**
+ * Read a capture for diagnosis straight from its bytes, one entry at a time. Parsing a 100 MB
+ * capture whole holds its text and a tree of all of it at once, several times the file; here
+ * each entry is parsed on its own, validated (`readEntry`), stripped of the bodies diagnosis
+ * never reads (`withoutUnreadBodies`) and its tree dropped, so memory holds the bytes and the
+ * slim entries. Every byte is still checked: values by `JSON.parse`, the punctuation between
+ * them by the scanner, nesting against the depth limit.
+ *
+ * Returns null when the bytes are not laid out as a capture (`{"log": …}`) or a diagnose request
+ * carrying one (`{"har": {"log": …}, "text": "…"}`), or anything in them is malformed; the caller
+ * then reads them the ordinary way, which says what is wrong and where.
+ */
 export function scanHar(bytes: Uint8Array, options: ScanOptions): ScannedCapture | null {
   // Anything else is turned away before a byte of it is parsed, so it is parsed once, by the caller.
   const opening = new TextDecoder().decode(bytes.subarray(0, OPENING_BYTES)).trimStart();
@@ -243,7 +244,7 @@ class Scanner {
     try {
       text = decoder.decode(this.bytes.subarray(start, end));
     } catch {
-      throw new InputError('invalid-encoding', 'the body is not valid UTF-8; save or send it as UTF-8 text');
+      throw notUtf8();
     }
     try {
       return JSON.parse(text) as unknown;
@@ -253,8 +254,7 @@ class Scanner {
   }
 
   /**
-   * Where the value starting at `start` ends. Strings are crossed with native searches for the
-   * next quote, so a capture that is mostly long bodies costs little to scan; brackets are
+   * Where the value starting at `start` ends: strings are crossed by `stringEnd`, brackets are
    * counted, and nesting is checked against the limit as it goes. `depth` is the value's own.
    */
   private valueEnd(start: number, depth: number): number {
@@ -318,7 +318,7 @@ class Scanner {
   }
 
   private checkDepth(depth: number): void {
-    if (depth > this.options.maxDepth) throw new InputError('invalid-input', `the JSON is nested more than the ${this.options.maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+    if (depth > this.options.maxDepth) throw nestedTooDeep(this.options.maxDepth);
   }
 
   private skipSpace(): void {

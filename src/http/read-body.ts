@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts';
+import { InputError, nestedTooDeep, notUtf8 } from '../errors.ts';
 
 /**
  * Read a request body up to a byte limit: a declared Content-Length over the limit is refused
@@ -50,7 +50,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new InputError('invalid-encoding', 'the body is not valid UTF-8; save or send it as UTF-8 text');
+    throw notUtf8();
   }
 }
 
@@ -75,7 +75,7 @@ export function parseJsonSafely(text: string, maxDepth: number): unknown {
     throw new InputError('invalid-json', `the body is not valid JSON${where}; check quotes, commas and brackets`);
   }
   if (!prescan && treeDepth(parsed, maxDepth) > maxDepth) {
-    throw new InputError('invalid-input', `the JSON is nested more than the ${maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+    throw nestedTooDeep(maxDepth);
   }
   if (text.includes('"__proto__"') || text.includes('"constructor"') || text.includes('"prototype"')) removeDangerousKeys(parsed);
   return parsed;
