@@ -29,12 +29,14 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
   const size = body.byteLength;
   // Diagnosis reads a capture entry by entry from the bytes; sanitizing needs the whole tree.
   const scan = (bytes: Uint8Array, wrapped: boolean): DiagnoseInput | null => (purpose === 'diagnose' ? scanCapture(bytes, limits, wrapped) : null);
+  const isJson = mediaType === 'application/json' || mediaType.endsWith('+json');
+  // A JSON body may be a diagnose request carrying a capture; a paste must be the capture itself.
+  const scanned = isJson || mediaType === 'text/plain' ? scan(body, isJson) : null;
   let input: DiagnoseInput;
-  const scanned = mediaType === 'application/json' || mediaType.endsWith('+json') || mediaType === 'text/plain' ? scan(body, mediaType !== 'text/plain') : null;
   if (scanned) {
     handle.bytes = null;
     input = scanned;
-  } else if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+  } else if (isJson) {
     const text = decodeUtf8(body);
     handle.bytes = null;
     // Only a capture may be larger than the body limit: refuse anything else before parsing it.
