@@ -59,6 +59,9 @@ describe('reading a capture entry by entry', () => {
     const { har } = scan(text)!;
     assert.equal(har.entries.length, 1);
     assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+    // A request found only behind `__proto__` is not the entry's request.
+    const smuggled = capture([{ response: { status: 401 } }]).replace('{"response"', '{"__proto__":{"request":{"method":"GET","url":"https://evil.example/"}},"response"');
+    assert.throws(() => scan(smuggled), (error: unknown) => error instanceof InputError && /log\.entries\[0\]\.request is missing/.test(error.message));
   });
 
   it('reads pretty-printed captures, escaped quotes and backslashes, and text beyond ASCII', () => {
