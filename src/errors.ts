@@ -11,6 +11,7 @@ export type InputErrorCode =
   | 'body-too-large'
   | 'text-too-long'
   | 'invalid-encoding'
+  | 'invalid-multipart'
   | 'not-found';
 
 export class InputError extends Error {

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { byteSearch } from './find-bytes.ts';
 
 export interface FormPart {
   name: string;
@@ -9,42 +10,30 @@ export interface FormPart {
 }
 
 const MAX_PARTS = 20;
+/** RFC 2046 §5.1.1: a boundary is 1 to 70 characters. */
+export const MAX_BOUNDARY_CHARS = 70;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  for (let at = haystack.indexOf(first, from); at >= 0 && at <= haystack.length - needle.length; at = haystack.indexOf(first, at + 1)) {
-    let match = true;
-    for (let index = 1; index < needle.length; index += 1) {
-      if (haystack[at + index] !== needle[index]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) return at;
-  }
-  return -1;
-}
+const findHeaderEnd = byteSearch(encoder.encode('\r\n\r\n'));
 
 /**
  * Split a multipart/form-data body (RFC 7578) into parts that point into the body bytes, so a
- * 100 MB capture is not copied to be read.
+ * 100 MB capture is not copied to be read. Every search moves forward from the last one and
+ * is linear, so the whole body is read in time linear in its size, whatever its bytes.
  */
 export function parseMultipart(body: Uint8Array, contentType: string): FormPart[] {
-  const boundary = /boundary="?([^";]{1,200})"?/i.exec(contentType)?.[1];
-  if (!boundary) throw new InputError('invalid-input', 'the multipart body has no boundary in its Content-Type');
-  const delimiter = encoder.encode(`--${boundary}`);
+  const delimiter = encoder.encode(`--${readBoundary(contentType)}`);
+  const findDelimiter = byteSearch(delimiter);
   const parts: FormPart[] = [];
-  let start = indexOf(body, delimiter, 0);
-  if (start < 0) throw new InputError('invalid-input', 'the multipart body does not contain its boundary; send a "file" field and optionally a "text" field');
+  let start = findDelimiter(body, 0);
+  if (start < 0) throw new InputError('invalid-multipart', 'the multipart body does not contain its boundary; send a "file" field and optionally a "text" field');
   while (start >= 0 && parts.length < MAX_PARTS) {
     const afterDelimiter = start + delimiter.length;
     // `--boundary--` closes the body.
     if (body[afterDelimiter] === 0x2d && body[afterDelimiter + 1] === 0x2d) break;
-    const headerEnd = indexOf(body, encoder.encode('\r\n\r\n'), afterDelimiter);
+    const headerEnd = findHeaderEnd(body, afterDelimiter);
     if (headerEnd < 0) break;
-    const next = indexOf(body, delimiter, headerEnd + 4);
+    const next = findDelimiter(body, headerEnd + 4);
     if (next < 0) break;
     const headers = decoder.decode(body.subarray(afterDelimiter, headerEnd));
     const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
@@ -57,4 +46,15 @@ export function parseMultipart(body: Uint8Array, contentType: string): FormPart[
     start = next;
   }
   return parts;
+}
+
+/** The `boundary` parameter of a multipart Content-Type, quoted or not. */
+function readBoundary(contentType: string): string {
+  const match = /(?:^|;)\s*boundary=(?:"([^"]*)"|([^";\s]*))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (boundary === undefined) throw new InputError('invalid-multipart', 'the multipart body has no boundary in its Content-Type');
+  if (boundary.length < 1 || boundary.length > MAX_BOUNDARY_CHARS) {
+    throw new InputError('invalid-multipart', `the multipart boundary is ${boundary.length} characters; it must be 1–${MAX_BOUNDARY_CHARS} characters (RFC 2046)`);
+  }
+  return boundary;
 }

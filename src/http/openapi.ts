@@ -43,7 +43,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     responses: {
       200: json('The diagnosis.', DiagnosisResponse),
-      400: problem('Malformed JSON or a body that is not UTF-8.'),
+      400: problem('Malformed JSON or multipart form, or a body that is not UTF-8.'),
       413: problem('The body or text is larger than the configured limit.'),
       415: problem('The content type is not one of the accepted ones.'),
       422: problem('The JSON is well formed but not a valid diagnose request.'),
@@ -70,7 +70,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     responses: {
       200: json('The sanitized capture and its manifest.', SanitizeResponse),
-      400: problem('Malformed JSON or a body that is not UTF-8.'),
+      400: problem('Malformed JSON or multipart form, or a body that is not UTF-8.'),
       413: problem('The capture is larger than MAX_UPLOAD_MB.'),
       415: problem('The content type is not one of the accepted ones.'),
       422: problem('The body is not a HAR capture; the detail names the entry and field.'),

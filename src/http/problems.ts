@@ -14,6 +14,7 @@ const STATUS_OF: Record<InputErrorCode, ContentfulStatusCode> = {
   'body-too-large': 413,
   'text-too-long': 413,
   'invalid-encoding': 400,
+  'invalid-multipart': 400,
   'not-found': 404,
 };
 
@@ -26,6 +27,7 @@ const TITLE_OF: Record<InputErrorCode, string> = {
   'body-too-large': 'Request body too large',
   'text-too-long': 'Text too long',
   'invalid-encoding': 'Body is not UTF-8',
+  'invalid-multipart': 'Malformed multipart form',
   'not-found': 'Not found',
 };
 
