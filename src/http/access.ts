@@ -7,6 +7,7 @@ import type { RateLimit, RateLimiter } from './security.ts';
 export type AppEnv = { Variables: { requestId: string; agent: Agent | null; audience: Audience } };
 
 const REALM = 'fixpath';
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 const STATUS: Record<AuthError['code'], 400 | 401 | 403 | 503> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403, unavailable: 503 };
 
 /** An RFC 6750 answer: the challenge in WWW-Authenticate, the same words in a problem body. */
@@ -22,7 +23,7 @@ export function authProblem(c: Context, error: AuthError | null): Response {
   const status = STATUS[error.code];
   const headers: Record<string, string> =
     error.code === 'unavailable'
-      ? { 'retry-after': '5' }
+      ? { 'retry-after': String(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) }
       : { 'www-authenticate': `Bearer realm="${REALM}", error="${error.code}", error_description="${error.message.replace(/["\\]/g, '')}"` };
   return problemResponse(c, { type: `${PROBLEM_TYPE_BASE}${error.code.replace(/_/g, '-')}`, title: titleOf(error.code), status, detail: error.message, instance: c.req.path }, headers);
 }

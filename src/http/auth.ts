@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { ConfigError } from './config.ts';
+import { createKeySet, KeySetUnavailable, type KeyLookup } from './key-set.ts';
 
 /**
  * How agents sign in: a bearer JWT verified with jose, following RFC 8725 (JWT best current
@@ -10,7 +11,7 @@ import { ConfigError } from './config.ts';
 export type AuthConfig =
   | { mode: 'local' }
   | { mode: 'secret'; secret: Uint8Array; issuer: string; audience: string; role?: string; clockToleranceSeconds: number }
-  | { mode: 'jwks'; jwksUrl: URL; issuer: string; audience: string; role?: string; clockToleranceSeconds: number; jwksTimeoutMs: number; jwksCooldownMs: number };
+  | { mode: 'jwks'; jwksUrl: URL; issuer: string; audience: string; role?: string; clockToleranceSeconds: number; jwksTimeoutMs: number; jwksCooldownMs: number; jwksMaxAgeMs: number };
 
 /** HS256 only with a shared secret: a secret never verifies an RS/ES token or vice versa. */
 export const SECRET_ALGORITHMS = ['HS256'];
@@ -20,6 +21,7 @@ const MIN_SECRET_BYTES = 32;
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 const DEFAULT_JWKS_TIMEOUT_MS = 3_000;
 const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+const DEFAULT_JWKS_MAX_AGE_MS = 10 * 60_000;
 
 export function isLoopback(host: string): boolean {
   return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i.test(host);
@@ -76,6 +78,7 @@ export function readAuthConfig(env: Record<string, string | undefined>, host: st
     clockToleranceSeconds,
     jwksTimeoutMs: whole(env, 'AUTH_JWKS_TIMEOUT_MS', DEFAULT_JWKS_TIMEOUT_MS),
     jwksCooldownMs: whole(env, 'AUTH_JWKS_COOLDOWN_MS', DEFAULT_JWKS_COOLDOWN_MS),
+    jwksMaxAgeMs: whole(env, 'AUTH_JWKS_MAX_AGE_MS', DEFAULT_JWKS_MAX_AGE_MS),
     ...(role ? { role } : {}),
   };
 }
@@ -93,6 +96,8 @@ export class AuthError extends Error {
   constructor(
     readonly code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'unavailable',
     message: string,
+    /** For `unavailable`: when trying again can help. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -115,15 +120,26 @@ function rolesOf(payload: JWTPayload): string[] {
   return roles;
 }
 
-/** Build the verifier for a configuration; the key set, if any, is fetched lazily and cached by jose. */
-export function createVerifier(config: AuthConfig): Verifier {
+export interface VerifierDeps {
+  /** Milliseconds since the epoch; the key set's cooldown and age are measured with it. */
+  now?: () => number;
+}
+
+/** Build the verifier for a configuration; the key set, if any, is fetched on first use and kept (key-set.ts). */
+export function createVerifier(config: AuthConfig, deps: VerifierDeps = {}): Verifier {
   if (config.mode === 'local') {
     return { mode: 'local', verify: async () => ({ subject: 'local', roles: [], hasAgentRole: true }) };
   }
-  const key: Uint8Array | JWTVerifyGetKey =
+  const key: Uint8Array | KeyLookup =
     config.mode === 'secret'
       ? config.secret
-      : createRemoteJWKSet(config.jwksUrl, { timeoutDuration: config.jwksTimeoutMs, cooldownDuration: config.jwksCooldownMs, cacheMaxAge: 10 * 60_000 });
+      : createKeySet({
+          url: config.jwksUrl,
+          timeoutMs: config.jwksTimeoutMs,
+          cooldownMs: config.jwksCooldownMs,
+          maxAgeMs: config.jwksMaxAgeMs,
+          now: deps.now ?? Date.now,
+        });
   const algorithms = config.mode === 'secret' ? SECRET_ALGORITHMS : JWKS_ALGORITHMS;
   return {
     mode: config.mode,
@@ -148,6 +164,7 @@ export function createVerifier(config: AuthConfig): Verifier {
 
 /** Every way verification can fail, as a reason a person can act on. Never a 500. */
 function describeFailure(error: unknown): AuthError {
+  if (error instanceof KeySetUnavailable) return new AuthError('unavailable', error.message, error.retryAfterSeconds);
   if (error instanceof errors.JWTExpired) return new AuthError('invalid_token', 'the token has expired; sign in again');
   if (error instanceof errors.JWTClaimValidationFailed) {
     const claim = error.claim;
@@ -161,17 +178,8 @@ function describeFailure(error: unknown): AuthError {
   if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError('invalid_token', 'the token signature does not verify');
   if (error instanceof errors.JWKSNoMatchingKey) return new AuthError('invalid_token', 'no key in the identity provider\'s key set matches the token\'s kid');
   if (error instanceof errors.JWKSMultipleMatchingKeys) return new AuthError('invalid_token', 'several keys in the key set match the token; it must name its kid');
-  if (error instanceof errors.JWKSTimeout) return new AuthError('unavailable', 'the identity provider\'s key set did not answer in time; try again shortly');
-  if (error instanceof errors.JWKSInvalid) return new AuthError('unavailable', 'the identity provider\'s key set could not be read; check AUTH_JWKS_URL');
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return new AuthError('invalid_token', 'the token is malformed: expected a signed JWT (header.payload.signature)');
   if (error instanceof errors.JOSENotSupported) return new AuthError('invalid_token', 'the token uses a key type or algorithm this server does not support');
-  if (error instanceof errors.JOSEError && /JSON Web Key Set/i.test(error.message)) {
-    return new AuthError('unavailable', 'the identity provider\'s key set did not answer with keys; try again shortly');
-  }
-  // A key set that cannot be reached (refused, DNS, TLS) surfaces as a fetch error.
-  if (error instanceof TypeError && /fetch|network|connect|ECONNREFUSED/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-    return new AuthError('unavailable', 'the identity provider\'s key set could not be fetched; try again shortly');
-  }
   // jose raises TypeError when a key does not fit the token's algorithm (HS/RS confusion).
   return new AuthError('invalid_token', 'the token cannot be verified with this server\'s keys');
 }

@@ -126,36 +126,87 @@ describe('agent sign-in (RFC 6750, RFC 8725)', () => {
 
   it('fetches the key set at most once per cooldown, even for 1000 random kids', async () => {
     const before = jwks.fetches();
-    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, index) => jwks.sign({}, { kid: `random-${index}-${Math.random()}` })));
+    // Issued before the set in hand was fetched: the set proves their keys are not published.
+    const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
+    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, index) => jwks.sign({}, { kid: `random-${index}-${Math.random()}`, issuedAt: anHourAgo })));
     const statuses = await Promise.all(tokens.map(async (token) => (await call('/v1/me', { token: `Bearer ${token}` })).status));
     assert.ok(statuses.every((status) => status === 401), [...new Set(statuses)].join(','));
+    // Issued after it: their keys may be newer than the set, and only the next fetch can tell.
+    const newer = await Promise.all(Array.from({ length: 1000 }, (_, index) => jwks.sign({}, { kid: `newer-${index}-${Math.random()}`, issuedAt: anHourAgo + 7200 })));
+    const answers = await Promise.all(newer.map((token) => call('/v1/me', { token: `Bearer ${token}` })));
+    assert.ok(answers.every((answer) => answer.status === 503 && Number(answer.headers.get('retry-after')) >= 1), [...new Set(answers.map((answer) => answer.status))].join(','));
     assert.ok(jwks.fetches() - before <= 1, `${jwks.fetches() - before} fetches`);
   });
 });
 
 describe('an identity provider that is down or slow', () => {
-  it('answers 503 with a clear reason, quickly, and recovers', async () => {
+  const COOLDOWN_MS = 1_000;
+  const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+  it('answers 503 with a clear reason, quickly, and recovers after the cooldown', async () => {
     // A fresh server, so nothing is cached from the tests above.
-    const fresh = await startServer({ AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: jwks.issuer, AUTH_AUDIENCE: jwks.audience, AUTH_JWKS_TIMEOUT_MS: '500' });
+    const fresh = await startServer({ AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: jwks.issuer, AUTH_AUDIENCE: jwks.audience, AUTH_JWKS_TIMEOUT_MS: '500', AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    const me = (token: string) => fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     try {
       const token = await jwks.sign();
-      jwks.mode('down');
-      let response = await fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      await jwks.mode('down');
+      let response = await me(token);
       assert.equal(response.status, 503);
-      assert.match(await response.text(), /key set/);
-      assert.ok(response.headers.get('retry-after'));
-      jwks.mode('slow');
+      assert.match(await response.text(), /key set answered HTTP 503/);
+      assert.equal(response.headers.get('retry-after'), '1');
+      await jwks.mode('slow');
+      const fetches = jwks.fetches();
+      assert.equal((await me(token)).status, 503, 'within the cooldown of the failed fetch');
+      assert.equal(jwks.fetches(), fetches, 'no fetch within the cooldown');
+      await pause(COOLDOWN_MS);
       const started = Date.now();
-      response = await fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      response = await me(token);
       assert.equal(response.status, 503);
+      assert.match(await response.text(), /did not answer within 500 ms/);
       assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
-      jwks.mode('up');
-      response = await fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-      assert.equal(response.status, 200);
+      await jwks.mode('up');
+      await pause(COOLDOWN_MS);
+      assert.equal((await me(token)).status, 200);
       assert.equal((await fetch(`${fresh.url}/healthz`)).status, 200);
     } finally {
-      jwks.mode('up');
+      await jwks.mode('up');
       await fresh.stop();
+    }
+  });
+
+  it('during an outage answers a newly published key with 503, never 401, and random kids cannot multiply fetches', async () => {
+    const provider = await startJwksServer();
+    const fresh = await startServer({ AUTH_JWKS_URL: provider.url, AUTH_ISSUER: provider.issuer, AUTH_AUDIENCE: provider.audience, AUTH_JWKS_TIMEOUT_MS: '500', AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    const me = (token: string) => fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    try {
+      assert.equal((await me(await provider.sign())).status, 200);
+      await provider.publishKey('k2');
+      await provider.mode('down');
+      const published = await provider.sign({}, { kid: 'k2' });
+      const fetches = provider.fetches();
+      const statuses = new Map<string, number>();
+      const started = Date.now();
+      // 3 s of outage: the new key's holder and a crowd of random kids, 50 at a time.
+      while (Date.now() - started < 3_000) {
+        const tokens = [published, ...(await Promise.all(Array.from({ length: 49 }, () => provider.sign({}, { kid: `random-${Math.random()}` }))))];
+        for (const response of await Promise.all(tokens.map(me))) {
+          await response.body?.cancel();
+          const key = `${response.status} retry-after ${response.headers.get('retry-after')}`;
+          statuses.set(key, (statuses.get(key) ?? 0) + 1);
+        }
+      }
+      const made = provider.fetches() - fetches;
+      const total = [...statuses.values()].reduce((sum, count) => sum + count, 0);
+      console.log(`${made} fetches of the failing key set for ${total} requests in 3 s with a ${COOLDOWN_MS} ms cooldown: ${JSON.stringify(Object.fromEntries(statuses))}`);
+      assert.deepEqual([...statuses.keys()], ['503 retry-after 1']);
+      assert.ok(total >= 1000, `${total} requests`);
+      assert.ok(made >= 1 && made <= 4, `${made} fetches`);
+      await provider.mode('up');
+      await pause(COOLDOWN_MS);
+      assert.equal((await me(published)).status, 200, 'after recovery the new key verifies');
+    } finally {
+      await fresh.stop();
+      await provider.stop();
     }
   });
 });
