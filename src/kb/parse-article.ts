@@ -1,5 +1,6 @@
-import matter from 'gray-matter';
 import { splitSections } from './markdown-sections.ts';
+import { findRawHtml } from './find-raw-html.ts';
+import { isFrontmatterProblem, readFrontmatter } from './read-frontmatter.ts';
 import type { Article, ArticleProblem, ArticleSource, Cause, CauseQuestion, Signals, Step, Visibility } from './types.ts';
 
 /** Sections every troubleshooting article is expected to have; missing ones are warnings. */
@@ -28,24 +29,15 @@ export function slugOfFile(file: string): string {
 export function parseArticle(source: ArticleSource): ParsedArticle {
   const problems: ArticleProblem[] = [];
   const { file } = source;
-  let parsed: { data: unknown; content: string; matter: string };
-  try {
-    // Options are passed so that gray-matter does not cache every version of a watched file.
-    parsed = matter(source.text, {}) as unknown as typeof parsed;
-  } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark;
-    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
-    problems.push({
-      file,
-      line: typeof mark?.line === 'number' ? mark.line + 1 : 1,
-      field: 'frontmatter',
-      message: `frontmatter is not valid YAML: ${reason}`,
-      severity: 'error',
-    });
+  const unreadable = unreadableProblem(source);
+  if (unreadable) return { article: null, problems: [unreadable] };
+  const parsed = readFrontmatter(source.text);
+  if (isFrontmatterProblem(parsed)) {
+    problems.push({ file, line: parsed.line, field: 'frontmatter', message: parsed.message, severity: 'error' });
     return { article: null, problems };
   }
   const frontmatterLines = parsed.matter.split(/\r?\n/);
-  const bodyStartLine = source.text.startsWith('---') ? frontmatterLines.length + 2 : 1;
+  const bodyStartLine = /^\uFEFF?---/.test(source.text) ? frontmatterLines.length + 2 : 1;
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const lineMatching = (pattern: RegExp, fromLine = 1): number | undefined => {
     const index = frontmatterLines.findIndex((line, at) => at + 1 >= fromLine && pattern.test(line));
@@ -86,6 +78,11 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
     }
   }
 
+  for (const html of findRawHtml(parsed.content)) {
+    const shown = html.html.length > 40 ? `${html.html.slice(0, 40)}…` : html.html;
+    report('body', `raw HTML ${JSON.stringify(shown)} is shown as text, not rendered; write it in Markdown instead`, 'warning', html.line + bodyStartLine - 1);
+  }
+
   const causes = causesField(data, slug, stepIds, report, lineOf, lineOfCause, lineOfNested);
   const hasErrors = problems.some((problem) => problem.severity === 'error');
   if (hasErrors || title === null) return { article: null, problems };
@@ -106,6 +103,14 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
     },
     problems,
   };
+}
+
+/** A file its entry could not read, or one with nothing in it, is a problem for that file alone. */
+function unreadableProblem(source: ArticleSource): ArticleProblem | null {
+  const problem = (message: string): ArticleProblem => ({ file: source.file, line: 1, field: 'file', message, severity: 'error' });
+  if (source.unreadable !== undefined) return problem(`the file could not be read (${source.unreadable}); check that it is a readable file`);
+  if (!source.text.trim()) return problem('the file is empty; an article needs YAML frontmatter with at least a title');
+  return null;
 }
 
 type Report = (field: string, message: string, severity?: ArticleProblem['severity'], line?: number) => void;

@@ -84,4 +84,6 @@ export interface ArticleSource {
   /** Path relative to the articles folder, e.g. `expired-access-token.md`. */
   file: string;
   text: string;
+  /** Why the file could not be read (its text is then empty); reported as a problem for that file. */
+  unreadable?: string;
 }

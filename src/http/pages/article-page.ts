@@ -1,5 +1,5 @@
-import { marked } from 'marked';
 import type { Article } from '../../kb/types.ts';
+import { renderArticleMarkdown } from './article-markdown.ts';
 import { escapeHtml, page } from './layout.ts';
 
 /**
@@ -12,7 +12,7 @@ export function renderArticlePage(article: Article, related: Article[]): string 
       const tag = `h${Math.min(section.level, 6)}`;
       const id = escapeHtml(section.id);
       return `<section><${tag} id="${id}">${escapeHtml(section.heading)}<a class="anchor" href="#${id}" aria-label="Link to this section">#</a></${tag}>
-${marked.parse(section.markdown, { async: false })}</section>`;
+${renderArticleMarkdown(section.markdown)}</section>`;
     })
     .join('\n');
   const tags = article.tags.map((tag) => `<span class="tag">${escapeHtml(tag)}</span>`).join('');
