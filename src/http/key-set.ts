@@ -1,13 +1,6 @@
 import { base64url, createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 
-/**
- * The identity provider's key set, fetched and kept here rather than by jose's remote set, so
- * that an outage is told as an outage. A token whose `kid` is not in the set in hand is refused
- * as a bad token only when a successful fetch made after the token was issued lacks its key;
- * when the set could not be fetched, or predates the token and the cooldown forbids fetching
- * again, the answer is "unavailable" with when to retry. Fetches, failed or not, start at most
- * once per cooldown whoever asks, concurrent askers share one, and known keys need none.
- */
+/** Where the key set is and how often it may be fetched. */
 export interface KeySetOptions {
   url: URL;
   /** A fetch (connection, headers and body) that takes longer fails. */
@@ -17,7 +10,6 @@ export interface KeySetOptions {
   /** A set older than this is refreshed in the background; the old set keeps serving. */
   maxAgeMs: number;
   now: () => number;
-  fetch?: (url: URL, init: RequestInit) => Promise<Response>;
 }
 
 /** The key set could not be fetched, so a token naming a key not in hand cannot be checked. */
@@ -45,9 +37,16 @@ const ABANDON_AFTER_TIMEOUT_MS = 1_000;
 /** `iat` is in whole seconds: a token stamped in the second a fetch started may still be newer than it. */
 const IAT_RESOLUTION_MS = 1_000;
 
+/**
+ * The identity provider's key set, fetched and kept here rather than by jose's remote set, so
+ * that an outage is told as an outage. A token whose `kid` is not in the set in hand is refused
+ * as a bad token only when a successful fetch made after the token was issued lacks its key;
+ * when the set could not be fetched, or predates the token and the cooldown forbids fetching
+ * again, the answer is "unavailable" with when to retry. Fetches, failed or not, start at most
+ * once per cooldown whoever asks, concurrent askers share one, and known keys need none.
+ */
 export function createKeySet(options: KeySetOptions): KeyLookup {
   const { url, timeoutMs, cooldownMs, maxAgeMs, now } = options;
-  const fetchImpl = options.fetch ?? ((input: URL, init: RequestInit) => fetch(input, init));
   let keys: LocalKeySet | undefined;
   /** When the fetch that brought the set in hand started. */
   let fetchedAt = -Infinity;
@@ -72,7 +71,7 @@ export function createKeySet(options: KeySetOptions): KeyLookup {
     lastStartedAt = startedAt;
     const attempt: Attempt = {
       startedAt,
-      done: downloadKeySet(url, timeoutMs, fetchImpl).then(
+      done: downloadKeySet(url, timeoutMs).then(
         (fetched) => {
           if (sequence !== attempts) return;
           keys = fetched;
@@ -156,11 +155,11 @@ function issuedAtMs(token: FlattenedJWSInput): number | undefined {
   }
 }
 
-async function downloadKeySet(url: URL, timeoutMs: number, fetchImpl: NonNullable<KeySetOptions['fetch']>): Promise<LocalKeySet> {
+async function downloadKeySet(url: URL, timeoutMs: number): Promise<LocalKeySet> {
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetchImpl(url, { method: 'GET', headers: { accept: ACCEPT }, redirect: 'manual', signal });
+    response = await fetch(url, { method: 'GET', headers: { accept: ACCEPT }, redirect: 'manual', signal });
   } catch {
     throw new Error(signal.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached');
   }
