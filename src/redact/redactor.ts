@@ -1,3 +1,17 @@
+import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
+import {
+  HOST_HEADERS,
+  isCodeOnlyName,
+  isHarmlessHeader,
+  isHarmlessParam,
+  isIdentifierValue,
+  isMessageHeader,
+  isSecretName,
+  isTrivialValue,
+  URL_HEADERS,
+  URL_PARAMS,
+} from './secret-names.ts';
+import { findCompactTokens, looksRandom, VENDOR_TOKEN } from './secret-shapes.ts';
 import { hmacSha256, toHex } from './sha256.ts';
 
 /**
@@ -5,45 +19,33 @@ import { hmacSha256, toHex } from './sha256.ts';
  * sanitized capture passes through a Redactor, which replaces it with a marker made of a keyed
  * hash: equal secrets get equal markers within one request ("the same token as entry 12"), and
  * nobody without the key can test a guess against a marker.
+ *
+ * Redaction is decided by where a value sits, not by a list of names: every cookie, every value
+ * of a header that is not known to be harmless, every query, fragment and form value except a
+ * short list of harmless parameters, URL path segments that look like tokens. Names and shapes
+ * only add to that, in the places that must stay readable (JSON bodies, free text).
  */
 
 const encoder = new TextEncoder();
-
-/** Names whose values are secrets, in headers, query and form parameters and JSON keys. */
-const SECRET_NAME = /key|token|secret|passw|pwd|session|signature|sig$|^sig|code|auth|credential|cookie|csrf|xsrf|otp|jwt|bearer|^sid$|private|assertion|nonce/i;
-/** …except names that only contain such a word ("token_type", "expires_in", "error_code"). */
-const HARMLESS_NAME = /^(token_type|expires_in|error_code|status_code|country_code|currency_code|code_challenge_method|response_code|http_code|auth_type|authorization_endpoint|token_endpoint|keyboard|keys?_count|www-authenticate|proxy-authenticate|access-control-[a-z-]+|content-security-policy|x-content-type-options|cache-control)$/i;
-/** Values under a "code" name that are identifiers (`invalid_grant`, `401`), not one-time codes. */
-const IDENTIFIER = /^(?:[a-z]+(?:[_.-][a-z]+)*|\d{1,4})$/i;
-
-/** JWT / JWS compact: header.payload.signature, each base64url. */
-const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.?[A-Za-z0-9_-]*/g;
-/** Secrets recognisable by shape anywhere in text. Each pattern is linear. */
-const SECRET_SHAPES: RegExp[] = [
-  /\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}/g,
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-  /\bAIza[0-9A-Za-z_-]{30,}/g,
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
-  /\bglpat-[A-Za-z0-9_-]{16,}/g,
-];
-const SCHEME_VALUE = /\b(Bearer|Basic|Digest|Token|token|Negotiate|NTLM|DPoP|ApiKey)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g;
-const KEY_VALUE = /([?&;\s"']|^)([A-Za-z_][A-Za-z0-9_.-]{0,40})=([^&;\s"'<>]{3,})/g;
-const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi;
-/** `password: 'x'`, `"apiKey": "x"`, `token = "x"`: assignments in scripts, configs and logs. */
-const ASSIGNMENT = /(["']?)([A-Za-z_][A-Za-z0-9_.-]{0,40})\1(\s*[:=]\s*)(["'`])([^"'`\n]{3,2000})\4/g;
-/** `<meta name="csrf-token" content="x">` and `<input name="password" value="x">`. */
-const HTML_ATTRIBUTE = /(\bname=["']([^"']{1,60})["'][^>]{0,200}?\b(?:content|value)=["'])([^"']{3,2000})(["'])/gi;
+/** Free text nested inside free text (a header line inside a header value) is read this deep. */
+const MAX_TEXT_DEPTH = 4;
+/** A URL inside a parameter inside a URL is read this deep. */
+const MAX_URL_DEPTH = 3;
+/** Path segments after these say the next one is a credential (`/reset-password/<token>`). */
+const SECRET_PATH_MARKERS = /^(?:reset|reset[-_]?password|password[-_]?reset|forgot[-_]?password|verify|verification|verify[-_]?email|confirm|confirmation|confirm[-_]?email|activate|activation|invite|invites|invitation|invitations|magic|magic[-_]?link|login[-_]?link|sign[-_]?in[-_]?link|token|tokens|webhook|webhooks|hooks|unsubscribe|share|shared|download[-_]?token|sso|saml|callback[-_]?token)$/i;
+/** Hosts whose whole path is the credential. */
+const WEBHOOK_HOSTS = /^(?:hooks\.slack\.com|(?:canary\.|ptb\.)?discord(?:app)?\.com|[a-z0-9-]{1,63}\.webhook\.office\.com|outlook\.office\.com)$/i;
+const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface Redaction {
   where: string;
   name: string;
 }
 
-export class Redactor {
+export class Redactor implements SecretRules {
   private readonly key: Uint8Array;
   private readonly tags = new Map<string, string>();
+  private textDepth = 0;
   /** What was removed: "where|name" → count. Names and counts only, never values. */
   readonly removed = new Map<string, number>();
 
@@ -61,7 +63,8 @@ export class Redactor {
     return tag;
   }
 
-  private note(where: string, name: string): void {
+  /** Count a removal for the manifest (names and counts only). */
+  note(where: string, name: string): void {
     const key = `${where}|${name}`;
     this.removed.set(key, (this.removed.get(key) ?? 0) + 1);
   }
@@ -95,8 +98,8 @@ export class Redactor {
 
   /** An Authorization-style value: the scheme stays, the credential goes. */
   credential(value: string, where: string, name: string): string {
-    const match = /^(\s*)([A-Za-z][A-Za-z0-9-]*)(\s+)(.+)$/s.exec(value);
-    if (match && /^(bearer|basic|digest|token|hmac|aws4-hmac-sha256|negotiate|ntlm|dpop|apikey|signature|key)$/i.test(match[2]!)) {
+    const match = /^(\s{0,16})([A-Za-z][A-Za-z0-9-]{0,30})(\s{1,16})([^]+)$/.exec(value);
+    if (match && /^(bearer|basic|digest|token|hmac|aws4-hmac-sha256|negotiate|ntlm|dpop|apikey|signature|key|sharedaccesssignature|oauth|mac)$/i.test(match[2]!)) {
       return `${match[1]}${match[2]}${match[3]}${this.credentialValue(match[4]!, where, name)}`;
     }
     return this.credentialValue(value, where, name);
@@ -104,11 +107,11 @@ export class Redactor {
 
   private credentialValue(value: string, where: string, name: string): string {
     const trimmed = value.trim();
-    if (/^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(trimmed)) return value.replace(trimmed, this.jwt(trimmed, where, name));
+    if (JWT_WHOLE.test(trimmed)) return value.replace(trimmed, this.jwt(trimmed, where, name));
     return this.secret(value, where, name);
   }
 
-  /** `a=1; b=2` → each value redacted, names kept. */
+  /** `a=1; b=2` → every value redacted, names kept: a cookie is a credential whatever its name. */
   cookieHeader(value: string, where: string): string {
     return value
       .split(';')
@@ -120,74 +123,217 @@ export class Redactor {
       .join(';');
   }
 
-  /** `sid=abc; Path=/; SameSite=None` → the value redacted, the attributes kept (they are evidence). */
+  /**
+   * `sid=abc; Path=/; SameSite=None` → the value redacted, the attributes kept (they are
+   * evidence). Several cookies joined by newlines (how Chromium's DevTools protocol reports
+   * them) are each read.
+   */
   setCookie(value: string, where: string): string {
-    const semicolon = value.indexOf(';');
-    const pair = semicolon < 0 ? value : value.slice(0, semicolon);
-    const rest = semicolon < 0 ? '' : value.slice(semicolon);
-    const equals = pair.indexOf('=');
-    if (equals < 0) return value;
-    return `${pair.slice(0, equals)}=${this.secret(pair.slice(equals + 1), where, `cookie ${pair.slice(0, equals).trim()}`)}${rest}`;
+    return value
+      .split('\n')
+      .map((line) => {
+        const semicolon = line.indexOf(';');
+        const pair = semicolon < 0 ? line : line.slice(0, semicolon);
+        const rest = semicolon < 0 ? '' : line.slice(semicolon);
+        const equals = pair.indexOf('=');
+        if (equals < 0) return line;
+        return `${pair.slice(0, equals)}=${this.secret(pair.slice(equals + 1), where, `cookie ${pair.slice(0, equals).trim()}`)}${rest}`;
+      })
+      .join('\n');
   }
 
   /** Whether a header, parameter or JSON key name says its value is a secret. */
   isSecretName(name: string): boolean {
-    return SECRET_NAME.test(name) && !HARMLESS_NAME.test(name);
+    return isSecretName(name);
   }
 
-  /** A named value (header, parameter, JSON member): secret by name, or scanned for secrets by shape. */
+  /**
+   * A header's value, by what the header is: credentials and cookies always, URLs and hosts
+   * as URLs, known-harmless headers kept (still scanned for key shapes), a custom header's
+   * value removed unless it is plain words or a number.
+   */
+  header(name: string, value: string, where: string): string {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'proxy-authorization') return this.credential(value, where, name);
+    if (lower === 'cookie') return this.cookieHeader(value, where);
+    if (lower === 'set-cookie') return this.setCookie(value, where);
+    if (URL_HEADERS.has(lower)) return this.url(value, where);
+    if (HOST_HEADERS.has(lower)) return this.host(value, where);
+    if (isSecretName(name)) return this.credential(value, where, name);
+    if (isHarmlessHeader(name)) return this.text(value, where, { entropy: false });
+    if (isMessageHeader(name) || isTrivialValue(value) || isProse(value)) return this.text(value, where);
+    return this.secret(value, where, name);
+  }
+
+  /** A named value (parameter, JSON member): secret by name, or scanned for secrets by shape. */
   named(name: string, value: string, where: string): string {
-    if (/^(authorization|proxy-authorization)$/i.test(name)) return this.credential(value, where, name);
-    if (/^cookie$/i.test(name)) return this.cookieHeader(value, where);
-    if (/^set-cookie$/i.test(name)) return this.setCookie(value, where);
-    if (this.isSecretName(name)) {
-      if (/code/i.test(name) && !/auth|secret|token|key/i.test(name) && IDENTIFIER.test(value)) return value;
+    if (/^(authorization|proxy-authorization|cookie|set-cookie)$/i.test(name)) return this.header(name, value, where);
+    if (isSecretName(name)) {
+      if (isCodeOnlyName(name) && isIdentifierValue(value)) return value;
       return this.credential(value, where, name);
     }
     return this.text(value, where);
   }
 
-  /** Secrets inside free text: JWTs, scheme credentials, key shapes, secret=value pairs, user:pass@. */
-  text(value: string, where: string): string {
+  /** Secrets inside free text, each found by the structure that holds it (see find-secrets.ts). */
+  text(value: string, where: string, options: { entropy?: boolean } = {}): string {
     if (value.length < 8) return value;
-    let out = value.replace(JWT, (token) => this.jwt(token, where, 'jwt'));
-    out = out.replace(SCHEME_VALUE, (match, scheme: string, space: string, credential: string) =>
-      credential.startsWith('eyJ') || credential.startsWith('[redacted') || credential.startsWith('redacted-') ? match : `${scheme}${space}${this.secret(credential, where, `${scheme.toLowerCase()} credential`)}`,
-    );
-    for (const shape of SECRET_SHAPES) out = out.replace(shape, (match) => this.secret(match, where, 'api key'));
-    out = out.replace(KEY_VALUE, (match, lead: string, name: string, secret: string) =>
-      this.isSecretName(name) && !secret.startsWith('[redacted') && !(/code/i.test(name) && IDENTIFIER.test(secret)) ? `${lead}${name}=${this.secret(secret, where, name)}` : match,
-    );
-    out = out.replace(ASSIGNMENT, (match, quote: string, name: string, operator: string, open: string, secret: string) =>
-      this.isSecretName(name) && !secret.startsWith('[redacted') && !(/code/i.test(name) && IDENTIFIER.test(secret)) ? `${quote}${name}${quote}${operator}${open}${this.secret(secret, where, name)}${open}` : match,
-    );
-    out = out.replace(HTML_ATTRIBUTE, (match, head: string, name: string, secret: string, close: string) =>
-      this.isSecretName(name) && !secret.startsWith('[redacted') ? `${head}${this.secret(secret, where, name)}${close}` : match,
-    );
-    return out.replace(USERINFO, (_match, scheme: string, user: string, password: string) => `${scheme}${user}:${this.secret(password, where, 'url password')}@`);
+    if (this.textDepth >= MAX_TEXT_DEPTH) return this.secret(value, where, 'nested text');
+    this.textDepth += 1;
+    try {
+      return replaceSpans(value, findSecrets(value, this, where, options));
+    } finally {
+      this.textDepth -= 1;
+    }
   }
 
-  /** A URL: user:password@, secret query and fragment parameters, and tokens anywhere in it. */
-  url(value: string, where: string): string {
-    const query = value.indexOf('?');
+  /** `user:password@host:port` as a Host header carries it: the credential goes, the host stays. */
+  host(value: string, where: string): string {
+    const at = value.lastIndexOf('@');
+    if (at < 0) return value;
+    return `${this.userinfo(value.slice(0, at), where)}@${value.slice(at + 1)}`;
+  }
+
+  private userinfo(userinfo: string, where: string): string {
+    const colon = userinfo.indexOf(':');
+    if (colon >= 0) return `${userinfo.slice(0, colon)}:${this.secret(userinfo.slice(colon + 1), where, 'url password')}`;
+    // A user name alone is kept unless it is a token (`https://ghp_…@github.com`).
+    return isTokenLike(userinfo) ? this.secret(userinfo, where, 'url credential') : userinfo;
+  }
+
+  /**
+   * A URL: user:password@, every query and fragment value except harmless parameters, path
+   * segments that are tokens or follow a word that announces one, and the whole path of a
+   * webhook URL.
+   */
+  url(value: string, where: string, depth = 0): string {
     const hash = value.indexOf('#');
-    if (query < 0 && hash < 0) return this.text(value, where);
-    const cut = query >= 0 ? query : hash;
-    const base = this.text(value.slice(0, cut), where);
-    const rest = value.slice(cut);
-    return base + rest.replace(/([?&#])([^=&#]*)=([^&#]*)/g, (match, lead: string, name: string, raw: string) => {
-      let decoded = raw;
-      try {
-        decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
-      } catch {
-        // keep it encoded
-      }
-      const redacted = this.named(name, decoded, `${where} query`);
-      return redacted === decoded ? match : `${lead}${name}=${encodeURIComponent(redacted).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%3A/g, ':')}`;
-    });
+    const beforeHash = hash < 0 ? value : value.slice(0, hash);
+    const query = beforeHash.indexOf('?');
+    const base = query < 0 ? beforeHash : beforeHash.slice(0, query);
+    let out = this.urlBase(base, where);
+    if (query >= 0) out += `?${this.params(beforeHash.slice(query + 1), `${where} query`, depth)}`;
+    if (hash >= 0) {
+      const fragment = value.slice(hash + 1);
+      out += `#${fragment.includes('=') ? this.params(fragment, `${where} fragment`, depth) : this.pathSegment(fragment, '', `${where} fragment`)}`;
+    }
+    return out;
   }
 
-  /** A JSON value walked at any depth: members with secret names redacted, strings scanned. */
+  private urlBase(base: string, where: string): string {
+    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//.exec(base)?.[0] ?? '';
+    let rest = base.slice(scheme.length);
+    let authority = '';
+    if (scheme) {
+      const slash = rest.indexOf('/');
+      authority = slash < 0 ? rest : rest.slice(0, slash);
+      rest = slash < 0 ? '' : rest.slice(slash);
+      authority = this.host(authority, `${where} userinfo`);
+    }
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    const segments = rest.split('/');
+    if (WEBHOOK_HOSTS.test(host.replace(/:\d+$/, '')) && rest.length > 1) {
+      return `${scheme}${authority}/${this.secret(rest.slice(1), `${where} path`, 'webhook url')}`;
+    }
+    let afterMarker = false;
+    const cleaned = segments.map((segment, index) => {
+      const out = this.pathSegment(segment, afterMarker ? 'marked' : '', `${where} path`);
+      afterMarker = afterMarker || (index > 0 && SECRET_PATH_MARKERS.test(segment));
+      return out;
+    });
+    return `${scheme}${authority}${cleaned.join('/')}`;
+  }
+
+  /** One path segment (or a fragment without parameters): a token by shape, or any long value after a marker word. */
+  private pathSegment(segment: string, context: 'marked' | '', where: string): string {
+    if (segment.length < 8) return segment;
+    // `/items;jsessionid=…`: matrix parameters follow the rule for parameters.
+    const semicolon = segment.indexOf(';');
+    if (semicolon >= 0 && segment.includes('=', semicolon)) {
+      return `${this.pathSegment(segment.slice(0, semicolon), context, where)};${segment
+        .slice(semicolon + 1)
+        .split(';')
+        .map((pair) => {
+          const equals = pair.indexOf('=');
+          return equals < 0 ? pair : `${pair.slice(0, equals)}=${encodeKeepingMarkers(this.param(safeDecode(pair.slice(0, equals)), safeDecode(pair.slice(equals + 1)), where))}`;
+        })
+        .join(';')}`;
+    }
+    const decoded = safeDecode(segment);
+    if (context === 'marked' && (decoded.length >= 16 || (/\d/.test(decoded) && /[A-Za-z]/.test(decoded)))) return this.secret(segment, where, 'token in path');
+    if (/^eyJ/.test(decoded) && findCompactTokens(decoded).length > 0) return this.secret(segment, where, 'token in path');
+    VENDOR_TOKEN.lastIndex = 0;
+    if (VENDOR_TOKEN.test(decoded)) return this.secret(segment, where, 'key shape in path');
+    if (decoded.split('.').some((piece) => looksRandom(piece))) return this.secret(segment, where, 'random-looking path segment');
+    return segment;
+  }
+
+  /** `a=1&b=2`: each pair by the rule for one parameter, its encoding kept where nothing was removed. */
+  private params(text: string, where: string, depth: number): string {
+    return text
+      .split('&')
+      .map((pair) => {
+        const equals = pair.indexOf('=');
+        if (equals < 0) return this.pathSegment(pair, '', where);
+        const rawName = pair.slice(0, equals);
+        const decoded = safeDecode(pair.slice(equals + 1).replace(/\+/g, ' '));
+        const cleaned = this.param(safeDecode(rawName), decoded, where, depth);
+        return cleaned === decoded ? pair : `${rawName}=${encodeKeepingMarkers(cleaned)}`;
+      })
+      .join('&');
+  }
+
+  /**
+   * One query, fragment or form parameter, decoded: removed unless its name is harmless (then
+   * still scanned, and read as a URL where it holds one) or its value is trivial.
+   */
+  param(name: string, value: string, where: string, depth = 0): string {
+    if (!value) return value;
+    if (isHarmlessParam(name)) return URL_PARAMS.has(name.toLowerCase()) && depth < MAX_URL_DEPTH ? this.url(value, where, depth + 1) : this.text(value, where);
+    if (isTrivialValue(value) || (isCodeOnlyName(name) && isIdentifierValue(value) && /error|status/i.test(name))) return value;
+    return JWT_WHOLE.test(value.trim()) ? this.jwt(value.trim(), where, name) : this.secret(value, where, name);
+  }
+
+  /** An `application/x-www-form-urlencoded` body: the same rule as a query. */
+  form(text: string, where: string): string {
+    return this.params(text, where, 0);
+  }
+
+  /**
+   * A `multipart/form-data` body: every field's value removed except harmless names; a file's
+   * content is read by its own type.
+   */
+  multipart(text: string, mimeType: string, where: string): string {
+    const boundary = /boundary="?([^";\s]{1,70})"?/i.exec(mimeType)?.[1] ?? /^--([^\s]{1,70})\r?\n/.exec(text)?.[1];
+    if (!boundary) return this.text(text, where);
+    const delimiter = `--${boundary}`;
+    const pieces = text.split(delimiter);
+    return pieces
+      .map((piece, index) => {
+        if (index === 0 || piece.startsWith('--')) return piece;
+        const headerEnd = piece.search(/\r?\n\r?\n/);
+        if (headerEnd < 0) return this.text(piece, where);
+        const separator = /\r?\n\r?\n/.exec(piece.slice(headerEnd))![0];
+        const head = piece.slice(0, headerEnd);
+        const content = piece.slice(headerEnd + separator.length);
+        const trailing = /\r?\n$/.exec(content)?.[0] ?? '';
+        const data = content.slice(0, content.length - trailing.length);
+        const name = /\bname="([^"]{0,200})"/i.exec(head)?.[1] ?? '';
+        const filename = /\bfilename="([^"]{0,200})"/i.exec(head)?.[1];
+        const type = /content-type:[ \t]{0,8}([^\r\n;]{1,100})/i.exec(head)?.[1] ?? '';
+        let cleaned: string;
+        if (filename !== undefined) cleaned = this.body(data, type, `${where} file ${name}`);
+        else if (isHarmlessParam(name)) cleaned = this.text(data, where);
+        else cleaned = isTrivialValue(data) ? data : this.secret(data, `${where} field`, name || 'unnamed');
+        return `${head}${separator}${cleaned}${trailing}`;
+      })
+      .join(delimiter);
+  }
+
+  /**
+   * A JSON value walked at any depth: members with secret names redacted, with everything
+   * under them when they hold an array or object (`{"refresh_tokens": […]}`), strings scanned.
+   */
   json(value: unknown, where: string, depth = 0): unknown {
     // Nesting deeper than any real body is replaced whole rather than left unread.
     if (depth > 64) return this.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
@@ -196,7 +342,11 @@ export class Redactor {
     if (typeof value === 'object' && value !== null) {
       const out: Record<string, unknown> = {};
       for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
-        if ((typeof member === 'string' || typeof member === 'number') && this.isSecretName(name)) out[name] = this.named(name, String(member), where);
+        if (typeof member === 'string' || typeof member === 'number') {
+          const cleaned = this.named(name, String(member), where);
+          out[name] = cleaned === String(member) ? member : cleaned;
+        }
+        else if (member !== null && typeof member === 'object' && isSecretName(name)) out[name] = this.secretTree(member, where, name, depth + 1);
         else out[name] = this.json(member, where, depth + 1);
       }
       return out;
@@ -204,7 +354,18 @@ export class Redactor {
     return value;
   }
 
-  /** A body by its type: JSON walked, forms by parameter, anything else scanned as text. */
+  /** Everything under a secret-named member: every string and number leaf is a secret. */
+  private secretTree(value: unknown, where: string, name: string, depth: number): unknown {
+    if (depth > 64) return this.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
+    if (typeof value === 'string' || typeof value === 'number') return isTrivialValue(String(value)) ? value : this.credential(String(value), where, name);
+    if (Array.isArray(value)) return value.map((item) => this.secretTree(item, where, name, depth + 1));
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, this.secretTree(member, where, name, depth + 1)]));
+    }
+    return value;
+  }
+
+  /** A body by its type: JSON walked, forms and multipart by field, anything else scanned as text. */
   body(text: string, mimeType: string, where: string): string {
     const trimmed = text.trimStart();
     if (/json/i.test(mimeType) || trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -214,15 +375,51 @@ export class Redactor {
         // not JSON after all
       }
     }
-    if (/x-www-form-urlencoded/i.test(mimeType)) return this.url(`?${text}`, where).slice(1);
+    if (/x-www-form-urlencoded/i.test(mimeType)) return this.form(text, where);
+    if (/multipart\/form-data/i.test(mimeType) || /^--[^\s]{1,70}\r?\nContent-Disposition:/i.test(trimmed)) return this.multipart(text, mimeType, where);
     return this.text(text, where);
   }
 
   /** What was removed, for a manifest: names and counts, never values. */
   manifest(): Array<{ where: string; name: string; count: number }> {
     return [...this.removed].map(([key, count]) => {
-      const [where, name] = key.split('|') as [string, string];
-      return { where, name, count };
+      const bar = key.indexOf('|');
+      return { where: key.slice(0, bar), name: key.slice(bar + 1), count };
     });
   }
+}
+
+/** Plain words with spaces (`The token expired`): a message, not a credential. */
+function isProse(value: string): boolean {
+  const trimmed = value.trim();
+  return /\s/.test(trimmed) && trimmed.split(/\s+/).every((word) => word.length < 24);
+}
+
+/** A value that reads as a token rather than a name: a key shape or a generated-looking run. */
+function isTokenLike(value: string): boolean {
+  VENDOR_TOKEN.lastIndex = 0;
+  return VENDOR_TOKEN.test(value) || looksRandom(value) || value.length >= 32;
+}
+
+/** decodeURIComponent that keeps the text as it is when it is not valid percent-encoding. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Percent-encode a cleaned value, leaving markers readable. A lone surrogate (which
+ * encodeURIComponent refuses) becomes U+FFFD first.
+ */
+function encodeKeepingMarkers(text: string): string {
+  return encodeURIComponent(toWellFormed(text)).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%3A/g, ':');
+}
+
+export function toWellFormed(text: string): string {
+  const native = (text as { toWellFormed?: () => string }).toWellFormed;
+  if (native) return native.call(text);
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

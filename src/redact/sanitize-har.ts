@@ -46,21 +46,23 @@ export function sanitizeHar(har: unknown, options: { redactor?: Redactor; limits
 function sanitizeHeaders(headers: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(headers)) return;
   for (const header of headers) {
-    if (isRecord(header) && typeof header.name === 'string' && typeof header.value === 'string') header.value = redactor.named(header.name, header.value, where);
+    if (isRecord(header) && typeof header.name === 'string' && typeof header.value === 'string') header.value = redactor.header(header.name, header.value, where);
   }
 }
 
 function sanitizeParams(params: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(params)) return;
   for (const param of params) {
-    if (isRecord(param) && typeof param.name === 'string' && typeof param.value === 'string') param.value = redactor.named(param.name, param.value, where);
+    if (isRecord(param) && typeof param.name === 'string' && typeof param.value === 'string') param.value = redactor.param(param.name, param.value, where);
+    // A multipart field's file name and type are kept; its content was a value like any other.
+    if (isRecord(param) && typeof param.name !== 'string' && typeof param.value === 'string') param.value = redactor.secret(param.value, where, 'unnamed');
   }
 }
 
 function sanitizeCookies(cookies: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(cookies)) return;
   for (const cookie of cookies) {
-    if (isRecord(cookie) && typeof cookie.value === 'string') cookie.value = redactor.secret(cookie.value, where, `cookie ${String(cookie.name ?? '')}`);
+    if (isRecord(cookie) && typeof cookie.value === 'string') cookie.value = redactor.secret(cookie.value, where, `cookie ${typeof cookie.name === 'string' ? cookie.name : ''}`);
   }
 }
 
@@ -108,7 +110,7 @@ function scanAny(value: unknown, redactor: Redactor, where: string, depth: numbe
   if (Array.isArray(value)) return value.map((item) => scanAny(item, redactor, where, depth + 1));
   if (isRecord(value)) {
     for (const [name, member] of Object.entries(value)) {
-      value[name] = typeof member === 'string' && redactor.isSecretName(name) ? redactor.named(name, member, where) : scanAny(member, redactor, where, depth + 1);
+      value[name] = typeof member === 'string' ? redactor.named(name, member, where) : scanAny(member, redactor, where, depth + 1);
     }
   }
   return value;
