@@ -40,11 +40,12 @@ export interface AppDeps {
   now?: () => Date;
   log?: (entry: AccessLogEntry) => void;
   /**
-   * Reads a request body up to a byte limit (refusing more with `tooLarge`). The default reads
+   * Reads a request body up to a byte limit (refusing more with `tooLarge`, which names the
+   * limit's setting). The default reads
    * the Web Request; Node passes one that reads its IncomingMessage directly, which is many
    * times cheaper there.
    */
-  readBody?: (c: Context, maxBytes: number) => Promise<Uint8Array<ArrayBuffer>>;
+  readBody?: (c: Context, maxBytes: number, limitName: string) => Promise<Uint8Array<ArrayBuffer>>;
   /** How cache keys are made (SHA-256); Node passes its synchronous hash, the default is Web Crypto. */
   digest?: Digest;
   /** Fired for unexpected errors, with the request id, for the operator's log. */
@@ -164,12 +165,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
   });
 
+  // Whether a body is a capture is known once it is read: read up to the larger limit.
   const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
+  const uploadLimitName = limits.maxUploadBytes >= limits.maxBodyBytes ? 'MAX_UPLOAD_MB' : 'MAX_BODY_BYTES';
+  const readBody = (c: Context, maxBytes: number, limitName: string): Promise<Uint8Array<ArrayBuffer>> => (deps.readBody ? deps.readBody(c, maxBytes, limitName) : readBodyBytes(c.req.raw, maxBytes, limitName));
   const readUpload = async (c: Context): Promise<{ contentType: string; bytes: Uint8Array<ArrayBuffer> | null }> => {
     const contentType = c.req.header('content-type') ?? '';
     checkDiagnoseContentType(contentType);
-    const bytes = await (deps.readBody ? deps.readBody(c, uploadLimit) : readBodyBytes(c.req.raw, uploadLimit));
-    return { contentType, bytes };
+    return { contentType, bytes: await readBody(c, uploadLimit, uploadLimitName) };
   };
   const harLimits = { maxEntries: limits.maxHarEntries };
 
@@ -257,7 +260,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/console.js', script(deps.assets?.console, {}));
 
   app.post('/v1/feedback', async (c) => {
-    const text = decodeUtf8(await readBodyBytes(c.req.raw, 4096, 'feedback is at most 4 KiB'));
+    const text = decodeUtf8(await readBody(c, 4096, 'feedback is at most 4 KiB'));
     const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
     deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
     return c.json({ received: true }, 202);

@@ -15,7 +15,7 @@ export interface Limits {
   maxSearchResults: number;
   /** Responses kept for repeated searches and pastes; 0 turns the cache off. */
   responseCacheEntries: number;
-  /** Largest HAR upload, in bytes (set in MiB with MAX_UPLOAD_MB). */
+  /** Largest request body carrying a HAR capture, in bytes (set in MiB with MAX_UPLOAD_MB). */
   maxUploadBytes: number;
   /** Most entries read from one HAR capture. */
   maxHarEntries: number;
@@ -25,14 +25,16 @@ export interface Limits {
   uploadRateLimitPerMinute: number;
 }
 
+const MIB = 1024 * 1024;
+
 export const DEFAULT_LIMITS: Limits = {
-  maxBodyBytes: 2 * 1024 * 1024,
+  maxBodyBytes: 2 * MIB,
   maxTextChars: 1024 * 1024,
   maxJsonDepth: 64,
   maxQueryChars: 512,
   maxSearchResults: 50,
   responseCacheEntries: 2000,
-  maxUploadBytes: 100 * 1024 * 1024,
+  maxUploadBytes: 100 * MIB,
   maxHarEntries: 100_000,
   rateLimitPerMinute: 120,
   uploadRateLimitPerMinute: 10,
@@ -61,10 +63,30 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
   for (const [key, variable] of Object.entries(LIMIT_VARIABLES) as Array<[keyof Limits, string]>) {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    const least = key === 'responseCacheEntries' ? 0 : 1;
-    if (!Number.isInteger(value) || value < least) throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
-    limits[key] = key === 'maxUploadBytes' ? value * 1024 * 1024 : value;
+    if (key === 'maxUploadBytes') {
+      limits[key] = readMebibytes(variable, raw, 1);
+      continue;
+    }
+    limits[key] = readWholeNumber(variable, raw, key === 'responseCacheEntries' ? 0 : 1);
   }
   return limits;
+}
+
+export function readWholeNumber(variable: string, raw: string, least: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < least) throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
+  return value;
+}
+
+/**
+ * A size set in MiB, as bytes: exactly that many MiB, fractions allowed (0.5 is 524,288
+ * bytes; a fraction of a byte is dropped).
+ */
+export function readMebibytes(variable: string, raw: string, leastBytes: number): number {
+  const value = Number(raw);
+  const bytes = Math.floor(value * MIB);
+  if (!Number.isFinite(value) || !(bytes >= leastBytes)) {
+    throw new ConfigError(`${variable} must be a number of MiB (fractions allowed, e.g. 0.5) ${leastBytes > 0 ? 'above 0' : 'of at least 0'}, not "${raw}"`);
+  }
+  return bytes;
 }

@@ -4,7 +4,7 @@ import { looksLikeHar } from '../har/read-har.ts';
 import { scanHar } from '../har/scan-har.ts';
 import type { Limits } from './config.ts';
 import { parseMultipart } from './multipart.ts';
-import { decodeUtf8, formatBytes, parseJsonSafely } from './read-body.ts';
+import { decodeUtf8, formatBytes, parseJsonSafely, tooLarge } from './read-body.ts';
 import { DiagnoseRequest, validate } from './schemas.ts';
 
 export const ACCEPTED_DIAGNOSE_TYPES = ['application/json', 'text/plain', 'multipart/form-data'];
@@ -64,6 +64,7 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
   }
   const isCapture = input.har !== undefined || input.capture !== undefined;
   if (!isCapture && size > limits.maxBodyBytes) throw bodyTooLarge(limits);
+  if (isCapture && size > limits.maxUploadBytes) throw tooLarge(limits.maxUploadBytes, 'MAX_UPLOAD_MB');
   checkText(input.text, limits, isCapture ? 'the "text" field' : 'the text');
   if (typeof input.error?.body === 'string') checkText(input.error.body, limits, '"error.body"');
   return input;

@@ -68,6 +68,31 @@ describe('readLimits', () => {
     assert.throws(() => readLimits({ MAX_TEXT_CHARS: 'lots' }), (error: unknown) => error instanceof ConfigError && /MAX_TEXT_CHARS/.test(error.message));
     assert.throws(() => readLimits({ MAX_JSON_DEPTH: '0' }), ConfigError);
   });
+
+  it('MAX_UPLOAD_MB means exactly that many MiB, fractions included', () => {
+    assert.equal(readLimits({ MAX_UPLOAD_MB: '1' }).maxUploadBytes, 1_048_576);
+    assert.equal(readLimits({ MAX_UPLOAD_MB: '0.5' }).maxUploadBytes, 524_288);
+    assert.equal(readLimits({ MAX_UPLOAD_MB: '250' }).maxUploadBytes, 250 * 1_048_576);
+    for (const bad of ['0', '-1', 'lots', 'Infinity', '0.0000001']) {
+      assert.throws(() => readLimits({ MAX_UPLOAD_MB: bad }), (error: unknown) => error instanceof ConfigError && /^MAX_UPLOAD_MB must be a number of MiB/.test(error.message), bad);
+    }
+  });
+});
+
+describe('MAX_UPLOAD_MB below MAX_BODY_BYTES', () => {
+  it('still holds a capture to MAX_UPLOAD_MB: exactly the limit is accepted, one byte more refused', async () => {
+    const small = createApp({ library: () => library, limits: { ...DEFAULT_LIMITS, maxBodyBytes: 2 * 1024 * 1024, maxTextChars: 2 * 1024 * 1024, maxUploadBytes: 1024 * 1024 } });
+    const capture = (bytes: number) => {
+      const base = JSON.stringify({ log: { entries: [{ request: { method: 'GET', url: 'https://a.example/' }, response: { status: 401, content: { text: '' } } }] } });
+      return base.replace('"text":""', `"text":"${'x'.repeat(bytes - base.length)}"`);
+    };
+    const post = (body: string) => small.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal((await post(capture(1024 * 1024))).status, 200);
+    const over = await post(capture(1024 * 1024 + 1));
+    assert.equal(over.status, 413);
+    assert.match(((await over.json()) as { detail: string }).detail, /1 MiB limit \(MAX_UPLOAD_MB\)/);
+    assert.equal((await post(JSON.stringify({ text: `401 ${'y'.repeat(1.5 * 1024 * 1024)}` }))).status, 200, 'a paste may still use MAX_BODY_BYTES');
+  });
 });
 
 describe('the response cache', () => {
