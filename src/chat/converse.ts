@@ -218,13 +218,22 @@ function answerFor(cause: Cause, probability: number, diagnosis: ReturnType<type
   return { id: cause.id, title: cause.title, confidence: Math.round(probability * 100) / 100, article: articleRef(article), evidence: [], steps: [] };
 }
 
+/** How much of one message the hand-off reads before cutting it to length. */
+const HANDOFF_SCAN_CHARS = 65_536;
+
 /** A summary an agent reads in ten seconds, and the same as a ticket. Secrets redacted. */
 function handoff(users: ChatMessage[], state: ChatContext, deps: ChatDeps, lead: string): ChatReply {
   const redactor = new Redactor();
-  const symptom = redactor.text(users.find((message) => message.text?.trim())?.text?.trim().slice(0, 300) ?? '(no description)', 'handoff');
+  // Redacted before it is cut, so no secret is cut into a piece the redactor cannot recognise.
+  const clip = (text: string, length: number): string => {
+    const clean = redactor.text(text.slice(0, HANDOFF_SCAN_CHARS), 'handoff');
+    return clean.length > length ? `${clean.slice(0, length)}…` : clean;
+  };
+  const symptom = clip(users.find((message) => message.text?.trim())?.text?.trim() ?? '(no description)', 300);
   const { posterior, diagnosis } = weigh(users.map((message) => message.text ?? '').filter(Boolean), users, state, questionCatalogue(deps.kb), deps);
   const facts = diagnosis.causes.flatMap((cause) => cause.evidence).slice(0, 5).map((item) => item.detail);
-  const answered = Object.entries(state.answers).map(([id, answer]) => `${id}: ${answer}`);
+  // Answers travel in the client's context: read as text like everything else the client sent.
+  const answered = Object.entries(state.answers).map(([id, answer]) => clip(`${id}: ${answer}`, 200));
   const tried = state.tried.map((id) => deps.kb.byCauseId.get(id)?.title ?? id);
   const candidates = posterior.filter((item) => item.probability >= 0.05).slice(0, 3).map((item) => `${item.cause.title} (${Math.round(item.probability * 100)}%)`);
   const summary = [
@@ -234,6 +243,6 @@ function handoff(users: ChatMessage[], state: ChatContext, deps: ChatDeps, lead:
     `Tried: ${tried.length ? tried.join('; ') : 'nothing yet'}`,
     `Candidates: ${candidates.length ? candidates.join('; ') : 'none'}`,
   ].join('\n');
-  const ticket = `Subject: ${symptom.slice(0, 80)}\n\n${summary}\n\nConversation:\n${users.map((message) => `- ${redactor.text((message.text ?? (message.error ? '[pasted error response]' : '[attached capture]')).slice(0, 500), 'handoff')}`).join('\n')}\n`;
+  const ticket = `Subject: ${symptom.slice(0, 80)}\n\n${summary}\n\nConversation:\n${users.map((message) => `- ${clip(message.text ?? (message.error ? '[pasted error response]' : '[attached capture]'), 500)}`).join('\n')}\n`;
   return { reply: `${lead}\n\n${summary}`, causes: [], handoff: { summary, ticket }, context: { ...state, pending: undefined, offered: undefined } };
 }

@@ -39,7 +39,7 @@ export function readErrorBody(body: string): ErrorBodyReading {
   if (text.startsWith('<')) {
     for (const match of text.matchAll(/<(Code|code|error)>([^<]{1,120})<\/\1>/g)) reading.codes.push(match[2]!.trim());
     for (const match of text.matchAll(/<(Message|message|title|h1|faultstring)>([^<]{1,500})<\/\1>/g)) reading.messages.push(match[2]!.trim());
-    const visible = text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const visible = withoutElements(text, ['script', 'style']).replace(/<[^<>]{0,4096}>/g, ' ').replace(/\s+/g, ' ').trim();
     if (visible) reading.messages.push(visible.slice(0, 2000));
     return dedupe(reading);
   }
@@ -77,4 +77,31 @@ function dedupe(reading: ErrorBodyReading): ErrorBodyReading {
   reading.codes = [...new Set(reading.codes)];
   reading.messages = [...new Set(reading.messages)];
   return reading;
+}
+
+/**
+ * The text with every `<script>…</script>` and `<style>…</style>` element removed, found with
+ * indexOf so an unclosed element costs one pass, not one per opening tag.
+ */
+function withoutElements(html: string, names: string[]): string {
+  const lower = html.toLowerCase();
+  let out = '';
+  let at = 0;
+  for (;;) {
+    let start = -1;
+    let name = '';
+    for (const candidate of names) {
+      const found = lower.indexOf(`<${candidate}`, at);
+      if (found >= 0 && (start < 0 || found < start)) {
+        start = found;
+        name = candidate;
+      }
+    }
+    if (start < 0) return out + html.slice(at);
+    const close = lower.indexOf(`</${name}`, start);
+    out += `${html.slice(at, start)} `;
+    if (close < 0) return out;
+    const end = lower.indexOf('>', close);
+    at = end < 0 ? html.length : end + 1;
+  }
 }

@@ -201,13 +201,21 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
  * realm="api"`", "responses include Retry-After: 30", "it calls /orders?access_token=…") are
  * read as if they had been pasted on their own.
  */
+/** Rate-limit headers quoted in text: `Retry-After: 30`, `x-ratelimit-remaining=0`. */
+const QUOTED_RATE_HEADER = /\b(x-ratelimit-remaining|ratelimit-remaining|retry-after)[ \t]{0,8}[:=][ \t]{0,8}([\w.-]{1,40})/gi;
+
 function readQuotedHttp(text: string, set: FactSet, redactor: Redactor): void {
   const add = (fact: Fact): void => {
     set.facts.push(fact);
   };
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add, redactor);
-  const header = (name: string): string | undefined => new RegExp(`\\b${name}\\s*[:=]\\s*([\\w.-]{1,40})`, 'i').exec(text.slice(0, MAX_BODY_SCAN))?.[1];
-  readRateLimit(header('x-ratelimit-remaining') ?? header('ratelimit-remaining'), header('retry-after'), add);
+  const quoted = new Map<string, string>();
+  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(QUOTED_RATE_HEADER)) {
+    const name = match[1]!.toLowerCase();
+    if (!quoted.has(name)) quoted.set(name, match[2]!);
+    if (name === 'x-ratelimit-remaining' && !quoted.has('ratelimit-remaining')) quoted.set('ratelimit-remaining', match[2]!);
+  }
+  readRateLimit(quoted.get('x-ratelimit-remaining') ?? quoted.get('ratelimit-remaining'), quoted.get('retry-after'), add);
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/[?&](access_token|id_token|token)=[^&\s]+/gi)) {
     add({ id: 'auth.token-in-query', source: 'text', detail: `the token travels in the query string (${match[1]}=…), where many APIs do not read it` });
     break;

@@ -39,7 +39,7 @@ function parseCurlVerbose(lines: string[]): ParsedHttpText | null {
       connectedHost ??= /Connected to (\S+)/.exec(line)?.[1];
     } else if (seenResponse && !CURL_NOISE.test(line)) {
       bodyLines.push(line);
-    } else if (!seenResponse && !CURL_NOISE.test(line) && !/^\s*\$?\s*curl\s/.test(line)) {
+    } else if (!seenResponse && !CURL_NOISE.test(line) && !/^\s*(?:\$\s*)?curl\s/.test(line)) {
       commentary.push(line);
     }
   }

@@ -11,7 +11,8 @@ const FUTURE_GRACE_MS = 60_000;
 /** A not-before only seconds ahead is rounding, not a clock problem. */
 const NOT_BEFORE_GRACE_MS = 5_000;
 
-const JWT_IN_TEXT = /\beyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,2}/g;
+/** Runs of base64url and dots; JWTs are read out of them part by part, so no scan goes back over a run. */
+const TOKEN_CHARS_RUN = /[A-Za-z0-9_.-]{12,}/g;
 
 /** A real JWT header is at least `{"alg":"HS256"}` (20 characters encoded); shorter is an elided example like `eyJhbGciOi...`. */
 const MIN_HEADER_CHARS = 16;
@@ -20,11 +21,18 @@ const MIN_PAYLOAD_CHARS = 8;
 /** JWT-shaped strings in a text, in order, capped; elided examples (`eyJhbGciOi...`) are not tokens. */
 export function findJwts(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(JWT_IN_TEXT)) {
-    const [header = '', payload = ''] = match[0].split('.');
-    if (header.length < MIN_HEADER_CHARS || payload.length < MIN_PAYLOAD_CHARS) continue;
-    found.push(match[0]);
-    if (found.length >= MAX_TOKENS) break;
+  for (const match of text.matchAll(TOKEN_CHARS_RUN)) {
+    if (!match[0].includes('eyJ')) continue;
+    const parts = match[0].split('.');
+    for (let index = 0; index + 1 < parts.length; index += 1) {
+      const header = parts[index]!.slice(parts[index]!.indexOf('eyJ'));
+      const payload = parts[index + 1]!;
+      if (!parts[index]!.includes('eyJ') || header.length < MIN_HEADER_CHARS || payload.length < MIN_PAYLOAD_CHARS) continue;
+      const signature = parts[index + 2];
+      found.push([header, payload, ...(signature !== undefined ? [signature] : [])].join('.'));
+      if (found.length >= MAX_TOKENS) return found;
+      index += signature !== undefined ? 2 : 1;
+    }
   }
   return found;
 }

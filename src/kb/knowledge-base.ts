@@ -74,7 +74,7 @@ function checkQuestions(articles: Article[], problems: ArticleProblem[]): void {
   }
 }
 
-const ARTICLE_LINK = /\[([^\]]*)\]\(\/articles\/([a-z0-9-]+)(#[^)]*)?\)/g;
+const ARTICLE_LINK = /\[([^[\]]{0,1000})\]\(\/articles\/([a-z0-9-]{1,200})(#[^()]{0,200})?\)/g;
 
 /**
  * A public article must not point at an internal one: the public would see its slug and title

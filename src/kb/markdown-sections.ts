@@ -1,7 +1,7 @@
 import type { Section } from './types.ts';
 
-const HEADING = /^(#{1,6})\s+(.+?)\s*$/;
-const EXPLICIT_ID = /\s*\{#([A-Za-z0-9_-]+)\}\s*$/;
+const HEADING = /^(#{1,6})[ \t]+(.+)$/;
+const EXPLICIT_ID = /\{#([A-Za-z0-9_-]{1,200})\}[ \t]*$/;
 const FENCE = /^\s*(```|~~~)/;
 
 /** A heading's anchor id as a reader would link it: lower case, words joined by dashes. */
@@ -34,7 +34,7 @@ export function splitSections(markdown: string): Array<Section & { line: number 
     const heading = inFence ? null : HEADING.exec(line);
     if (heading && heading[1]!.length >= 2) {
       flush();
-      const raw = heading[2]!;
+      const raw = heading[2]!.trimEnd();
       const explicit = EXPLICIT_ID.exec(raw);
       const text = raw.replace(EXPLICIT_ID, '').trim();
       current = {
@@ -59,10 +59,10 @@ export function splitSections(markdown: string): Array<Section & { line: number 
  */
 export function plainText(markdown: string, keepCode = false): string {
   return markdown
-    .replace(/```[^\n]*\n?([\s\S]*?)```/g, (_, code: string) => (keepCode ? ` ${code} ` : ' '))
+    .replace(/```[^`\n]{0,200}\n([^`]*(?:`{1,2}[^`]+)*)```/g, (_, code: string) => (keepCode ? ` ${code} ` : ' '))
     .replace(/`([^`]*)`/g, '$1')
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/!\[[^[\]]{0,1000}\]\([^()]{0,2000}\)/g, ' ')
+    .replace(/\[([^[\]]{0,1000})\]\([^()]{0,2000}\)/g, '$1')
     .replace(/\{#[A-Za-z0-9_-]+\}/g, ' ')
     .replace(/^[#>\-*+|\s]+/gm, '')
     .replace(/[*_|]+/g, ' ')

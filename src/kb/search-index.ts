@@ -177,7 +177,7 @@ export const MAX_QUERY_TERMS = 64;
 export function queryTerms(text: string, max = MAX_QUERY_TERMS): string[] {
   const seen = new Set<string>();
   // Host names say where, not what: keep a URL's path words only.
-  for (const term of termsOf(text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^/\s]*/gi, ' '))) {
+  for (const term of termsOf(text.replace(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^/\s]{0,1000}/gi, ' '))) {
     seen.add(term);
     if (seen.size >= max) break;
   }

@@ -48,12 +48,12 @@ const KEY_VALUE = /(?:^|[?&;,\s"'(])([A-Za-z_][A-Za-z0-9_.-]{0,40})=([^&;,\s"'<>
 /** `name: value` or `name = value` unquoted, in logs and YAML. */
 const BARE_ASSIGNMENT = /(?:^|[\s{,(])([A-Za-z_][A-Za-z0-9_.-]{0,40})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`,;{}()<>]{3,4096})/g;
 /** `password: 'x'`, `"apiKey": "x"`, `token = "x"`: assignments in scripts, configs and JSON text. */
-const QUOTED_ASSIGNMENT = /(["']?)([A-Za-z_][A-Za-z0-9_.-]{0,40})\1[ \t]{0,8}[:=][ \t]{0,8}(["'`])([^"'`\n]{1,16384})\3/g;
+const QUOTED_ASSIGNMENT = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z_][A-Za-z0-9_.-]{0,40})\1[ \t]{0,8}[:=][ \t]{0,8}(["'`])([^"'`\n]{1,16384})\3/g;
 /** `<SecretAccessKey>x</SecretAccessKey>` in XML. */
 const XML_ELEMENT = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})(?:\s[^<>]{0,1024})?>([^<]{1,65536})<\/\1>/g;
 /** An `<input>` or `<meta>` tag, whose attributes are read one by one. */
 const FORM_TAG = /<(input|meta)\b([^<>]{1,65536})>/gi;
-const TAG_ATTRIBUTE = /([A-Za-z_:][A-Za-z0-9_:.-]{0,60})[ \t\r\n]{0,8}=[ \t\r\n]{0,8}(?:"([^"]{0,65536})"|'([^']{0,65536})'|([^\s"'=<>`]{1,4096}))/g;
+const TAG_ATTRIBUTE = /(?<![A-Za-z0-9_:.-])([A-Za-z_:][A-Za-z0-9_:.-]{0,60})[ \t\r\n]{0,8}=[ \t\r\n]{0,8}(?:"([^"]{0,65536})"|'([^']{0,65536})'|([^\s"'=<>`]{1,4096}))/g;
 /** `user:password@host` without a scheme (a Host header, a git remote). */
 const BARE_USERINFO = /(?<![\w/:.%-])([A-Za-z0-9._%-]{1,64}):([^\s@/:]{1,256})@([A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})\b/g;
 

@@ -112,7 +112,9 @@ export function looksRandom(run: string): boolean {
   if (/^[0-9a-fA-F-]+$/.test(run)) return false;
   // A path (`/static/chunks/_buildManifest`) is words between slashes; a base64 secret's pieces are not.
   if (run.includes('/') && run.split('/').some((piece) => piece.length >= 4 && /^[a-z_.-]+$|^[A-Z_.-]+$/.test(piece))) return false;
-  const core = run.replace(/=+$/, '');
+  let end = run.length;
+  while (end > 0 && run[end - 1] === '=') end -= 1;
+  const core = run.slice(0, end);
   let lower = 0;
   let upper = 0;
   let digit = 0;

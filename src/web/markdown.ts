@@ -17,7 +17,7 @@ function inline(text: string, linkBase: string): string {
   out = out
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
     .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>')
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) => {
+    .replace(/\[([^[\]]{1,1000})\]\(([^()\s]{1,2000})\)/g, (_, label: string, href: string) => {
       const safe = /^(https?:|\/|#)/.test(href) ? (href.startsWith('/') ? `${linkBase}${href}` : href) : '#';
       return `<a href="${safe}" target="_blank" rel="noopener noreferrer">${label}</a>`;
     })

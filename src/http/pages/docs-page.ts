@@ -54,8 +54,15 @@ ${schemaList}`,
   );
 }
 
+/** `GET-v1-articles-slug`: letters and digits kept, every other run one dash, none at the end. */
 function anchor(method: string, path: string): string {
-  return `${method}-${path.replace(/[^a-z0-9]+/gi, '-')}`.replace(/-+$/, '');
+  let out = `${method}-`;
+  for (const char of path) {
+    const word = (char >= 'a' && char <= 'z') || (char >= 'A' && char <= 'Z') || (char >= '0' && char <= '9');
+    if (word) out += char;
+    else if (!out.endsWith('-')) out += '-';
+  }
+  return out.endsWith('-') ? out.slice(0, -1) : out;
 }
 
 function renderOperation(path: string, method: string, operation: Operation): string {
