@@ -1,94 +1,23 @@
-import { serve } from '@hono/node-server';
-import type { Context } from 'hono';
+import { getRequestListener } from '@hono/node-server';
 import * as nodeCrypto from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildWebAssets } from './node/build-web.ts';
-import { createApp, type AccessLogEntry } from './http/app.ts';
+import { createApp } from './http/app.ts';
 import { createVerifier, readAuthConfig } from './http/auth.ts';
 import { readLimits } from './http/config.ts';
 import { readWidgetOrigins } from './http/security.ts';
-import { readBodyBytes, tooLarge } from './http/read-body.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
+import { closeGracefully } from './node/graceful-shutdown.ts';
+import { lingeringResponse } from './node/lingering-response.ts';
+import { flushLog, log, logRequest } from './node/log.ts';
+import { readIncomingBody } from './node/read-incoming-body.ts';
+import { readServerConfig } from './node/server-config.ts';
 
-const DEFAULT_PORT = 8787;
-const DEFAULT_HOST = '127.0.0.1';
-/** Largest request head (request line and headers); Node answers 431 beyond it. */
-const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
-
-/**
- * One JSON object per line on stdout: what an operator's log pipeline expects. Lines written
- * during one turn of the event loop leave in one write, so logging does not cost a system call
- * per request.
- */
-const LOG_FLUSH_MS = 50;
-let pendingLines: string[] = [];
-function log(event: Record<string, unknown>): void {
-  queueLine(JSON.stringify({ time: isoNow(), ...event }));
-}
-function queueLine(line: string): void {
-  if (pendingLines.length === 0) setTimeout(flushLog, LOG_FLUSH_MS).unref();
-  pendingLines.push(`${line}\n`);
-}
-/**
- * The access log line, one per request, written field by field: building and serialising a
- * merged object for it cost more than a cached search answer's own work.
- */
-function logRequest(entry: AccessLogEntry): void {
-  queueLine(
-    `{"time":"${isoNow()}","level":"info","event":"request","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"durationMs":${entry.durationMs}}`,
-  );
-}
-let clockMs = 0;
-let clockText = '';
-/** The time in ISO 8601, formatted once per millisecond however many lines share it. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== clockMs) {
-    clockMs = now;
-    clockText = new Date(now).toISOString();
-  }
-  return clockText;
-}
-function flushLog(): void {
-  if (pendingLines.length === 0) return;
-  const lines = pendingLines;
-  pendingLines = [];
-  process.stdout.write(lines.join(''));
-}
-
-/**
- * Read a body straight from Node's IncomingMessage, stopping at the limit. Going through the
- * Web Request's stream costs about ten times more CPU per request on Node 20.
- */
-function readIncomingBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming || incoming.readableEnded) return readBodyBytes(c.req.raw, maxBytes);
-  const declared = Number(incoming.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        incoming.off('data', onData);
-        incoming.resume();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    incoming.on('data', onData);
-    incoming.once('end', () => {
-      const body = Buffer.concat(chunks, size);
-      resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>);
-    });
-    incoming.once('error', reject);
-  });
-}
+/** How often Node checks the head and request timeouts (its default, 30 s, would let them overrun by that much). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** The bundled browser code from `npm run build`; built on the spot when missing. */
 async function readWebAssets(): Promise<{ widget: string; console: string }> {
@@ -113,15 +42,12 @@ function sha256(parts: Array<string | Uint8Array>): string {
 
 async function main(): Promise<void> {
   const env = process.env;
-  const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number (0-65535), not "${env.PORT}"`);
-  const host = env.HOST || DEFAULT_HOST;
+  const server = readServerConfig(env);
+  const { host } = server;
   const articlesDir = resolve(env.ARTICLES_DIR || 'articles');
   const limits = readLimits(env);
   const auth = readAuthConfig(env, host);
   const widgetOrigins = readWidgetOrigins(env.WIDGET_ORIGINS);
-  const maxHeaderBytes = env.MAX_HEADER_BYTES ? Number(env.MAX_HEADER_BYTES) : DEFAULT_MAX_HEADER_BYTES;
-  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < 1024) throw new Error(`MAX_HEADER_BYTES must be a whole number of at least 1024, not "${env.MAX_HEADER_BYTES}"`);
   if (auth.mode === 'local') {
     log({ level: 'warn', event: 'local-mode', message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.` });
   } else {
@@ -154,19 +80,37 @@ async function main(): Promise<void> {
     log: logRequest,
     onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
   });
-  const server = serve({ fetch: app.fetch, port, hostname: host, serverOptions: { maxHeaderSize: maxHeaderBytes } }, (info) => {
+  let closing = false;
+  const http = createServer(
+    {
+      maxHeaderSize: server.maxHeaderBytes,
+      headersTimeout: server.headersTimeoutMs,
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      ServerResponse: lingeringResponse({ closing: () => closing, drainBytes: server.refusedBodyDrainBytes, drainMs: server.refusedBodyDrainMs }),
+    },
+    getRequestListener(app.fetch, { hostname: host }),
+  );
+  http.listen(server.port, host, () => {
     const { kb } = watcher.current();
-    log({ level: 'info', event: 'listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`, articles: kb.articles.length, causes: kb.causes.length, articlesDir });
+    const { port } = http.address() as { port: number };
+    log({ level: 'info', event: 'listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, articles: kb.articles.length, causes: kb.causes.length, articlesDir });
   });
-  const shutdown = (): void => {
+
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    const started = performance.now();
+    log({ level: 'info', event: 'shutting-down', signal, deadlineMs: server.shutdownTimeoutMs });
+    flushLog();
     watcher.stop();
-    server.close(() => {
-      flushLog();
-      process.exit(0);
-    });
+    const { cut } = await closeGracefully(http, { deadlineMs: server.shutdownTimeoutMs, idleGraceMs: server.shutdownIdleGraceMs });
+    log({ level: cut ? 'warn' : 'info', event: 'stopped', cutConnections: cut, durationMs: Math.round(performance.now() - started) });
+    flushLog();
+    process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
 }
 
 main().catch((error: unknown) => {
