@@ -1,3 +1,4 @@
+import { encodeComponent } from '../text/well-formed.ts';
 import type { Exchange, Observation } from '../facts/types.ts';
 import { responseText, type Har, type HarEntry } from './read-har.ts';
 
@@ -59,5 +60,5 @@ export function withoutUnreadBodies(entry: HarEntry): HarEntry {
 function formBody(entry: HarEntry): string | undefined {
   const params = entry.request.postData?.params;
   if (!params || params.length === 0) return undefined;
-  return params.map((param) => `${encodeURIComponent(param.name)}=${encodeURIComponent(param.value ?? '')}`).join('&');
+  return params.map((param) => `${encodeComponent(param.name)}=${encodeComponent(param.value ?? '')}`).join('&');
 }

@@ -53,7 +53,9 @@ function headerList(value: unknown, where: string): Header[] {
   value.forEach((item, index) => {
     if (!isRecord(item) || typeof item.name !== 'string') throw invalid(`${where}[${index}]`, 'must have a "name" string');
     // HTTP/2 captures carry pseudo-headers (`:authority`); names compare case-insensitively.
-    headers.push({ name: item.name, value: typeof item.value === 'string' ? item.value : item.value === undefined || item.value === null ? '' : String(item.value) });
+    const value = item.value;
+    if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw invalid(`${where}[${index}].value`, 'must be a string');
+    headers.push({ name: item.name, value: typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value) });
   });
   return headers;
 }
@@ -114,7 +116,7 @@ export function readEntry(raw: unknown, index: number): HarEntry {
   if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
   if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
   const rawResponse = (response ?? {}) as Record<string, unknown>;
-  const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : Number(rawResponse.status);
+  const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
   if (!Number.isInteger(status) || status < 0 || status > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 when there was no response)');
   const content = isRecord(rawResponse.content) ? rawResponse.content : {};
   const postData = isRecord(request.postData) ? request.postData : undefined;
@@ -138,7 +140,7 @@ export function readEntry(raw: unknown, index: number): HarEntry {
               mimeType: typeof postData.mimeType === 'string' ? postData.mimeType : '',
               ...(typeof postData.text === 'string' ? { text: postData.text } : {}),
               ...(Array.isArray(postData.params)
-                ? { params: postData.params.filter(isRecord).map((param) => ({ name: String(param.name ?? ''), ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
+                ? { params: postData.params.filter(isRecord).map((param) => ({ name: typeof param.name === 'string' ? param.name : '', ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
                 : {}),
             },
           }
@@ -175,4 +177,10 @@ export function responseText(entry: HarEntry): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A number, or a string of digits, as a number; anything else (an object, a boolean) is NaN without calling its methods. */
+function wholeNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' && /^\s{0,8}\d{1,12}\s{0,8}$/.test(value) ? Number(value) : Number.NaN;
 }

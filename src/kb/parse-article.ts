@@ -200,7 +200,7 @@ function causesField(
     for (const step of stepList) {
       const stepId = typeof step === 'string' ? step.trim() : '';
       if (!stepId || !stepIds.has(stepId)) {
-        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${String(step)}}`, 'error', lineOfNested('steps', idLine));
+        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${typeof step === 'string' || typeof step === 'number' ? step : '…'}}`, 'error', lineOfNested('steps', idLine));
       } else causeStepIds.push(stepId);
     }
     if (causeStepIds.length === 0 && stepList.length === 0) {
@@ -262,7 +262,7 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
     return entry.slice(0, MAX_SIGNAL_ENTRIES);
   };
   for (const status of list('status')) {
-    const code = typeof status === 'number' ? status : Number(status);
+    const code = typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : Number.NaN;
     if (Number.isInteger(code) && code >= 0 && code <= 599) signals.status.push(code);
     else report(`${where}.status`, `status ${JSON.stringify(status)} is not an HTTP status code`, 'error', line);
   }

@@ -23,7 +23,8 @@ const STOP_WORDS = new Set(
  * Words that mean the same thing in this field. Each maps to the canonical term both sides of
  * a comparison use, before stemming.
  */
-const SYNONYMS: Record<string, string> = {
+// A Map, not an object: a word such as "constructor" must not find Object's own members.
+const SYNONYMS = new Map<string, string>(Object.entries({
   unauthorized: '401',
   unauthorised: '401',
   unauthenticated: '401',
@@ -57,7 +58,7 @@ const SYNONYMS: Record<string, string> = {
   throttled: 'throttle',
   throttling: 'throttle',
   cookies: 'cookie',
-};
+}));
 
 const HAS_CASE_CHANGE = /\p{Ll}\p{Lu}/u;
 
@@ -107,13 +108,13 @@ function markNumber(term: string): string {
 function normaliseWord(word: string): string | null {
   const lower = word.toLowerCase();
   if (STOP_WORDS.has(lower)) return null;
-  const canonical = SYNONYMS[lower];
+  const canonical = SYNONYMS.get(lower);
   if (canonical) return markNumber(canonical);
   // A bare small number ("2 days", "step 3") says nothing; statuses and codes are kept.
   if (/^\d{1,2}$/.test(lower) || /^v\d{1,2}$/.test(lower)) return null;
   if (/\d/.test(lower)) return markNumber(lower);
   const stem = stemmer(lower);
-  return SYNONYMS[stem] ?? stem;
+  return SYNONYMS.get(stem) ?? stem;
 }
 
 /**

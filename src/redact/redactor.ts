@@ -13,6 +13,7 @@ import {
 } from './secret-names.ts';
 import { findCompactTokens, looksRandom, VENDOR_TOKEN } from './secret-shapes.ts';
 import { hmacSha256, toHex } from './sha256.ts';
+import { encodeComponent } from '../text/well-formed.ts';
 
 /**
  * The one redaction module. Every secret fixpath shows, logs, returns or writes into a
@@ -340,7 +341,8 @@ export class Redactor implements SecretRules {
     if (typeof value === 'string') return this.text(value, where);
     if (Array.isArray(value)) return value.map((item) => this.json(item, where, depth + 1));
     if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
+      // No prototype: a member named __proto__ stays a member.
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
         if (typeof member === 'string' || typeof member === 'number') {
           const cleaned = this.named(name, String(member), where);
@@ -415,11 +417,5 @@ function safeDecode(text: string): string {
  * encodeURIComponent refuses) becomes U+FFFD first.
  */
 function encodeKeepingMarkers(text: string): string {
-  return encodeURIComponent(toWellFormed(text)).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%3A/g, ':');
-}
-
-export function toWellFormed(text: string): string {
-  const native = (text as { toWellFormed?: () => string }).toWellFormed;
-  if (native) return native.call(text);
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return encodeComponent(text).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%3A/g, ':');
 }

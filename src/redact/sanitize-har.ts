@@ -74,7 +74,7 @@ function sanitizeRequest(request: Json, redactor: Redactor): void {
   const postData = request.postData;
   if (isRecord(postData)) {
     sanitizeParams(postData.params, redactor, 'request.postData.params');
-    if (typeof postData.text === 'string') postData.text = redactor.body(postData.text, String(postData.mimeType ?? ''), 'request.postData.text');
+    if (typeof postData.text === 'string') postData.text = redactor.body(postData.text, typeof postData.mimeType === 'string' ? postData.mimeType : '', 'request.postData.text');
   }
 }
 
@@ -84,7 +84,7 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
   if (typeof response.redirectURL === 'string') response.redirectURL = redactor.url(response.redirectURL, 'response.redirectURL');
   const content = response.content;
   if (!isRecord(content) || typeof content.text !== 'string') return;
-  const mimeType = String(content.mimeType ?? '');
+  const mimeType = typeof content.mimeType === 'string' ? content.mimeType : '';
   if (content.encoding === 'base64') {
     const decoded = decodeBase64Text(content.text);
     // Text behind base64 is sanitized and re-encoded. Media carries no readable secret and stays; other binary is dropped, since it cannot be checked.
