@@ -72,5 +72,22 @@ describe('hostile input never answers 500', () => {
       assert.deepEqual(failures, []);
       assert.ok(!server.logs.some((line) => line.includes('"unexpected-error"')), 'no unexpected error was logged');
     });
+
+    it('answers adversarial 128 KiB pastes within a second while /healthz keeps answering', async () => {
+      // `a.a.a.…` once made the redactor's userinfo pattern take 8-12 s and stall every request.
+      for (const unit of ['a.', 'a.a@', 'eyJ-', 'Bearer a', 'x-a: b\n', 'a=a&']) {
+        const started = performance.now();
+        const diagnosis = fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: unit.repeat(Math.ceil(131_072 / unit.length)).slice(0, 131_072) });
+        await new Promise((done) => setTimeout(done, 10));
+        const healthStarted = performance.now();
+        assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+        const healthMs = performance.now() - healthStarted;
+        const response = await diagnosis;
+        await response.arrayBuffer();
+        const totalMs = performance.now() - started;
+        assert.equal(response.status, 200);
+        assert.ok(totalMs < 1000 && healthMs < 1000, `${JSON.stringify(unit)}: diagnose ${totalMs.toFixed(0)} ms, /healthz ${healthMs.toFixed(0)} ms`);
+      }
+    });
   });
 });
