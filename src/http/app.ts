@@ -16,6 +16,7 @@ import { handleError, PROBLEM_TYPE_BASE, problemOf, problemResponse } from './pr
 import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
+import { Redactor } from '../redact/redactor.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
 import { ChatRequest, FeedbackRequest, SearchQuery, SuggestQuery, validate } from './schemas.ts';
 import { converse } from '../chat/converse.ts';
@@ -107,7 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', rateLimit(new RateLimiter(), rules, deps.clientId ?? ((c) => c.req.header('cf-connecting-ip') ?? 'unknown')));
 
   app.onError((error, c) => {
-    if (!(error instanceof InputError)) deps.onUnexpectedError?.(error, c.get('requestId'));
+    if (!(error instanceof InputError)) deps.onUnexpectedError?.(redactedError(error), c.get('requestId'));
     return handleError(error, c);
   });
   app.notFound((c) => problemResponse(c, problemOf(new InputError('not-found', `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`), c.req.path)));
@@ -305,4 +306,12 @@ function articleSummary(article: Article) {
     visibility: article.visibility,
     causes: article.causes.map((cause) => ({ id: cause.id, title: cause.title })),
   };
+}
+
+/** An unexpected error as the operator's log may keep it: its message can quote input, so it is redacted. */
+function redactedError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'non-Error value thrown';
+  const redacted = new Error(new Redactor().text(message, 'log'));
+  redacted.name = error instanceof Error ? error.name : 'Error';
+  return redacted;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InputError, type InputErrorCode } from '../errors.ts';
+import { Redactor } from '../redact/redactor.ts';
 
 /** Base of the problem `type` URIs; each code has a section in the API reference. */
 export const PROBLEM_TYPE_BASE = '/docs#problem-';
@@ -57,8 +58,16 @@ export function problemOf(error: InputError, instance?: string, errors?: Problem
   };
 }
 
+/** Every problem leaves through the redactor: a detail or a path may quote what the caller sent. */
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, { 'content-type': 'application/problem+json', ...headers });
+  const redactor = new Redactor();
+  const safe: Problem = {
+    ...problem,
+    detail: redactor.text(problem.detail, 'problem'),
+    ...(problem.instance ? { instance: redactor.url(problem.instance, 'problem') } : {}),
+    ...(problem.errors ? { errors: problem.errors.map((error) => ({ ...error, detail: redactor.text(error.detail, 'problem') })) } : {}),
+  };
+  return c.body(JSON.stringify(safe), problem.status as ContentfulStatusCode, { 'content-type': 'application/problem+json', ...headers });
 }
 
 /** A validation failure with a list of pointers into the input. */

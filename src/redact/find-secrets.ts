@@ -209,6 +209,11 @@ function findTokenRuns(entropy: boolean): Finder {
         }
       }
       if (!entropy || text.slice(Math.max(0, match.index - 8), match.index) === ';base64,') continue;
+      // A path (`/reset-password/<token>`) is read segment by segment, as in a URL.
+      if (isPath(run)) {
+        spans.push({ start: match.index, end: match.index + run.length, replace: () => rules.url(run, where) });
+        continue;
+      }
       let offset = 0;
       for (const piece of run.split('.')) {
         if (!piece.startsWith('eyJ') && looksRandom(piece)) {
@@ -219,6 +224,11 @@ function findTokenRuns(entropy: boolean): Finder {
       }
     }
   };
+}
+
+/** A run with slashes between words is a path, not a base64 value that happens to hold a slash. */
+function isPath(run: string): boolean {
+  return run.includes('/') && run.split('/').some((piece) => piece.length >= 3 && /^[a-z_.-]+$/.test(piece));
 }
 
 const FINDERS: Finder[] = [findPrivateKeys, findWebhookUrls, findHeaderLines, findCurlCredentials, findUrls, findSchemeCredentials, findVendorTokens, findNamedValues, findFormFields, findBareUserinfo];

@@ -109,6 +109,10 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
       await post('/v1/diagnose', `${JSON.stringify({ text: battery.pastes[1] }).slice(0, -2)}`, 'application/json'),
       await post('/v1/chat', JSON.stringify({ messages: [{ role: 'robot', text: battery.pastes[2] }] }), 'application/json'),
       { status: 0, text: await (await fetch(`${server.url}/v1/search?q=${encodeURIComponent(battery.pastes[3]!.repeat(20))}`)).text() },
+      // Paths are echoed in 404 answers: a token pasted into one must not come back.
+      { status: 0, text: await (await fetch(`${server.url}/v1/articles/${battery.secrets[10]!.value}`)).text() },
+      { status: 0, text: await (await fetch(`${server.url}/reset-password/${battery.secrets[20]!.value}`)).text() },
+      { status: 0, text: await (await fetch(`${server.url}/hooks/${encodeURIComponent(battery.secrets[30]!.value)}?access_token=${encodeURIComponent(battery.secrets[31]!.value)}`)).text() },
     ];
     for (const output of outputs) assert.deepEqual(leaks(output.text), []);
     await new Promise((done) => setTimeout(done, 200));
