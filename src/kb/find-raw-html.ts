@@ -13,6 +13,7 @@ export interface RawHtml {
  */
 export function findRawHtml(markdown: string): RawHtml[] {
   const found: RawHtml[] = [];
+  if (!mayHoldRawHtml(markdown)) return found;
   let searchFrom = 0;
   walkTokens(new Lexer().lex(markdown), (token) => {
     if (token.type !== 'html') return;
@@ -22,6 +23,23 @@ export function findRawHtml(markdown: string): RawHtml[] {
     if (found.at(-1)?.line !== line) found.push({ line, html: token.raw.trim() });
   });
   return found;
+}
+
+const FENCE = /^\s*(```|~~~)/;
+const CODE_SPAN = /`[^`\n]*`/g;
+const TAG_START = /<[A-Za-z!?/]/;
+
+/**
+ * Whether any `<` that could open a tag stands outside fenced code and one-line code spans.
+ * Lexing costs a millisecond an article and most have no HTML, so only these are lexed.
+ */
+function mayHoldRawHtml(markdown: string): boolean {
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (FENCE.test(line)) inFence = !inFence;
+    else if (!inFence && TAG_START.test(line.replace(CODE_SPAN, ''))) return true;
+  }
+  return false;
 }
 
 function lineAt(text: string, offset: number): number {
