@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from './support/server.ts';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+const cli = (...args: string[]) => cliAs({}, ...args);
+const cliAs = (options: SpawnSyncOptions, ...args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, ...options, encoding: 'utf8' });
 
 describe('the fixpath command line', () => {
   it('lints the bundled articles clean', () => {
@@ -87,5 +90,63 @@ describe('the fixpath command line', () => {
     assert.equal(run.status, 2);
     assert.match(run.stderr, /unknown option --bogus/);
     assert.equal(cli('frobnicate').status, 2);
+  });
+});
+
+describe('articles that are not what they should be', () => {
+  const evil = (marker: string) => `---js\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ({ title: 'x' })\n---\n## Symptoms\nx\n`;
+
+  it('lint refuses JavaScript frontmatter without running it, naming the file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-lint-js-'));
+    try {
+      const marker = join(directory, 'pwned');
+      await writeFile(join(directory, 'good.md'), '---\ntitle: Good\n---\nbody\n');
+      await writeFile(join(directory, 'evil.md'), evil(marker));
+      const run = cli('lint', directory);
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /^evil\.md:1 error frontmatter: .*use YAML frontmatter/m);
+      assert.ok(!existsSync(marker), 'the frontmatter ran');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('build refuses JavaScript frontmatter without running it, and writes nothing', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-build-js-'));
+    try {
+      const marker = join(directory, 'pwned');
+      await writeFile(join(directory, 'evil.md'), evil(marker));
+      const run = cli('build', directory, '-o', join(directory, 'library.json'));
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /^evil\.md:1 error frontmatter: .*use YAML frontmatter/m);
+      assert.ok(!existsSync(marker), 'the frontmatter ran');
+      assert.ok(!existsSync(join(directory, 'library.json')));
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('lint reports an empty file, an unreadable one and raw HTML, and checks the rest', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-lint-files-'));
+    try {
+      await writeFile(join(directory, 'good.md'), '---\ntitle: Good\n---\n## Symptoms\n<b>bold</b>\n');
+      await writeFile(join(directory, 'empty.md'), '');
+      await writeFile(join(directory, 'locked.md'), '---\ntitle: Locked\n---\nbody\n');
+      await writeFile(join(directory, '.good.md.swp'), 'vim swap');
+      await writeFile(join(directory, 'good.md~'), 'vim backup');
+      await chmod(join(directory, 'locked.md'), 0o000);
+      // root reads a mode-000 file anyway, so as root the linter runs as nobody, where the file is really unreadable.
+      await chmod(directory, 0o755);
+      const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: tmpdir() } } : {};
+      const run = cliAs(asUnprivileged, 'lint', directory);
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.equal(run.stderr, '');
+      assert.match(run.stdout, /^empty\.md:1 error file: the file is empty/m);
+      assert.match(run.stdout, /^locked\.md:1 error file: the file could not be read \(EACCES: permission denied\)/m);
+      assert.match(run.stdout, /^good\.md:5 warning body: raw HTML "<b>" is shown as text/m);
+      assert.match(run.stdout, /3 files, 1 articles/, 'editor leftovers are not articles');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,15 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import { buildLibrary, rebuildLibrary, type Library } from '../kb/library.ts';
 import { parseArticle, type ParsedArticle } from '../kb/parse-article.ts';
 import type { ArticleProblem, ArticleSource } from '../kb/types.ts';
-import { readArticleSources } from './read-articles.ts';
+import { describeError } from './list-article-files.ts';
+import { scanArticleFolder, type ArticleFolderScan } from './read-articles.ts';
 
-/** Changes arriving within this window are applied together. */
+/** Changes arriving within this window are applied together (an editor's save is several events). */
 const SETTLE_MS = 150;
+/** How often the folder is checked even without events: a safety net for events the OS dropped. */
+const RESCAN_MS = 5_000;
 
 export interface WatchEvents {
   reloaded: (library: Library, changed: string[]) => void;
@@ -13,27 +17,43 @@ export interface WatchEvents {
 }
 
 /**
- * Keeps a library in step with an articles folder. Every change rebuilds the whole library off
- * to the side and swaps it in one assignment, so a request sees the old or the new knowledge
- * base, never half of each. A file that no longer parses keeps its last good version serving,
- * with its problem reported.
+ * Keeps a library in step with an articles folder. Each folder is watched on its own, not each
+ * file, so a file replaced by rename (an editor's atomic save, `sed -i`, `git checkout`) is seen
+ * like any other; every event leads to a rescan of the folder, which reads the files that
+ * changed. Every change rebuilds the whole library off to the side and swaps it in one
+ * assignment, so a request sees the old or the new knowledge base, never half of each. A file
+ * that no longer parses or cannot be read keeps its last good version serving, with its
+ * problem reported.
  */
 export class ArticleWatcher {
   private library: Library;
+  private scan: ArticleFolderScan;
   private readonly lastGood = new Map<string, string>();
-  private watcher: FSWatcher | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private readonly pending = new Set<string>();
+  /** Parsed articles by file, reused while a file's text is unchanged. */
+  private readonly parsed = new Map<string, { source: ArticleSource; result: ParsedArticle }>();
+  private readonly watchers = new Map<string, { inode: number; watcher: FSWatcher }>();
+  private readonly unwatchable = new Set<string>();
+  /** Files named by events since the last rescan: these are read whatever their size and times say. */
+  private readonly named = new Set<string>();
+  /** An event named no file, so every file is read again. */
+  private readAll = false;
+  private lastFailure = '';
+  private events: WatchEvents | null = null;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  private rescanTimer: ReturnType<typeof setInterval> | null = null;
+  private running = false;
+  private runAgain = false;
 
   private constructor(
     private readonly directory: string,
-    sources: ArticleSource[],
+    scan: ArticleFolderScan,
   ) {
-    this.library = this.build(sources);
+    this.scan = scan;
+    this.library = this.build(scan.sources);
   }
 
   static async open(directory: string): Promise<ArticleWatcher> {
-    return new ArticleWatcher(directory, await readArticleSources(directory));
+    return new ArticleWatcher(directory, await scanArticleFolder(directory));
   }
 
   current(): Library {
@@ -41,44 +61,114 @@ export class ArticleWatcher {
   }
 
   start(events: WatchEvents): void {
-    this.watcher = watch(this.directory, { recursive: true }, (_event, file) => {
-      if (file && !/\.md$/i.test(file)) return;
-      if (file) this.pending.add(String(file));
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(events), SETTLE_MS);
-    });
-    this.watcher.on('error', events.failed);
+    this.events = events;
+    this.watchFolders();
+    this.rescanTimer = setInterval(() => void this.rescan(), RESCAN_MS);
   }
 
   stop(): void {
-    this.watcher?.close();
-    if (this.timer) clearTimeout(this.timer);
+    this.events = null;
+    for (const { watcher } of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
   }
 
-  private async reload(events: WatchEvents): Promise<void> {
-    const changed = [...this.pending];
-    this.pending.clear();
+  /**
+   * Watch every folder of the last scan; a folder replaced by a new one (another inode) is
+   * watched anew. A file written in a new folder before its watch began is found by one more
+   * rescan.
+   */
+  private watchFolders(): void {
+    let added = false;
+    for (const [path, { inode, watcher }] of this.watchers) {
+      if (this.scan.folders.get(path) === inode) continue;
+      watcher.close();
+      this.watchers.delete(path);
+    }
+    for (const [path, inode] of this.scan.folders) {
+      if (this.watchers.has(path)) continue;
+      try {
+        const watcher = watch(path, (_event, name) => this.noticed(path, name));
+        watcher.on('error', () => {
+          watcher.close();
+          if (this.watchers.get(path)?.watcher === watcher) this.watchers.delete(path);
+          this.settle();
+        });
+        this.watchers.set(path, { inode, watcher });
+        added = true;
+        this.unwatchable.delete(path);
+      } catch (error) {
+        // Reported once; the periodic rescan still picks up changes there.
+        if (!this.unwatchable.has(path)) this.events?.failed(new Error(`cannot watch ${path} (${describeError(error)}); its changes are seen within ${RESCAN_MS / 1000} s instead`));
+        this.unwatchable.add(path);
+      }
+    }
+    if (added) this.settle();
+  }
+
+  private noticed(folder: string, name: string | null): void {
+    if (name === null) this.readAll = true;
+    else this.named.add(join(folder, name));
+    this.settle();
+  }
+
+  private settle(): void {
+    if (!this.events) return;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => void this.rescan(), SETTLE_MS);
+  }
+
+  /** One rescan at a time; events during one lead to another right after it. */
+  private async rescan(): Promise<void> {
+    if (this.running) {
+      this.runAgain = true;
+      return;
+    }
+    this.running = true;
     try {
-      const sources = await readArticleSources(this.directory);
-      this.library = this.build(sources);
-      events.reloaded(this.library, changed);
-    } catch (error) {
-      events.failed(error);
+      await this.reload();
+    } finally {
+      this.running = false;
+      if (this.runAgain && this.events) {
+        this.runAgain = false;
+        this.settle();
+      }
     }
   }
 
-  /** Build from the files on disk, substituting the last good text of files that broke. */
-  /** Parsed articles by file, reused while a file's text is unchanged. */
-  private readonly parsed = new Map<string, { text: string; result: ParsedArticle }>();
+  private async reload(): Promise<void> {
+    const mustRead = new Set(this.named);
+    const previous = this.readAll ? undefined : this.scan;
+    this.named.clear();
+    this.readAll = false;
+    try {
+      const scan = await scanArticleFolder(this.directory, previous, mustRead);
+      if (!this.events) return;
+      const changed = changedFiles(this.scan.sources, scan.sources);
+      this.scan = scan;
+      this.watchFolders();
+      this.lastFailure = '';
+      if (changed.length === 0) return;
+      this.library = this.build(scan.sources);
+      this.events.reloaded(this.library, changed);
+    } catch (error) {
+      // The same failure (the folder gone, say) is reported once, not on every periodic rescan.
+      const failure = describeError(error);
+      if (failure !== this.lastFailure) this.events?.failed(error);
+      this.lastFailure = failure;
+    }
+  }
 
   private parse(source: ArticleSource): ParsedArticle {
     const cached = this.parsed.get(source.file);
-    if (cached && cached.text === source.text) return cached.result;
+    if (cached && sameSource(cached.source, source)) return cached.result;
     const result = parseArticle(source);
-    this.parsed.set(source.file, { text: source.text, result });
+    this.parsed.set(source.file, { source, result });
     return result;
   }
 
+  /** Build from the files on disk, substituting the last good text of files that broke. */
   private build(sources: ArticleSource[]): Library {
     const kept: ArticleProblem[] = [];
     const present = new Set(sources.map((source) => source.file));
@@ -107,3 +197,17 @@ export class ArticleWatcher {
   }
 }
 
+function sameSource(a: ArticleSource, b: ArticleSource): boolean {
+  return a.text === b.text && a.unreadable === b.unreadable;
+}
+
+/** Files added, removed or changed between two scans (both sorted by file). */
+function changedFiles(before: ArticleSource[], after: ArticleSource[]): string[] {
+  const previous = new Map(before.map((source) => [source.file, source]));
+  const changed = after.filter((source) => {
+    const old = previous.get(source.file);
+    previous.delete(source.file);
+    return !old || !sameSource(old, source);
+  });
+  return [...changed.map((source) => source.file), ...previous.keys()];
+}
