@@ -9,17 +9,17 @@ export interface Bytes {
 export type ByteSearch = (haystack: Bytes, from?: number) => number;
 
 /**
- * A search for one byte sequence that takes time linear in the haystack whatever its bytes
- * (Knuth–Morris–Pratt): the naive search re-reads up to the needle's length at each position,
- * which 8 MiB of "-" against a boundary of dashes turned into a second of blocked event loop.
- * Where nothing matches, the native single-byte search skips ahead at memchr speed; from a
- * candidate on, the automaton reads each byte once and falls back at most as often as it
- * advanced: at most three steps per byte of the haystack in all.
+ * A search for one byte sequence that takes time linear in the haystack whatever its bytes: the
+ * naive search re-reads up to the needle's length at each position, which 8 MiB of "-" against
+ * a boundary of dashes turned into a second of blocked event loop. Where nothing matches, the
+ * native single-byte search skips ahead at memchr speed; from a candidate on, a matching
+ * automaton (Knuth–Morris–Pratt's, as a table) takes exactly one step per byte.
  */
 export function byteSearch(needle: Uint8Array): ByteSearch {
   const length = needle.length;
+  if (length > MAX_NEEDLE_BYTES) throw new RangeError(`byteSearch needles are at most ${MAX_NEEDLE_BYTES} bytes`);
   const first = needle[0]!;
-  const fallback = prefixTable(needle);
+  const next = automaton(needle);
   return (haystack, from = 0) => {
     const end = haystack.length;
     if (length === 0) return Math.min(from, end);
@@ -27,14 +27,12 @@ export function byteSearch(needle: Uint8Array): ByteSearch {
     while (at < end) {
       at = haystack.indexOf(first, at);
       if (at < 0) return -1;
-      let matched = 1;
+      let state = 1;
       at += 1;
-      while (matched > 0) {
-        if (matched === length) return at - length;
+      while (state !== 0) {
+        if (state === length) return at - length;
         if (at >= end) return -1;
-        const byte = haystack[at];
-        while (matched > 0 && byte !== needle[matched]) matched = fallback[matched - 1]!;
-        if (byte === needle[matched]) matched += 1;
+        state = next[state * 256 + haystack[at]!]!;
         at += 1;
       }
     }
@@ -42,14 +40,22 @@ export function byteSearch(needle: Uint8Array): ByteSearch {
   };
 }
 
-/** For each prefix of the needle, the length of its longest proper prefix that is also its suffix. */
-function prefixTable(needle: Uint8Array): Int32Array {
-  const table = new Int32Array(needle.length);
-  let matched = 0;
-  for (let at = 1; at < needle.length; at += 1) {
-    while (matched > 0 && needle[at] !== needle[matched]) matched = table[matched - 1]!;
-    if (needle[at] === needle[matched]) matched += 1;
-    table[at] = matched;
+/** States are kept in 16 bits; delimiters are tens of bytes. */
+const MAX_NEEDLE_BYTES = 65_535;
+
+/**
+ * For each state (bytes of the needle matched so far, short of all of them) and each byte, the
+ * state after reading that byte: 256 entries per needle byte.
+ */
+function automaton(needle: Uint8Array): Uint16Array {
+  const next = new Uint16Array(Math.max(needle.length, 1) * 256);
+  if (needle.length === 0) return next;
+  next[needle[0]!] = 1;
+  // `fallback` is the state the automaton would be in had the match begun one byte later.
+  for (let state = 1, fallback = 0; state < needle.length; state += 1) {
+    next.copyWithin(state * 256, fallback * 256, fallback * 256 + 256);
+    next[state * 256 + needle[state]!] = state + 1;
+    fallback = next[fallback * 256 + needle[state]!]!;
   }
-  return table;
+  return next;
 }
