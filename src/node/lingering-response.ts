@@ -26,6 +26,7 @@ export interface ConnectionPolicy {
 export function lingeringResponse(policy: ConnectionPolicy): typeof ServerResponse<IncomingMessage> {
   return class LingeringResponse extends ServerResponse<IncomingMessage> {
     #bodyDrained: Promise<void> | undefined;
+    #endDeferred = false;
 
     override writeHead(statusCode: number, ...rest: unknown[]): this {
       if (!this.headersSent) {
@@ -38,10 +39,12 @@ export function lingeringResponse(policy: ConnectionPolicy): typeof ServerRespon
 
     override end(...args: unknown[]): this {
       const end = super.end as (...args: unknown[]) => this;
+      if (this.#endDeferred) return this;
       // The head decides whether to linger: write it now if the handler has not.
       if (!this.headersSent) this.writeHead(this.statusCode);
       const drained = this.#bodyDrained;
       if (drained === undefined) return end.apply(this, args);
+      this.#endDeferred = true;
       const callback = args.find((arg) => typeof arg === 'function');
       const chunk = typeof args[0] === 'function' ? undefined : args[0];
       const encoding = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : 'utf8';
