@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { isArticleFileName } from '../../src/node/list-article-files.ts';
 import { ArticleWatcher } from '../../src/node/article-watcher.ts';
 import { readArticleSources, scanArticleFolder } from '../../src/node/read-articles.ts';
-import { waitFor } from '../support/server.ts';
+import { ROOT, waitFor } from '../support/server.ts';
 
 let directory: string;
 before(async () => {
@@ -80,5 +80,45 @@ describe('the watcher and folders', () => {
     } finally {
       watcher.stop();
     }
+  });
+});
+
+// Runs in a child process: as root (how these tests run here) a mode-000 file is still readable,
+// so the child runs as nobody, where chmod 000 really makes the file unreadable.
+const UNREADABLE_SCRIPT = `
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArticleWatcher } from ${JSON.stringify(join(ROOT, 'src', 'node', 'article-watcher.ts'))};
+const directory = await mkdtemp(join(tmpdir(), 'fixpath-unreadable-'));
+const file = join(directory, 'locked.md');
+await writeFile(file, '---\\ntitle: Locked article\\n---\\nbody\\n');
+await writeFile(join(directory, 'open.md'), '---\\ntitle: Open article\\n---\\nbody\\n');
+const watcher = await ArticleWatcher.open(directory);
+watcher.start({ reloaded: () => {}, failed: (error) => console.error(String(error)) });
+const until = async (check) => { for (const started = Date.now(); !check() && Date.now() - started < 3000; ) await new Promise((done) => setTimeout(done, 25)); };
+const state = () => ({ titles: watcher.current().kb.articles.map((article) => article.title), problems: watcher.current().kb.problems.map((problem) => problem.file + ': ' + problem.message) });
+await chmod(file, 0o000);
+await until(() => state().problems.length > 0);
+const locked = state();
+await chmod(file, 0o644);
+await until(() => state().problems.length === 0);
+console.log(JSON.stringify({ locked, unlocked: state() }));
+watcher.stop();
+await rm(directory, { recursive: true, force: true });
+`;
+
+describe('the watcher and unreadable files', () => {
+  it('reports a file that became unreadable, keeps its last good version serving, and takes it back once readable', () => {
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', UNREADABLE_SCRIPT], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: tmpdir() }, ...asNobody });
+    assert.equal(run.status, 0, run.stderr);
+    const { locked, unlocked } = JSON.parse(run.stdout) as Record<'locked' | 'unlocked', { titles: string[]; problems: string[] }>;
+    assert.deepEqual(locked.titles, ['Locked article', 'Open article']);
+    assert.deepEqual(locked.problems, [
+      'locked.md: the file could not be read (EACCES: permission denied); check that it is a readable file',
+      'locked.md: the previous version of this article keeps serving until the file is fixed',
+    ]);
+    assert.deepEqual(unlocked, { titles: ['Locked article', 'Open article'], problems: [] });
   });
 });
