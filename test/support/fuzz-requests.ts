@@ -1,3 +1,4 @@
+import { seededRandom } from './seeded-random.ts';
 import { encodeComponent } from '../../src/text/well-formed.ts';
 
 /**
@@ -15,16 +16,6 @@ export interface FuzzRequest {
   body?: string;
 }
 
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf'];
 const STRINGS = [
@@ -61,7 +52,7 @@ const NUMBERS = [0, -1, 1.5, 401, 1e308, -0, 2 ** 53, 999_999_999];
 const latin1 = (text: string): string => text.replace(/[^\u0020-\u007e\u00a0-\u00ff]/g, '?');
 
 export function fuzzRequests(seed: number, count: number): FuzzRequest[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const chance = (p: number): boolean => next() < p;
 

@@ -1,3 +1,4 @@
+import { seededRandom } from './seeded-random.ts';
 /**
  * A battery of realistic secrets planted the way captures and pastes really carry them: no
  * marker word inside, each one unique, each recorded with its place. A test passes only if
@@ -13,16 +14,6 @@ export interface PlantedSecret {
   place: string;
 }
 
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const BASE64 = `${ALNUM}+/`;
@@ -41,7 +32,7 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 export function secretBattery(): Battery {
-  const random = generator(20_261_202);
+  const random = seededRandom(20_261_202);
   const secrets: PlantedSecret[] = [];
   const pick = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
   /** Plant a value (or the part of it that is the secret) and remember where. */
