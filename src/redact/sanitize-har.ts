@@ -10,8 +10,26 @@ export interface SanitizeManifest {
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Fields of an entry that the walk handles by meaning; every other string is scanned by shape. */
-const KNOWN_FIELDS = new Set(['request', 'response', 'startedDateTime', 'time', 'timings', 'cache', 'serverIPAddress', 'connection', 'pageref']);
+/**
+ * Fields the walk handles by meaning, or that hold no text a person wrote; every other field, a
+ * browser's own (`_initiator`, `_webSocketMessages`) or a comment, is walked and scanned.
+ */
+const HANDLED = {
+  log: new Set(['version', 'entries', 'pages']),
+  entry: new Set(['request', 'response', 'startedDateTime', 'time', 'timings', 'cache', 'serverIPAddress', 'connection', 'pageref']),
+  request: new Set(['method', 'url', 'httpVersion', 'headers', 'queryString', 'cookies', 'postData', 'headersSize', 'bodySize']),
+  response: new Set(['status', 'statusText', 'httpVersion', 'headers', 'cookies', 'content', 'redirectURL', 'headersSize', 'bodySize']),
+  postData: new Set(['mimeType', 'params', 'text']),
+  content: new Set(['size', 'compression', 'mimeType', 'text', 'encoding']),
+  page: new Set(['id', 'startedDateTime', 'pageTimings']),
+};
+
+/** Every field not in `handled`, walked and scanned in place. */
+function scanOtherFields(record: Json, handled: Set<string>, redactor: Redactor, where: string): void {
+  for (const [name, value] of Object.entries(record)) {
+    if (!handled.has(name)) record[name] = scanAny(value, redactor, `${where}.${name}`, 0);
+  }
+}
 
 /**
  * Remove every secret from a HAR capture, in place: credentials, cookies, secret-named headers
@@ -31,13 +49,12 @@ export function sanitizeHar(har: unknown, options: { redactor?: Redactor; limits
     if (!isRecord(entry)) return;
     if (isRecord(entry.request)) sanitizeRequest(entry.request, redactor);
     if (isRecord(entry.response)) sanitizeResponse(entry.response, redactor);
-    for (const [name, value] of Object.entries(entry)) {
-      if (!KNOWN_FIELDS.has(name)) entry[name] = scanAny(value, redactor, `entry.${name}`, 0);
-    }
+    scanOtherFields(entry, HANDLED.entry, redactor, 'entry');
   });
   if (Array.isArray(log.pages)) {
-    for (const page of log.pages) if (isRecord(page) && typeof page.title === 'string') page.title = redactor.url(page.title, 'page.title');
+    for (const page of log.pages) if (isRecord(page)) scanOtherFields(page, HANDLED.page, redactor, 'page');
   }
+  scanOtherFields(log, HANDLED.log, redactor, 'log');
   const manifest = redactor.manifest();
   log._sanitized = { by: 'fixpath', removed: manifest };
   return { har, manifest: { entries: entries.length, total: manifest.reduce((sum, item) => sum + item.count, 0), removed: manifest } };
@@ -71,8 +88,10 @@ function sanitizeRequest(request: Json, redactor: Redactor): void {
   sanitizeHeaders(request.headers, redactor, 'request.headers');
   sanitizeParams(request.queryString, redactor, 'request.queryString');
   sanitizeCookies(request.cookies, redactor, 'request.cookies');
+  scanOtherFields(request, HANDLED.request, redactor, 'request');
   const postData = request.postData;
   if (isRecord(postData)) {
+    scanOtherFields(postData, HANDLED.postData, redactor, 'request.postData');
     sanitizeParams(postData.params, redactor, 'request.postData.params');
     if (typeof postData.text === 'string') postData.text = redactor.body(postData.text, typeof postData.mimeType === 'string' ? postData.mimeType : '', 'request.postData.text');
   }
@@ -82,7 +101,9 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
   sanitizeHeaders(response.headers, redactor, 'response.headers');
   sanitizeCookies(response.cookies, redactor, 'response.cookies');
   if (typeof response.redirectURL === 'string') response.redirectURL = redactor.url(response.redirectURL, 'response.redirectURL');
+  scanOtherFields(response, HANDLED.response, redactor, 'response');
   const content = response.content;
+  if (isRecord(content)) scanOtherFields(content, HANDLED.content, redactor, 'response.content');
   if (!isRecord(content) || typeof content.text !== 'string') return;
   const mimeType = typeof content.mimeType === 'string' ? content.mimeType : '';
   if (content.encoding === 'base64') {

@@ -188,8 +188,12 @@ export function secretBattery(): Battery {
   // jsessionid was planted upper-cased.
   secrets.find((secret) => secret.place === 'jsessionid path parameter')!.value = /jsessionid=([0-9A-F]+)/.exec((entries[30] as unknown as { request: { url: string } }).request.url)![1]!;
 
+  // Comments and a browser's own fields are free text too.
+  (entries[5] as unknown as { request: Record<string, unknown> }).request.comment = `replayed with Authorization: Bearer ${alnum('Bearer token in a request comment', 40)}`;
+  (entries[6] as unknown as { response: { content: Record<string, unknown> } }).response.content.comment = `cached copy of api_key=${alnum('api_key in a content comment', 32)}`;
   const har = {
     log: {
+      comment: `exported for support by alice; session cookie sid=${alnum('session cookie quoted in the log comment')}`,
       version: '1.2',
       creator: { name: 'WebInspector', version: '537.36' },
       pages: [{ id: 'page_1', title: `https://app.example.com/dashboard?session=${alnum('session in a page title URL')}`, startedDateTime: started(0), pageTimings: {} }],
