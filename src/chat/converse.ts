@@ -71,12 +71,13 @@ export interface ChatDeps {
   diagnoseContext: Omit<DiagnoseContext, 'inspect'>;
 }
 
-export function converse(messages: ChatMessage[], context: ChatContext, deps: ChatDeps): ChatReply {
+export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatDeps): ChatReply {
+  const questions = questionCatalogue(deps.kb);
+  const context = knownContext(sent, questions, deps.kb);
   const state: ChatContext = { answers: { ...context.answers }, asked: [...context.asked], tried: [...context.tried], evidenceAsked: context.evidenceAsked };
   const users = messages.filter((message) => message.role === 'user');
   const last = users.at(-1);
   const lastText = last?.text?.trim() ?? '';
-  const questions = questionCatalogue(deps.kb);
 
   if (HANDOFF.test(lastText)) return handoff(users, state, deps, 'Of course. I have summarised the conversation for a support agent.');
 
@@ -162,6 +163,29 @@ function weigh(texts: string[], users: ChatMessage[], state: ChatContext, questi
 }
 
 /** Every question the knowledge base declares, once, by id. */
+/**
+ * The context as the chat itself could have written it: answers that are options of known
+ * questions, known question and cause ids. Anything else a client put there (free text, a
+ * pasted token) is dropped, so it is neither trusted nor sent back.
+ */
+function knownContext(context: ChatContext, questions: Map<string, CauseQuestion>, kb: KnowledgeBase): ChatContext {
+  const isQuestion = (id: string | undefined): id is string => id !== undefined && (questions.has(id) || id === EVIDENCE.id);
+  const isCause = (id: string | undefined): id is string => id !== undefined && kb.byCauseId.has(id);
+  const answers = new Map<string, string>();
+  for (const [id, answer] of Object.entries(context.answers)) {
+    const options = questions.get(id)?.options;
+    if (options && (answer === 'unknown' || options.includes(answer))) answers.set(id, answer);
+  }
+  return {
+    answers: Object.fromEntries(answers),
+    asked: context.asked.filter(isQuestion),
+    tried: context.tried.filter(isCause),
+    offered: isCause(context.offered) ? context.offered : undefined,
+    pending: isQuestion(context.pending) ? context.pending : undefined,
+    evidenceAsked: context.evidenceAsked,
+  };
+}
+
 function questionCatalogue(kb: KnowledgeBase): Map<string, CauseQuestion> {
   const questions = new Map<string, CauseQuestion>();
   for (const cause of kb.causes) for (const question of cause.questions) if (!questions.has(question.id)) questions.set(question.id, question);

@@ -111,7 +111,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
       kind: observation.kind,
       entries: observation.exchanges.length,
       failing: failing.length,
-      ...(observation.capture ? { sanitized: observation.capture.sanitized, creator: observation.capture.creator } : {}),
+      ...(observation.capture ? { sanitized: observation.capture.sanitized, creator: redactor.text(observation.capture.creator, 'input') } : {}),
     },
     causes,
     findings,
@@ -129,7 +129,7 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
   const body = response?.body;
   return {
     entry: exchange.index,
-    method: request?.method ?? null,
+    method: request ? redactor.text(request.method, 'finding') : null,
     url: request ? redactor.url(request.url, 'finding') : null,
     status: response?.status ?? null,
     wwwAuthenticate: challenges,
