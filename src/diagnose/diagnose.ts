@@ -133,7 +133,8 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
     url: request ? redactor.url(request.url, 'finding') : null,
     status: response?.status ?? null,
     wwwAuthenticate: challenges,
-    tokens,
+    // Claims are shown decoded, so a secret carried in one (an API key claim) is redacted like any JSON.
+    tokens: tokens.map((token) => ({ ...token, header: token.header && (redactor.json(token.header, 'token header') as Record<string, unknown>), claims: token.claims && (redactor.json(token.claims, 'token claims') as Record<string, unknown>) })),
     context: context.map((detail) => redactor.text(detail, 'finding')),
     bodyExcerpt: body ? excerpt(redactor.body(body.slice(0, BODY_EXCERPT_SCAN), '', 'finding')) : null,
   };

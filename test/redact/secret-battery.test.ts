@@ -98,7 +98,8 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
       assert.deepEqual(leaks(output.text), []);
     }
     // A context the client made up is not echoed: answers must be options of known questions.
-    const forged = await post('/v1/chat', JSON.stringify({ messages: messages.slice(0, 1), context: { answers: { credential: battery.secrets[40]!.value }, asked: [battery.secrets[41]!.value], tried: [], pending: battery.secrets[42]!.value } }), 'application/json');
+    const [first, second, third] = battery.secrets.filter((secret) => secret.value.length <= 60).map((secret) => secret.value);
+    const forged = await post('/v1/chat', JSON.stringify({ messages: messages.slice(0, 1), context: { answers: { credential: first }, asked: [second], tried: [], pending: third } }), 'application/json');
     assert.equal(forged.status, 200, forged.text.slice(0, 300));
     assert.deepEqual(leaks(forged.text), []);
     const handoff = JSON.parse((await post('/v1/chat', JSON.stringify({ messages: [messages[1], { role: 'user', text: 'talk to a person' }] }), 'application/json')).text) as { handoff?: { ticket: string } };

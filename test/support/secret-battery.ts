@@ -118,7 +118,7 @@ export function secretBattery(): Battery {
       { method: 'POST', url: 'https://auth.example.com/oauth/token', postData: { mimeType: 'application/json', text: JSON.stringify({ grant_type: 'refresh_token', refresh_tokens: [alnum('first of an array under refresh_tokens'), alnum('second of an array under refresh_tokens')] }) } },
       { status: 400, statusText: 'Bad Request', content: json({ error: 'invalid_grant', error_description: 'AADSTS700082: The refresh token has expired due to inactivity.' }) },
     ),
-    entry(5, { method: 'GET', url: 'https://api.example.com/v1/me', headers: [header('Authorization', `Bearer ${jwt('bearer JWT signature in an Authorization header')}`)] }, { status: 401, statusText: 'Unauthorized', headers: [header('WWW-Authenticate', 'Bearer realm="api", error="invalid_token", error_description="The token expired"')], content: json({ error: 'invalid_token' }) }),
+    entry(5, { method: 'GET', url: 'https://api.example.com/v1/me', headers: [header('Authorization', `Bearer ${jwt('bearer JWT signature in an Authorization header', { api_key: alnum('API key carried in a JWT claim', 32) })}`)] }, { status: 401, statusText: 'Unauthorized', headers: [header('WWW-Authenticate', 'Bearer realm="api", error="invalid_token", error_description="The token expired"')], content: json({ error: 'invalid_token' }) }),
     entry(
       6,
       { method: 'GET', url: `https://api.example.com/v1/orders?api_key=${alnum('api_key in a query')}&page=2`, headers: [header('X-Acme-Hmac', hex('X-Acme-Hmac header (no keyword in the name)')), header('X-Widget-Ident', alnum('X-Widget-Ident header (a custom name)', 36)), header('X-Amz-Security-Token', base64('X-Amz-Security-Token header', 120))] },
