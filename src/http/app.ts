@@ -263,6 +263,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post('/v1/feedback', async (c) => {
     const text = decodeUtf8(await readBody(c, 4096, 'feedback is at most 4 KiB'));
     const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
+    // Only names the knowledge base knows are kept: the log never holds a string a client made up.
+    const { kb } = deps.library();
+    if (feedback.article !== undefined && !kb.bySlug.has(feedback.article)) throw new InputError('not-found', 'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles');
+    if (feedback.cause !== undefined && !kb.byCauseId.has(feedback.cause)) throw new InputError('not-found', 'the feedback names a cause this knowledge base does not have; send a cause id from a diagnosis');
     deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
     return c.json({ received: true }, 202);
   });

@@ -119,8 +119,14 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
       { status: 0, text: await (await fetch(`${server.url}/reset-password/${battery.secrets[20]!.value}`)).text() },
       { status: 0, text: await (await fetch(`${server.url}/hooks/${encodeURIComponent(battery.secrets[30]!.value)}?access_token=${encodeURIComponent(battery.secrets[31]!.value)}`)).text() },
     ];
+    // Feedback is logged, so it may only name what the knowledge base has.
+    const feedback = await post('/v1/feedback', JSON.stringify({ helpful: false, article: battery.secrets[12]!.value.slice(0, 100) }), 'application/json');
+    assert.equal(feedback.status, 404);
+    outputs.push(feedback);
+    assert.equal((await post('/v1/feedback', JSON.stringify({ helpful: true, article: 'expired-access-token' }), 'application/json')).status, 202);
     for (const output of outputs) assert.deepEqual(leaks(output.text), []);
     await new Promise((done) => setTimeout(done, 200));
+    assert.ok(server.logs.some((line) => line.includes('"event":"feedback"') && line.includes('expired-access-token')), 'known feedback is logged');
     assert.deepEqual(leaks(server.logs.join('\n')), []);
   });
 
