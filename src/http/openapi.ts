@@ -96,7 +96,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     path: '/v1/feedback',
     summary: '"Was this helpful?"',
     request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequest } } } },
-    responses: { 202: { description: 'Received.' }, 422: problem('Not a feedback event.') },
+    responses: { 202: { description: 'Received.' }, 404: problem('The article or cause is not in this knowledge base.'), 422: problem('Not a feedback event.') },
   });
   registry.registerPath({ method: 'get', path: '/v1/me', summary: 'The signed-in agent', responses: { 200: { description: '{"subject", "roles", "mode"}' }, 401: problem('No or invalid token.'), 403: problem('The token lacks the agent role.') } });
   registry.registerPath({ method: 'get', path: '/widget.js', summary: 'The help widget script, for other websites', responses: { 200: { description: 'JavaScript.' } } });
