@@ -155,10 +155,12 @@ const findNamedValues: Finder = (text, rules, where, spans) => {
     if (!isNamedSecret(name, value)) return;
     spans.push({ start: end - value.length, end, replace: () => rules.credential(value, where, name) });
   };
-  for (const match of text.matchAll(KEY_VALUE)) add(match[1]!, match[2]!, match.index + match[0].length);
+  const equals = text.includes('=');
+  if (!equals && !text.includes(':') && !text.includes('</')) return;
+  if (equals) for (const match of text.matchAll(KEY_VALUE)) add(match[1]!, match[2]!, match.index + match[0].length);
   for (const match of text.matchAll(BARE_ASSIGNMENT)) add(match[1]!, match[2]!, match.index + match[0].length);
   for (const match of text.matchAll(QUOTED_ASSIGNMENT)) add(match[2]!, match[4]!, match.index + match[0].length - 1);
-  for (const match of text.matchAll(XML_ELEMENT)) {
+  if (text.includes('</')) for (const match of text.matchAll(XML_ELEMENT)) {
     const content = match[2]!;
     if (!isNamedSecret(match[1]!.replace(/^.*:/, ''), content.trim())) continue;
     const start = match.index + match[0].length - match[1]!.length - 3 - content.length;
@@ -231,7 +233,25 @@ function isPath(run: string): boolean {
   return run.includes('/') && run.split('/').some((piece) => piece.length >= 3 && /^[a-z_.-]+$/.test(piece));
 }
 
-const FINDERS: Finder[] = [findPrivateKeys, findWebhookUrls, findHeaderLines, findCurlCredentials, findUrls, findSchemeCredentials, findVendorTokens, findNamedValues, findFormFields, findBareUserinfo];
+/** A finder runs only on text holding the one character (or word) its structure cannot do without. */
+function needs(needle: string, finder: Finder): Finder {
+  return (text, rules, where, spans) => {
+    if (text.includes(needle)) finder(text, rules, where, spans);
+  };
+}
+
+const FINDERS: Finder[] = [
+  needs('-----BEGIN', findPrivateKeys),
+  needs('://', findWebhookUrls),
+  needs(':', findHeaderLines),
+  needs('-', findCurlCredentials),
+  needs('://', findUrls),
+  findSchemeCredentials,
+  findVendorTokens,
+  findNamedValues,
+  needs('<', findFormFields),
+  needs('@', findBareUserinfo),
+];
 const WITH_ENTROPY = findTokenRuns(true);
 const WITHOUT_ENTROPY = findTokenRuns(false);
 

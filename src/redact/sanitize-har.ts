@@ -116,7 +116,8 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
       }
       return;
     }
-    content.text = encodeBase64Text(redactor.body(decoded, mimeType, 'response.content'));
+    const cleaned = redactor.body(decoded, mimeType, 'response.content');
+    if (cleaned !== decoded) content.text = encodeBase64Text(cleaned);
     return;
   }
   content.text = redactor.body(content.text, mimeType, 'response.content');
