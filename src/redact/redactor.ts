@@ -1,19 +1,7 @@
 import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
-import {
-  HOST_HEADERS,
-  isCodeOnlyName,
-  isHarmlessHeader,
-  isHarmlessParam,
-  isIdentifierValue,
-  isMessageHeader,
-  isSecretName,
-  isTrivialValue,
-  URL_HEADERS,
-  URL_PARAMS,
-} from './secret-names.ts';
-import { findCompactTokens, looksRandom, VENDOR_TOKEN } from './secret-shapes.ts';
+import { HOST_HEADERS, isCodeOnlyName, isHarmlessHeader, isHarmlessParam, isIdentifierValue, isMessageHeader, isSecretName, isTrivialValue, URL_HEADERS } from './secret-names.ts';
 import { hmacSha256, toHex } from './sha256.ts';
-import { encodeComponent } from '../text/well-formed.ts';
+import { JWT_WHOLE, redactHost, redactParam, redactParams, redactUrl } from './url-secrets.ts';
 
 /**
  * The one redaction module. Every secret fixpath shows, logs, returns or writes into a
@@ -30,13 +18,6 @@ import { encodeComponent } from '../text/well-formed.ts';
 const encoder = new TextEncoder();
 /** Free text nested inside free text (a header line inside a header value) is read this deep. */
 const MAX_TEXT_DEPTH = 4;
-/** A URL inside a parameter inside a URL is read this deep. */
-const MAX_URL_DEPTH = 3;
-/** Path segments after these say the next one is a credential (`/reset-password/<token>`). */
-const SECRET_PATH_MARKERS = /^(?:reset|reset[-_]?password|password[-_]?reset|forgot[-_]?password|verify|verification|verify[-_]?email|confirm|confirmation|confirm[-_]?email|activate|activation|invite|invites|invitation|invitations|magic|magic[-_]?link|login[-_]?link|sign[-_]?in[-_]?link|token|tokens|webhook|webhooks|hooks|unsubscribe|share|shared|download[-_]?token|sso|saml|callback[-_]?token)$/i;
-/** Hosts whose whole path is the credential. */
-const WEBHOOK_HOSTS = /^(?:hooks\.slack\.com|(?:canary\.|ptb\.)?discord(?:app)?\.com|[a-z0-9-]{1,63}\.webhook\.office\.com|outlook\.office\.com)$/i;
-const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface Redaction {
   where: string;
@@ -190,114 +171,22 @@ export class Redactor implements SecretRules {
 
   /** `user:password@host:port` as a Host header carries it: the credential goes, the host stays. */
   host(value: string, where: string): string {
-    const at = value.lastIndexOf('@');
-    if (at < 0) return value;
-    return `${this.userinfo(value.slice(0, at), where)}@${value.slice(at + 1)}`;
+    return redactHost(this, value, where);
   }
 
-  private userinfo(userinfo: string, where: string): string {
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) return `${userinfo.slice(0, colon)}:${this.secret(userinfo.slice(colon + 1), where, 'url password')}`;
-    // A user name alone is kept unless it is a token (`https://ghp_…@github.com`).
-    return isTokenLike(userinfo) ? this.secret(userinfo, where, 'url credential') : userinfo;
-  }
-
-  /**
-   * A URL: user:password@, every query and fragment value except harmless parameters, path
-   * segments that are tokens or follow a word that announces one, and the whole path of a
-   * webhook URL.
-   */
+  /** A URL, part by part (see url-secrets.ts). */
   url(value: string, where: string, depth = 0): string {
-    const hash = value.indexOf('#');
-    const beforeHash = hash < 0 ? value : value.slice(0, hash);
-    const query = beforeHash.indexOf('?');
-    const base = query < 0 ? beforeHash : beforeHash.slice(0, query);
-    let out = this.urlBase(base, where);
-    if (query >= 0) out += `?${this.params(beforeHash.slice(query + 1), `${where} query`, depth)}`;
-    if (hash >= 0) {
-      const fragment = value.slice(hash + 1);
-      out += `#${fragment.includes('=') ? this.params(fragment, `${where} fragment`, depth) : this.pathSegment(fragment, '', `${where} fragment`)}`;
-    }
-    return out;
+    return redactUrl(this, value, where, depth);
   }
 
-  private urlBase(base: string, where: string): string {
-    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//.exec(base)?.[0] ?? '';
-    let rest = base.slice(scheme.length);
-    let authority = '';
-    if (scheme) {
-      const slash = rest.indexOf('/');
-      authority = slash < 0 ? rest : rest.slice(0, slash);
-      rest = slash < 0 ? '' : rest.slice(slash);
-      authority = this.host(authority, `${where} userinfo`);
-    }
-    const host = authority.slice(authority.lastIndexOf('@') + 1);
-    const segments = rest.split('/');
-    if (WEBHOOK_HOSTS.test(host.replace(/:\d+$/, '')) && rest.length > 1) {
-      return `${scheme}${authority}/${this.secret(rest.slice(1), `${where} path`, 'webhook url')}`;
-    }
-    let afterMarker = false;
-    const cleaned = segments.map((segment, index) => {
-      const out = this.pathSegment(segment, afterMarker ? 'marked' : '', `${where} path`);
-      afterMarker = afterMarker || (index > 0 && SECRET_PATH_MARKERS.test(segment));
-      return out;
-    });
-    return `${scheme}${authority}${cleaned.join('/')}`;
-  }
-
-  /** One path segment (or a fragment without parameters): a token by shape, or any long value after a marker word. */
-  private pathSegment(segment: string, context: 'marked' | '', where: string): string {
-    if (segment.length < 8) return segment;
-    // `/items;jsessionid=…`: matrix parameters follow the rule for parameters.
-    const semicolon = segment.indexOf(';');
-    if (semicolon >= 0 && segment.includes('=', semicolon)) {
-      return `${this.pathSegment(segment.slice(0, semicolon), context, where)};${segment
-        .slice(semicolon + 1)
-        .split(';')
-        .map((pair) => {
-          const equals = pair.indexOf('=');
-          return equals < 0 ? pair : `${pair.slice(0, equals)}=${encodeKeepingMarkers(this.param(safeDecode(pair.slice(0, equals)), safeDecode(pair.slice(equals + 1)), where))}`;
-        })
-        .join(';')}`;
-    }
-    const decoded = safeDecode(segment);
-    if (context === 'marked' && (decoded.length >= 16 || (/\d/.test(decoded) && /[A-Za-z]/.test(decoded)))) return this.secret(segment, where, 'token in path');
-    if (/^eyJ/.test(decoded) && findCompactTokens(decoded).length > 0) return this.secret(segment, where, 'token in path');
-    VENDOR_TOKEN.lastIndex = 0;
-    if (VENDOR_TOKEN.test(decoded)) return this.secret(segment, where, 'key shape in path');
-    if (decoded.split('.').some((piece) => looksRandom(piece))) return this.secret(segment, where, 'random-looking path segment');
-    return segment;
-  }
-
-  /** `a=1&b=2`: each pair by the rule for one parameter, its encoding kept where nothing was removed. */
-  private params(text: string, where: string, depth: number): string {
-    return text
-      .split('&')
-      .map((pair) => {
-        const equals = pair.indexOf('=');
-        if (equals < 0) return this.pathSegment(pair, '', where);
-        const rawName = pair.slice(0, equals);
-        const decoded = safeDecode(pair.slice(equals + 1).replace(/\+/g, ' '));
-        const cleaned = this.param(safeDecode(rawName), decoded, where, depth);
-        return cleaned === decoded ? pair : `${rawName}=${encodeKeepingMarkers(cleaned)}`;
-      })
-      .join('&');
-  }
-
-  /**
-   * One query, fragment or form parameter, decoded: removed unless its name is harmless (then
-   * still scanned, and read as a URL where it holds one) or its value is trivial.
-   */
+  /** One query, fragment or form parameter, decoded (see url-secrets.ts). */
   param(name: string, value: string, where: string, depth = 0): string {
-    if (!value) return value;
-    if (isHarmlessParam(name)) return URL_PARAMS.has(name.toLowerCase()) && depth < MAX_URL_DEPTH ? this.url(value, where, depth + 1) : this.text(value, where);
-    if (isTrivialValue(value) || (isCodeOnlyName(name) && isIdentifierValue(value) && /error|status/i.test(name))) return value;
-    return JWT_WHOLE.test(value.trim()) ? this.jwt(value.trim(), where, name) : this.secret(value, where, name);
+    return redactParam(this, name, value, where, depth);
   }
 
   /** An `application/x-www-form-urlencoded` body: the same rule as a query. */
   form(text: string, where: string): string {
-    return this.params(text, where, 0);
+    return redactParams(this, text, where, 0);
   }
 
   /**
@@ -397,25 +286,3 @@ function isProse(value: string): boolean {
   return /\s/.test(trimmed) && trimmed.split(/\s+/).every((word) => word.length < 24);
 }
 
-/** A value that reads as a token rather than a name: a key shape or a generated-looking run. */
-function isTokenLike(value: string): boolean {
-  VENDOR_TOKEN.lastIndex = 0;
-  return VENDOR_TOKEN.test(value) || looksRandom(value) || value.length >= 32;
-}
-
-/** decodeURIComponent that keeps the text as it is when it is not valid percent-encoding. */
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * Percent-encode a cleaned value, leaving markers readable. A lone surrogate (which
- * encodeURIComponent refuses) becomes U+FFFD first.
- */
-function encodeKeepingMarkers(text: string): string {
-  return encodeComponent(text).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%3A/g, ':');
-}
