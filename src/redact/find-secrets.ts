@@ -33,7 +33,7 @@ export interface SecretRules {
 type Finder = (text: string, rules: SecretRules, where: string, spans: SecretSpan[]) => void;
 
 /** A URL with a scheme: `https://…`, `postgres://user:pass@…`, `redis://:pass@…`. */
-const URL_IN_TEXT = /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s"'<>`\\]{1,16384}/g;
+const URL_IN_TEXT = /(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s"'<>`\\]{1,16384}/g;
 /** `Name: value` at the start of a line, after curl's `> `/`< ` or a list marker. */
 const HEADER_LINE = /^[\t >*<-]{0,8}([A-Za-z][A-Za-z0-9_-]{0,60}|:[a-z]{1,10})[ \t]{0,8}:[ \t]{0,8}([^\r\n]{1,16384})/gm;
 /** Credential headers quoted anywhere, not only at a line's start. */
