@@ -206,8 +206,11 @@ function causesField(
     if (causeStepIds.length === 0 && stepList.length === 0) {
       report(`${where}.steps`, `cause "${id}" lists no steps; readers get no resolution`, 'warning', idLine);
     }
+    const kind = raw.kind === undefined || raw.kind === null ? 'auth' : raw.kind;
+    if (kind !== 'auth' && kind !== 'lookalike') report(`${where}.kind`, `cause "${id}" has kind ${JSON.stringify(raw.kind)}; use "auth" (the default) or "lookalike" (not an authentication problem)`, 'error', idLine);
     causes.push({
       id,
+      kind: kind === 'lookalike' ? 'lookalike' : 'auth',
       title: title ?? id,
       description: typeof raw.description === 'string' ? raw.description.trim() : '',
       signals,

@@ -19,8 +19,15 @@ export interface Step {
   markdown: string;
 }
 
+/**
+ * `auth`: an authentication or authorization failure. `lookalike`: a neighbour that looks like
+ * one and is not (an exhausted quota, a TLS failure); leading with it means "not an auth problem".
+ */
+export type CauseKind = 'auth' | 'lookalike';
+
 export interface Cause {
   id: string;
+  kind: CauseKind;
   title: string;
   description: string;
   signals: Signals;
