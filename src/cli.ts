@@ -102,9 +102,9 @@ export function formatDiagnosis(result: Diagnosis): string {
   if (result.causes.length === 0) {
     return 'No root cause fits this input. Add the response status, headers and body, or describe when it started.\n';
   }
-  const lines: string[] = [];
+  const lines: string[] = [result.summary, ''];
   result.causes.forEach((cause, index) => {
-    lines.push(`${index + 1}. ${cause.title} [${cause.id}] — confidence ${Math.round(cause.confidence * 100)}%`);
+    lines.push(`${index + 1}. ${cause.title} [${cause.id}${cause.kind === 'lookalike' ? ', not an authentication problem' : ''}] — confidence ${Math.round(cause.confidence * 100)}%`);
     for (const evidence of cause.evidence) lines.push(`   · ${evidence.entry !== undefined ? `entry ${evidence.entry}: ` : ''}${evidence.detail}`);
     if (index === 0) {
       lines.push('   Steps:');

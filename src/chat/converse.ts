@@ -1,4 +1,4 @@
-import { articleRef, diagnose, type CauseAnswer, type DiagnoseContext } from '../diagnose/diagnose.ts';
+import { articleRef, diagnose, summarise, type CauseAnswer, type DiagnoseContext } from '../diagnose/diagnose.ts';
 import type { DiagnoseInput, ErrorInput } from '../diagnose/observe-input.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { Cause, CauseQuestion } from '../kb/types.ts';
@@ -106,6 +106,9 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
   const { posterior, diagnosis, positive, notAuth } = weigh(evidenceTexts, users, state, questions, deps);
   const causes = posterior.slice(0, 3).map(({ cause, probability }) => answerFor(cause, probability, diagnosis, deps.kb));
 
+  const [leader] = posterior;
+  // A lookalike the evidence points to is an answer too: say what it is rather than hand over blind.
+  if (leader && leader.cause.kind === 'lookalike' && diagnosis.causes[0]?.id === leader.cause.id) return offer(leader.cause, leader.probability, causes, state, deps.kb, diagnosis);
   if (notAuth || !positive) {
     if (!positive && !notAuth && state.asked.length === 0 && !context.pending) {
       // Something about access, but nothing to go on yet: start with the best question.
@@ -148,7 +151,7 @@ function weigh(texts: string[], users: ChatMessage[], state: ChatContext, questi
   const diagnosis =
     input.text || input.error || input.har !== undefined
       ? diagnose(input, { ...deps.diagnoseContext, inspect: (all, ids) => ((scores = all), (facts = ids)) })
-      : { input: { kind: 'text' as const, entries: 0, failing: 0 }, causes: [], findings: [], articles: [] };
+      : { summary: summarise([]), input: { kind: 'text' as const, entries: 0, failing: 0 }, causes: [], findings: [], articles: [] };
   const visible = deps.kb.causes.filter((cause) => (deps.diagnoseContext.includeInternal || deps.kb.bySlug.get(cause.articleSlug)?.visibility !== 'internal') && !state.tried.includes(cause.id));
   const best = Math.max(0, ...visible.map((cause) => scores.get(cause.id) ?? 0));
   const weights = visible.map((cause) => {
@@ -225,8 +228,13 @@ function offer(cause: Cause, probability: number, causes: CauseAnswer[], state: 
   const article = kb.bySlug.get(cause.articleSlug)!;
   const steps = cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!).filter(Boolean).map((step) => ({ id: step.id, title: step.title, markdown: step.markdown }));
   const evidence = diagnosis.causes.find((candidate) => candidate.id === cause.id)?.evidence.slice(0, 3).map((item) => `- ${item.detail}`) ?? [];
+  const sure = `${Math.round(probability * 100)}% sure`;
+  const lead =
+    cause.kind === 'lookalike'
+      ? `This is not an authentication problem: it looks like **${cause.title.toLowerCase()}** (${sure}). ${cause.description}`
+      : `This looks like **${cause.title.toLowerCase()}** (${sure}). ${cause.description}`;
   const reply = [
-    `This looks like **${cause.title.toLowerCase()}** (${Math.round(probability * 100)}% sure). ${cause.description}`,
+    lead,
     ...(evidence.length ? ['', 'What points to it:', ...evidence] : []),
     '',
     `Steps, from [${article.title}](/articles/${article.slug}):`,
@@ -239,7 +247,7 @@ function answerFor(cause: Cause, probability: number, diagnosis: ReturnType<type
   const found = diagnosis.causes.find((candidate) => candidate.id === cause.id);
   if (found) return { ...found, confidence: Math.round(probability * 100) / 100 };
   const article = kb.bySlug.get(cause.articleSlug)!;
-  return { id: cause.id, title: cause.title, confidence: Math.round(probability * 100) / 100, article: articleRef(article), evidence: [], steps: [] };
+  return { id: cause.id, kind: cause.kind, title: cause.title, confidence: Math.round(probability * 100) / 100, article: articleRef(article), evidence: [], steps: [] };
 }
 
 /** How much of one message the hand-off reads before cutting it to length. */

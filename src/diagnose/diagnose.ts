@@ -4,7 +4,7 @@ import type { DecodedToken, Exchange, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
-import type { Article } from '../kb/types.ts';
+import type { Article, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
 import type { HarLimits } from '../har/read-har.ts';
 import { observeInput, type DiagnoseInput } from './observe-input.ts';
@@ -18,6 +18,8 @@ export interface ArticleRef {
 
 export interface CauseAnswer {
   id: string;
+  /** `lookalike` at the top means the failure is not an authentication problem. */
+  kind: CauseKind;
   title: string;
   confidence: number;
   article: ArticleRef;
@@ -38,6 +40,8 @@ export interface Finding {
 }
 
 export interface Diagnosis {
+  /** The verdict in one sentence a person can read: the likely cause, "not an authentication problem", or that nothing fits. */
+  summary: string;
   input: { kind: Observation['kind']; entries: number; failing: number; sanitized?: boolean; creator?: string };
   causes: CauseAnswer[];
   findings: Finding[];
@@ -97,6 +101,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     const steps = cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!).filter(Boolean);
     return {
       id: cause.id,
+      kind: cause.kind,
       title: cause.title,
       confidence,
       article: articleRef(article),
@@ -107,6 +112,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   const failing = observation.exchanges.filter(isFailing);
   const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, captureFacts.filter((fact) => fact.entry === exchange.index).map((fact) => fact.detail), redactor));
   return {
+    summary: summarise(causes),
     input: {
       kind: observation.kind,
       entries: observation.exchanges.length,
@@ -138,6 +144,19 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
     context: context.map((detail) => redactor.text(detail, 'finding')),
     bodyExcerpt: body ? excerpt(redactor.body(body.slice(0, BODY_EXCERPT_SCAN), '', 'finding')) : null,
   };
+}
+
+/** The verdict in words: what leads, whether it is an authentication problem at all, or that nothing fits. */
+export function summarise(causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'confidence'>>): string {
+  const [top] = causes;
+  if (!top) return 'No cause fits this input. The exact error response (status, WWW-Authenticate header and body) or a HAR capture of the failing call would tell more.';
+  const sure = `${Math.round(top.confidence * 100)}% sure`;
+  if (top.kind === 'lookalike') return `This is not an authentication problem: ${lowerFirst(top.title)} (${sure}). The credentials are not what fails.`;
+  return `Most likely an authentication problem: ${lowerFirst(top.title)} (${sure}).`;
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? `${text[0]!.toLowerCase()}${text.slice(1)}` : text;
 }
 
 /** Further reading: the top cause's related articles, then the articles the input's words fit best. */

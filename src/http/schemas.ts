@@ -62,6 +62,7 @@ const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() 
 
 export const DiagnosisResponse = z
   .object({
+    summary: z.string().meta({ description: 'The verdict in one sentence: the likely cause, that this is not an authentication problem (a lookalike leads), or that nothing fits.' }),
     input: z.object({
       kind: z.enum(['text', 'error', 'http', 'har']),
       entries: z.number().int(),
@@ -70,7 +71,15 @@ export const DiagnosisResponse = z
       creator: z.string().optional().meta({ description: 'For a HAR: the tool that wrote it.' }),
     }),
     causes: z.array(
-      z.object({ id: z.string(), title: z.string(), confidence: z.number().min(0).max(1), article: ArticleRef, evidence: z.array(Evidence), steps: z.array(Step) }),
+      z.object({
+        id: z.string(),
+        kind: z.enum(['auth', 'lookalike']).meta({ description: '`auth`: an authentication or authorization cause. `lookalike`: a neighbour that is not one (exhausted quota, TLS failure…); leading, it means "not an authentication problem".' }),
+        title: z.string(),
+        confidence: z.number().min(0).max(1),
+        article: ArticleRef,
+        evidence: z.array(Evidence),
+        steps: z.array(Step),
+      }),
     ),
     findings: z.array(
       z.object({

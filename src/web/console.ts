@@ -15,6 +15,7 @@ interface Evidence {
 }
 interface Cause {
   id: string;
+  kind?: 'auth' | 'lookalike';
   title: string;
   confidence: number;
   article: { slug: string; title: string; url: string };
@@ -32,6 +33,7 @@ interface Finding {
   bodyExcerpt: string | null;
 }
 interface Diagnosis {
+  summary?: string;
   input: { kind: string; entries: number; failing: number; sanitized?: boolean };
   causes: Cause[];
   findings: Finding[];
@@ -122,7 +124,7 @@ async function diagnose(text: string): Promise<void> {
   try {
     const result = await api<Diagnosis>('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text });
     renderDiagnosis(result);
-    status(result.causes.length ? '' : 'No root cause fits this input. Ask the customer for the exact error response or a HAR capture.');
+    status(result.summary ?? '');
   } catch (error) {
     status((error as Error).message, true);
   }
@@ -135,7 +137,7 @@ function renderDiagnosis(result: Diagnosis): void {
   const cards = result.causes
     .map(
       (cause, index) => `<article class="cause${index === 0 ? ' top' : ''}" aria-labelledby="cause-${index}">
-<div class="meta"><span class="confidence" title="confidence">${Math.round(cause.confidence * 100)}%</span> <code>${escapeHtml(cause.id)}</code></div>
+<div class="meta"><span class="confidence" title="confidence">${Math.round(cause.confidence * 100)}%</span> <code>${escapeHtml(cause.id)}</code>${cause.kind === 'lookalike' ? ' <span class="lookalike">not an authentication problem</span>' : ''}</div>
 <h3 id="cause-${index}">${escapeHtml(cause.title)}</h3>
 <h4>Evidence</h4><ul class="evidence">${cause.evidence.map((item) => `<li>${item.entry !== undefined ? `<button type="button" class="entry" data-entry="${item.entry}">entry ${item.entry}</button> ` : ''}${escapeHtml(item.detail)}</li>`).join('')}</ul>
 <h4>Steps</h4><ol class="steps">${cause.steps.map((step) => `<li><details${index === 0 ? ' open' : ''}><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>
@@ -180,7 +182,8 @@ ${finding.bodyExcerpt ? `<pre>${escapeHtml(finding.bodyExcerpt)}</pre>` : ''}</s
 /** A message an agent can send as it is: the cause in plain words and the steps, numbered. */
 export function composeReply(cause: Cause, origin: string): string {
   const steps = cause.steps.map((step, index) => `${index + 1}. ${step.title}`).join('\n');
-  return `Hello,\n\nThank you for the details. The most likely cause is: ${cause.title.toLowerCase()}.\n\nTo fix it:\n${steps}\n\nThe full guide, with commands you can run: ${origin}${cause.article.url}\n\nIf this does not solve it, reply with the exact error response you get after trying these steps.\n`;
+  const verdict = cause.kind === 'lookalike' ? `This is not a problem with your credentials: the most likely cause is ${cause.title.toLowerCase()}.` : `The most likely cause is: ${cause.title.toLowerCase()}.`;
+  return `Hello,\n\nThank you for the details. ${verdict}\n\nTo fix it:\n${steps}\n\nThe full guide, with commands you can run: ${origin}${cause.article.url}\n\nIf this does not solve it, reply with the exact error response you get after trying these steps.\n`;
 }
 
 async function copyReply(): Promise<void> {

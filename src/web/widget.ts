@@ -11,6 +11,7 @@ import { stringsFor, type Strings } from './strings.ts';
 
 interface Cause {
   id: string;
+  kind?: 'auth' | 'lookalike';
   title: string;
   confidence: number;
   article: { slug: string; title: string };
@@ -343,7 +344,7 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
 
   private causeCard(cause: Cause): string {
     const s = this.strings;
-    return `<section class="card" aria-labelledby="cause-title"><p class="muted">${escapeHtml(s.likelyCause)} · ${Math.round(cause.confidence * 100)}% ${escapeHtml(s.confidence)}</p>
+    return `<section class="card" aria-labelledby="cause-title"><p class="muted">${escapeHtml(cause.kind === 'lookalike' ? s.notAuth : s.likelyCause)} · ${Math.round(cause.confidence * 100)}% ${escapeHtml(s.confidence)}</p>
 <h3 id="cause-title" tabindex="-1">${escapeHtml(cause.title)}</h3>
 <h4>${escapeHtml(s.steps)}</h4><ol>${cause.steps.map((step) => `<li><strong>${escapeHtml(step.title)}</strong>${renderMarkdown(step.markdown, { linkBase: this.base, copyLabel: s.copy })}</li>`).join('')}</ol>
 <details><summary>${escapeHtml(s.evidence)}</summary><ul>${cause.evidence.map((item) => `<li>${escapeHtml(item.detail)}</li>`).join('')}</ul></details>

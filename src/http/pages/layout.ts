@@ -35,7 +35,7 @@ button { font: inherit; cursor: pointer; }
 .drop { border: 2px dashed var(--line); border-radius: 8px; padding: .8rem; margin-top: .5rem; } .drop.over { border-color: var(--accent); background: var(--panel); }
 .badge { display: inline-block; background: #fff4ce; color: #6b4e00; border: 1px solid #e3c567; border-radius: 999px; padding: 0 .5rem; font-size: .75rem; }
 .cause { border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin: 1rem 0; } .cause.top { border-color: var(--accent); }
-.cause h3 { margin: .2rem 0 .5rem; } .confidence { font-weight: 700; }
+.cause h3 { margin: .2rem 0 .5rem; } .confidence { font-weight: 700; } .lookalike { background: #fff4d6; border-radius: 4px; padding: 0 .35rem; }
 .evidence li { margin: .2rem 0; } .entry { border: 1px solid var(--line); background: var(--panel); color: var(--fg); border-radius: 4px; font-size: .8rem; }
 .timeline ol { font-family: ui-monospace, monospace; font-size: .8rem; max-height: 16rem; overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: .4rem .4rem .4rem 3rem; }
 .timeline li.failing { color: #a40e26; font-weight: 700; } .timeline button { all: unset; cursor: pointer; text-decoration: underline; } .timeline button:focus-visible { outline: 3px solid #ffbf47; }
