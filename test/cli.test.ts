@@ -54,7 +54,7 @@ describe('the fixpath command line', () => {
   it('diagnoses offline, as text or JSON', () => {
     const run = cli('diagnose', '{"error":"invalid_grant","error_description":"Refresh token expired"}');
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^1\. Refresh token expired, revoked or already used \[refresh-token-invalid\]/);
+    assert.match(run.stdout, /^1\. Refresh token expired, revoked or already used \[refresh-token-invalid\]/m);
     const json = cli('diagnose', '--json', 'CSRF verification failed. Request aborted. 403');
     assert.equal((JSON.parse(json.stdout) as { causes: Array<{ id: string }> }).causes[0]?.id, 'csrf-token-invalid');
   });

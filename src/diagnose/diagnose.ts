@@ -4,11 +4,11 @@ import type { DecodedToken, Exchange, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
-import type { Article, CauseKind } from '../kb/types.ts';
+import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
 import type { HarLimits } from '../har/read-har.ts';
 import { observeInput, type DiagnoseInput } from './observe-input.ts';
-import { CauseCatalogue, scoreCauses, type Evidence } from './score-causes.ts';
+import { CauseCatalogue, nearTieOf, scoreCauses, type Evidence } from './score-causes.ts';
 
 export interface ArticleRef {
   slug: string;
@@ -39,9 +39,17 @@ export interface Finding {
   bodyExcerpt: string | null;
 }
 
+/** Two or more causes fit about equally: which, and the question whose answer would separate them. */
+export interface Uncertainty {
+  between: string[];
+  question?: { id: string; text: string; options: string[] };
+}
+
 export interface Diagnosis {
   /** The verdict in one sentence a person can read: the likely cause, "not an authentication problem", or that nothing fits. */
   summary: string;
+  /** Present when the leading causes fit about equally: the answer is uncertain and says so. */
+  uncertain?: Uncertainty;
   input: { kind: Observation['kind']; entries: number; failing: number; sanitized?: boolean; creator?: string };
   causes: CauseAnswer[];
   findings: Finding[];
@@ -111,8 +119,11 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   });
   const failing = observation.exchanges.filter(isFailing);
   const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, captureFacts.filter((fact) => fact.entry === exchange.index).map((fact) => fact.detail), redactor));
+  const tied = nearTieOf(scored).map((candidate) => candidate.cause);
+  const uncertain = tied.length >= 2 ? { between: tied.map((cause) => cause.id), ...separatingQuestion(tied) } : undefined;
   return {
-    summary: summarise(causes),
+    summary: summarise(causes, uncertain && tied.map((cause) => cause.title)),
+    ...(uncertain ? { uncertain } : {}),
     input: {
       kind: observation.kind,
       entries: observation.exchanges.length,
@@ -147,12 +158,30 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
 }
 
 /** The verdict in words: what leads, whether it is an authentication problem at all, or that nothing fits. */
-export function summarise(causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'confidence'>>): string {
+export function summarise(causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'confidence'>>, tiedTitles?: string[]): string {
   const [top] = causes;
   if (!top) return 'No cause fits this input. The exact error response (status, WWW-Authenticate header and body) or a HAR capture of the failing call would tell more.';
+  if (tiedTitles && tiedTitles.length >= 2) return `Not certain: ${tiedTitles.length} causes fit about equally (${tiedTitles.map(lowerFirst).join('; ')}). The question below, or the exact error response, would tell them apart.`;
   const sure = `${Math.round(top.confidence * 100)}% sure`;
   if (top.kind === 'lookalike') return `This is not an authentication problem: ${lowerFirst(top.title)} (${sure}). The credentials are not what fails.`;
   return `Most likely an authentication problem: ${lowerFirst(top.title)} (${sure}).`;
+}
+
+/**
+ * Of the questions the tied causes declare, the one on which they expect the most different
+ * answers: asking it separates them.
+ */
+function separatingQuestion(tied: Cause[]): Pick<Uncertainty, 'question'> {
+  let best: { question: Cause['questions'][number]; spread: number } | undefined;
+  const byId = new Map<string, Array<Cause['questions'][number]>>();
+  for (const cause of tied) for (const question of cause.questions) byId.set(question.id, [...(byId.get(question.id) ?? []), question]);
+  for (const declared of byId.values()) {
+    const answers = new Set(declared.map((question) => [...question.expect].sort().join('|')));
+    // A cause that does not declare the question is undecided on it: it separates less.
+    const spread = answers.size + (declared.length === tied.length ? 0.5 : 0);
+    if (answers.size >= 2 && (!best || spread > best.spread)) best = { question: declared[0]!, spread };
+  }
+  return best ? { question: { id: best.question.id, text: best.question.ask, options: best.question.options } } : {};
 }
 
 function lowerFirst(text: string): string {

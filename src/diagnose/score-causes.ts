@@ -18,9 +18,14 @@ export interface Evidence {
 export interface ScoredCause {
   cause: Cause;
   score: number;
+  /** How well the input's words fit the cause's article (0..1): what separates equal scores. */
+  relevance: number;
   confidence: number;
   evidence: Evidence[];
 }
+
+/** Causes whose scores are within this share of the best are a near-tie: the answer is uncertain. */
+export const NEAR_TIE_RATIO = 0.9;
 
 interface CompiledCause {
   cause: Cause;
@@ -138,7 +143,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     }
 
     all.set(cause.id, score);
-    if (score > 0) scored.push({ cause, score, confidence: 0, evidence });
+    if (score > 0) scored.push({ cause, score, relevance: textScore?.value ?? 0, confidence: 0, evidence });
   }
   return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()], all };
 }
@@ -149,7 +154,9 @@ function entryOf(entry: number | undefined): { entry?: number } {
 
 /** Keep causes that clear the bar and are close enough to the best; attach confidences. */
 function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
-  scored.sort((a, b) => b.score - a.score || a.cause.id.localeCompare(b.cause.id));
+  // Equal scores are told apart by how well the words fit, then by the amount of evidence;
+  // never by id. What stays equal is reported as a near-tie (see nearTieOf).
+  scored.sort((a, b) => b.score - a.score || b.relevance - a.relevance || b.evidence.length - a.evidence.length);
   const best = scored[0]?.score ?? 0;
   if (best < scoring.minimumScore) return [];
   const kept = scored.filter((candidate) => candidate.score >= Math.max(scoring.minimumScore, best * scoring.keepRatio)).slice(0, scoring.maxCauses);
@@ -196,4 +203,10 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
     if (term && wanted.has(term) && !words.has(term)) words.set(term, word.toLowerCase());
   }
   return { byCause: relevance, words };
+}
+
+/** The causes that fit about as well as the first: when there are two or more, the answer is uncertain. */
+export function nearTieOf<T extends { score: number }>(ranked: T[]): T[] {
+  const best = ranked[0]?.score ?? 0;
+  return best > 0 ? ranked.filter((candidate) => candidate.score >= best * NEAR_TIE_RATIO) : [];
 }

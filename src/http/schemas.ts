@@ -62,7 +62,14 @@ const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() 
 
 export const DiagnosisResponse = z
   .object({
-    summary: z.string().meta({ description: 'The verdict in one sentence: the likely cause, that this is not an authentication problem (a lookalike leads), or that nothing fits.' }),
+    summary: z.string().meta({ description: 'The verdict in one sentence: the likely cause, that this is not an authentication problem (a lookalike leads), that several causes fit equally, or that nothing fits.' }),
+    uncertain: z
+      .object({
+        between: z.array(z.string()).meta({ description: 'Cause ids that fit about equally (within 10% of the best score).' }),
+        question: z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).optional().meta({ description: 'The question whose answer would tell them apart.' }),
+      })
+      .optional()
+      .meta({ description: 'Present when the leading causes fit about equally: the answer is uncertain.' }),
     input: z.object({
       kind: z.enum(['text', 'error', 'http', 'har']),
       entries: z.number().int(),

@@ -4,14 +4,15 @@ import { diagnose } from '../../src/diagnose/diagnose.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { makeJwt } from '../support/jwt.ts';
 
-const article = (slug: string, cause: string, signals: string, visibility = 'public'): { file: string; text: string } => ({
+const article = (slug: string, cause: string, signals: string, visibility = 'public', kind = 'auth', questions = ''): { file: string; text: string } => ({
   file: `${slug}.md`,
   text: `---
 title: ${slug}
 visibility: ${visibility}
 causes:
   - id: ${cause}
-    title: ${cause} title
+    kind: ${kind}
+    title: ${cause} title${questions}
     signals:
 ${signals}
     steps: [fix-${cause}]
@@ -29,6 +30,10 @@ const library = buildLibrary(
     article('expired', 'token-expired', '      status: [401]\n      error: [invalid_token]\n      phrases: ["jwt expired", "fails after about an hour"]\n      facts: [jwt.expired]'),
     article('limited', 'rate-limited', '      status: [429]\n      phrases: ["too many requests"]\n      facts: [ratelimit.exhausted]'),
     article('secret', 'secret-cause', '      status: [401]\n      phrases: ["zanzibar failure"]', 'internal'),
+    article('quota', 'quota-exhausted', '      status: [429]\n      error: [insufficient_quota]\n      phrases: ["exceeded your current quota"]', 'public', 'lookalike'),
+    // Two causes told by the same signals, separated only by what the chat would ask.
+    article('alpha', 'alpha-cause', '      status: [403]\n      phrases: ["gateway said no"]', 'public', 'auth', `\n    questions:\n      - { id: when, ask: "When does it fail?", options: ["Always", "Sometimes"], expect: ["Always"] }`),
+    article('beta', 'beta-cause', '      status: [403]\n      phrases: ["gateway said no"]', 'public', 'auth', `\n    questions:\n      - { id: when, ask: "When does it fail?", options: ["Always", "Sometimes"], expect: ["Sometimes"] }`),
   ],
   new Date(),
 );
@@ -90,5 +95,23 @@ describe('diagnose', () => {
   it('keeps internal causes from the public', () => {
     assert.equal(run({ text: 'zanzibar failure on login, 401' }, true).causes[0]?.id, 'secret-cause');
     assert.deepEqual(run({ text: 'zanzibar failure on login, 401' }, false).causes.map((cause) => cause.id), []);
+  });
+
+  it('gives every cause a kind, and says plainly when a lookalike leads', () => {
+    const result = run({ error: { status: 429, body: { error: { code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.' } } } });
+    assert.equal(result.causes[0]?.id, 'quota-exhausted');
+    assert.equal(result.causes[0]?.kind, 'lookalike');
+    assert.match(result.summary, /^This is not an authentication problem: /);
+    for (const cause of run({ text: 'TokenExpiredError: jwt expired' }).causes) assert.equal(cause.kind, 'auth');
+    assert.match(run({ text: 'TokenExpiredError: jwt expired' }).summary, /^Most likely an authentication problem: /);
+  });
+
+  it('reports a tie as uncertainty with the question that separates it, never deciding it by id', () => {
+    const result = run({ text: 'the gateway said no, 403' });
+    assert.deepEqual(new Set(result.uncertain?.between), new Set(['alpha-cause', 'beta-cause']));
+    assert.equal(result.uncertain?.question?.id, 'when');
+    assert.match(result.summary, /^Not certain: 2 causes fit about equally/);
+    assert.equal(result.causes[0]?.confidence, result.causes[1]?.confidence);
+    assert.equal(run({ text: 'TokenExpiredError: jwt expired' }).uncertain, undefined);
   });
 });
