@@ -116,13 +116,21 @@ export function readEntry(raw: unknown, index: number): HarEntry {
   if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
   if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
   const rawResponse = (response ?? {}) as Record<string, unknown>;
-  const status = rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
-  if (!Number.isInteger(status) || status < 0 || status > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 when there was no response)');
+  const recorded = rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
+  // Chromium and Playwright record a request that got no response as -1 (with `_failureText`); fixpath calls that 0.
+  if (!Number.isInteger(recorded) || recorded < -1 || recorded > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 or -1 when there was no response)');
+  const status = Math.max(0, recorded);
   const content = isRecord(rawResponse.content) ? rawResponse.content : {};
   const postData = isRecord(request.postData) ? request.postData : undefined;
   const started = optionalString(raw.startedDateTime, `${where}.startedDateTime`) ?? '';
   const startedMs = Date.parse(started);
-  const errorText = optionalString(raw._error, `${where}._error`) ?? optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`);
+  // Why a request failed, as each exporter names it: Chromium's `_error`, Playwright's and WebKit's `_failureText`.
+  const errorText =
+    optionalString(raw._error, `${where}._error`) ??
+    optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`) ??
+    optionalString((raw as { _failureText?: unknown })._failureText, `${where}._failureText`) ??
+    optionalString(rawResponse._failureText, `${where}.response._failureText`) ??
+    optionalString(rawResponse._error, `${where}.response._error`);
   const requestHeaders = headerList(request.headers, `${where}.request.headers`);
   const responseHeaders = headerList(rawResponse.headers, `${where}.response.headers`);
   return {

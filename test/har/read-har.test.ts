@@ -22,6 +22,15 @@ describe('readHar', () => {
     assert.equal(readHar({ log: { entries: [entry(), entry()] } }, { maxEntries: 2 }).entries.length, 2);
   });
 
+  it('reads a request that got no response as Chromium and Playwright record it: status -1 and _failureText', () => {
+    const har = readHar({ log: { entries: [entry({ response: { status: -1, statusText: '', headers: [], content: { size: -1, mimeType: 'x-unknown' } }, _failureText: 'net::ERR_CONNECTION_REFUSED' })] } });
+    assert.equal(har.entries[0]!.response.status, 0);
+    assert.equal(har.entries[0]!.error, 'net::ERR_CONNECTION_REFUSED');
+    const observation = observeHar(har);
+    assert.match(observation.exchanges[0]!.response!.body ?? '', /net::ERR_CONNECTION_REFUSED/);
+    rejects({ log: { entries: [entry({ response: { status: -2 } })] } }, /must be a whole number \(0 or -1 when there was no response\)/);
+  });
+
   it('fills in what exporters leave out', () => {
     const har = readHar({ log: { entries: [{ request: { url: 'https://api.example.com/x' } }] } });
     const [only] = har.entries;
