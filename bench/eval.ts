@@ -1,10 +1,12 @@
 import { runDialogues, runSimulations } from './chat-evaluate.ts';
+import { CORPUS_DIR, evaluateCorpus } from './corpus.ts';
 import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
 
 /**
- * `npm run eval`: diagnosis quality, overall and per kind, on the labelled development cases
- * (../shared/eval/dev) and on the project's own held-out cases (bench/holdout*), which were
- * written without looking at the development cases or the articles.
+ * `npm run eval`: diagnosis quality, overall and per kind, on the real-world corpus
+ * (bench/corpus: reports from public issue trackers), as it is and vendor-held-out; on the
+ * labelled development cases (../shared/eval/dev); and on the project's own written held-out
+ * cases (bench/holdout*), which no longer decide anything.
  */
 const kinds: CaseKind[] = ['text', 'error', 'har'];
 const verbose = process.argv.includes('--verbose');
@@ -26,6 +28,16 @@ function report(results: CaseResult[]): void {
   console.log(`${misses.length} cases missed at top-1${verbose ? ':' : ' (--verbose lists them)'}`);
   if (verbose) for (const miss of misses) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got.join(', ') || '(no cause)'}`);
 }
+
+const corpus = await evaluateCorpus();
+const inSample = metricsOf(corpus.inSample);
+const heldOut = metricsOf(corpus.vendorHeldOut);
+console.log(`\nreal-world corpus (${CORPUS_DIR}): ${corpus.inSample.length} reports, ${new Set(corpus.inSample.map((result) => result.vendor)).size} vendors`);
+console.log('as it is:');
+report(corpus.inSample);
+console.log(`vendor-held-out (each vendor's cases without the ${corpus.heldOutSignals} phrases and codes that only one vendor's reports contain, ${corpus.heldOutVendors} vendors affected):`);
+report(corpus.vendorHeldOut);
+console.log(`memorised: top-1 ${percent(inSample.top1)} as it is, ${percent(heldOut.top1)} vendor-held-out, a gap of ${((inSample.top1 - heldOut.top1) * 100).toFixed(1)} points`);
 
 const sets: Array<[string, string]> = [['development set', EVAL_DIR], ...HOLDOUT_DIRS.map((directory, index): [string, string] => [`held-out set ${index + 1}`, directory])];
 for (const [name, directory] of sets) {

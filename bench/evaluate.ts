@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/http/app.ts';
-import { buildLibrary } from '../src/kb/library.ts';
+import { buildLibrary, type Library } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -11,16 +11,19 @@ export const EVAL_DIR = process.env.FIXPATH_EVAL_DIR ?? resolve(ROOT, '..', 'sha
 
 export type CaseKind = 'text' | 'error' | 'har';
 
-interface EvalCase {
+export interface EvalCase {
   id: string;
   kind: CaseKind;
   input: unknown;
   expect: string[];
+  /** For real-world cases: the vendor or library the report is about. */
+  vendor?: string;
 }
 
 export interface CaseResult {
   id: string;
   kind: CaseKind;
+  vendor?: string;
   expect: string[];
   got: string[];
   /** The kind of the first cause returned, or null when the answer abstained. */
@@ -65,9 +68,14 @@ async function bodyOf(entry: EvalCase, directory: string): Promise<unknown> {
  */
 export async function runEvaluation(kinds: CaseKind[], directory = EVAL_DIR, articlesDir = join(ROOT, 'articles')): Promise<CaseResult[]> {
   const library = buildLibrary(await readArticleSources(articlesDir), new Date());
+  return evaluateCases(await readCases(kinds, directory), library, directory);
+}
+
+/** Score the given cases against one library (see runEvaluation). */
+export async function evaluateCases(cases: EvalCase[], library: Library, directory: string): Promise<CaseResult[]> {
   const app = createApp({ library: () => library });
   const results: CaseResult[] = [];
-  for (const entry of await readCases(kinds, directory)) {
+  for (const entry of cases) {
     const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await bodyOf(entry, directory)) });
     const body = (await response.json()) as { causes?: Array<{ id: string; kind?: 'auth' | 'lookalike' }> };
     const causes = response.ok ? (body.causes ?? []) : [];
@@ -79,6 +87,7 @@ export async function runEvaluation(kinds: CaseKind[], directory = EVAL_DIR, art
     results.push({
       id: entry.id,
       kind: entry.kind,
+      ...(entry.vendor ? { vendor: entry.vendor } : {}),
       expect: entry.expect,
       got,
       firstKind,
