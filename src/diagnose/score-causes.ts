@@ -191,8 +191,11 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   }));
   const top = results[0];
   const best = top?.score ?? 0;
-  // Words the best cause does not know ("dns", "csv") say the input is about something else.
-  const coverage = (top?.terms.length ?? 0) / terms.length;
+  // Words another cause knows and the best one does not ("dns", "quota") say the input is about
+  // something else; words no article uses at all (product names, versions, ids) say nothing.
+  const vocabulary = (index.causes as unknown as { _index?: { has?: (term: string) => boolean } })._index;
+  const known = typeof vocabulary?.has === 'function' ? terms.filter((term) => vocabulary.has!(term)).length : terms.length;
+  const coverage = (top?.terms.length ?? 0) / Math.max(1, known);
   const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
   for (const result of results) {
     relevance.set(String(result.id), { value: (result.score / best) * strength, terms: result.terms });
