@@ -96,8 +96,8 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
     if (question) {
       const answer = matchOption(lastText, question.options);
       state.answers[question.id] = answer ?? 'unknown';
-      // A quick reply is an answer, not a description of the problem.
-      if (answer === lastText) evidenceTexts = evidenceTexts.slice(0, -1);
+      // A quick reply ("Not sure" included) is an answer, not a description of the problem.
+      if (answer === lastText || UNKNOWN.test(lastText) || question.options.some((option) => option.toLowerCase() === lastText.toLowerCase())) evidenceTexts = evidenceTexts.slice(0, -1);
     } else if (context.pending === EVIDENCE.id && UNKNOWN.test(lastText) || /don'?t have/i.test(lastText)) {
       evidenceTexts = evidenceTexts.slice(0, -1);
     }
