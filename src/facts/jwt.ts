@@ -93,9 +93,21 @@ function registrableDomain(host: string): string {
  */
 export function hostsDiffer(tokenHost: string, requestHost: string): boolean {
   if (registrableDomain(tokenHost) !== registrableDomain(requestHost)) return true;
-  const a = environmentOf(tokenHost).sort().join(',');
-  const b = environmentOf(requestHost).sort().join(',');
-  return a !== b;
+  return environmentsDiffer(tokenHost, requestHost);
+}
+
+/**
+ * Whether an issuer belongs to another environment than the API it is used at. An identity
+ * provider on another site (`tenant.auth0.com`, `login.microsoftonline.com`) is normal and
+ * its labels (`dev-123.us.auth0.com`) say nothing about the API's; only the same site with
+ * different environment or region labels does.
+ */
+export function issuerEnvironmentDiffers(issuerHost: string, requestHost: string): boolean {
+  return registrableDomain(issuerHost) === registrableDomain(requestHost) && environmentsDiffer(issuerHost, requestHost);
+}
+
+function environmentsDiffer(a: string, b: string): boolean {
+  return environmentOf(a).sort().join(',') !== environmentOf(b).sort().join(',');
 }
 
 /**
@@ -159,7 +171,7 @@ export function inspectToken(raw: string, context: TokenContext): { token: Decod
   }
   if (context.requestHost) {
     const issuerHost = hostOf(claims.iss);
-    if (issuerHost && hostsDiffer(issuerHost, context.requestHost)) {
+    if (issuerHost && issuerEnvironmentDiffers(issuerHost, context.requestHost)) {
       add('jwt.issuer-host-mismatch', `token issuer ${issuerHost} belongs to another environment than ${context.requestHost}`);
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];

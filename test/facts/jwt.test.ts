@@ -43,6 +43,11 @@ describe('inspectToken', () => {
     assert.equal(hostsDiffer('login.example.com', 'api.example.com'), false);
   });
 
+  it('takes an identity provider on another site as normal, whatever its own labels say', () => {
+    assert.deepEqual(ids(makeJwt({ iss: 'https://dev-4821.us.auth0.com/', exp: seconds(requestTime) + 600 })), []);
+    assert.deepEqual(ids(makeJwt({ iss: 'https://login.microsoftonline.com/tenant/v2.0', exp: seconds(requestTime) + 600 })), []);
+  });
+
   it('turns hostile claims into facts, never exceptions', () => {
     const hostile = `${base64url({ alg: 'HS256' })}.${base64url('{"exp":1e400,"nbf":"tomorrow","iat":NaN}')}.sig`;
     assert.doesNotThrow(() => inspectToken(hostile, context));
