@@ -83,6 +83,8 @@ export function captureContextFacts(observation: Observation): Fact[] {
       if (dropped.length > 0) add('cookie.dropped', exchange.index, `entry ${exchange.index} no longer sends the cookie${dropped.length > 1 ? 's' : ''} ${dropped.slice(0, 5).join(', ')} that entry ${previous.index} sent`);
     }
 
+    readSameSiteWithheld(exchange, before, url, add);
+
     if (exchange.request.method !== 'OPTIONS') readPreflight(exchange, before, url, add);
     else if ((exchange.response?.status ?? 0) >= 400) add('cors.preflight-failed', exchange.index, `the preflight OPTIONS ${url.pathname} itself failed with ${exchange.response?.status}: preflights carry no credentials, so it must not require them`);
   });
@@ -95,6 +97,34 @@ export function captureContextFacts(observation: Observation): Fact[] {
     add('ratelimit.storm', first.index, `${storm.length} responses were 429 Too Many Requests${span} (entries ${storm.slice(0, 5).map((exchange) => exchange.index).join(', ')}${storm.length > 5 ? ', …' : ''})`);
   }
   return facts;
+}
+
+/** A site as browsers compare them for SameSite: the last two labels of the host (a close approximation). */
+function siteOf(host: string): string {
+  return host.toLowerCase().replace(/:\d+$/, '').split('.').slice(-2).join('.');
+}
+
+/**
+ * A cookie set earlier by this host without `SameSite=None` (browsers read a missing attribute
+ * as `Lax`) is not sent on a cross-site request: one whose Origin or Referer is another site.
+ */
+function readSameSiteWithheld(exchange: Exchange, before: Exchange[], url: URL, add: (id: string, entry: number, detail: string) => void): void {
+  const from = headerValue(exchange.request?.headers, 'origin') ?? headerValue(exchange.request?.headers, 'referer');
+  const fromHost = from ? parse(from)?.host : undefined;
+  if (!fromHost || siteOf(fromHost) === siteOf(url.host)) return;
+  const sent = cookieNames(exchange);
+  for (const earlier of before) {
+    for (const header of earlier.response?.headers ?? []) {
+      if (!/^set-cookie$/i.test(header.name)) continue;
+      for (const line of header.value.split('\n')) {
+        const name = line.split('=')[0]!.trim();
+        const sameSite = /;\s*samesite\s*=\s*(\w+)/i.exec(line)?.[1]?.toLowerCase() ?? 'lax (the default)';
+        if (!name || sent.has(name) || sameSite === 'none') continue;
+        add('cookie.samesite-withheld', exchange.index, `the cookie ${name} set by entry ${earlier.index} has SameSite=${sameSite === 'lax (the default)' ? 'Lax (no attribute: the browsers\' default)' : sameSite}, and entry ${exchange.index} is a cross-site request from ${fromHost}, so the browser did not send it`);
+        return;
+      }
+    }
+  }
 }
 
 function sameResource(target: string, url: URL): boolean {
