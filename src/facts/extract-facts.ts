@@ -54,7 +54,31 @@ export function isTokenRequest(request: { url: string; body?: string }): boolean
 
 export function isFailing(exchange: Exchange): boolean {
   const status = exchange.response?.status;
-  return status === undefined || status === 0 || status >= 400;
+  return status === undefined || status === 0 || status >= 400 || oauthErrorInUrls(exchange) !== undefined;
+}
+
+/** `error=consent_required&error_description=…` as an OAuth server returns it through a redirect (RFC 6749 §4.1.2.1). */
+const OAUTH_ERROR_PARAM = /[?&#]error=([A-Za-z0-9_.:-]{3,64})(?:&|#|$)/;
+const OAUTH_DESCRIPTION_PARAM = /[?&#]error_description=([^&#]{1,500})/;
+
+/**
+ * An OAuth error carried in a redirect or callback URL: a sign-in that failed while every
+ * response was a 302 or a 200. Read from the request URL and the response's redirect target.
+ */
+function oauthErrorInUrls(exchange: Exchange): { code: string; description?: string } | undefined {
+  for (const url of [exchange.request?.url, exchange.redirectTo]) {
+    const code = url ? OAUTH_ERROR_PARAM.exec(url.slice(0, 8192))?.[1] : undefined;
+    if (!code) continue;
+    const raw = OAUTH_DESCRIPTION_PARAM.exec(url!.slice(0, 8192))?.[1];
+    let description: string | undefined;
+    try {
+      description = raw ? decodeURIComponent(raw.replace(/\+/g, ' ')) : undefined;
+    } catch {
+      description = raw;
+    }
+    return { code, ...(description ? { description } : {}) };
+  }
+  return undefined;
 }
 
 function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions): void {
@@ -80,6 +104,11 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
     }
     readResponseHeaders(exchange, set, add, redactor);
     if (response.body) readBody(response.body, set, add, entry);
+  }
+  const oauthError = oauthErrorInUrls(exchange);
+  if (oauthError) {
+    set.errorCodes.push({ code: oauthError.code.toLowerCase(), where: 'a redirect URL', entry });
+    set.texts.push(oauthError.code, ...(oauthError.description ? [oauthError.description] : []));
   }
   const request = exchange.request;
   const reference = (): { time: Date; label: string } => referenceTimeOf(exchange, options.clock);

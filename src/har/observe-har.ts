@@ -35,7 +35,7 @@ export function observeHar(har: Har, text = ''): Observation {
         headers: entry.response.headers,
         ...(body !== undefined || entry.error ? { body: [body, entry.error].filter(Boolean).join('\n') } : {}),
       },
-      ...(entry.response.redirectURL ? { redirectTo: entry.response.redirectURL } : {}),
+      ...(redirectTarget(entry) ? { redirectTo: redirectTarget(entry) } : {}),
     };
   });
   return { kind: 'har', text, exchanges, capture: { creator: har.creator, sanitized: !har.credentialsSeen } };
@@ -61,4 +61,12 @@ function formBody(entry: HarEntry): string | undefined {
   const params = entry.request.postData?.params;
   if (!params || params.length === 0) return undefined;
   return params.map((param) => `${encodeComponent(param.name)}=${encodeComponent(param.value ?? '')}`).join('&');
+}
+
+/** Where a redirect points: `redirectURL`, or the Location header that some exporters leave it out of. */
+function redirectTarget(entry: HarEntry): string | undefined {
+  if (entry.response.redirectURL) return entry.response.redirectURL;
+  const status = entry.response.status;
+  if (status < 300 || status >= 400) return undefined;
+  return entry.response.headers.find((header) => /^location$/i.test(header.name))?.value || undefined;
 }

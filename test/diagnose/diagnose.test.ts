@@ -114,4 +114,20 @@ describe('diagnose', () => {
     assert.equal(result.causes[0]?.confidence, result.causes[1]?.confidence);
     assert.equal(run({ text: 'TokenExpiredError: jwt expired' }).uncertain, undefined);
   });
+
+  it('reads an OAuth error returned through a redirect as a failure, though every status is 302 or 200', () => {
+    const entry = (url: string, status: number, location = '') => ({ startedDateTime: '2026-03-08T14:23:45Z', request: { method: 'GET', url, headers: [] }, response: { status, headers: location ? [{ name: 'Location', value: location }] : [], content: {} } });
+    const har = {
+      log: {
+        entries: [
+          entry('https://login.idp.example/authorize?client_id=web&prompt=none', 302, 'https://app.example.com/callback?error=consent_required&error_description=The+user+has+not+consented'),
+          entry('https://app.example.com/callback?error=consent_required&error_description=The+user+has+not+consented', 200),
+        ],
+      },
+    };
+    const result = run({ har });
+    assert.equal(result.input.failing, 2);
+    assert.deepEqual(result.findings.map((finding) => finding.entry), [0, 1]);
+  });
 });
+
