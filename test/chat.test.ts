@@ -14,6 +14,18 @@ const chat = async (messages: Array<{ role: string; text?: string; error?: unkno
   (await (await app.request('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages, ...(context ? { context } : {}) }) })).json()) as Reply;
 
 describe('the chat', () => {
+  it('takes an answer in the customer\'s own words as well as a quick reply', async () => {
+    const opening = { role: 'user', text: 'Our API calls are failing with 401' };
+    const answered = async (answer: string): Promise<string | undefined> => {
+      const reply = await chat([opening, { role: 'assistant', text: 'When does it fail?' }, { role: 'user', text: answer }], { answers: {}, asked: ['timing'], tried: [], pending: 'timing' });
+      return (reply.context.answers as Record<string, string>).timing;
+    };
+    assert.equal(await answered('yeah it was fine after login, maybe an hour ago'), 'It worked, then failed after a while');
+    assert.equal(await answered('never worked, not even once'), 'From the very first call');
+    assert.equal(await answered('it broke right after we rotated the key'), 'Right after a change: keys, secrets, password, settings or URL');
+    assert.equal(await answered('hmm, hard to say'), 'unknown');
+  });
+
   it('asks a question with quick replies when the opening is vague, and never repeats it', async () => {
     const first = await chat([{ role: 'user', text: 'Our API calls are failing with 401' }]);
     assert.ok(first.question && first.question.options.length >= 3);

@@ -2,7 +2,7 @@ import { articleRef, diagnose, summarise, type CauseAnswer, type DiagnoseContext
 import type { DiagnoseInput, ErrorInput } from '../diagnose/observe-input.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { Cause, CauseQuestion } from '../kb/types.ts';
-import { termsOf } from '../kb/vocabulary.ts';
+import { isNegation, termsOf, tokenize } from '../kb/vocabulary.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { bestQuestion, likelihood, normalise, type Posterior } from './information.ts';
 
@@ -94,7 +94,7 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
   } else if (context.pending) {
     const question = questions.get(context.pending);
     if (question) {
-      const answer = matchOption(lastText, question.options);
+      const answer = matchOption(lastText, question.options, question.hints);
       state.answers[question.id] = answer ?? 'unknown';
       // A quick reply ("Not sure" included) is an answer, not a description of the problem.
       if (answer === lastText || UNKNOWN.test(lastText) || question.options.some((option) => option.toLowerCase() === lastText.toLowerCase())) evidenceTexts = evidenceTexts.slice(0, -1);
@@ -191,15 +191,30 @@ function knownContext(context: ChatContext, questions: Map<string, CauseQuestion
 
 function questionCatalogue(kb: KnowledgeBase): Map<string, CauseQuestion> {
   const questions = new Map<string, CauseQuestion>();
-  for (const cause of kb.causes) for (const question of cause.questions) if (!questions.has(question.id)) questions.set(question.id, question);
+  for (const cause of kb.causes) {
+    for (const question of cause.questions) {
+      const known = questions.get(question.id);
+      if (!known) questions.set(question.id, { ...question, hints: { ...question.hints } });
+      // Hints declared anywhere serve the one question.
+      else for (const [option, phrases] of Object.entries(question.hints ?? {})) known.hints![option] = [...(known.hints![option] ?? []), ...phrases];
+    }
+  }
   return questions;
 }
 
 /** A quick reply is one of the options word for word; free text is matched by the words it shares with an option. */
-export function matchOption(text: string, options: string[]): string | undefined {
+export function matchOption(text: string, options: string[], hints: Record<string, string[]> = {}): string | undefined {
   const exact = options.find((option) => option.toLowerCase() === text.toLowerCase());
   if (exact) return exact;
   if (UNKNOWN.test(text)) return undefined;
+  // The phrases people answer an option with, as the articles declare them, word by word.
+  const said = ` ${termsOf(text, true).join(' ')} `;
+  const hinted = options.filter((option) => (hints[option] ?? []).some((phrase) => {
+    const terms = termsOf(phrase, true);
+    return terms.length > 0 && said.includes(` ${terms.join(' ')} `);
+  }));
+  if (hinted.length === 1) return hinted[0];
+  const negated = tokenize(text).some(isNegation);
   // Free text counts as an answer only when it clearly picks one option; otherwise it is
   // evidence for the diagnosis, which reads every word of it anyway.
   const words = new Set(termsOf(text));
@@ -210,7 +225,9 @@ export function matchOption(text: string, options: string[]): string | undefined
     })
     .sort((a, b) => b.score - a.score);
   const [best, second] = scored;
-  return best && best.score >= 0.5 && best.score - (second?.score ?? 0) >= 0.25 ? best.option : undefined;
+  if (!best || best.score < 0.5 || best.score - (second?.score ?? 0) < 0.25) return undefined;
+  // "never worked" is not "It worked, then failed": a negation must be the option's too.
+  return negated && !tokenize(best.option).some(isNegation) ? undefined : best.option;
 }
 
 function ask(question: { question: CauseQuestion; gain: number }, state: ChatContext, causes: CauseAnswer[], lead: string): ChatReply {

@@ -235,16 +235,40 @@ function questionsField(value: unknown, where: string, report: Report, line: num
       report(at, 'a question needs an id, the text to ask ("ask") and at least two options', 'error', line);
       return;
     }
-    const options = raw.options.map(String);
-    const expect = (Array.isArray(raw.expect) ? raw.expect : [raw.expect]).map(String);
+    const text = (item: unknown): string => (typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item) ?? '');
+    const options = raw.options.map(text);
+    const expect = (Array.isArray(raw.expect) ? raw.expect : [raw.expect]).map(text);
     const unknown = expect.filter((answer) => !options.includes(answer));
     if (expect.length === 0 || unknown.length > 0) {
       report(`${at}.expect`, `expect must name one or more of the options (${options.map((option) => JSON.stringify(option)).join(', ')}); ${unknown.map((answer) => JSON.stringify(answer)).join(', ') || 'none given'} is not one`, 'error', line);
       return;
     }
-    questions.push({ id: raw.id.trim(), ask: raw.ask.trim(), options, expect });
+    const hints = hintsField(raw.hints, options, `${at}.hints`, report, line);
+    questions.push({ id: raw.id.trim(), ask: raw.ask.trim(), options, expect, ...(hints ? { hints } : {}) });
   });
   return questions;
+}
+
+/** `hints: {"From the very first call": ["never worked", "not even once"]}`: free-text answers per option. */
+function hintsField(value: unknown, options: string[], where: string, report: Report, line: number): Record<string, string[]> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) {
+    report(where, 'hints must map an option to the phrases people answer it with', 'error', line);
+    return undefined;
+  }
+  const hints: Record<string, string[]> = {};
+  for (const [option, phrases] of Object.entries(value)) {
+    if (!options.includes(option)) {
+      report(`${where}.${option}`, `hints name ${JSON.stringify(option)}, which is not one of the options`, 'error', line);
+      continue;
+    }
+    if (!Array.isArray(phrases) || phrases.some((phrase) => typeof phrase !== 'string')) {
+      report(`${where}.${option}`, 'hints for an option must be a list of phrases', 'error', line);
+      continue;
+    }
+    hints[option] = (phrases as string[]).map((phrase) => phrase.trim()).filter(Boolean);
+  }
+  return hints;
 }
 
 function signalsField(value: unknown, where: string, report: Report, line: number): Signals {

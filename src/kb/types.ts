@@ -48,6 +48,8 @@ export interface CauseQuestion {
   ask: string;
   options: string[];
   expect: string[];
+  /** Ways people answer in their own words, per option ("never worked" → "From the very first call"). */
+  hints?: Record<string, string[]>;
 }
 
 export interface Section {
