@@ -141,10 +141,22 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   }
 }
 
+/** A response header named for an error code or type: `x-amzn-ErrorType`, `x-amz-error-code`, `x-ms-error-code`, `x-error-code`. */
+const ERROR_CODE_HEADER = /^x-(?:[a-z0-9]{1,20}-){0,2}error-?(?:code|type)$/i;
+
 function readResponseHeaders(exchange: Exchange, set: FactSet, add: (fact: Fact) => void, redactor: Redactor): void {
   const headers = exchange.response?.headers ?? [];
   for (const header of headers.filter((candidate) => /^www-authenticate$/i.test(candidate.name))) {
     readChallenges(header.value, set, add, redactor, exchange.index);
+  }
+  // Vendors' error-code headers (`x-amzn-ErrorType`, `x-ms-error-code`, `x-error-code`) carry the same codes a body would.
+  for (const header of headers) {
+    if (!ERROR_CODE_HEADER.test(header.name)) continue;
+    const code = /^[A-Za-z][A-Za-z0-9_.-]{2,63}/.exec(header.value.trim())?.[0];
+    if (code) {
+      set.errorCodes.push({ code: code.toLowerCase(), where: `the ${header.name} header`, entry: exchange.index });
+      set.texts.push(code);
+    }
   }
   const remaining = ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining'].map((name) => headerValue(headers, name)).find((value) => value !== undefined);
   readRateLimit(remaining, headerValue(headers, 'retry-after'), add);

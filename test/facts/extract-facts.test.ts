@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { extractFacts } from '../../src/facts/extract-facts.ts';
+
+const clock = () => new Date('2026-03-08T14:23:45Z');
+
+describe('extractFacts', () => {
+  it('reads a vendor\'s error-code header as an error code, wherever the body says nothing', () => {
+    const facts = extractFacts(
+      { kind: 'error', text: '', exchanges: [{ index: 0, response: { status: 403, headers: [{ name: 'x-amzn-ErrorType', value: 'MissingAuthenticationTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/' }, { name: 'x-ms-error-code', value: 'AuthenticationFailed' }], body: '{"message":"Missing Authentication Token"}' } }] },
+      { clock },
+    );
+    assert.deepEqual(
+      facts.errorCodes.map((found) => found.code),
+      ['missingauthenticationtokenexception', 'authenticationfailed'],
+    );
+    assert.match(facts.errorCodes[0]!.where, /x-amzn-ErrorType/);
+  });
+
+  it('takes an OAuth error in a redirect URL as an error code and its description as text', () => {
+    const facts = extractFacts(
+      { kind: 'har', text: '', exchanges: [{ index: 0, request: { method: 'GET', url: 'https://app.example.com/callback?error=interaction_required&error_description=AADSTS50076%3A+multi-factor+authentication+required', headers: [] }, response: { status: 200, headers: [] } }] },
+      { clock },
+    );
+    assert.deepEqual(facts.errorCodes.map((found) => found.code), ['interaction_required']);
+    assert.ok(facts.texts.some((text) => text.includes('AADSTS50076: multi-factor authentication required')));
+  });
+});
