@@ -54,7 +54,13 @@ export function isTokenRequest(request: { url: string; body?: string }): boolean
 
 export function isFailing(exchange: Exchange): boolean {
   const status = exchange.response?.status;
-  return status === undefined || status === 0 || status >= 400 || oauthErrorInUrls(exchange) !== undefined;
+  return status === undefined || status === 0 || status >= 400 || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange);
+}
+
+/** A token introspection that answered `"active": false` (RFC 7662): the token is dead though the call succeeded. */
+function saysInactive(exchange: Exchange): boolean {
+  const body = exchange.response?.body;
+  return body !== undefined && /\/introspect/i.test(exchange.request?.url ?? '') && /"active"\s{0,8}:\s{0,8}false/.test(body.slice(0, 4096));
 }
 
 /** `error=consent_required&error_description=…` as an OAuth server returns it through a redirect (RFC 6749 §4.1.2.1). */

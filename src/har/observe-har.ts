@@ -8,6 +8,16 @@ export function isFailingEntry(entry: HarEntry): boolean {
 }
 
 const TOKEN_REQUEST = /grant_type=|"grant_type"/;
+/** A token introspection endpoint (RFC 7662): its 200 answer says whether a token is still active. */
+const INTROSPECTION = /\/introspect(?:ion)?\/?(?:[?#]|$)/i;
+
+/**
+ * Whether diagnosis reads this entry's response body: a failing exchange's, and a token
+ * introspection's, whose 200 may say `"active": false`.
+ */
+export function bodyMatters(entry: HarEntry): boolean {
+  return isFailingEntry(entry) || INTROSPECTION.test(entry.request.url.slice(0, 2048));
+}
 
 /** A request body diagnosis reads even when the exchange succeeded: a call to a token endpoint. */
 function isTokenRequestBody(body: string | undefined): boolean {
@@ -24,7 +34,7 @@ export function observeHar(har: Har, text = ''): Observation {
     const failing = isFailingEntry(entry);
     const requestBody = entry.request.postData?.text ?? formBody(entry);
     const wantsRequestBody = failing || isTokenRequestBody(requestBody);
-    const body = failing ? responseText(entry) : undefined;
+    const body = bodyMatters(entry) ? responseText(entry) : undefined;
     return {
       index: entry.index,
       ...(entry.startedAt ? { startedAt: entry.startedAt } : {}),
@@ -46,7 +56,7 @@ export function observeHar(har: Har, text = ''): Observation {
  * request body that is not a token request): what a capture read entry by entry keeps.
  */
 export function withoutUnreadBodies(entry: HarEntry): HarEntry {
-  if (isFailingEntry(entry)) return entry;
+  if (bodyMatters(entry)) return entry;
   const keepRequestBody = isTokenRequestBody(entry.request.postData?.text ?? formBody(entry));
   const { postData, ...request } = entry.request;
   const { text, ...content } = entry.response.content;

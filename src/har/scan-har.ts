@@ -1,5 +1,5 @@
 import { nestedTooDeep, notUtf8 } from '../errors.ts';
-import { isFailingEntry, withoutUnreadBodies } from './observe-har.ts';
+import { bodyMatters, withoutUnreadBodies } from './observe-har.ts';
 import { carriesCredentials, creatorOf, readEntry, tooManyEntries, type Har, type HarEntry, type HarLimits } from './read-har.ts';
 
 /** What `scanHar` read: the capture, and the note sent with it. */
@@ -155,7 +155,7 @@ class Scanner {
     });
     const entry = readEntry(raw, index);
     this.credentialsSeen ||= carriesCredentials(entry, raw);
-    if (body && isFailingEntry(entry)) entry.response.content.text = this.parse(body[0], body[1]) as string;
+    if (body && bodyMatters(entry)) entry.response.content.text = this.parse(body[0], body[1]) as string;
     return withoutUnreadBodies(entry);
   }
 
