@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runDialogues, runSimulations } from './chat-evaluate.ts';
 import { CORPUS_DIR, evaluateCorpus } from './corpus.ts';
 import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
@@ -42,16 +44,21 @@ console.log(`memorised: top-1 ${percent(inSample.top1)} as it is, ${percent(held
 const sets: Array<[string, string]> = [['development set', EVAL_DIR], ...HOLDOUT_DIRS.map((directory, index): [string, string] => [`held-out set ${index + 1}`, directory])];
 for (const [name, directory] of sets) {
   console.log(`\n${name} (${directory})`);
-  report(await runEvaluation(kinds, directory));
+  // The development set lives in ../shared, beside the project; a fresh clone has none.
+  if (!existsSync(join(directory, 'cases.jsonl'))) console.log('not present: skipped');
+  else report(await runEvaluation(kinds, directory));
 }
 
-// The chat: scripted dialogues and a simulated customer for every cause.
-const dialogues = await runDialogues();
-const vague = dialogues.filter((result) => result.vague);
+// The chat: scripted dialogues (from ../shared, when present) and a simulated customer for every cause.
 console.log('\nchat: scripted dialogues (../shared/eval/dev/dialogs.jsonl)');
-console.log(`top-1 after the last turn: ${percent(dialogues.filter((result) => result.top1).length / dialogues.length)} (${dialogues.filter((result) => result.top1).length}/${dialogues.length})`);
-console.log(`vague openings answered with a question: ${percent(vague.filter((result) => result.askedFirst).length / vague.length)} (${vague.filter((result) => result.askedFirst).length}/${vague.length}); presented no cause as the answer: ${vague.filter((result) => !result.guessedFirst).length}/${vague.length}`);
-if (verbose) for (const miss of dialogues.filter((result) => !result.top1 || (result.vague && !result.askedFirst))) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got}${miss.vague && !miss.askedFirst ? ', no question first' : ''}`);
+if (!existsSync(join(EVAL_DIR, 'dialogs.jsonl'))) console.log('not present: skipped');
+else {
+  const dialogues = await runDialogues();
+  const vague = dialogues.filter((result) => result.vague);
+  console.log(`top-1 after the last turn: ${percent(dialogues.filter((result) => result.top1).length / dialogues.length)} (${dialogues.filter((result) => result.top1).length}/${dialogues.length})`);
+  console.log(`vague openings answered with a question: ${percent(vague.filter((result) => result.askedFirst).length / vague.length)} (${vague.filter((result) => result.askedFirst).length}/${vague.length}); presented no cause as the answer: ${vague.filter((result) => !result.guessedFirst).length}/${vague.length}`);
+  if (verbose) for (const miss of dialogues.filter((result) => !result.top1 || (result.vague && !result.askedFirst))) console.log(`  ${miss.id}: expected ${miss.expect.join(' | ')}, got ${miss.got}${miss.vague && !miss.askedFirst ? ', no question first' : ''}`);
+}
 const simulations = await runSimulations();
 const questions = simulations.map((result) => result.questions);
 console.log('\nchat: a simulated customer for every cause, answering from the articles\' declared answers');
