@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { readCases } from '../../bench/evaluate.ts';
 import { EVAL_DIR } from '../../bench/evaluate.ts';
+import { readCorpus } from '../../bench/corpus.ts';
+import { needsShared } from '../support/shared.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
 import { startWorker } from '../support/worker.ts';
 
@@ -80,18 +82,29 @@ for (const name of ['node', 'worker']) {
 }
 
 describe('the same answers on Node and in workerd', () => {
-  it('ranks the causes of every development case identically', async () => {
-    const cases = await readCases(['text', 'error', 'har']);
-    const rankings = async (base: string) =>
-      Promise.all(
-        cases.map(async (entry) => {
-          const body = entry.kind === 'text' ? { text: entry.input } : entry.kind === 'error' ? { error: entry.input } : { har: JSON.parse(await readFile(join(EVAL_DIR, String(entry.input)), 'utf8')) as unknown };
-          const answer = (await (await post(base, '/v1/diagnose', JSON.stringify(body), 'application/json')).json()) as { causes: Array<{ id: string; confidence: number }> };
-          return `${entry.id}: ${answer.causes.map((cause) => `${cause.id}@${cause.confidence}`).join(' ')}`;
-        }),
-      );
-    const [node, worker] = await Promise.all([rankings(runtimes.node!.url), rankings(runtimes.worker!.url)]);
+  /** Every case's ranked causes with their confidences, as one runtime answers them. */
+  const rankings = (base: string, cases: Array<{ id: string; kind: string; input: unknown }>, directory: string) =>
+    Promise.all(
+      cases.map(async (entry) => {
+        const body = entry.kind === 'text' ? { text: entry.input } : entry.kind === 'error' ? { error: entry.input } : { har: JSON.parse(await readFile(join(directory, String(entry.input)), 'utf8')) as unknown };
+        const answer = (await (await post(base, '/v1/diagnose', JSON.stringify(body), 'application/json')).json()) as { causes: Array<{ id: string; confidence: number }> };
+        return `${entry.id}: ${answer.causes.map((cause) => `${cause.id}@${cause.confidence}`).join(' ')}`;
+      }),
+    );
+  const compare = async (cases: Array<{ id: string; kind: string; input: unknown }>, directory: string): Promise<void> => {
+    const [node, worker] = await Promise.all([rankings(runtimes.node!.url, cases, directory), rankings(runtimes.worker!.url, cases, directory)]);
     assert.equal(node.length, cases.length);
     assert.deepEqual(worker, node);
+  };
+
+  it('ranks the causes of every development case identically', needsShared('eval', 'dev', 'cases.jsonl'), async () => {
+    await compare(await readCases(['text', 'error', 'har']), EVAL_DIR);
+  });
+
+  it('ranks the causes of every real-world report and recorded capture identically', async () => {
+    const scenarios = join(ROOT, 'test', 'fixtures', 'har', 'scenarios');
+    const labels = JSON.parse(await readFile(join(scenarios, 'labels.json'), 'utf8')) as Record<string, string[]>;
+    await compare((await readCorpus()).filter((entry) => entry.kind !== 'har'), ROOT);
+    await compare(Object.keys(labels).map((file) => ({ id: file, kind: 'har', input: file })), scenarios);
   });
 });
