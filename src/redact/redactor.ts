@@ -1,5 +1,5 @@
 import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
-import { HOST_HEADERS, isCodeOnlyName, isHarmlessHeader, isHarmlessParam, isIdentifierValue, isMessageHeader, isSecretName, isTrivialValue, URL_HEADERS } from './secret-names.ts';
+import { HOST_HEADERS, isCodeOnlyName, isHarmlessHeader, isIdentifierValue, isMessageHeader, isSecretName, isTrivialValue, URL_HEADERS } from './secret-names.ts';
 import { hmacSha256, toHex } from './sha256.ts';
 import { JWT_WHOLE, redactHost, redactParam, redactParams, redactUrl } from './url-secrets.ts';
 
@@ -124,11 +124,6 @@ export class Redactor implements SecretRules {
       .join('\n');
   }
 
-  /** Whether a header, parameter or JSON key name says its value is a secret. */
-  isSecretName(name: string): boolean {
-    return isSecretName(name);
-  }
-
   /**
    * A header's value, by what the header is: credentials and cookies always, URLs and hosts
    * as URLs, known-harmless headers kept (still scanned for key shapes), a custom header's
@@ -213,8 +208,7 @@ export class Redactor implements SecretRules {
         const type = /content-type:[ \t]{0,8}([^\r\n;]{1,100})/i.exec(head)?.[1] ?? '';
         let cleaned: string;
         if (filename !== undefined) cleaned = this.body(data, type, `${where} file ${name}`);
-        else if (isHarmlessParam(name)) cleaned = this.text(data, where);
-        else cleaned = isTrivialValue(data) ? data : this.secret(data, `${where} field`, name || 'unnamed');
+        else cleaned = this.param(name || 'unnamed', data, `${where} field`);
         return `${head}${separator}${cleaned}${trailing}`;
       })
       .join(delimiter);
@@ -232,17 +226,20 @@ export class Redactor implements SecretRules {
     if (typeof value === 'object' && value !== null) {
       // No prototype: a member named __proto__ stays a member.
       const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-      for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof member === 'string' || typeof member === 'number') {
-          const cleaned = this.named(name, String(member), where);
-          out[name] = cleaned === String(member) ? member : cleaned;
-        }
-        else if (member !== null && typeof member === 'object' && isSecretName(name)) out[name] = this.secretTree(member, where, name, depth + 1);
-        else out[name] = this.json(member, where, depth + 1);
-      }
+      for (const [name, member] of Object.entries(value as Record<string, unknown>)) out[name] = this.member(name, member, where, depth + 1);
       return out;
     }
     return value;
+  }
+
+  /** One named JSON member (or a custom field of a capture): by its name first, then by what it holds. */
+  member(name: string, member: unknown, where: string, depth = 0): unknown {
+    if (typeof member === 'string' || typeof member === 'number') {
+      const cleaned = this.named(name, String(member), where);
+      return cleaned === String(member) ? member : cleaned;
+    }
+    if (member !== null && typeof member === 'object' && isSecretName(name)) return this.secretTree(member, where, name, depth);
+    return this.json(member, where, depth);
   }
 
   /** Everything under a secret-named member: every string and number leaf is a secret. */

@@ -27,7 +27,7 @@ const HANDLED = {
 /** Every field not in `handled`, walked and scanned in place. */
 function scanOtherFields(record: Json, handled: Set<string>, redactor: Redactor, where: string): void {
   for (const [name, value] of Object.entries(record)) {
-    if (!handled.has(name)) record[name] = scanAny(value, redactor, `${where}.${name}`, 0);
+    if (!handled.has(name)) record[name] = redactor.member(name, value, `${where}.${name}`);
   }
 }
 
@@ -121,21 +121,6 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
     return;
   }
   content.text = redactor.body(content.text, mimeType, 'response.content');
-}
-
-/** Deeper than this, a custom field is dropped rather than walked: what is not read is not shown. */
-const MAX_SCAN_DEPTH = 64;
-
-function scanAny(value: unknown, redactor: Redactor, where: string, depth: number): unknown {
-  if (depth > MAX_SCAN_DEPTH) return redactor.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
-  if (typeof value === 'string') return redactor.text(value, where);
-  if (Array.isArray(value)) return value.map((item) => scanAny(item, redactor, where, depth + 1));
-  if (isRecord(value)) {
-    for (const [name, member] of Object.entries(value)) {
-      value[name] = typeof member === 'string' ? redactor.named(name, member, where) : scanAny(member, redactor, where, depth + 1);
-    }
-  }
-  return value;
 }
 
 function decodeBase64Text(text: string): string | null {

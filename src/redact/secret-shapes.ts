@@ -51,6 +51,13 @@ export const VENDOR_TOKEN = new RegExp(
   'g',
 );
 
+const VENDOR_TOKEN_ONCE = new RegExp(VENDOR_TOKEN.source);
+
+/** Whether the text holds a vendor token anywhere (without the global expression's shared position). */
+export function hasVendorToken(text: string): boolean {
+  return VENDOR_TOKEN_ONCE.test(text);
+}
+
 /** URLs that are credentials in themselves: whoever has them can post. */
 export const WEBHOOK_URL = /\bhttps?:\/\/(?:hooks\.slack\.com\/(?:services|workflows|triggers)|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks|[a-z0-9-]{1,63}\.webhook\.office\.com\/webhookb2|outlook\.office\.com\/webhook|chat\.googleapis\.com\/v1\/spaces)\/[^\s"'<>`]{8,512}/g;
 

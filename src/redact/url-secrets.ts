@@ -1,5 +1,5 @@
 import { isCodeOnlyName, isHarmlessParam, isIdentifierValue, isTrivialValue, URL_PARAMS } from './secret-names.ts';
-import { findCompactTokens, looksRandom, VENDOR_TOKEN } from './secret-shapes.ts';
+import { findCompactTokens, hasVendorToken, looksRandom } from './secret-shapes.ts';
 import { encodeComponent } from '../text/well-formed.ts';
 
 /**
@@ -98,8 +98,7 @@ function redactPathSegment(rules: UrlRules, segment: string, context: 'marked' |
   const decoded = safeDecode(segment);
   if (context === 'marked' && (decoded.length >= 16 || (/\d/.test(decoded) && /[A-Za-z]/.test(decoded)))) return rules.secret(segment, where, 'token in path');
   if (/^eyJ/.test(decoded) && findCompactTokens(decoded).length > 0) return rules.secret(segment, where, 'token in path');
-  VENDOR_TOKEN.lastIndex = 0;
-  if (VENDOR_TOKEN.test(decoded)) return rules.secret(segment, where, 'key shape in path');
+  if (hasVendorToken(decoded)) return rules.secret(segment, where, 'key shape in path');
   if (decoded.split('.').some((piece) => looksRandom(piece))) return rules.secret(segment, where, 'random-looking path segment');
   return segment;
 }
@@ -132,8 +131,7 @@ export function redactParam(rules: UrlRules, name: string, value: string, where:
 
 /** A value that reads as a token rather than a name: a key shape or a generated-looking run. */
 function isTokenLike(value: string): boolean {
-  VENDOR_TOKEN.lastIndex = 0;
-  return VENDOR_TOKEN.test(value) || looksRandom(value) || value.length >= 32;
+  return hasVendorToken(value) || looksRandom(value) || value.length >= 32;
 }
 
 /** decodeURIComponent that keeps the text as it is when it is not valid percent-encoding. */
