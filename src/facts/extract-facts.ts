@@ -57,10 +57,15 @@ export function isFailing(exchange: Exchange): boolean {
   return status === undefined || status === 0 || status >= 400 || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange);
 }
 
-/** A token introspection that answered `"active": false` (RFC 7662): the token is dead though the call succeeded. */
+/** A token introspection endpoint (RFC 7662): its 200 answer says whether a token is still active. */
+export function isIntrospection(url: string): boolean {
+  return /\/introspect(?:ion)?\/?(?:[?#]|$)/i.test(url.slice(0, 2048));
+}
+
+/** A token introspection that answered `"active": false`: the token is dead though the call succeeded. */
 function saysInactive(exchange: Exchange): boolean {
   const body = exchange.response?.body;
-  return body !== undefined && /\/introspect/i.test(exchange.request?.url ?? '') && /"active"\s{0,8}:\s{0,8}false/.test(body.slice(0, 4096));
+  return body !== undefined && isIntrospection(exchange.request?.url ?? '') && /"active"\s{0,8}:\s{0,8}false/.test(body.slice(0, 4096));
 }
 
 /** `error=consent_required&error_description=…` as an OAuth server returns it through a redirect (RFC 6749 §4.1.2.1). */

@@ -82,7 +82,8 @@ function environmentOf(host: string): string[] {
   return [...host.matchAll(ENVIRONMENT_WORDS)].map((match) => match[1]!).filter((word) => word !== 'prod' && word !== 'production');
 }
 
-function registrableDomain(host: string): string {
+/** A host's site as cookies and token audiences compare them: its last two labels (a close approximation). */
+export function registrableDomain(host: string): string {
   return host.split('.').slice(-2).join('.');
 }
 

@@ -1,5 +1,5 @@
 import { isFailing, isTokenRequest } from '../facts/extract-facts.ts';
-import { durationInWords } from '../facts/jwt.ts';
+import { durationInWords, registrableDomain } from '../facts/jwt.ts';
 import { headerValue, type Exchange, type Fact, type Observation } from '../facts/types.ts';
 
 /** At least this many 429 answers in one capture is a storm, not a blip. */
@@ -99,19 +99,14 @@ export function captureContextFacts(observation: Observation): Fact[] {
   return facts;
 }
 
-/** A site as browsers compare them for SameSite: the last two labels of the host (a close approximation). */
-function siteOf(host: string): string {
-  return host.toLowerCase().replace(/:\d+$/, '').split('.').slice(-2).join('.');
-}
-
 /**
  * A cookie set earlier by this host without `SameSite=None` (browsers read a missing attribute
  * as `Lax`) is not sent on a cross-site request: one whose Origin or Referer is another site.
  */
 function readSameSiteWithheld(exchange: Exchange, before: Exchange[], url: URL, add: (id: string, entry: number, detail: string) => void): void {
   const from = headerValue(exchange.request?.headers, 'origin') ?? headerValue(exchange.request?.headers, 'referer');
-  const fromHost = from ? parse(from)?.host : undefined;
-  if (!fromHost || siteOf(fromHost) === siteOf(url.host)) return;
+  const fromHost = from ? parse(from)?.hostname : undefined;
+  if (!fromHost || registrableDomain(fromHost) === registrableDomain(url.hostname)) return;
   const sent = cookieNames(exchange);
   for (const earlier of before) {
     for (const header of earlier.response?.headers ?? []) {

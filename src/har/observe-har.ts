@@ -1,3 +1,4 @@
+import { isIntrospection } from '../facts/extract-facts.ts';
 import { encodeComponent } from '../text/well-formed.ts';
 import type { Exchange, Observation } from '../facts/types.ts';
 import { responseText, type Har, type HarEntry } from './read-har.ts';
@@ -8,15 +9,13 @@ export function isFailingEntry(entry: HarEntry): boolean {
 }
 
 const TOKEN_REQUEST = /grant_type=|"grant_type"/;
-/** A token introspection endpoint (RFC 7662): its 200 answer says whether a token is still active. */
-const INTROSPECTION = /\/introspect(?:ion)?\/?(?:[?#]|$)/i;
 
 /**
  * Whether diagnosis reads this entry's response body: a failing exchange's, and a token
  * introspection's, whose 200 may say `"active": false`.
  */
 export function bodyMatters(entry: HarEntry): boolean {
-  return isFailingEntry(entry) || INTROSPECTION.test(entry.request.url.slice(0, 2048));
+  return isFailingEntry(entry) || isIntrospection(entry.request.url);
 }
 
 /** A request body diagnosis reads even when the exchange succeeded: a call to a token endpoint. */
