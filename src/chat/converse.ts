@@ -281,8 +281,8 @@ function handoff(users: ChatMessage[], state: ChatContext, deps: ChatDeps, lead:
   const symptom = clip(users.find((message) => message.text?.trim())?.text?.trim() ?? '(no description)', 300);
   const { posterior, diagnosis } = weigh(users.map((message) => message.text ?? '').filter(Boolean), users, state, questionCatalogue(deps.kb), deps);
   const facts = diagnosis.causes.flatMap((cause) => cause.evidence).slice(0, 5).map((item) => item.detail);
-  // Answers travel in the client's context: read as text like everything else the client sent.
-  const answered = Object.entries(state.answers).map(([id, answer]) => clip(`${id}: ${answer}`, 200));
+  // knownContext kept only answers that are options of known questions: nothing here to redact.
+  const answered = Object.entries(state.answers).map(([id, answer]) => `${id}: ${answer}`);
   const tried = state.tried.map((id) => deps.kb.byCauseId.get(id)?.title ?? id);
   const candidates = posterior.filter((item) => item.probability >= 0.05).slice(0, 3).map((item) => `${item.cause.title} (${Math.round(item.probability * 100)}%)`);
   const summary = [
