@@ -61,6 +61,7 @@ function libraryWithout(sources: ArticleSource[], removed: Set<string>): Library
     for (const cause of parsed.article.causes) {
       cause.signals.phrases = cause.signals.phrases.filter((phrase) => !removed.has(phrase.toLowerCase()));
       cause.signals.error = cause.signals.error.filter((code) => !removed.has(code.toLowerCase()));
+      cause.signals.words = cause.signals.words.filter((word) => !removed.has(word.toLowerCase()));
     }
     return parsed;
   });
@@ -79,7 +80,7 @@ export async function evaluateCorpus(articlesDir = join(ROOT, 'articles'), direc
   const sources = await readArticleSources(articlesDir);
   const library = buildLibrary(sources, new Date());
   const inSample = await evaluateCases(cases, library, directory);
-  const signals = library.kb.causes.flatMap((cause) => [...cause.signals.phrases, ...cause.signals.error]);
+  const signals = library.kb.causes.flatMap((cause) => [...cause.signals.phrases, ...cause.signals.error, ...cause.signals.words]);
   const only = vendorOnlySignals(cases, signals);
   const byId = new Map(inSample.map((result) => [result.id, result]));
   const vendorHeldOut: CaseResult[] = [];

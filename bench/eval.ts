@@ -18,11 +18,11 @@ const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
 function report(results: CaseResult[]): void {
   const rows: Array<[string, CaseResult[]]> = [['all', results], ...kinds.map((kind): [string, CaseResult[]] => [kind, results.filter((result) => result.kind === kind)])];
   const shown = rows.filter(([, subset]) => subset.length > 0);
-  console.log('kind    cases  top-1   top-3   false alarms  abstained wrongly');
+  console.log('kind    cases  top-1   top-3   false alarms  (not auth)  abstained wrongly');
   for (const [name, subset] of shown) {
     const metrics = metricsOf(subset);
     console.log(
-      `${name.padEnd(7)} ${String(metrics.cases).padStart(5)}  ${percent(metrics.top1).padStart(6)}  ${percent(metrics.top3).padStart(6)}  ${percent(metrics.falseAlarms).padStart(12)}  ${percent(metrics.wrongAbstentions).padStart(17)}`,
+      `${name.padEnd(7)} ${String(metrics.cases).padStart(5)}  ${percent(metrics.top1).padStart(6)}  ${percent(metrics.top3).padStart(6)}  ${percent(metrics.falseAlarms).padStart(12)}  ${percent(metrics.notAuthAlarms).padStart(10)}  ${percent(metrics.wrongAbstentions).padStart(17)}`,
     );
   }
   const misses = results.filter((result) => !result.top1);

@@ -38,8 +38,12 @@ export interface Metrics {
   cases: number;
   top1: number;
   top3: number;
+  /** Share of `none` cases answered with an authentication cause first (../shared/eval/README.md). */
   falseAlarms: number;
   noneCases: number;
+  /** The same over every report that is not an authentication failure: `none` and lookalike labels. */
+  notAuthAlarms: number;
+  notAuthCases: number;
   wrongAbstentions: number;
   causeCases: number;
 }
@@ -102,12 +106,15 @@ export async function evaluateCases(cases: EvalCase[], library: Library, directo
 export function metricsOf(results: CaseResult[]): Metrics {
   const noneCases = results.filter((result) => result.expect.includes('none'));
   const authCases = results.filter((result) => result.expectsAuth);
+  const notAuth = results.filter((result) => !result.expectsAuth);
   return {
     cases: results.length,
     top1: results.filter((result) => result.top1).length / Math.max(1, results.length),
     top3: results.filter((result) => result.top3).length / Math.max(1, results.length),
     falseAlarms: noneCases.filter((result) => result.firstKind === 'auth').length / Math.max(1, noneCases.length),
     noneCases: noneCases.length,
+    notAuthAlarms: notAuth.filter((result) => result.firstKind === 'auth').length / Math.max(1, notAuth.length),
+    notAuthCases: notAuth.length,
     // An authentication case answered with nothing, or with "this is not an authentication problem".
     wrongAbstentions: authCases.filter((result) => result.firstKind !== 'auth').length / Math.max(1, authCases.length),
     causeCases: authCases.length,

@@ -20,6 +20,8 @@ export interface ScoredCause {
   score: number;
   /** How well the input's words fit the cause's article (0..1): what separates equal scores. */
   relevance: number;
+  /** Whether an error code, a known wording or a fact speaks for it, not only soft evidence. */
+  hard: boolean;
   confidence: number;
   evidence: Evidence[];
 }
@@ -36,13 +38,28 @@ interface CompiledCause {
 export class CauseCatalogue {
   readonly compiled: CompiledCause[];
   readonly phrases = new PhraseIndex<string>();
+  readonly words = new PhraseIndex<string>();
+  /** How much each mechanism word counts: 1 / the number of causes that declare it. */
+  readonly wordWeights = new Map<string, number>();
 
   constructor(kb: KnowledgeBase) {
     this.compiled = kb.causes.map((cause) => ({ cause, visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public' }));
+    const declaredBy = new Map<string, number>();
     for (const cause of kb.causes) {
       for (const phrase of compilePhrases(cause.signals.phrases)) this.phrases.add(phrase, cause.id);
+      const words = new Map(compilePhrases(cause.signals.words).map((word) => [wordKey(word), word]));
+      for (const [key, word] of words) {
+        this.words.add(word, cause.id);
+        declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
+      }
     }
+    for (const [key, count] of declaredBy) this.wordWeights.set(key, 1 / count);
   }
+}
+
+/** Two spellings of one word ("cookies", "cookie") are one word. */
+function wordKey(word: CompiledPhrase): string {
+  return `${word.exact ? '=' : ''}${word.terms.join(' ')}`;
 }
 
 export interface ScoreOptions {
@@ -69,10 +86,18 @@ export interface Scores {
 export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): Scores {
   const scoring = options.scoring ?? SCORING;
   const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
-  for (const { phrase, owner, how } of catalogue.phrases.matchAll(new TermPositions(facts.texts))) {
+  const positions = new TermPositions(facts.texts);
+  for (const { phrase, owner, how } of catalogue.phrases.matchAll(positions)) {
     const list = phraseMatches.get(owner) ?? [];
     list.push({ phrase, how });
     phraseMatches.set(owner, list);
+  }
+  const wordMatches = new Map<string, Map<string, CompiledPhrase>>();
+  for (const { phrase, owner, how } of catalogue.words.matchAll(positions)) {
+    if (how !== 'exact') continue;
+    const found = wordMatches.get(owner) ?? new Map<string, CompiledPhrase>();
+    found.set(wordKey(phrase), phrase);
+    wordMatches.set(owner, found);
   }
   const relevance = textRelevance(facts.texts, index, options.includeInternal, scoring);
   const observedStatuses = facts.statuses;
@@ -89,6 +114,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (visibility === 'internal' && !options.includeInternal) continue;
     const evidence: Evidence[] = [];
     let score = 0;
+    let hard = false;
     const { signals } = cause;
 
     if (signals.status.length > 0 && observedStatuses.length > 0) {
@@ -110,6 +136,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       if (seenCodes.has(found.code)) continue;
       seenCodes.add(found.code);
       score += scoring.errorCode;
+      hard = true;
       evidence.push({ source: 'error-code', detail: `error code ${found.code} in ${found.where}`, ...entryOf(found.entry) });
     }
 
@@ -118,6 +145,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     const matched = exact.length > 0 ? exact : found.map((match) => match.phrase);
     if (matched.length > 0) {
       const weight = exact.length > 0 ? 1 : scoring.nearPhraseFactor;
+      hard = true;
       score += weight * (scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases));
       const shown = matched.slice(0, 3).map((phrase) => `“${phrase.text}”`).join(', ');
       evidence.push({ source: 'phrase', detail: exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}` });
@@ -127,12 +155,23 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       const found = factIds.get(factId);
       if (!found) continue;
       score += scoring.fact;
+      hard = true;
       for (const fact of found.slice(0, 3)) evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
     }
 
     // Signs that the report is not an authentication failure at all count against every cause.
     for (const [factId, penalty] of [['network.error', scoring.networkError], ['text.how-to', scoring.howToQuestion]] as const) {
       if (factIds.has(factId) && !signals.facts.includes(factId)) score += penalty;
+    }
+
+    // Mechanism words read a story that lacks the cause's known wording; where that wording
+    // is present, it already speaks for the cause and the words add nothing.
+    const words = [...(wordMatches.get(cause.id) ?? new Map<string, CompiledPhrase>())];
+    if (words.length > 0 && exact.length === 0) {
+      const points = words.reduce((sum, [key]) => sum + (catalogue.wordWeights.get(key) ?? 0), 0);
+      score += scoring.word * Math.min(scoring.maxWordPoints, points);
+      const shown = words.sort(([a], [b]) => (catalogue.wordWeights.get(b) ?? 0) - (catalogue.wordWeights.get(a) ?? 0)).slice(0, 6).map(([, word]) => word.text);
+      evidence.push({ source: 'words', detail: `the description speaks of ${shown.join(', ')}` });
     }
 
     const textScore = relevance.byCause.get(cause.id);
@@ -143,7 +182,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     }
 
     all.set(cause.id, score);
-    if (score > 0) scored.push({ cause, score, relevance: textScore?.value ?? 0, confidence: 0, evidence });
+    if (score > 0) scored.push({ cause, score, relevance: textScore?.value ?? 0, hard, confidence: 0, evidence });
   }
   return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()], all };
 }
@@ -158,8 +197,10 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
   // never by id. What stays equal is reported as a near-tie (see nearTieOf).
   scored.sort((a, b) => b.score - a.score || b.relevance - a.relevance || b.evidence.length - a.evidence.length);
   const best = scored[0]?.score ?? 0;
-  if (best < scoring.minimumScore) return [];
-  const kept = scored.filter((candidate) => candidate.score >= Math.max(scoring.minimumScore, best * scoring.keepRatio)).slice(0, scoring.maxCauses);
+  const clears = (candidate: ScoredCause): boolean => candidate.score >= (candidate.hard ? scoring.minimumScore : scoring.minimumSoftScore);
+  // When the best fit is too weak to name, nothing is named: a weaker one is not a better answer.
+  if (!scored[0] || !clears(scored[0])) return [];
+  const kept = scored.filter((candidate) => clears(candidate) && candidate.score >= best * scoring.keepRatio).slice(0, scoring.maxCauses);
   const total = kept.reduce((sum, candidate) => sum + candidate.score, 0);
   for (const candidate of kept) {
     const strength = 1 - Math.exp(-candidate.score / scoring.confidenceScale);

@@ -22,6 +22,13 @@ export const SCORING = {
   maxExtraPhrases: 3,
   /** Phrases whose words occur close together but not in order count this much less. */
   nearPhraseFactor: 0.6,
+  /**
+   * A mechanism word the cause declares, found in the input: each counts 1 / (the number of
+   * causes that declare it), so "preflight" speaks for one cause and "session" for several.
+   */
+  word: 1.25,
+  /** The words' sum counts up to this many points. */
+  maxWordPoints: 3,
   /** A fact the cause declares (`jwt.expired`), extracted from the input itself. */
   fact: 5,
   /** The request failed in the network or TLS layer (DNS, refused, certificate), before any auth. */
@@ -36,6 +43,11 @@ export const SCORING = {
   fullRelevanceScore: 150,
   /** Fewest points a cause needs to be named. */
   minimumScore: 3,
+  /**
+   * Fewest points for a cause whose evidence is all soft (the words fit, a status was mentioned)
+   * with no error code, known wording or fact of its own: a story must fit clearly to be named.
+   */
+  minimumSoftScore: 3.5,
   /** Causes scoring below this share of the best one are left out. */
   keepRatio: 0.4,
   /** Most causes returned. */

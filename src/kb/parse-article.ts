@@ -1,6 +1,7 @@
 import { splitSections } from './markdown-sections.ts';
 import { findRawHtml } from './find-raw-html.ts';
 import { isFrontmatterProblem, readFrontmatter } from './read-frontmatter.ts';
+import { termsOf } from './vocabulary.ts';
 import type { Article, ArticleProblem, ArticleSource, Cause, CauseQuestion, Signals, Step, Visibility } from './types.ts';
 
 /** Sections every troubleshooting article is expected to have; missing ones are warnings. */
@@ -10,6 +11,8 @@ const SLUG = /^[a-z0-9][a-z0-9-]{0,99}$/;
 const CAUSE_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
 const MAX_SIGNAL_ENTRIES = 200;
 const MAX_PHRASE_LENGTH = 200;
+/** A mechanism word is a word or a short compound (`trust proxy`, `cookie domain`); longer wordings are phrases. */
+const MAX_WORD_TERMS = 3;
 
 export interface ParsedArticle {
   article: Article | null;
@@ -272,10 +275,10 @@ function hintsField(value: unknown, options: string[], where: string, report: Re
 }
 
 function signalsField(value: unknown, where: string, report: Report, line: number): Signals {
-  const signals: Signals = { status: [], error: [], phrases: [], facts: [] };
+  const signals: Signals = { status: [], error: [], phrases: [], words: [], facts: [] };
   if (value === undefined || value === null) return signals;
   if (!isRecord(value)) {
-    report(where, 'signals must be a mapping with status, error, phrases and facts lists', 'error', line);
+    report(where, 'signals must be a mapping with status, error, phrases, words and facts lists', 'error', line);
     return signals;
   }
   const list = (key: string): unknown[] => {
@@ -293,7 +296,7 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
     if (Number.isInteger(code) && code >= 0 && code <= 599) signals.status.push(code);
     else report(`${where}.status`, `status ${JSON.stringify(status)} is not an HTTP status code`, 'error', line);
   }
-  for (const key of ['error', 'phrases', 'facts'] as const) {
+  for (const key of ['error', 'phrases', 'words', 'facts'] as const) {
     for (const entry of list(key)) {
       if (typeof entry !== 'string' && typeof entry !== 'number') {
         report(`${where}.${key}`, `${key} entries must be text, not ${JSON.stringify(entry)}`, 'error', line);
@@ -304,7 +307,11 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
         report(`${where}.${key}`, `${key} entry must be 1 to ${MAX_PHRASE_LENGTH} characters`, 'warning', line);
         continue;
       }
-      const value = key === 'phrases' ? text : text.toLowerCase();
+      if (key === 'words' && (text.split(/\s+/).length > MAX_WORD_TERMS || termsOf(text).length === 0)) {
+        report(`${where}.words`, `words entry "${text}" must be 1 to ${MAX_WORD_TERMS} words that are not all stop words (write longer wordings as phrases)`, 'warning', line);
+        continue;
+      }
+      const value = key === 'phrases' || key === 'words' ? text : text.toLowerCase();
       if (signals[key].some((existing) => existing.toLowerCase() === value.toLowerCase())) {
         report(`${where}.${key}`, `${key} lists "${text}" twice`, 'warning', line);
         continue;
@@ -313,7 +320,7 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
     }
   }
   for (const key of Object.keys(value)) {
-    if (!['status', 'error', 'phrases', 'facts'].includes(key)) report(`${where}.${key}`, `unknown signal "${key}" is ignored (use status, error, phrases or facts)`, 'warning', line);
+    if (!['status', 'error', 'phrases', 'words', 'facts'].includes(key)) report(`${where}.${key}`, `unknown signal "${key}" is ignored (use status, error, phrases, words or facts)`, 'warning', line);
   }
   return signals;
 }

@@ -9,6 +9,12 @@ export interface Signals {
   error: string[];
   /** Literal error texts and symptom descriptions, matched word by word. */
   phrases: string[];
+  /**
+   * Mechanism words: how people tell this cause in their own words, one to three words each
+   * (preflight, SameSite, `trust proxy`, clock, sandbox). Each counts a little, and less when
+   * other causes declare the same word, so a story is read without its canonical phrase.
+   */
+  words: string[];
   /** Fact ids the engine extracts (`jwt.expired`, `auth.scheme-missing`, …). */
   facts: string[];
 }

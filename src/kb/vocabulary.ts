@@ -62,6 +62,12 @@ const SYNONYMS = new Map<string, string>(Object.entries({
 
 const HAS_CASE_CHANGE = /\p{Ll}\p{Lu}/u;
 
+/**
+ * Names written in camelCase that are one word to the people who write them: `SameSite` is
+ * "samesite", not "same" (a stop word) and "site"; `withCredentials` is one setting.
+ */
+const COMPOUND_WORDS = new Set(['samesite', 'withcredentials', 'httponly', 'xmlhttprequest', 'oauth', 'openid', 'webhook', 'webhooks']);
+
 /** Maximum length of a single term; longer runs (base64 blobs, signatures) are not words. */
 const MAX_TERM_LENGTH = 40;
 
@@ -75,7 +81,7 @@ export function tokenize(text: string): string[] {
   for (const match of text.replace(/n['’]t\b/gi, ' not').matchAll(/[\p{L}\p{N}]+/gu)) {
     const run = match[0];
     if (run.length > MAX_TERM_LENGTH) continue;
-    if (!HAS_CASE_CHANGE.test(run)) words.push(run);
+    if (!HAS_CASE_CHANGE.test(run) || COMPOUND_WORDS.has(run.toLowerCase())) words.push(run);
     else for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
   }
   return words;

@@ -129,5 +129,34 @@ describe('diagnose', () => {
     assert.equal(result.input.failing, 2);
     assert.deepEqual(result.findings.map((finding) => finding.entry), [0, 1]);
   });
-});
 
+  describe('mechanism words (a story told without the known wording)', () => {
+    const told = buildLibrary(
+      [
+        article('preflight', 'cors-blocked', '      status: [401, 0]\n      phrases: ["blocked by CORS policy"]\n      words: [preflight, options request, origin, allowed headers]'),
+        article('cookies', 'session-cookie-missing', '      status: [401]\n      phrases: ["no session cookie"]\n      words: [samesite, cookie domain, origin, trust proxy]'),
+      ],
+      new Date(),
+    );
+    const tell = (text: string) => diagnose({ text }, { kb: told.kb, index: told.index, clock: () => now, includeInternal: true });
+
+    it('names the cause whose mechanism a story describes, and shows the words as evidence', () => {
+      const result = tell('Our SPA calls the API and gets 401. In the network tab the OPTIONS request fails first; the preflight never lists authorization in the allowed headers.');
+      assert.equal(result.causes[0]?.id, 'cors-blocked');
+      const words = result.causes[0]!.evidence.find((evidence) => evidence.source === 'words');
+      assert.match(words?.detail ?? '', /preflight/);
+      assert.match(words?.detail ?? '', /options request/);
+    });
+
+    it('counts a word two causes share for less than a word of one cause', () => {
+      const shared = tell('401 from the API and the origin looks right to me');
+      assert.deepEqual(shared.causes, [], JSON.stringify(shared.causes));
+      assert.equal(tell('Login works but the next call is 401: behind nginx the app does not set trust proxy, the cookie domain is the apex and SameSite stays Lax').causes[0]?.id, 'session-cookie-missing');
+    });
+
+    it('does not count a word the story negates', () => {
+      const result = tell('We get 401 on every call. It is not preflight related, no samesite changes either.');
+      for (const cause of result.causes) assert.ok(!cause.evidence.some((evidence) => evidence.source === 'words' && /preflight|samesite/.test(evidence.detail)), JSON.stringify(cause.evidence));
+    });
+  });
+});

@@ -84,6 +84,17 @@ describe('parseArticle', () => {
     assert.ok(problems.some((problem) => problem.field === 'causes[0].id'));
   });
 
+  it('reads mechanism words and warns about entries that are no word at all or too long to be one', () => {
+    const text = VALID.replace('phrases: ["jwt expired"]', 'phrases: ["jwt expired"]\n      words: [lifetime, "an hour", "the", "token lives only one hour", lifetime]');
+    const { article, problems } = parseArticle({ file: 'words.md', text });
+    assert.deepEqual(article?.causes[0]?.signals.words, ['lifetime', 'an hour']);
+    const warnings = problems.filter((problem) => problem.field === 'causes[0].signals.words').map((problem) => problem.message);
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    assert.ok(warnings.some((message) => message.includes('"the"')));
+    assert.ok(warnings.some((message) => message.includes('"token lives only one hour"')));
+    assert.ok(warnings.some((message) => message.includes('twice')));
+  });
+
   it('warns about missing sections without rejecting the article', () => {
     const text = VALID.replace('## Prevention\nRefresh early.\n', '');
     const { article, problems } = parseArticle({ file: 'short.md', text });

@@ -17,6 +17,12 @@ describe('vocabulary', () => {
     assert.deepEqual(tokenize('TokenExpiredError IDX10223 invalid_grant'), ['Token', 'Expired', 'Error', 'IDX10223', 'invalid', 'grant']);
   });
 
+  it('reads camelCase names that are one word to their writers (SameSite, withCredentials) as one word', () => {
+    assert.deepEqual(termsOf('SameSite=None'), termsOf('samesite none'));
+    assert.deepEqual(termsOf('withCredentials: true'), termsOf('withcredentials true'));
+    assert.ok(termsOf('SameSite').length === 1 && termsOf('SameSite')[0] !== termsOf('site')[0]);
+  });
+
   it('drops stop words unless asked to keep them, reading every negation as "not"', () => {
     assert.deepEqual(termsOf('the token is not valid'), termsOf('token valid'));
     assert.deepEqual(termsOf('no credentials were provided', true), ['not', 'credenti', 'provid'], 'negations kept, auxiliaries read past');
