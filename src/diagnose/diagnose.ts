@@ -1,6 +1,6 @@
 import { extractFacts, isFailing } from '../facts/extract-facts.ts';
 import { captureContextFacts } from '../har/capture-context.ts';
-import type { DecodedToken, Exchange, Observation } from '../facts/types.ts';
+import type { DecodedToken, Exchange, FactSet, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
@@ -100,7 +100,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   const redactor = new Redactor();
   const facts = extractFacts(observation, { clock: context.clock, redactor });
   const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
-  facts.facts.push(...captureFacts);
+  facts.facts = withoutSubsumed([...facts.facts, ...captureFacts]);
   const { causes: scored, textRanking, all } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   context.inspect?.(all, new Set(facts.facts.map((fact) => fact.id)));
   const showEntries = observation.kind === 'har';
@@ -134,6 +134,16 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     findings,
     articles: relatedArticles(causes, textRanking, context),
   };
+}
+
+/**
+ * A request "with no Authorization header, cookie or API key" whose cookie the capture shows
+ * was sent before and withheld now is explained by the withheld cookie: the general fact gives
+ * way to the specific one for that entry, so it does not speak for a missing header too.
+ */
+function withoutSubsumed(facts: FactSet['facts']): FactSet['facts'] {
+  const cookieDropped = new Set(facts.filter((fact) => fact.id === 'cookie.dropped').map((fact) => fact.entry));
+  return facts.filter((fact) => !(fact.id === 'auth.header-missing' && fact.entry !== undefined && cookieDropped.has(fact.entry)));
 }
 
 function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[], redactor: Redactor): Finding {
