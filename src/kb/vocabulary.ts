@@ -80,11 +80,30 @@ export function tokenize(text: string): string[] {
   // "isn't", "doesn’t" → "is not", "does not": the negation survives as a word of its own.
   for (const match of text.replace(/n['’]t\b/gi, ' not').matchAll(/[\p{L}\p{N}]+/gu)) {
     const run = match[0];
-    if (run.length > MAX_TERM_LENGTH) continue;
-    if (!HAS_CASE_CHANGE.test(run) || COMPOUND_WORDS.has(run.toLowerCase())) words.push(run);
-    else for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
+    if (!IDEOGRAPHIC.test(run)) {
+      pushWord(run, words);
+      continue;
+    }
+    for (const part of run.match(IDEOGRAPHIC_PARTS) ?? []) {
+      if (IDEOGRAPHIC.test(part)) words.push(part);
+      else pushWord(part, words);
+    }
   }
   return words;
+}
+
+/**
+ * Chinese, Japanese and Korean are written without spaces between words (Korean joins its
+ * particles to the word), so each of their characters is a word of its own here, and a word
+ * such as 过期 or 만료 is matched as its characters one after another.
+ */
+const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const IDEOGRAPHIC_PARTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+
+function pushWord(run: string, words: string[]): void {
+  if (run.length > MAX_TERM_LENGTH) return;
+  if (!HAS_CASE_CHANGE.test(run) || COMPOUND_WORDS.has(run.toLowerCase())) words.push(run);
+  else for (const part of run.split(/(?<=\p{Ll})(?=\p{Lu})/u)) words.push(part);
 }
 
 /** Words already normalised; a knowledge base has a few tens of thousands of distinct words. */
