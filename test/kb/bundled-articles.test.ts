@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { diagnose } from '../../src/diagnose/diagnose.ts';
 import { buildKnowledgeBase } from '../../src/kb/knowledge-base.ts';
+import { buildLibrary } from '../../src/kb/library.ts';
 import { EXPECTED_SECTIONS } from '../../src/kb/parse-article.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { ROOT } from '../support/server.ts';
@@ -11,7 +13,8 @@ import { needsShared, SHARED } from '../support/shared.ts';
 const ROOT_CAUSES = resolve(SHARED, 'spec', 'root-causes.json');
 
 describe('the bundled knowledge base', async () => {
-  const kb = buildKnowledgeBase(await readArticleSources(join(ROOT, 'articles')));
+  const sources = await readArticleSources(join(ROOT, 'articles'));
+  const kb = buildKnowledgeBase(sources);
   const spec = needsShared('spec', 'root-causes.json');
   const required = spec.skip ? [] : (JSON.parse(await readFile(ROOT_CAUSES, 'utf8')) as { causes: Array<{ id: string; title: string }> }).causes;
 
@@ -41,6 +44,24 @@ describe('the bundled knowledge base', async () => {
       const symptoms = article.sections.find((section) => section.heading === 'Symptoms')!;
       assert.match(symptoms.markdown, /`[^`]{6,}`/, `${article.file} quotes literal error texts`);
     }
+  });
+
+  it('tells every cause with mechanism words, in English and in the languages reports come in', () => {
+    for (const cause of kb.causes) assert.ok(cause.signals.words.length >= 8, `${cause.id} has ${cause.signals.words.length} words`);
+    const ideographic = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+    const withOtherLanguages = kb.causes.filter((cause) => cause.signals.words.some((word) => ideographic.test(word)));
+    assert.ok(withOtherLanguages.length >= 20, `${withOtherLanguages.length} causes have Chinese, Japanese or Korean words`);
+  });
+
+  it('names the cause of reports written in Chinese, Japanese, Korean and Spanish', () => {
+    const library = buildLibrary(sources, new Date());
+    const first = (text: string) => diagnose({ text }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: false }).causes[0];
+    assert.equal(first('调用接口一直返回 401，日志说 token 已过期，重新登录后又好了一个小时')?.id, 'token-expired');
+    assert.equal(first('API からの応答が 429 で、レート制限に達したと表示されます')?.id, 'rate-limited');
+    assert.equal(first('토큰이 만료되었습니다 라는 메시지와 함께 401 에러가 발생합니다. 다시 로그인하면 한 시간 동안 됩니다')?.id, 'token-expired');
+    assert.equal(first('La API devuelve 401 y dice que el token ha expirado después de una hora')?.id, 'token-expired');
+    const words = first('调用接口一直返回 401，日志说 token 已过期，重新登录后又好了一个小时')!.evidence.find((evidence) => evidence.source === 'words');
+    assert.match(words?.detail ?? '', /过期/);
   });
 
   it('marks the internal runbook internal', () => {
