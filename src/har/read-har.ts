@@ -119,8 +119,11 @@ export function readEntry(raw: unknown, index: number): HarEntry {
   const recorded = rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
   // Chromium and Playwright record a request that got no response as -1 (with `_failureText`); fixpath calls that 0.
   if (!Number.isInteger(recorded) || recorded < -1 || recorded > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 or -1 when there was no response)');
-  const status = Math.max(0, recorded);
   const content = isRecord(rawResponse.content) ? rawResponse.content : {};
+  // A debugging proxy that could not reach the server answers the browser itself (Fiddler's
+  // 502 "[Fiddler] The connection to … failed"): no response came from the API.
+  const proxyFailure = recorded === 502 || recorded === 504 ? capturingProxyFailure(content.text) : undefined;
+  const status = proxyFailure ? 0 : Math.max(0, recorded);
   const postData = isRecord(request.postData) ? request.postData : undefined;
   const started = optionalString(raw.startedDateTime, `${where}.startedDateTime`) ?? '';
   const startedMs = Date.parse(started);
@@ -130,7 +133,8 @@ export function readEntry(raw: unknown, index: number): HarEntry {
     optionalString((raw as { _errorText?: unknown })._errorText, `${where}._errorText`) ??
     optionalString((raw as { _failureText?: unknown })._failureText, `${where}._failureText`) ??
     optionalString(rawResponse._failureText, `${where}.response._failureText`) ??
-    optionalString(rawResponse._error, `${where}.response._error`);
+    optionalString(rawResponse._error, `${where}.response._error`) ??
+    proxyFailure;
   const requestHeaders = headerList(request.headers, `${where}.request.headers`);
   const responseHeaders = headerList(rawResponse.headers, `${where}.response.headers`);
   return {
@@ -167,6 +171,14 @@ export function readEntry(raw: unknown, index: number): HarEntry {
     },
     ...(errorText ? { error: errorText } : {}),
   };
+}
+
+/** Fiddler's own error page for a request it could not forward, as its first 400 characters without markup. */
+const CAPTURING_PROXY_FAILURE = /^\s*\[Fiddler\] (?:The connection to|ReadResponse\(\) failed|DNS Lookup for|The socket connection to|Failed to negotiate HTTPS)/;
+
+function capturingProxyFailure(text: unknown): string | undefined {
+  if (typeof text !== 'string' || !CAPTURING_PROXY_FAILURE.test(text.slice(0, 200))) return undefined;
+  return text.slice(0, 400).replace(/<[^<>]{0,40}>/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 const MAX_DECODED_BODY = 1_048_576;
