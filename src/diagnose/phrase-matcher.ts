@@ -94,6 +94,9 @@ export class TermPositions {
   }
 }
 
+/** Where a sentence ends: a full stop, question or exclamation mark before a space (a line break alone may wrap a quoted error). */
+const SENTENCE_END = /(?<=[.!?。！？])\s+/;
+
 /** How many extra terms a `near` match may span beyond the phrase's own length. */
 const NEAR_SLACK = 3;
 /** Longest position list scanned for a near match; a term this common decides nothing. */
@@ -135,21 +138,24 @@ function positionsOf(texts: string[]): [Map<string, number[]>, Map<string, numbe
   let contentOffset = 0;
   let allOffset = 0;
   for (const text of texts) {
-    let negated = false;
-    for (const word of tokenize(text)) {
-      const term = processTerm(word);
-      if (term) {
-        if (!negated) push(content, term, contentOffset);
-        contentOffset += 1;
-        negated = false;
-      } else if (isNegation(word)) negated = true;
-      if (!term && isFiller(word)) continue;
-      push(all, term ?? (isNegation(word) ? 'not' : word.toLowerCase()), allOffset);
-      allOffset += 1;
+    for (const sentence of text.split(SENTENCE_END)) {
+      let negated = false;
+      for (const word of tokenize(sentence)) {
+        const term = processTerm(word);
+        if (term) {
+          if (!negated) push(content, term, contentOffset);
+          contentOffset += 1;
+          negated = false;
+        } else if (isNegation(word)) negated = true;
+        if (!term && isFiller(word)) continue;
+        push(all, term ?? (isNegation(word) ? 'not' : word.toLowerCase()), allOffset);
+        allOffset += 1;
+      }
+      // A gap wider than any near match keeps a phrase inside one sentence: "ID token expired.
+      // The refresh flow is not involved" does not come close to "refresh token expired".
+      contentOffset += NEAR_SLACK + 1;
+      allOffset += NEAR_SLACK + 1;
     }
-    // A gap between texts keeps a phrase from spanning two of them.
-    contentOffset += 1;
-    allOffset += 1;
   }
   return [content, all];
 }

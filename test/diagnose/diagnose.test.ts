@@ -55,6 +55,14 @@ describe('diagnose', () => {
     assert.ok(result.causes[0]!.evidence.some((evidence) => /comes close to/.test(evidence.detail)));
   });
 
+  it('keeps a near match inside one sentence', () => {
+    // "fails after about an hour" comes close within a sentence, but not across two.
+    const across = run({ error: { status: 401, body: 'invalid_token: the nightly job fails. After that we wait about an hour and retry' } });
+    assert.ok(!across.causes.some((cause) => cause.evidence.some((evidence) => /comes close to/.test(evidence.detail))), JSON.stringify(across.causes));
+    const within = run({ error: { status: 401, body: 'invalid_token: the nightly job fails after waiting about an hour' } });
+    assert.ok(within.causes[0]!.evidence.some((evidence) => /comes close to/.test(evidence.detail)), JSON.stringify(within.causes));
+  });
+
   it('does not count a phrase the text negates', () => {
     const result = run({ error: { status: 401, body: 'the jwt is not expired, we checked' } });
     assert.ok(!result.causes.some((cause) => cause.evidence.some((evidence) => evidence.source === 'phrase')), JSON.stringify(result.causes));
