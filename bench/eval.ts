@@ -37,7 +37,7 @@ const heldOut = metricsOf(corpus.vendorHeldOut);
 console.log(`\nreal-world corpus (${CORPUS_DIR}): ${corpus.inSample.length} reports, ${new Set(corpus.inSample.map((result) => result.vendor)).size} vendors`);
 console.log('as it is:');
 report(corpus.inSample);
-console.log(`vendor-held-out (each vendor's cases without the ${corpus.heldOutSignals} phrases and codes that only one vendor's reports contain, ${corpus.heldOutVendors} vendors affected):`);
+console.log(`vendor-held-out (each vendor's cases without the ${corpus.heldOutSignals} phrases, codes and words that only one vendor's reports contain, ${corpus.heldOutVendors} vendors affected):`);
 report(corpus.vendorHeldOut);
 console.log(`memorised: top-1 ${percent(inSample.top1)} as it is, ${percent(heldOut.top1)} vendor-held-out, a gap of ${((inSample.top1 - heldOut.top1) * 100).toFixed(1)} points`);
 

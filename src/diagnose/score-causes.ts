@@ -39,6 +39,8 @@ export class CauseCatalogue {
   readonly compiled: CompiledCause[];
   readonly phrases = new PhraseIndex<string>();
   readonly words = new PhraseIndex<string>();
+  /** How many causes declare each status: a status one cause alone shows up with (407, 5xx) says more than 401. */
+  readonly statusCauses = new Map<number, number>();
   /** How much each mechanism word counts: 1 / the number of causes that declare it. */
   readonly wordWeights = new Map<string, number>();
 
@@ -54,6 +56,7 @@ export class CauseCatalogue {
       }
     }
     for (const [key, count] of declaredBy) this.wordWeights.set(key, 1 / count);
+    for (const cause of kb.causes) for (const status of new Set(cause.signals.status)) this.statusCauses.set(status, (this.statusCauses.get(status) ?? 0) + 1);
   }
 }
 
@@ -120,7 +123,8 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (signals.status.length > 0 && observedStatuses.length > 0) {
       const matching = observedStatuses.find((observed) => !observed.network && signals.status.includes(observed.status));
       if (matching) {
-        score += matching.inferred ? scoring.statusInferred : scoring.status;
+        const rarity = matching.inferred ? 0 : scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
+        score += (matching.inferred ? scoring.statusInferred : scoring.status) + rarity;
         evidence.push({ source: 'status', detail: matching.inferred ? `the report mentions status ${matching.status}` : `the response status is ${matching.status}`, ...entryOf(matching.entry) });
       } else {
         // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.

@@ -8,6 +8,12 @@ export const SCORING = {
   status: 1,
   /** …when the status was only mentioned in words ("returns 401", "unauthorized"). */
   statusInferred: 0.75,
+  /**
+   * More for a real response status few causes show up with: this divided by the number of
+   * causes declaring it, so a 407 or a 503 (one cause each) speaks louder than a 401 (most
+   * causes). A status only mentioned in words does not get it: stories name numbers loosely.
+   */
+  rareStatus: 1.5,
   /** A real response status the cause never shows up with (a 500 is not a token problem). */
   statusMismatch: -3,
   statusMismatchInferred: -1.5,

@@ -138,6 +138,25 @@ describe('diagnose', () => {
     assert.deepEqual(result.findings.map((finding) => finding.entry), [0, 1]);
   });
 
+  it('counts a response status more when few causes show up with it', () => {
+    const statuses = buildLibrary(
+      [
+        article('gateway', 'gateway-down', '      status: [503]\n      phrases: ["upstream connect error"]', 'public', 'lookalike'),
+        article('broad-one', 'broad-one', '      status: [401, 403]\n      phrases: ["broad one failure"]'),
+        article('broad-two', 'broad-two', '      status: [401, 403]\n      phrases: ["broad two failure"]'),
+      ],
+      new Date(),
+    );
+    const scoreOf = (status: number, cause: string): number => {
+      let scores = new Map<string, number>();
+      diagnose({ error: { status } }, { kb: statuses.kb, index: statuses.index, clock: () => now, includeInternal: true, inspect: (all) => (scores = all) });
+      return scores.get(cause)!;
+    };
+    // Only the status speaks in both: a 503 only one cause shows up with, a 403 two causes share.
+    assert.ok(scoreOf(503, 'gateway-down') > scoreOf(403, 'broad-one'), `${scoreOf(503, 'gateway-down')} vs ${scoreOf(403, 'broad-one')}`);
+    assert.equal(scoreOf(403, 'broad-one'), scoreOf(403, 'broad-two'));
+  });
+
   describe('mechanism words (a story told without the known wording)', () => {
     const told = buildLibrary(
       [
