@@ -89,7 +89,8 @@ export interface Scores {
 export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): Scores {
   const scoring = options.scoring ?? SCORING;
   const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
-  const positions = new TermPositions(facts.texts);
+  const texts = facts.texts.map(withoutSettings);
+  const positions = new TermPositions(texts);
   for (const { phrase, owner, how } of catalogue.phrases.matchAll(positions)) {
     const list = phraseMatches.get(owner) ?? [];
     list.push({ phrase, how });
@@ -102,7 +103,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     found.set(wordKey(phrase), phrase);
     wordMatches.set(owner, found);
   }
-  const relevance = textRelevance(facts.texts, index, options.includeInternal, scoring);
+  const relevance = textRelevance(texts, index, options.includeInternal, scoring);
   const observedStatuses = facts.statuses;
   const factIds = new Map<string, FactSet['facts']>();
   for (const fact of facts.facts) {
@@ -189,6 +190,17 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (score > 0) scored.push({ cause, score, relevance: textScore?.value ?? 0, hard, confidence: 0, evidence });
   }
   return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()], all };
+}
+
+/**
+ * A setting printed in an error ("Allowed clock skew: 0 milliseconds", "leeway=0") names a
+ * knob, not what went wrong: an expiry error that quotes its clock tolerance is still an
+ * expiry error. Such settings are left out of the words phrases and relevance are read from.
+ */
+const PRINTED_SETTING = /\b(?:(?:allowed|max(?:imum)?|configured)\s+)?(?:clock[\s_-]?(?:skew|tolerance|drift)|leeway|clock_?tolerance)\s*[:=]\s*-?[\d.:]{1,20}(?:\s?(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?)\b)?/gi;
+
+function withoutSettings(text: string): string {
+  return text.replace(PRINTED_SETTING, ' ');
 }
 
 function entryOf(entry: number | undefined): { entry?: number } {

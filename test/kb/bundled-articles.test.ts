@@ -64,6 +64,14 @@ describe('the bundled knowledge base', async () => {
     assert.match(words?.detail ?? '', /过期/);
   });
 
+  it('reads an expiry error that prints its clock tolerance as an expiry, and a story about skew as skew', () => {
+    const library = buildLibrary(sources, new Date());
+    const first = (input: Parameters<typeof diagnose>[0]) => diagnose(input, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: false }).causes[0]?.id;
+    assert.equal(first({ error: { status: 401, body: { error: 'JWT expired at 2018-04-02T12:59:44Z. Current time: 2018-04-02T12:59:54Z, a difference of 10351 milliseconds. Allowed clock skew: 0 milliseconds.' } } }), 'token-expired');
+    assert.equal(first({ text: 'IDX10223: Lifetime validation failed. The token is expired. ValidTo: 03/01/2024 10:00:00, Current time: 03/01/2024 11:00:00. ClockSkew: 00:05:00' }), 'token-expired');
+    assert.equal(first({ text: 'Tokens from our IdP are rejected with 401 on one VM only; its clock is about 3 minutes ahead, so the clock skew exceeds what the API allows' }), 'clock-skew');
+  });
+
   it('marks the internal runbook internal', () => {
     assert.equal(kb.bySlug.get('auth-incident-escalation')?.visibility, 'internal');
   });
