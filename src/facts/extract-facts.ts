@@ -256,11 +256,30 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
 /** Rate-limit headers quoted in text: `Retry-After: 30`, `x-ratelimit-remaining=0`. */
 const QUOTED_RATE_HEADER = /\b(x-ratelimit-remaining|ratelimit-remaining|retry-after)[ \t]{0,8}[:=][ \t]{0,8}([\w.-]{1,40})/gi;
 
+/** `Authorization: …` and its look-alikes, quoted with a colon: the name and the value's first one or two words. */
+const QUOTED_CREDENTIAL_HEADER = /(?<![\w-])(Authorization|Authentication|Authorisation|X-Authorization)["']?[ \t]{0,4}:[ \t]{0,4}["'`]?([^\s"'`]{1,300}(?:[ \t][^\s"'`]{1,300})?)/g;
+
+/** "Bearer abc)," → "Bearer abc": the punctuation that closes the sentence or the code around a quoted value. */
+function withoutTrailingPunctuation(value: string): string {
+  let end = value.length;
+  while (end > 0 && ',;)}]'.includes(value[end - 1]!)) end -= 1;
+  return value.slice(0, end);
+}
+
 function readQuotedHttp(text: string, set: FactSet, redactor: Redactor): void {
   const add = (fact: Fact): void => {
     set.facts.push(fact);
   };
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add, redactor);
+  // A request header quoted in a report or in pasted code ("Authorization: JWT eyJ…",
+  // `Authentication: Bearer …`) is read like the header itself: its scheme, name and shape.
+  // Prose runs on after the value, so only its scheme and the header's name are judged, not its spacing.
+  const headers = [...text.slice(0, MAX_BODY_SCAN).matchAll(QUOTED_CREDENTIAL_HEADER)].slice(0, 5).map((match) => ({ name: match[1]!, value: withoutTrailingPunctuation(match[2]!) }));
+  if (headers.length > 0) {
+    for (const fact of readCredentials({ method: 'GET', url: '', headers }, redactor).facts) {
+      if (fact.id === 'auth.scheme-missing' || fact.id === 'auth.header-misnamed') add({ ...fact, source: 'text', detail: `quoted in the report: ${fact.detail}` });
+    }
+  }
   const quoted = new Map<string, string>();
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(QUOTED_RATE_HEADER)) {
     const name = match[1]!.toLowerCase();

@@ -17,6 +17,17 @@ describe('extractFacts', () => {
     assert.match(facts.errorCodes[0]!.where, /x-amzn-ErrorType/);
   });
 
+  it('reads an Authorization header quoted in a report by its scheme and name, never by the prose after it, and never shows the credential', () => {
+    const ids = (text: string) => extractFacts({ kind: 'text', text, exchanges: [] }, { clock }).facts.map((fact) => fact.id);
+    assert.deepEqual(ids('I send Authorization: JWT eyJhbGciOiJIUzI1NiJ9.e30.sig-abc123 and the API answers 401'), ['auth.scheme-missing']);
+    assert.deepEqual(ids('curl -H "Authorization: $API_TOKEN" https://api.example.com/v1/me'), ['auth.scheme-missing']);
+    assert.deepEqual(ids("headers: { 'Authentication': 'Bearer abc123' }"), ['auth.header-misnamed']);
+    assert.deepEqual(ids('The header is Authorization: Bearer abc123, and the API returns 401 after an hour.'), []);
+    assert.deepEqual(ids('Our Authorization header is sent on every call'), []);
+    const detail = extractFacts({ kind: 'text', text: 'Authorization: JWT s3cr3t-value-that-must-not-show', exchanges: [] }, { clock }).facts[0]!.detail;
+    assert.ok(!detail.includes('s3cr3t-value-that-must-not-show'), detail);
+  });
+
   it('takes an OAuth error in a redirect URL as an error code and its description as text', () => {
     const facts = extractFacts(
       { kind: 'har', text: '', exchanges: [{ index: 0, request: { method: 'GET', url: 'https://app.example.com/callback?error=interaction_required&error_description=AADSTS50076%3A+multi-factor+authentication+required', headers: [] }, response: { status: 200, headers: [] } }] },
