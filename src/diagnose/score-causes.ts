@@ -213,7 +213,9 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
   // never by id. What stays equal is reported as a near-tie (see nearTieOf).
   scored.sort((a, b) => b.score - a.score || b.relevance - a.relevance || b.evidence.length - a.evidence.length);
   const best = scored[0]?.score ?? 0;
-  const clears = (candidate: ScoredCause): boolean => candidate.score >= (candidate.hard ? scoring.minimumScore : scoring.minimumSoftScore);
+  // A lookalike named on soft evidence costs no false alarm: it says "not an authentication
+  // problem" and routes the customer elsewhere, so it needs only the ordinary bar.
+  const clears = (candidate: ScoredCause): boolean => candidate.score >= (candidate.hard || candidate.cause.kind === 'lookalike' ? scoring.minimumScore : scoring.minimumSoftScore);
   // When the best fit is too weak to name, nothing is named: a weaker one is not a better answer.
   if (!scored[0] || !clears(scored[0])) return [];
   const kept = scored.filter((candidate) => clears(candidate) && candidate.score >= best * scoring.keepRatio).slice(0, scoring.maxCauses);

@@ -52,6 +52,7 @@ export const SCORING = {
   /**
    * Fewest points for a cause whose evidence is all soft (the words fit, a status was mentioned)
    * with no error code, known wording or fact of its own: a story must fit clearly to be named.
+   * A lookalike needs only `minimumScore`: naming it raises no false alarm.
    */
   minimumSoftScore: 3.5,
   /** Causes scoring below this share of the best one are left out. */

@@ -157,6 +157,21 @@ describe('diagnose', () => {
     assert.equal(scoreOf(403, 'broad-one'), scoreOf(403, 'broad-two'));
   });
 
+  it('names a lookalike on soft evidence an auth cause would need more of, since it raises no false alarm', () => {
+    const soft = buildLibrary(
+      [
+        article('billing', 'billing-stop', '      status: [402, 403]\n      phrases: ["zq billing halted"]\n      words: [invoice, credits, prepaid]', 'public', 'lookalike'),
+        article('browser', 'browser-block', '      status: [401, 403]\n      phrases: ["zq browser halted"]\n      words: [preflight, allowed headers, origin header]'),
+      ],
+      new Date(),
+    );
+    const first = (text: string) => diagnose({ text }, { kb: soft.kb, index: soft.index, clock: () => now, includeInternal: true }).causes[0]?.id;
+    // Each story: a status in words and two mechanism words of one cause, nothing more.
+    assert.equal(first('Calls return 403 since the prepaid credits ran out'), 'billing-stop');
+    assert.equal(first('Calls return 403 since the preflight lacks allowed headers'), undefined);
+    assert.equal(first('Calls return 403 since the preflight lacks allowed headers and the origin header'), 'browser-block');
+  });
+
   describe('mechanism words (a story told without the known wording)', () => {
     const told = buildLibrary(
       [
