@@ -49,7 +49,9 @@ export class CauseCatalogue {
     const declaredBy = new Map<string, number>();
     for (const cause of kb.causes) {
       for (const phrase of compilePhrases(cause.signals.phrases)) this.phrases.add(phrase, cause.id);
-      const words = new Map(compilePhrases(cause.signals.words).map((word) => [wordKey(word), word]));
+      // Spellings that stem alike ("expired", "expirou") are one word, shown as first written.
+      const words = new Map<string, CompiledPhrase>();
+      for (const word of compilePhrases(cause.signals.words)) if (!words.has(wordKey(word))) words.set(wordKey(word), word);
       for (const [key, word] of words) {
         this.words.add(word, cause.id);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);

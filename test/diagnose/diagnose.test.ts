@@ -175,7 +175,7 @@ describe('diagnose', () => {
   describe('mechanism words (a story told without the known wording)', () => {
     const told = buildLibrary(
       [
-        article('preflight', 'cors-blocked', '      status: [401, 0]\n      phrases: ["blocked by CORS policy"]\n      words: [preflight, options request, origin, allowed headers]'),
+        article('preflight', 'cors-blocked', '      status: [401, 0]\n      phrases: ["blocked by CORS policy"]\n      words: [preflight, options request, origin, allowed headers, preflights]'),
         article('cookies', 'session-cookie-missing', '      status: [401]\n      phrases: ["no session cookie"]\n      words: [samesite, cookie domain, origin, trust proxy]'),
       ],
       new Date(),
@@ -188,6 +188,8 @@ describe('diagnose', () => {
       const words = result.causes[0]!.evidence.find((evidence) => evidence.source === 'words');
       assert.match(words?.detail ?? '', /preflight/);
       assert.match(words?.detail ?? '', /options request/);
+      // Two spellings of one word are one word, shown as first written.
+      assert.doesNotMatch(words?.detail ?? '', /preflights/);
     });
 
     it('counts a word two causes share for less than a word of one cause', () => {
