@@ -27,16 +27,16 @@ describe('diagnosis quality on ../shared/eval/dev', async () => {
 
 /**
  * The real-world corpus ships with the project, so a fresh clone has a gate too. Its floors
- * sit just under today's figures (74.1% and 67.9% top-1; false alarms 6.7% of the `none`
+ * sit just under today's figures (74.3% and 68.4% top-1; false alarms 6.7% of the `none`
  * reports, 4.8% of every report that is not an authentication failure): they stop a
  * regression, not measure progress; `npm run eval` does that.
  */
 describe('diagnosis quality on the real-world corpus (bench/corpus)', async () => {
   const { inSample, vendorHeldOut } = await evaluateCorpus();
-  it('names the right cause first in at least 72% of the reports, 66% vendor-held-out', () => {
+  it('names the right cause first in at least 72% of the reports, 67% vendor-held-out', () => {
     assert.ok(inSample.length >= 400, `${inSample.length} reports`);
     assert.ok(metricsOf(inSample).top1 >= 0.72, `in sample ${(metricsOf(inSample).top1 * 100).toFixed(1)}%`);
-    assert.ok(metricsOf(vendorHeldOut).top1 >= 0.66, `vendor-held-out ${(metricsOf(vendorHeldOut).top1 * 100).toFixed(1)}%`);
+    assert.ok(metricsOf(vendorHeldOut).top1 >= 0.67, `vendor-held-out ${(metricsOf(vendorHeldOut).top1 * 100).toFixed(1)}%`);
   });
   it('raises a false alarm on at most 10% of the `none` reports and 8% of all reports that are not authentication failures', () => {
     for (const [name, results] of [['in sample', inSample], ['vendor-held-out', vendorHeldOut]] as const) {
