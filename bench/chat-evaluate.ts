@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { createApp } from '../src/http/app.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
+import type { Cause } from '../src/kb/types.ts';
+import { readCorpus } from './corpus.ts';
 import { EVAL_DIR } from './evaluate.ts';
 
 interface Reply {
@@ -90,29 +92,66 @@ export async function runSimulations(maxTurns = 10): Promise<SimulationResult[]>
   const { app, library } = await appWithBundledArticles();
   const results: SimulationResult[] = [];
   for (const cause of library.kb.causes.filter((candidate) => library.kb.bySlug.get(candidate.articleSlug)?.visibility !== 'internal')) {
-    const messages: Turn[] = [{ role: 'user', text: OPENING }];
-    let context: Record<string, unknown> | undefined;
-    let questions = 0;
-    let reached = false;
-    for (let turn = 0; turn < maxTurns; turn += 1) {
-      const reply = await send(app, messages, context);
-      messages.push({ role: 'assistant', text: reply.reply });
-      context = reply.context;
-      if (reply.steps && (context as { offered?: string }).offered === cause.id) {
-        reached = true;
-        break;
-      }
-      if (!reply.question || reply.handoff) break;
-      let answer: string;
-      if (reply.question.id === 'fixed') answer = 'No, still failing';
-      else if (reply.question.id === 'evidence') answer = "I don't have it";
-      else {
-        questions += 1;
-        answer = cause.questions.find((question) => question.id === reply.question!.id)?.expect[0] ?? 'Not sure';
-      }
-      messages.push({ role: 'user', text: answer });
-    }
+    const { questions, reached } = await converse(app, OPENING, cause, maxTurns);
     results.push({ cause: cause.id, questions, reached });
+  }
+  return results;
+}
+
+/**
+ * One conversation: the opening, then truthful answers from `cause`'s declared answers ("Not
+ * sure" where it declares none), "No, still failing" when another cause's steps are offered.
+ * Reached when the chat offers `cause`'s steps.
+ */
+async function converse(app: ReturnType<typeof createApp>, opening: string, cause: Cause, maxTurns: number): Promise<{ questions: number; wrongOffers: number; reached: boolean }> {
+  const messages: Turn[] = [{ role: 'user', text: opening }];
+  let context: Record<string, unknown> | undefined;
+  let questions = 0;
+  let wrongOffers = 0;
+  for (let turn = 0; turn < maxTurns; turn += 1) {
+    const reply = await send(app, messages, context);
+    messages.push({ role: 'assistant', text: reply.reply });
+    context = reply.context;
+    if (reply.steps && (context as { offered?: string }).offered === cause.id) return { questions, wrongOffers, reached: true };
+    if (!reply.question || reply.handoff) break;
+    let answer: string;
+    if (reply.question.id === 'fixed') {
+      answer = 'No, still failing';
+      wrongOffers += 1;
+    } else if (reply.question.id === 'evidence') answer = "I don't have it";
+    else {
+      questions += 1;
+      answer = cause.questions.find((question) => question.id === reply.question!.id)?.expect[0] ?? 'Not sure';
+    }
+    messages.push({ role: 'user', text: answer });
+  }
+  return { questions, wrongOffers, reached: false };
+}
+
+export interface ConversationResult {
+  id: string;
+  vendor: string;
+  cause: string;
+  questions: number;
+  /** Other causes' steps offered (and turned down) before the right one. */
+  wrongOffers: number;
+  reached: boolean;
+}
+
+/**
+ * The real-world corpus as conversations: each report that names a cause opens a chat, and a
+ * customer who has that cause answers the questions truthfully from its declared answers and
+ * turns down other causes' steps. Reached when the chat ends on the right cause's steps: how
+ * far the questions carry a report the first answer got wrong or left open.
+ */
+export async function runCorpusConversations(maxTurns = 10): Promise<ConversationResult[]> {
+  const { app, library } = await appWithBundledArticles();
+  const results: ConversationResult[] = [];
+  for (const entry of await readCorpus()) {
+    const cause = entry.expect.map((id) => library.kb.byCauseId.get(id)).find((candidate) => candidate !== undefined);
+    if (!cause) continue;
+    const opening = typeof entry.input === 'string' ? entry.input : JSON.stringify(entry.input);
+    results.push({ id: entry.id, vendor: entry.vendor, cause: cause.id, ...(await converse(app, opening, cause, maxTurns)) });
   }
   return results;
 }

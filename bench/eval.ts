@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDialogues, runSimulations } from './chat-evaluate.ts';
+import { runCorpusConversations, runDialogues, runSimulations } from './chat-evaluate.ts';
 import { CORPUS_DIR, evaluateCorpus } from './corpus.ts';
 import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
 
@@ -64,3 +64,11 @@ const questions = simulations.map((result) => result.questions);
 console.log('\nchat: a simulated customer for every cause, answering from the articles\' declared answers');
 console.log(`right cause reached: ${simulations.filter((result) => result.reached).length}/${simulations.length}; questions asked: average ${(questions.reduce((sum, value) => sum + value, 0) / questions.length).toFixed(2)}, worst ${Math.max(...questions)}`);
 if (verbose) for (const result of simulations) console.log(`  ${result.cause}: ${result.questions} questions${result.reached ? '' : ', not reached'}`);
+
+const conversations = await runCorpusConversations();
+const reachedCount = conversations.filter((result) => result.reached).length;
+const asked = conversations.map((result) => result.questions);
+console.log('\nchat: every corpus report that names a cause, as a conversation with a customer who has that cause');
+const firstOffer = conversations.filter((result) => result.reached && result.wrongOffers === 0).length;
+console.log(`the first steps offered were the right cause's: ${percent(firstOffer / conversations.length)} (${firstOffer}/${conversations.length}); reached at all, after turning down other causes' steps: ${percent(reachedCount / conversations.length)}; questions asked: average ${(asked.reduce((sum, value) => sum + value, 0) / asked.length).toFixed(2)}, worst ${Math.max(...asked)}`);
+if (verbose) for (const result of conversations.filter((candidate) => !candidate.reached)) console.log(`  ${result.id}: ${result.cause} not reached after ${result.questions} questions`);
