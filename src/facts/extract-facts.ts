@@ -256,6 +256,9 @@ function readRequestShape(exchange: Exchange, add: (fact: Fact) => void): void {
 /** Rate-limit headers quoted in text: `Retry-After: 30`, `x-ratelimit-remaining=0`. */
 const QUOTED_RATE_HEADER = /\b(x-ratelimit-remaining|ratelimit-remaining|retry-after)[ \t]{0,8}[:=][ \t]{0,8}([\w.-]{1,40})/gi;
 
+/** A challenge quoted without `WWW-Authenticate:` before it: a scheme and its realm. */
+const BARE_CHALLENGE = /(?<!WWW-Authenticate\s{0,4}:\s{0,4})\b(?:Bearer|Basic|Digest|Negotiate) realm="[^"\n]{1,200}"/gi;
+
 /** `Authorization: …` and its look-alikes, quoted with a colon: the name and the value's first one or two words. */
 const QUOTED_CREDENTIAL_HEADER = /(?<![\w-])(Authorization|Authentication|Authorisation|X-Authorization)["']?[ \t]{0,4}:[ \t]{0,4}["'`]?([^\s"'`]{1,300}(?:[ \t][^\s"'`]{1,300})?)/g;
 
@@ -271,6 +274,9 @@ function readQuotedHttp(text: string, set: FactSet, redactor: Redactor): void {
     set.facts.push(fact);
   };
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(/WWW-Authenticate\s*:\s*([^\n`]{1,500})/gi)) readChallenges(match[1]!, set, add, redactor);
+  // Clients print the server's challenge without the header's name (npm's "Unable to
+  // authenticate, need: Bearer realm=…"); it says the same as the header would.
+  for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(BARE_CHALLENGE)) readChallenges(match[0], set, add, redactor);
   // A request header quoted in a report or in pasted code ("Authorization: JWT eyJ…",
   // `Authentication: Bearer …`) is read like the header itself: its scheme, name and shape.
   // Prose runs on after the value, so only its scheme and the header's name are judged, not its spacing.

@@ -28,6 +28,13 @@ describe('extractFacts', () => {
     assert.ok(!detail.includes('s3cr3t-value-that-must-not-show'), detail);
   });
 
+  it('reads a challenge a client printed without the header name, once', () => {
+    const facts = (text: string) => extractFacts({ kind: 'text', text, exchanges: [] }, { clock }).facts.map((fact) => fact.id);
+    assert.deepEqual(facts('npm ERR! code E401 Unable to authenticate, need: Bearer realm="registry", Basic realm="registry"'), ['www-authenticate.scheme=bearer', 'www-authenticate.no-error', 'www-authenticate.scheme=basic']);
+    assert.deepEqual(facts('WWW-Authenticate: Bearer realm="api"'), ['www-authenticate.scheme=bearer', 'www-authenticate.no-error']);
+    assert.deepEqual(facts('the realm is called "api" and we use Bearer tokens'), []);
+  });
+
   it('takes an OAuth error in a redirect URL as an error code and its description as text', () => {
     const facts = extractFacts(
       { kind: 'har', text: '', exchanges: [{ index: 0, request: { method: 'GET', url: 'https://app.example.com/callback?error=interaction_required&error_description=AADSTS50076%3A+multi-factor+authentication+required', headers: [] }, response: { status: 200, headers: [] } }] },
