@@ -130,7 +130,6 @@ async function converse(app: ReturnType<typeof createApp>, opening: string, caus
 
 export interface ConversationResult {
   id: string;
-  vendor: string;
   cause: string;
   questions: number;
   /** Other causes' steps offered (and turned down) before the right one. */
@@ -151,7 +150,7 @@ export async function runCorpusConversations(maxTurns = 10): Promise<Conversatio
     const cause = entry.expect.map((id) => library.kb.byCauseId.get(id)).find((candidate) => candidate !== undefined);
     if (!cause) continue;
     const opening = typeof entry.input === 'string' ? entry.input : JSON.stringify(entry.input);
-    results.push({ id: entry.id, vendor: entry.vendor, cause: cause.id, ...(await converse(app, opening, cause, maxTurns)) });
+    results.push({ id: entry.id, cause: cause.id, ...(await converse(app, opening, cause, maxTurns)) });
   }
   return results;
 }

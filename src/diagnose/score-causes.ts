@@ -126,8 +126,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (signals.status.length > 0 && observedStatuses.length > 0) {
       const matching = observedStatuses.find((observed) => !observed.network && signals.status.includes(observed.status));
       if (matching) {
-        const rarity = matching.inferred ? 0 : scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
-        score += (matching.inferred ? scoring.statusInferred : scoring.status) + rarity;
+        score += matching.inferred ? scoring.statusInferred : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
         evidence.push({ source: 'status', detail: matching.inferred ? `the report mentions status ${matching.status}` : `the response status is ${matching.status}`, ...entryOf(matching.entry) });
       } else {
         // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
@@ -199,7 +198,7 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
  * knob, not what went wrong: an expiry error that quotes its clock tolerance is still an
  * expiry error. Such settings are left out of the words phrases and relevance are read from.
  */
-const PRINTED_SETTING = /\b(?:(?:allowed|max(?:imum)?|configured)\s+)?(?:clock[\s_-]?(?:skew|tolerance|drift)|leeway|clock_?tolerance)\s*[:=]\s*-?[\d.:]{1,20}(?:\s?(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?)\b)?/gi;
+const PRINTED_SETTING = /\b(?:(?:allowed|max(?:imum)?|configured)\s+)?(?:clock[\s_-]?(?:skew|tolerance|drift)|leeway)\s*[:=]\s*-?[\d.:]{1,20}(?:\s?(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?)\b)?/gi;
 
 function withoutSettings(text: string): string {
   return text.replace(PRINTED_SETTING, ' ');

@@ -278,8 +278,8 @@ function readQuotedHttp(text: string, set: FactSet, redactor: Redactor): void {
   // authenticate, need: Bearer realm=…"); it says the same as the header would.
   for (const match of text.slice(0, MAX_BODY_SCAN).matchAll(BARE_CHALLENGE)) readChallenges(match[0], set, add, redactor);
   // A request header quoted in a report or in pasted code ("Authorization: JWT eyJ…",
-  // `Authentication: Bearer …`) is read like the header itself: its scheme, name and shape.
-  // Prose runs on after the value, so only its scheme and the header's name are judged, not its spacing.
+  // `Authentication: Bearer …`) is judged by its scheme and its name, as the header itself
+  // would be; not by its spacing or shape, since prose runs on after the value.
   const headers = [...text.slice(0, MAX_BODY_SCAN).matchAll(QUOTED_CREDENTIAL_HEADER)].slice(0, 5).map((match) => ({ name: match[1]!, value: withoutTrailingPunctuation(match[2]!) }));
   if (headers.length > 0) {
     for (const fact of readCredentials({ method: 'GET', url: '', headers }, redactor).facts) {
