@@ -1,4 +1,3 @@
-import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +10,8 @@ export interface WebAssets {
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 
 async function bundle(entry: string): Promise<string> {
+  // esbuild is a development dependency: a production install runs the bundles `npm run build` made.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [join(SRC, entry)],
     bundle: true,
