@@ -169,12 +169,12 @@ function showFinding(entry: number): void {
   const finding = lastDiagnosis?.findings.find((item) => item.entry === entry);
   if (!finding) return;
   const tokens = finding.tokens
-    .map((token) => `<div class="token"><p><strong>${escapeHtml(token.location)}</strong> <code>${escapeHtml(token.redacted)}</code></p>${token.notes.length ? `<ul>${token.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}<pre>${escapeHtml(JSON.stringify({ header: token.header, claims: token.claims }, null, 2))}</pre></div>`)
+    .map((token) => `<div class="token"><p><strong>${escapeHtml(token.location)}</strong> <code>${escapeHtml(token.redacted)}</code></p>${token.notes.length ? `<ul>${token.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}<pre tabindex="0">${escapeHtml(JSON.stringify({ header: token.header, claims: token.claims }, null, 2))}</pre></div>`)
     .join('');
   $('#finding').innerHTML = `<section class="finding" aria-label="Entry ${finding.entry}"><h3>Entry ${finding.entry}: ${finding.status ?? ''} ${escapeHtml(finding.method ?? '')} ${escapeHtml(finding.url ?? '')}</h3>
 ${finding.wwwAuthenticate.length ? `<p>WWW-Authenticate: <code>${escapeHtml(finding.wwwAuthenticate.map((item) => `${item.scheme} ${Object.entries(item.params).map(([name, value]) => `${name}="${value}"`).join(', ')}`).join('; '))}</code></p>` : ''}
 ${finding.context.length ? `<ul>${finding.context.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>` : ''}${tokens}
-${finding.bodyExcerpt ? `<pre>${escapeHtml(finding.bodyExcerpt)}</pre>` : ''}</section>`;
+${finding.bodyExcerpt ? `<pre tabindex="0">${escapeHtml(finding.bodyExcerpt)}</pre>` : ''}</section>`;
   $('#finding').querySelector('h3')?.setAttribute('tabindex', '-1');
   ($('#finding').querySelector('h3') as HTMLElement | null)?.focus();
 }
@@ -212,7 +212,7 @@ async function converse(text: string): Promise<void> {
     const reply = await chat.send({ text });
     const steps = reply.steps ? `<ol class="steps">${reply.steps.map((step) => `<li><details><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>` : '';
     const quick = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
-    const ticket = reply.handoff ? `<pre class="ticket">${escapeHtml(reply.handoff.ticket)}</pre>` : '';
+    const ticket = reply.handoff ? `<pre class="ticket" tabindex="0">${escapeHtml(reply.handoff.ticket)}</pre>` : '';
     log.insertAdjacentHTML('beforeend', `<div class="turn bot">${renderMarkdown(reply.reply)}${steps}${quick}${ticket}</div>`);
   } catch (error) {
     status((error as Error).message, true);

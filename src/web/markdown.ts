@@ -48,7 +48,7 @@ export function renderMarkdown(markdown: string, options: { linkBase?: string; c
       flushList();
       const code: string[] = [];
       for (index += 1; index < lines.length && !lines[index]!.trim().startsWith(fence[1]!); index += 1) code.push(lines[index]!);
-      html.push(`<div class="code"><button type="button" class="copy" data-copy>${copy}</button><pre><code${fence[2] ? ` data-lang="${escapeHtml(fence[2])}"` : ''}>${escapeHtml(code.join('\n'))}</code></pre></div>`);
+      html.push(`<div class="code"><button type="button" class="copy" data-copy>${copy}</button><pre tabindex="0"><code${fence[2] ? ` data-lang="${escapeHtml(fence[2])}"` : ''}>${escapeHtml(code.join('\n'))}</code></pre></div>`);
       continue;
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);

@@ -2,7 +2,6 @@
 export const STRINGS = {
   en: {
     title: 'Help',
-    open: 'Open help',
     close: 'Close help',
     search: 'Search help articles',
     searchPlaceholder: 'Search: e.g. token expired',
@@ -35,7 +34,6 @@ export const STRINGS = {
   },
   de: {
     title: 'Hilfe',
-    open: 'Hilfe öffnen',
     close: 'Hilfe schließen',
     search: 'Hilfeartikel durchsuchen',
     searchPlaceholder: 'Suche: z. B. Token abgelaufen',
@@ -68,7 +66,6 @@ export const STRINGS = {
   },
   fr: {
     title: 'Aide',
-    open: "Ouvrir l'aide",
     close: "Fermer l'aide",
     search: "Rechercher dans l'aide",
     searchPlaceholder: 'Recherche : p. ex. jeton expiré',

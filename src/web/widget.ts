@@ -31,7 +31,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 button, input, textarea { font: inherit; }
 .launcher { background: var(--accent); color: #fff; border: 0; border-radius: 999px; padding: 12px 18px; font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
-.launcher:focus-visible, button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible, [role=option]:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.launcher:focus-visible, button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible, [role=option]:focus-visible, pre:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .panel { position: absolute; bottom: 56px; right: 0; width: min(400px, calc(100vw - 32px)); max-height: min(640px, calc(100vh - 96px)); display: flex; flex-direction: column; background: #fff; border: 1px solid #c9d1d9; border-radius: 12px; box-shadow: 0 12px 40px rgba(0,0,0,.25); overflow: hidden; transition: opacity .15s, transform .15s; }
 :host([data-position="left"]) .panel { right: auto; left: 0; }
 .panel[hidden] { display: none; }
@@ -102,7 +102,7 @@ export class FixpathHelp extends HTMLElement {
   private render(title: string): void {
     const s = this.strings;
     this.root.innerHTML = `<style>${STYLE}</style><div class="root">
-<button class="launcher" type="button" aria-expanded="false" aria-controls="panel" aria-label="${escapeHtml(s.open)}">${escapeHtml(title)}</button>
+<button class="launcher" type="button" aria-expanded="false" aria-controls="panel">${escapeHtml(title)}</button>
 <section class="panel" id="panel" role="dialog" aria-label="${escapeHtml(title)}" hidden>
   <header><h2>${escapeHtml(title)}</h2><button type="button" class="close" aria-label="${escapeHtml(s.close)}">×</button></header>
   <div role="tablist" aria-label="${escapeHtml(title)}">

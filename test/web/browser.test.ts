@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS } from '../../src/http/config.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { buildWebAssets } from '../../src/node/build-web.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
+import { assertAccessible, blockingViolations, describeViolations, runAxe } from '../support/axe.ts';
 import { CANARY, canaryHar } from '../support/canary-har.ts';
 import { ROOT } from '../support/server.ts';
 
@@ -97,7 +98,7 @@ async function widgetPage(url = allowedUrl, viewport = { width: 1280, height: 80
 describe('the help widget, embedded on another origin', () => {
   it('searches as you type, shows suggestions, and keeps the host page\'s styles out', async () => {
     const page = await widgetPage();
-    const launcher = page.locator('fixpath-help').getByRole('button', { name: 'Open help' });
+    const launcher = page.locator('fixpath-help').getByRole('button', { name: 'Acme help', exact: true });
     await launcher.click();
     const input = page.locator('fixpath-help').getByRole('combobox');
     await input.fill('token expired');
@@ -277,3 +278,89 @@ describe('the agent console', () => {
     await context.close();
   });
 });
+
+describe('the accessibility check itself', () => {
+  it('finds a planted keyboard trap in a shadow root and faint text, and says where and how to fix them', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.setContent('<!doctype html><html lang="en"><head><title>Planted</title></head><body><main><h1>Planted</h1><div id="host"></div><p id="faint" style="color:#bbb;background:#fff">faint text</p></main></body></html>');
+    await page.evaluate((text) => {
+      document.querySelector('#host')!.attachShadow({ mode: 'open' }).innerHTML = `<pre id="wide" style="width:10rem;overflow:auto">${text}</pre>`;
+    }, 'x'.repeat(400));
+    const planted = blockingViolations(await runAxe(page));
+    assert.deepEqual(planted.map((violation) => [violation.id, violation.impact, violation.nodes.length]).sort(), [['color-contrast', 'serious', 1], ['scrollable-region-focusable', 'serious', 1]]);
+    const report = describeViolations(planted);
+    assert.match(report, /scrollable-region-focusable \(serious\): Scrollable region must have keyboard access/);
+    assert.match(report, /at #host >>> #wide/, 'the path into the shadow root');
+    assert.match(report, /at #faint: <p id="faint".*\n.*insufficient color contrast/);
+    await assert.rejects(assertAccessible(page, 'planted page'), /planted page: 2 serious or critical/);
+    // Fixed the way the product fixes them, the page passes.
+    await page.evaluate(() => {
+      document.querySelector('#host')!.shadowRoot!.querySelector('#wide')!.setAttribute('tabindex', '0');
+      document.querySelector<HTMLElement>('#faint')!.style.color = '#57606a';
+    });
+    await assertAccessible(page, 'planted page, fixed');
+    await context.close();
+  });
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  describe(`no serious or critical accessibility violations in the ${colorScheme} colour scheme (axe-core)`, () => {
+    async function open(url: string): Promise<Page> {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+      const page = await context.newPage();
+      await page.goto(url);
+      assert.equal(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), colorScheme === 'dark');
+      return page;
+    }
+
+    it('the article page with code blocks, and the API reference', async () => {
+      const page = await open(`${apiUrl}/articles/clock-skew`);
+      assert.ok((await page.locator('main pre').count()) > 0, 'the article has code blocks');
+      await assertAccessible(page, `/articles/clock-skew (${colorScheme})`);
+      await page.goto(`${apiUrl}/docs`);
+      await assertAccessible(page, `/docs (${colorScheme})`);
+      await page.context().close();
+    });
+
+    it('the console: empty, with a diagnosis, with a capture timeline and a finding, with a guided conversation', async () => {
+      const page = await open(`${apiUrl}/`);
+      await page.locator('#who', { hasText: 'Not signed in' }).waitFor();
+      await assertAccessible(page, `console, empty (${colorScheme})`);
+      await page.getByLabel(/Paste anything/).fill('HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n\n{"error":"invalid_token"}');
+      await page.getByRole('button', { name: 'Diagnose' }).click();
+      await page.locator('article.cause.top h3').waitFor();
+      await page.getByRole('button', { name: 'Copy reply for the customer' }).click();
+      await page.locator('#reply').waitFor();
+      await assertAccessible(page, `console, with a diagnosis (${colorScheme})`);
+      await page.locator('#file').setInputFiles(join(ROOT, 'test', 'fixtures', 'har', 'chromium-playwright.har'));
+      await page.locator('.timeline li.failing button').first().click();
+      await page.locator('.finding').waitFor();
+      await assertAccessible(page, `console, with a capture timeline and a finding (${colorScheme})`);
+      await page.getByLabel('Customer says').fill('Our API calls are failing with 401');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('#chat-log .quick button').first().waitFor();
+      await assertAccessible(page, `console, with a guided conversation (${colorScheme})`);
+      await page.context().close();
+    });
+
+    it('the widget on a host page: closed, open with results, an article with code, a diagnosis', async () => {
+      const page = await open(allowedUrl);
+      await page.locator('fixpath-help').getByRole('button', { name: 'Acme help', exact: true }).waitFor();
+      await assertAccessible(page, `widget, closed (${colorScheme})`, 'fixpath-help');
+      await page.evaluate(() => (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('clock skew'));
+      await page.locator('fixpath-help ul.results button').first().waitFor();
+      await assertAccessible(page, `widget, open with results (${colorScheme})`, 'fixpath-help');
+      await page.locator('fixpath-help ul.results button').first().click();
+      await page.locator('fixpath-help article .code pre').first().waitFor();
+      await assertAccessible(page, `widget, an article with code (${colorScheme})`, 'fixpath-help');
+      await page.locator('fixpath-help #back').click();
+      await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
+      await page.locator('fixpath-help #problem').fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
+      await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
+      await page.locator('fixpath-help #cause-title').waitFor();
+      await assertAccessible(page, `widget, with a diagnosis (${colorScheme})`, 'fixpath-help');
+      await page.context().close();
+    });
+  });
+}

@@ -33,6 +33,11 @@ const articleMarked = new Marked({
       if (!allowed(href, LINK_SCHEMES)) return label;
       return `<a href="${escapeHtml(href)}"${titleAttribute(title)}>${label}</a>`;
     },
+    // A code block can scroll sideways: tabindex puts it in the tab order so the keyboard can scroll it.
+    code({ text, lang }: Tokens.Code): string {
+      const language = /^\S+/.exec(lang ?? '')?.[0];
+      return `<pre tabindex="0"><code${language ? ` class="language-${escapeHtml(language)}"` : ''}>${escapeHtml(text.replace(/\n$/, ''))}\n</code></pre>\n`;
+    },
     image({ href, title, text }: Tokens.Image): string {
       if (!allowed(href, IMAGE_SCHEMES)) return escapeHtml(text);
       return `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}"${titleAttribute(title)}>`;

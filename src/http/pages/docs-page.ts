@@ -34,7 +34,7 @@ export function renderDocsPage(document: Record<string, unknown>): string {
     .flatMap(([path, methods]) => Object.keys(methods).map((method) => `<li><a href="#${anchor(method, path)}"><span class="method">${method}</span>${escapeHtml(path)}</a></li>`))
     .join('');
   const schemaList = Object.entries(schemas)
-    .map(([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre><code>${escapeHtml(JSON.stringify(schema, null, 2))}</code></pre>`)
+    .map(([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre tabindex="0"><code>${escapeHtml(JSON.stringify(schema, null, 2))}</code></pre>`)
     .join('\n');
   const problems = problemTypes()
     .map((problem) => `<tr id="problem-${problem.code}"><td><code>${problem.code}</code></td><td>${problem.status}</td><td>${escapeHtml(problem.title)}</td></tr>`)
@@ -71,7 +71,7 @@ function renderOperation(path: string, method: string, operation: Operation): st
     .join('');
   const body = operation.requestBody?.content
     ? `<p><strong>Body</strong>: ${Object.keys(operation.requestBody.content).map((type) => `<code>${escapeHtml(type)}</code>`).join(', ')}</p>
-<pre><code>${escapeHtml(JSON.stringify(operation.requestBody.content['application/json']?.schema ?? operation.requestBody.content[Object.keys(operation.requestBody.content)[0]!]?.schema ?? {}, null, 2))}</code></pre>`
+<pre tabindex="0"><code>${escapeHtml(JSON.stringify(operation.requestBody.content['application/json']?.schema ?? operation.requestBody.content[Object.keys(operation.requestBody.content)[0]!]?.schema ?? {}, null, 2))}</code></pre>`
     : '';
   const responses = Object.entries(operation.responses ?? {})
     .map(([status, response]) => `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(response.description ?? '')}</td><td>${Object.keys(response.content ?? {}).map((type) => `<code>${escapeHtml(type)}</code>`).join(' ')}</td></tr>`)
@@ -83,5 +83,5 @@ ${operation.description ? `<p>${escapeHtml(operation.description)}</p>` : ''}
 ${parameters ? `<table><thead><tr><th>parameter</th><th>in</th><th>required</th><th>description</th></tr></thead><tbody>${parameters}</tbody></table>` : ''}
 ${body}
 <table><thead><tr><th>status</th><th>meaning</th><th>content</th></tr></thead><tbody>${responses}</tbody></table>
-${example ? `<p><strong>Example</strong></p><pre><code>${escapeHtml(example)}</code></pre>` : ''}`;
+${example ? `<p><strong>Example</strong></p><pre tabindex="0"><code>${escapeHtml(example)}</code></pre>` : ''}`;
 }
