@@ -1,5 +1,8 @@
-import { Hono, type Context } from 'hono';
-import { diagnose } from '../diagnose/diagnose.ts';
+import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse } from '@hono/zod-openapi';
+import type { Context, Hono, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
+import type { ZodError } from 'zod';
+import { diagnose, type Diagnosis } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
 import type { Library } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
@@ -12,13 +15,31 @@ import { renderDocsPage } from './pages/docs-page.ts';
 import { renderHomePage } from './pages/home-page.ts';
 import { authenticate, rateLimit, requireAgent, type AppEnv, type RateLimits } from './access.ts';
 import { createVerifier, type Verifier } from './auth.ts';
-import { handleError, PROBLEM_TYPE_BASE, problemOf, problemResponse } from './problems.ts';
+import { handleError, problemOf, problemResponse, problemType } from './problems.ts';
 import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
-import { ChatRequest, FeedbackRequest, SearchQuery, SuggestQuery, validate } from './schemas.ts';
+import { ChatRequest, FeedbackRequest, validate, validationError } from './schemas.ts';
+import {
+  articlePageRoute,
+  articleRoute,
+  articlesRoute,
+  chatRoute,
+  consoleScriptRoute,
+  diagnoseRoute,
+  docsRoute,
+  feedbackRoute,
+  healthRoute,
+  homeRoute,
+  meRoute,
+  openApiRoute,
+  sanitizeRoute,
+  searchRoute,
+  suggestRoute,
+  widgetScriptRoute,
+} from './routes.ts';
 import { converse } from '../chat/converse.ts';
 
 const DEFAULT_SEARCH_RESULTS = 10;
@@ -70,12 +91,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const now = deps.now ?? (() => new Date());
   const cacheKey = async (...parts: Array<string | Uint8Array>): Promise<string> => (deps.digest ?? webCryptoDigest)(parts);
-  const app = new Hono<AppEnv>();
+  // Routes are mounted from their definitions (routes.ts), which also make the OpenAPI document.
+  const app = new OpenAPIHono<AppEnv>();
   // Request ids: unique per instance without a random draw per request.
   const instanceId = crypto.randomUUID().slice(0, 8);
   let requestCount = 0;
   let openApiDocument: Record<string, unknown> | undefined;
-  const openApi = (): Record<string, unknown> => (openApiDocument ??= buildOpenApiDocument());
+  const openApi = (): Record<string, unknown> => (openApiDocument ??= buildOpenApiDocument(app.openAPIRegistry));
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -92,7 +114,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     '*',
     originGuard({ allowed: deps.widgetOrigins ?? new Set() }, (c, origin) =>
       problemResponse(c, {
-        type: `${PROBLEM_TYPE_BASE}origin-not-allowed`,
+        type: problemType(c, 'origin-not-allowed'),
         title: 'Origin not allowed',
         status: 403,
         detail: `browser calls from ${JSON.stringify(origin.slice(0, 100))} are not allowed; the site's origin must be listed in WIDGET_ORIGINS`,
@@ -113,17 +135,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.notFound((c) => problemResponse(c, problemOf(new InputError('not-found', `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`), c.req.path)));
 
-  app.get('/', (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public')), 200, pageHeaders));
+  app.openapi(homeRoute, (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public')), 200, pageHeaders));
 
-  app.get('/v1/me', requireAgent(), (c) => {
+  app.openapi({ ...meRoute, middleware: requireAgent() }, (c) => {
     const agent = c.get('agent')!;
-    return c.json({ subject: agent.subject, roles: agent.roles, mode: (deps.verifier ?? { mode: 'local' }).mode });
+    return c.json({ subject: agent.subject, roles: agent.roles, mode: (deps.verifier ?? { mode: 'local' }).mode }, 200);
   });
 
-  app.get('/healthz', (c) => {
+  app.openapi(healthRoute, (c) => {
     const { kb, loadedAt } = deps.library();
     const hasErrors = kb.problems.some((problem) => problem.severity === 'error');
-    return c.json({ status: hasErrors ? 'degraded' : 'ok', articles: kb.articles.length, causes: kb.causes.length, loadedAt: loadedAt.toISOString(), problems: kb.problems });
+    return c.json({ status: hasErrors ? ('degraded' as const) : ('ok' as const), articles: kb.articles.length, causes: kb.causes.length, loadedAt: loadedAt.toISOString(), problems: kb.problems }, 200);
   });
 
   // One cache for all routes, emptied whenever a reload swaps the library.
@@ -137,34 +159,43 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return cache;
   };
   const encoder = new TextEncoder();
-  const jsonResponse = (c: Context, body: Uint8Array<ArrayBuffer>): Response => c.body(body, 200, { 'content-type': 'application/json' });
+  /** JSON serialised once (and perhaps cached) as bytes, typed as the value it was made from so routes check it against their schema. */
+  const jsonResponse = <T>(c: Context, body: Uint8Array<ArrayBuffer>) => c.body(body, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
   /** Answer from the cache, or compute, remember and answer. */
-  const cachedJson = async (c: Context, library: Library, parts: string[], compute: () => unknown): Promise<Response> => {
+  const cachedJson = async <T>(c: Context, library: Library, parts: string[], compute: () => T) => {
     const key = await cacheKey(...parts);
     const cached = cacheOf(library).get(key);
-    if (cached !== undefined) return jsonResponse(c, cached);
+    if (cached !== undefined) return jsonResponse<T>(c, cached);
     const body = encoder.encode(JSON.stringify(compute()));
     cacheOf(library).set(key, body);
-    return jsonResponse(c, body);
+    return jsonResponse<T>(c, body);
   };
 
-  app.get('/v1/search', (c) => {
-    const audience = c.get('audience');
-    const query = validate(SearchQuery, c.req.query(), 'the search query is not valid');
-    const q = checkQuery(query.q, limits);
-    const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
-    const library = deps.library();
-    return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) }));
-  });
+  app.openapi(
+    searchRoute,
+    (c) => {
+      const audience = c.get('audience');
+      const query = c.req.valid('query');
+      const q = checkQuery(query.q, limits);
+      const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
+      const library = deps.library();
+      return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) }));
+    },
+    refuseInvalid('the search query is not valid'),
+  );
 
-  app.get('/v1/suggest', (c) => {
-    const audience = c.get('audience');
-    const query = validate(SuggestQuery, c.req.query(), 'the suggest query is not valid');
-    const q = checkQuery(query.q, limits);
-    const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
-    const library = deps.library();
-    return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
-  });
+  app.openapi(
+    suggestRoute,
+    (c) => {
+      const audience = c.get('audience');
+      const query = c.req.valid('query');
+      const q = checkQuery(query.q, limits);
+      const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
+      const library = deps.library();
+      return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
+    },
+    refuseInvalid('the suggest query is not valid'),
+  );
 
   // Whether a body is a capture is known once it is read: read up to the larger limit.
   const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
@@ -177,7 +208,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const harLimits = { maxEntries: limits.maxHarEntries };
 
-  app.post('/v1/diagnose', async (c) => {
+  mountReadingItsBody(app, diagnoseRoute, async (c) => {
     const audience = c.get('audience');
     const handle = await readUpload(c);
     // Captures are too large to be worth remembering; pastes repeat.
@@ -185,7 +216,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const key = cacheable ? await cacheKey('diagnose', handle.contentType, handle.bytes!, String(audience.includeInternal)) : '';
     const library = deps.library();
     const cached = cacheable ? cacheOf(library).get(key) : undefined;
-    if (cached !== undefined) return jsonResponse(c, cached);
+    if (cached !== undefined) return jsonResponse<Diagnosis>(c, cached);
     const input = readDiagnoseBody(handle.contentType, handle, limits);
     // An answer that compared a token with the current time is only true now: not cached.
     let usedClock = false;
@@ -195,10 +226,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     };
     const body = encoder.encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
     if (cacheable && !usedClock) cacheOf(library).set(key, body);
-    return jsonResponse(c, body);
+    return jsonResponse<Diagnosis>(c, body);
   });
 
-  app.post('/v1/chat', async (c) => {
+  mountReadingItsBody(app, chatRoute, async (c) => {
     const audience = c.get('audience');
     const handle = await readUpload(c);
     if (!/json/i.test(handle.contentType)) throw new InputError('unsupported-media-type', 'send the conversation as application/json: {"messages": [...], "context": {...}}');
@@ -210,29 +241,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       kb: library.kb,
       diagnoseContext: { kb: library.kb, index: library.index, clock: now, includeInternal: audience.includeInternal, harLimits },
     });
-    return c.json(reply);
+    return c.json(reply, 200);
   });
 
-  app.post('/v1/har/sanitize', async (c) => {
+  mountReadingItsBody(app, sanitizeRoute, async (c) => {
     const handle = await readUpload(c);
     const input = readDiagnoseBody(handle.contentType, handle, limits, 'sanitize');
     if (input.har === undefined) throw new InputError('invalid-input', 'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field');
     const { har, manifest } = sanitizeHar(input.har, { limits: harLimits });
-    if (c.req.query('format') === 'har') return c.body(JSON.stringify(har), 200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="sanitized.har"' });
-    return c.json({ har, manifest });
+    if (c.req.query('format') === 'har') return c.json(har as { log: unknown }, 200, { 'content-disposition': 'attachment; filename="sanitized.har"' });
+    return c.json({ har, manifest }, 200);
   });
 
-  app.get('/v1/articles', (c) => {
+  app.openapi(articlesRoute, (c) => {
     const audience = c.get('audience');
     const articles = deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
-    return c.json({ total: articles.length, articles: articles.map(articleSummary) });
+    return c.json({ total: articles.length, articles: articles.map(articleSummary) }, 200);
   });
 
-  app.get('/v1/articles/:slug', (c) => {
+  app.openapi(articleRoute, (c) => {
     const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    return c.json({
+    return c.json(
+      {
       ...articleSummary(article),
       related: relatedOf(library, article, audience.includeInternal).map((other) => ({ slug: other.slug, title: other.title, url: `/articles/${other.slug}` })),
       sections: article.sections,
@@ -242,11 +274,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         description: cause.description,
         steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
       })),
-      markdown: article.body,
-    });
+        markdown: article.body,
+      },
+      200,
+    );
   });
 
-  app.get('/articles/:slug', (c) => {
+  app.openapi(articlePageRoute, (c) => {
     const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
@@ -257,10 +291,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!body) throw new InputError('not-found', 'the browser code is not built; run `npm run build`');
     return c.body(body, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', ...headers });
   };
-  app.get('/widget.js', script(deps.assets?.widget, crossOriginScript));
-  app.get('/console.js', script(deps.assets?.console, {}));
+  app.openapi(widgetScriptRoute, script(deps.assets?.widget, crossOriginScript));
+  app.openapi(consoleScriptRoute, script(deps.assets?.console, {}));
 
-  app.post('/v1/feedback', async (c) => {
+  mountReadingItsBody(app, feedbackRoute, async (c) => {
     const text = decodeUtf8(await readBody(c, 4096, 'feedback is at most 4 KiB'));
     const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
     // Only names the knowledge base knows are kept: the log never holds a string a client made up.
@@ -268,13 +302,32 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (feedback.article !== undefined && !kb.bySlug.has(feedback.article)) throw new InputError('not-found', 'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles');
     if (feedback.cause !== undefined && !kb.byCauseId.has(feedback.cause)) throw new InputError('not-found', 'the feedback names a cause this knowledge base does not have; send a cause id from a diagnosis');
     deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
-    return c.json({ received: true }, 202);
+    return c.json({ received: true as const }, 202);
   });
 
-  app.get('/openapi.json', (c) => c.json(openApi()));
-  app.get('/docs', (c) => c.html(renderDocsPage(openApi()), 200, pageHeaders));
+  app.openapi(openApiRoute, (c) => c.json(openApi(), 200));
+  app.openapi(docsRoute, (c) => c.html(renderDocsPage(openApi()), 200, pageHeaders));
 
   return app;
+}
+
+/** The validation hook of a route: an invalid query or path is a 422 problem that points at each error. */
+function refuseInvalid(what: string) {
+  return (result: { success: true } | { success: false; error: ZodError }): undefined => {
+    if (!result.success) throw validationError(result.error, what);
+    return undefined;
+  };
+}
+
+/**
+ * Mount a route whose body fixpath reads itself (byte limits named for their setting, the
+ * streaming HAR reader, the JSON depth limit) rather than through the route's validator: it is
+ * documented and routed from its definition like every other, and its handler validates the body
+ * with the definition's own schema.
+ */
+function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): string }>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: Context<AppEnv>) => Promise<RouteConfigToTypedResponse<R>>): void {
+  app.openAPIRegistry.registerPath(route);
+  app.on(route.method.toUpperCase(), route.getRoutingPath(), handler);
 }
 
 function checkQuery(q: string, limits: Limits): string {

@@ -3,8 +3,16 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InputError, type InputErrorCode } from '../errors.ts';
 import { Redactor } from '../redact/redactor.ts';
 
-/** Base of the problem `type` URIs; each code has a section in the API reference. */
+/**
+ * Where problem types are documented: each code has a section in the API reference. A `type`
+ * written with this relative base is made absolute by `problemResponse`, through `problemType`.
+ */
 export const PROBLEM_TYPE_BASE = '/docs#problem-';
+
+/** A problem type's absolute URI (RFC 9457 §3.1.1): its section of this service's API reference. */
+export function problemType(c: Context, code: string): string {
+  return new URL(`${PROBLEM_TYPE_BASE}${code}`, c.req.url).href;
+}
 
 const STATUS_OF: Record<InputErrorCode, ContentfulStatusCode> = {
   'empty-input': 422,
@@ -32,9 +40,36 @@ const TITLE_OF: Record<InputErrorCode, string> = {
   'not-found': 'Not found',
 };
 
+/** When each problem is answered, in words, for the reference page. */
+const WHEN: Record<InputErrorCode, string> = {
+  'empty-input': 'the request has nothing to diagnose',
+  'invalid-json': 'the body is not well-formed JSON; the detail gives the line and column',
+  'invalid-input': 'the JSON or query is well formed but not valid; `errors[]` points at each field',
+  'unsupported-input': 'the input is well formed but is not something fixpath can read',
+  'unsupported-media-type': 'the content type is not one the route accepts',
+  'body-too-large': 'the body is larger than MAX_BODY_BYTES, or a capture larger than MAX_UPLOAD_MB',
+  'text-too-long': 'the text is longer than MAX_TEXT_CHARS',
+  'invalid-encoding': 'the body is not UTF-8',
+  'invalid-multipart': 'the multipart form is malformed or has no valid boundary',
+  'not-found': 'no route, article or cause has that name',
+};
+
+/** Problems answered before a route runs (sign-in, origins, rate limits) or when nothing else fits. */
+const ACCESS_PROBLEM_TYPES: Array<{ code: string; status: number; title: string; when: string }> = [
+  { code: 'invalid-request', status: 400, title: 'Invalid sign-in request', when: 'the Authorization header is not one Bearer token, or a token was sent in the URL' },
+  { code: 'unauthenticated', status: 401, title: 'Sign-in required', when: 'an agents-only route was called without a token' },
+  { code: 'invalid-token', status: 401, title: 'Invalid token', when: 'the token is expired, not yet valid, for another issuer or audience, or badly signed' },
+  { code: 'insufficient-scope', status: 403, title: 'Not allowed', when: 'the token does not carry the agent role an agents-only route needs' },
+  { code: 'origin-not-allowed', status: 403, title: 'Origin not allowed', when: 'a browser called from a website not listed in WIDGET_ORIGINS' },
+  { code: 'rate-limited', status: 429, title: 'Too many requests', when: 'a public client used up its budget; Retry-After says when to try again' },
+  { code: 'internal', status: 500, title: 'Internal error', when: 'fixpath failed; the error is logged with the request id' },
+  { code: 'unavailable', status: 503, title: 'Sign-in unavailable', when: "the identity provider's key set cannot be fetched; Retry-After says when to try again" },
+  { code: 'misconfigured', status: 503, title: 'fixpath is not configured', when: 'the Worker cannot start with its settings; the detail names the setting' },
+];
+
 /** Every problem type the API answers with, for the reference page. */
-export function problemTypes(): Array<{ code: string; status: number; title: string }> {
-  return (Object.keys(TITLE_OF) as InputErrorCode[]).map((code) => ({ code, status: STATUS_OF[code], title: TITLE_OF[code] }));
+export function problemTypes(): Array<{ code: string; status: number; title: string; when: string }> {
+  return [...(Object.keys(TITLE_OF) as InputErrorCode[]).map((code) => ({ code, status: STATUS_OF[code], title: TITLE_OF[code], when: WHEN[code] })), ...ACCESS_PROBLEM_TYPES];
 }
 
 export interface Problem {
@@ -63,6 +98,7 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
   const redactor = new Redactor();
   const safe: Problem = {
     ...problem,
+    type: problem.type.startsWith(PROBLEM_TYPE_BASE) ? problemType(c, problem.type.slice(PROBLEM_TYPE_BASE.length)) : problem.type,
     detail: redactor.text(problem.detail, 'problem'),
     ...(problem.instance ? { instance: redactor.url(problem.instance, 'problem') } : {}),
     ...(problem.errors ? { errors: problem.errors.map((error) => ({ ...error, detail: redactor.text(error.detail, 'problem') })) } : {}),

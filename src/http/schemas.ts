@@ -57,8 +57,23 @@ export const SuggestResponse = z
   .object({ query: z.string(), suggestions: z.array(z.object({ text: z.string(), slug: z.string(), url: z.string() })) })
   .meta({ id: 'SuggestResponse' });
 
-const Evidence = z.object({ source: z.string(), detail: z.string(), entry: z.number().int().optional() });
-const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() });
+const Evidence = z
+  .object({ source: z.string(), detail: z.string(), entry: z.number().int().optional().meta({ description: 'For a capture: the index of the entry it comes from.' }) })
+  .meta({ id: 'Evidence' });
+const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() }).meta({ id: 'Step' });
+const Question = z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).meta({ id: 'Question' });
+
+export const CauseAnswer = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['auth', 'lookalike']).meta({ description: '`auth`: an authentication or authorization cause. `lookalike`: a neighbour that is not one (exhausted quota, TLS failure…); leading, it means "not an authentication problem".' }),
+    title: z.string(),
+    confidence: z.number().min(0).max(1),
+    article: ArticleRef,
+    evidence: z.array(Evidence),
+    steps: z.array(Step),
+  })
+  .meta({ id: 'Cause', description: 'A root cause, with what points to it and the steps that fix it.' });
 
 export const DiagnosisResponse = z
   .object({
@@ -66,7 +81,7 @@ export const DiagnosisResponse = z
     uncertain: z
       .object({
         between: z.array(z.string()).meta({ description: 'Cause ids that fit about equally (within 10% of the best score).' }),
-        question: z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).optional().meta({ description: 'The question whose answer would tell them apart.' }),
+        question: Question.optional().meta({ description: 'The question whose answer would tell them apart.' }),
       })
       .optional()
       .meta({ description: 'Present when the leading causes fit about equally: the answer is uncertain.' }),
@@ -77,17 +92,7 @@ export const DiagnosisResponse = z
       sanitized: z.boolean().optional().meta({ description: 'For a HAR: no credential header or cookie anywhere, as in a browser\'s sanitized export; their absence is then not evidence.' }),
       creator: z.string().optional().meta({ description: 'For a HAR: the tool that wrote it.' }),
     }),
-    causes: z.array(
-      z.object({
-        id: z.string(),
-        kind: z.enum(['auth', 'lookalike']).meta({ description: '`auth`: an authentication or authorization cause. `lookalike`: a neighbour that is not one (exhausted quota, TLS failure…); leading, it means "not an authentication problem".' }),
-        title: z.string(),
-        confidence: z.number().min(0).max(1),
-        article: ArticleRef,
-        evidence: z.array(Evidence),
-        steps: z.array(Step),
-      }),
-    ),
+    causes: z.array(CauseAnswer),
     findings: z.array(
       z.object({
         entry: z.number().int(),
@@ -97,7 +102,8 @@ export const DiagnosisResponse = z
         wwwAuthenticate: z.array(z.object({ scheme: z.string(), params: z.record(z.string(), z.string()), token68: z.string().optional() })),
         tokens: z.array(
           z.object({
-            location: z.string(),
+            location: z.string().meta({ description: 'Where the token was found, e.g. `Authorization header`.' }),
+            entry: z.number().int().optional().meta({ description: 'For a capture: the entry it was found in.' }),
             redacted: z.string(),
             header: z.record(z.string(), z.unknown()).nullable(),
             claims: z.record(z.string(), z.unknown()).nullable(),
@@ -141,6 +147,8 @@ export const FeedbackRequest = z
   .strict()
   .meta({ id: 'Feedback', description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.' });
 
+export const FeedbackReceived = z.object({ received: z.literal(true) }).meta({ id: 'FeedbackReceived' });
+
 const ChatMessageSchema = z
   .object({
     role: z.enum(['user', 'assistant']),
@@ -174,9 +182,9 @@ export const ChatRequest = z
 export const ChatResponse = z
   .object({
     reply: z.string().meta({ description: 'Markdown.' }),
-    causes: z.array(z.unknown()).meta({ description: 'The candidate causes, most likely first, as in /v1/diagnose.' }),
-    steps: z.array(z.object({ id: z.string(), title: z.string(), markdown: z.string() })).optional(),
-    question: z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).optional(),
+    causes: z.array(CauseAnswer).meta({ description: 'The candidate causes, most likely first, as in /v1/diagnose.' }),
+    steps: z.array(Step).optional().meta({ description: 'The steps of the cause it is sure of; the question that follows asks whether they worked.' }),
+    question: Question.optional().meta({ description: 'The next question, with quick-reply options.' }),
     handoff: z.object({ summary: z.string(), ticket: z.string() }).optional(),
     resolved: z.boolean().optional(),
     context: ChatContextSchema,
@@ -204,9 +212,17 @@ export const HealthResponse = z
   })
   .meta({ id: 'Health' });
 
+export const MeResponse = z
+  .object({
+    subject: z.string().meta({ description: 'The token\'s `sub`; `local` in local mode.' }),
+    roles: z.array(z.string()),
+    mode: z.enum(['local', 'secret', 'jwks']).meta({ description: 'How tokens are verified: `local` (no sign-in, every caller is an agent), a shared `secret`, or an identity provider\'s key set (`jwks`).' }),
+  })
+  .meta({ id: 'Me', description: 'The signed-in agent.' });
+
 export const ProblemResponse = z
   .object({
-    type: z.string(),
+    type: z.url().meta({ description: 'An absolute URI naming the kind of problem; it opens its entry in the API reference (`/docs#problem-…`).' }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
@@ -219,12 +235,17 @@ export const ProblemResponse = z
 export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = result.error.issues.slice(0, 20).map((issue) => ({
+  throw validationError(result.error, what);
+}
+
+/** A failed validation as a problem that points at each error: `what` says what was not valid. */
+export function validationError(error: z.ZodError, what: string): ValidationError {
+  const errors = error.issues.slice(0, 20).map((issue) => ({
     pointer: `/${issue.path.map((part) => String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
     detail: describeIssue(issue),
   }));
   const first = errors[0]!;
-  throw new ValidationError(`${what}: ${first.pointer === '/' ? '' : `${first.pointer}: `}${first.detail}`, errors);
+  return new ValidationError(`${what}: ${first.pointer === '/' ? '' : `${first.pointer}: `}${first.detail}`, errors);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -1,23 +1,11 @@
+import type { ChatContext, ChatReply, ChatTurn } from '../http/api-types.ts';
+
+export type { ChatReply, ChatTurn };
+
 /** One conversation with POST /v1/chat, as the widget and the console hold it: the server keeps no state, so this does. */
-export interface ChatTurn {
-  role: 'user' | 'assistant';
-  text?: string;
-  har?: unknown;
-}
-
-export interface ChatReply {
-  reply: string;
-  causes: Array<{ id: string; title: string; confidence: number; article: { slug: string; title: string; url: string }; evidence: Array<{ detail: string }>; steps: Array<{ title: string; markdown: string }> }>;
-  steps?: Array<{ id: string; title: string; markdown: string }>;
-  question?: { id: string; text: string; options: string[] };
-  handoff?: { summary: string; ticket: string };
-  resolved?: boolean;
-  context: unknown;
-}
-
 export class ChatSession {
   private readonly turns: ChatTurn[] = [];
-  private context: unknown = undefined;
+  private context: ChatContext | undefined = undefined;
 
   constructor(private readonly post: (body: string) => Promise<ChatReply>) {}
 

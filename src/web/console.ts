@@ -1,3 +1,4 @@
+import type { Cause, Diagnosis, Me, SearchResults, Suggestions } from '../http/api-types.ts';
 import { ChatSession, type ChatReply } from './chat-session.ts';
 import { escapeHtml, renderMarkdown } from './markdown.ts';
 
@@ -7,38 +8,6 @@ import { escapeHtml, renderMarkdown } from './markdown.ts';
  * capture's exchanges, and a customer-ready reply to copy. Signing in with a token shows
  * internal articles too.
  */
-
-interface Evidence {
-  source: string;
-  detail: string;
-  entry?: number;
-}
-interface Cause {
-  id: string;
-  kind?: 'auth' | 'lookalike';
-  title: string;
-  confidence: number;
-  article: { slug: string; title: string; url: string };
-  evidence: Evidence[];
-  steps: Array<{ id: string; title: string; markdown: string }>;
-}
-interface Finding {
-  entry: number;
-  method: string | null;
-  url: string | null;
-  status: number | null;
-  wwwAuthenticate: Array<{ scheme: string; params: Record<string, string> }>;
-  tokens: Array<{ location: string; redacted: string; header: unknown; claims: unknown; notes: string[] }>;
-  context: string[];
-  bodyExcerpt: string | null;
-}
-interface Diagnosis {
-  summary?: string;
-  input: { kind: string; entries: number; failing: number; sanitized?: boolean };
-  causes: Cause[];
-  findings: Finding[];
-  articles: Array<{ slug: string; title: string; url: string }>;
-}
 
 const TOKEN_KEY = 'fixpath-agent-token';
 const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => document.querySelector(selector) as T;
@@ -64,7 +33,7 @@ function status(message: string, error = false): void {
 async function refreshIdentity(): Promise<void> {
   const who = $('#who');
   try {
-    const me = await api<{ subject: string; mode: string }>('/v1/me');
+    const me = await api<Me>('/v1/me');
     who.textContent = me.mode === 'local' ? 'Local mode: you see internal articles' : `Signed in as ${me.subject}: you see internal articles`;
     $('#signout').hidden = me.mode === 'local' || !sessionStorage.getItem(TOKEN_KEY);
   } catch {
@@ -85,8 +54,8 @@ async function search(query: string): Promise<void> {
   }
   try {
     const [suggest, found] = await Promise.all([
-      api<{ suggestions: Array<{ text: string; url: string }> }>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
-      api<{ total: number; hits: Array<{ title: string; url: string; snippet: string; visibility?: string; causes: Array<{ id: string }> }> }>(`/v1/search?q=${encodeURIComponent(q)}&limit=8`),
+      api<Suggestions>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
+      api<SearchResults>(`/v1/search?q=${encodeURIComponent(q)}&limit=8`),
     ]);
     list.innerHTML = suggest.suggestions.map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.text)}</a></li>`).join('');
     results.innerHTML = found.hits.length

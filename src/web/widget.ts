@@ -1,5 +1,6 @@
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { escapeHtml, renderMarkdown } from './markdown.ts';
+import type { ArticleDetail, Cause, SearchResults, Suggestions } from '../http/api-types.ts';
 import { ChatSession, type ChatReply } from './chat-session.ts';
 import { stringsFor, type Strings } from './strings.ts';
 
@@ -8,16 +9,6 @@ import { stringsFor, type Strings } from './strings.ts';
  * shadow DOM keeps the host page's styles out and its own in. Customers search, read articles,
  * describe a problem or attach a HAR (sanitized here, in the browser, before anything leaves).
  */
-
-interface Cause {
-  id: string;
-  kind?: 'auth' | 'lookalike';
-  title: string;
-  confidence: number;
-  article: { slug: string; title: string };
-  evidence: Array<{ detail: string }>;
-  steps: Array<{ title: string; markdown: string }>;
-}
 
 const STYLE = `
 :host { all: initial; position: fixed; z-index: 2147483000; bottom: 16px; right: 16px; --accent: #0b57d0; }
@@ -223,8 +214,8 @@ export class FixpathHelp extends HTMLElement {
     }
     try {
       const [suggest, found] = await Promise.all([
-        this.api<{ suggestions: Array<{ text: string; slug: string }> }>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
-        this.api<{ hits: Array<{ slug: string; title: string; snippet: string }> }>(`/v1/search?q=${encodeURIComponent(q)}&limit=6`),
+        this.api<Suggestions>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
+        this.api<SearchResults>(`/v1/search?q=${encodeURIComponent(q)}&limit=6`),
       ]);
       if (q !== this.lastQuery) return;
       this.active = -1;
@@ -262,7 +253,7 @@ export class FixpathHelp extends HTMLElement {
   async showArticle(slug: string): Promise<void> {
     this.setStatus(this.strings.loading);
     try {
-      const article = await this.api<{ slug: string; title: string; summary: string; sections: Array<{ heading: string; level: number; markdown: string }> }>(`/v1/articles/${encodeURIComponent(slug)}`);
+      const article = await this.api<ArticleDetail>(`/v1/articles/${encodeURIComponent(slug)}`);
       const view = this.$('#view-article');
       for (const panel of this.root.querySelectorAll<HTMLElement>('[role=tabpanel]')) panel.hidden = true;
       view.hidden = false;
@@ -335,7 +326,7 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
 
   private replyBlock(reply: ChatReply): string {
     const s = this.strings;
-    const cause = reply.steps && reply.causes[0] ? ({ ...reply.causes[0], steps: reply.steps } as Cause) : null;
+    const cause = reply.steps && reply.causes[0] ? { ...reply.causes[0], steps: reply.steps } : null;
     const body = cause ? this.causeCard(cause) : `<div class="bubble bot" tabindex="-1">${renderMarkdown(reply.reply, { linkBase: this.base, copyLabel: s.copy })}</div>`;
     const options = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${cause ? `<p>${escapeHtml(reply.question.text)}</p>` : ''}${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
     const handoff = reply.handoff ? `<div class="card"><pre>${escapeHtml(reply.handoff.ticket)}</pre></div>` : '';

@@ -37,7 +37,7 @@ export function renderDocsPage(document: Record<string, unknown>): string {
     .map(([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre tabindex="0"><code>${escapeHtml(JSON.stringify(schema, null, 2))}</code></pre>`)
     .join('\n');
   const problems = problemTypes()
-    .map((problem) => `<tr id="problem-${problem.code}"><td><code>${problem.code}</code></td><td>${problem.status}</td><td>${escapeHtml(problem.title)}</td></tr>`)
+    .map((problem) => `<tr id="problem-${problem.code}"><td><code>${problem.code}</code></td><td>${problem.status}</td><td>${escapeHtml(problem.title)}</td><td>${escapeHtml(problem.when)}</td></tr>`)
     .join('');
   const info = document.info as { title?: string; version?: string; description?: string } | undefined;
   return page(
@@ -47,8 +47,8 @@ export function renderDocsPage(document: Record<string, unknown>): string {
 <ul class="plain">${toc}</ul>
 ${operations}
 <h2 id="problems">Errors</h2>
-<p>Every error is <code>application/problem+json</code> (RFC 9457) with <code>type</code>, <code>title</code>, <code>status</code> and a <code>detail</code> that says what to fix. Validation errors also list <code>errors[]</code> with a JSON pointer into your input.</p>
-<table><thead><tr><th>type</th><th>status</th><th>title</th></tr></thead><tbody>${problems}</tbody></table>
+<p>Every error is <code>application/problem+json</code> (RFC 9457) with <code>type</code>, <code>title</code>, <code>status</code> and a <code>detail</code> that says what to fix. The <code>type</code> is an absolute URI that opens its row below (<code>…/docs#problem-not-found</code>); a client branches on it, not on the wording. Validation errors also list <code>errors[]</code> with a JSON pointer into your input.</p>
+<table><thead><tr><th>type</th><th>status</th><th>title</th><th>when</th></tr></thead><tbody>${problems}</tbody></table>
 <h2 id="schemas">Schemas</h2>
 ${schemaList}`,
   );
