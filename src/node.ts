@@ -7,6 +7,7 @@ import { buildWebAssets } from './node/build-web.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier, readAuthConfig } from './http/auth.ts';
 import { readLimits } from './http/config.ts';
+import { readProxySettings } from './http/proxy.ts';
 import { readWidgetOrigins } from './http/security.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   const limits = readLimits(env);
   const auth = readAuthConfig(env, host);
   const widgetOrigins = readWidgetOrigins(env.WIDGET_ORIGINS);
+  const proxy = readProxySettings(env);
   if (auth.mode === 'local') {
     log({ level: 'warn', event: 'local-mode', message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.` });
   } else {
@@ -74,7 +76,8 @@ async function main(): Promise<void> {
     readBody: readIncomingBody,
     verifier: createVerifier(auth),
     widgetOrigins,
-    clientId: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown',
+    peerAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
+    proxy,
     assets: await readWebAssets(),
     onFeedback: (event) => log({ level: 'info', event: 'feedback', ...event }),
     log: logRequest,

@@ -69,6 +69,8 @@ const UNKNOWN = /\b(don'?t know|not sure|no idea|unsure|can'?t tell)\b/i;
 export interface ChatDeps {
   kb: KnowledgeBase;
   diagnoseContext: Omit<DiagnoseContext, 'inspect'>;
+  /** The origin article links in replies start with: replies are shown on customers' own sites, where a root-relative link would lead nowhere. */
+  linkBase?: string;
 }
 
 export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatDeps): ChatReply {
@@ -108,7 +110,7 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
 
   const [leader] = posterior;
   // A lookalike the evidence points to is an answer too: say what it is rather than hand over blind.
-  if (leader && leader.cause.kind === 'lookalike' && diagnosis.causes[0]?.id === leader.cause.id) return offer(leader.cause, leader.probability, causes, state, deps.kb, diagnosis);
+  if (leader && leader.cause.kind === 'lookalike' && diagnosis.causes[0]?.id === leader.cause.id) return offer(leader.cause, leader.probability, causes, state, deps.kb, diagnosis, deps.linkBase);
   if (notAuth || !positive) {
     if (!positive && !notAuth && state.asked.length === 0 && !context.pending) {
       // Something about access, but nothing to go on yet: start with the best question.
@@ -119,7 +121,7 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
   }
 
   const [top] = posterior;
-  if (top && top.probability >= OFFER_AT) return offer(top.cause, top.probability, causes, state, deps.kb, diagnosis);
+  if (top && top.probability >= OFFER_AT) return offer(top.cause, top.probability, causes, state, deps.kb, diagnosis, deps.linkBase);
 
   const question = state.asked.length < MAX_QUESTIONS ? bestQuestion(posterior, questions, state) : null;
   if (question && question.gain >= MIN_GAIN) return ask(question, state, causes, '');
@@ -128,7 +130,7 @@ export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatD
     state.evidenceAsked = true;
     return { reply: EVIDENCE.text, causes, question: EVIDENCE, context: { ...state, pending: EVIDENCE.id, offered: undefined } };
   }
-  if (top && top.probability >= 0.3) return offer(top.cause, top.probability, causes, state, deps.kb, diagnosis);
+  if (top && top.probability >= 0.3) return offer(top.cause, top.probability, causes, state, deps.kb, diagnosis, deps.linkBase);
   return handoff(users, state, deps, "I can't tell the cause apart with what we have. A support agent can take it from here; here is a summary for them.");
 }
 
@@ -241,7 +243,7 @@ function ask(question: { question: CauseQuestion; gain: number }, state: ChatCon
   };
 }
 
-function offer(cause: Cause, probability: number, causes: CauseAnswer[], state: ChatContext, kb: KnowledgeBase, diagnosis: ReturnType<typeof diagnose>): ChatReply {
+function offer(cause: Cause, probability: number, causes: CauseAnswer[], state: ChatContext, kb: KnowledgeBase, diagnosis: ReturnType<typeof diagnose>, linkBase = ''): ChatReply {
   const article = kb.bySlug.get(cause.articleSlug)!;
   const steps = cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!).filter(Boolean).map((step) => ({ id: step.id, title: step.title, markdown: step.markdown }));
   const evidence = diagnosis.causes.find((candidate) => candidate.id === cause.id)?.evidence.slice(0, 3).map((item) => `- ${item.detail}`) ?? [];
@@ -254,7 +256,7 @@ function offer(cause: Cause, probability: number, causes: CauseAnswer[], state: 
     lead,
     ...(evidence.length ? ['', 'What points to it:', ...evidence] : []),
     '',
-    `Steps, from [${article.title}](/articles/${article.slug}):`,
+    `Steps, from [${article.title}](${linkBase}/articles/${article.slug}):`,
     ...steps.map((step, index) => `${index + 1}. ${step.title}`),
   ].join('\n');
   return { reply, causes, steps, question: FIXED, context: { ...state, offered: cause.id, pending: undefined } };

@@ -2,9 +2,10 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Audience } from '../kb/search-articles.ts';
 import { AuthError, type Agent, type Verifier } from './auth.ts';
 import { PROBLEM_TYPE_BASE, problemResponse } from './problems.ts';
-import type { RateLimit, RateLimiter } from './security.ts';
+import type { ClientView } from './proxy.ts';
+import type { RateLimit, RateLimitStore } from './security.ts';
 
-export type AppEnv = { Variables: { requestId: string; agent: Agent | null; audience: Audience } };
+export type AppEnv = { Variables: { requestId: string; client: ClientView; agent: Agent | null; audience: Audience } };
 
 const REALM = 'fixpath';
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -94,16 +95,16 @@ export interface RateLimits {
  * Rate limits for the public, per client; signed-in agents are not limited. Each answer says
  * the budget (RateLimit-Policy) and what is left (RateLimit); a refusal is 429 with Retry-After.
  */
-export function rateLimit(limiter: RateLimiter, rules: RateLimits, clientOf: (c: Context) => string): MiddlewareHandler<AppEnv> {
+export function rateLimit(store: RateLimitStore, rules: RateLimits): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.get('agent')) return next();
-    const client = clientOf(c);
+    const client = c.get('client').address;
     const upload = c.req.method === 'POST' && isUpload(c);
     const checks: Array<[string, RateLimit]> = [['requests', rules.requests], ...(upload ? [['uploads', rules.uploads] as [string, RateLimit]] : [])];
     for (const [name, rule] of checks) {
-      const result = limiter.take(`${name}:${client}`, rule);
+      const result = await store.take(`${name}:${client}`, rule);
       c.header('ratelimit-policy', `"${name}";q=${rule.limit};w=${rule.windowSeconds}`);
-      c.header('ratelimit', `"${name}";r=${result.remaining};t=${result.resetSeconds}`);
+      if (result.remaining !== undefined) c.header('ratelimit', `"${name}";r=${result.remaining};t=${result.resetSeconds}`);
       if (!result.allowed) {
         return problemResponse(
           c,

@@ -16,7 +16,8 @@ import { renderHomePage } from './pages/home-page.ts';
 import { authenticate, rateLimit, requireAgent, type AppEnv, type RateLimits } from './access.ts';
 import { createVerifier, type Verifier } from './auth.ts';
 import { handleError, problemOf, problemResponse, problemType } from './problems.ts';
-import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders } from './security.ts';
+import { clientView, ProxyTrust, type ProxySettings } from './proxy.ts';
+import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders, type RateLimitStore } from './security.ts';
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
 import { sanitizeHar } from '../redact/sanitize-har.ts';
 import { Redactor } from '../redact/redactor.ts';
@@ -78,8 +79,12 @@ export interface AppDeps {
   widgetOrigins?: Set<string>;
   /** Budgets for public clients; the defaults come from the limits. */
   rateLimits?: RateLimits;
-  /** Who the client is, for rate limits: the socket address on Node, CF-Connecting-IP on Workers. */
-  clientId?: (c: Context) => string;
+  /** The address the connection came from: the socket's on Node; on Workers, Cloudflare's CF-Connecting-IP (the default). */
+  peerAddress?: (c: Context) => string | undefined;
+  /** PUBLIC_ORIGIN and TRUST_PROXY (see proxy.ts); by default each request's own origin and no trusted proxy. */
+  proxy?: ProxySettings;
+  /** Where rate-limit budgets are kept: this instance's memory by default, the Rate Limiting binding on Workers. */
+  rateLimitStore?: RateLimitStore;
   /** The bundled browser code: the help widget and the agent console (`npm run build`). */
   assets?: { widget: string; console: string };
   /** "Was this helpful?" events; stored by a later release, logged until then. */
@@ -109,10 +114,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     deps.log?.({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 100) / 100 });
   });
 
+  const proxy = deps.proxy ?? { publicOrigin: null, trust: ProxyTrust.none() };
+  const peerAddress = deps.peerAddress ?? ((c: Context) => c.req.header('cf-connecting-ip'));
+  app.use('*', async (c, next) => {
+    c.set('client', clientView(c.req.raw, peerAddress(c), proxy));
+    await next();
+  });
+
   app.use('*', securityHeaders());
   app.use(
     '*',
-    originGuard({ allowed: deps.widgetOrigins ?? new Set() }, (c, origin) =>
+    originGuard({ allowed: deps.widgetOrigins ?? new Set(), ownOrigin: (c) => (c as Context<AppEnv>).get('client').origin }, (c, origin) =>
       problemResponse(c, {
         type: problemType(c, 'origin-not-allowed'),
         title: 'Origin not allowed',
@@ -127,7 +139,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     requests: { limit: limits.rateLimitPerMinute, windowSeconds: 60 },
     uploads: { limit: limits.uploadRateLimitPerMinute, windowSeconds: 60 },
   };
-  app.use('*', rateLimit(new RateLimiter(), rules, deps.clientId ?? ((c) => c.req.header('cf-connecting-ip') ?? 'unknown')));
+  app.use('*', rateLimit(deps.rateLimitStore ?? new RateLimiter(), rules));
 
   app.onError((error, c) => {
     if (!(error instanceof InputError)) deps.onUnexpectedError?.(redactedError(error), c.get('requestId'));
@@ -240,6 +252,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const reply = converse(request.messages, request.context ?? { answers: {}, asked: [], tried: [] }, {
       kb: library.kb,
       diagnoseContext: { kb: library.kb, index: library.index, clock: now, includeInternal: audience.includeInternal, harLimits },
+      linkBase: c.get('client').origin,
     });
     return c.json(reply, 200);
   });

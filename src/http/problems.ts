@@ -9,9 +9,13 @@ import { Redactor } from '../redact/redactor.ts';
  */
 export const PROBLEM_TYPE_BASE = '/docs#problem-';
 
-/** A problem type's absolute URI (RFC 9457 §3.1.1): its section of this service's API reference. */
+/**
+ * A problem type's absolute URI (RFC 9457 §3.1.1): its section of this service's API reference,
+ * on the origin the client used (PUBLIC_ORIGIN, or what a trusted proxy says; see proxy.ts).
+ */
 export function problemType(c: Context, code: string): string {
-  return new URL(`${PROBLEM_TYPE_BASE}${code}`, c.req.url).href;
+  const client = (c as Context<{ Variables: { client?: { origin: string } } }>).get('client');
+  return new URL(`${PROBLEM_TYPE_BASE}${code}`, client?.origin ?? c.req.url).href;
 }
 
 const STATUS_OF: Record<InputErrorCode, ContentfulStatusCode> = {

@@ -33,6 +33,8 @@ export const crossOriginScript = { 'cross-origin-resource-policy': 'cross-origin
 export interface OriginPolicy {
   /** Exact origins (scheme://host[:port]) of the websites that embed the widget. */
   allowed: Set<string>;
+  /** The service's own origin as its users reach it (PUBLIC_ORIGIN, or what a trusted proxy says). */
+  ownOrigin: (c: Context) => string;
 }
 
 /** WIDGET_ORIGINS: a comma-separated list of exact origins; anything else is a configuration error. */
@@ -51,9 +53,6 @@ export function readWidgetOrigins(value: string | undefined): Set<string> {
   return origins;
 }
 
-function ownOrigin(request: Request): string {
-  return new URL(request.url).origin;
-}
 
 /**
  * Browsers say where a call comes from in `Origin`. Calls from the service's own pages and from
@@ -66,7 +65,7 @@ export function originGuard(policy: OriginPolicy, refuse: (c: Context, origin: s
     const origin = c.req.header('origin');
     c.header('vary', 'Origin', { append: true });
     if (origin === undefined) return next();
-    const allowed = origin !== 'null' && (origin === ownOrigin(c.req.raw) || policy.allowed.has(origin));
+    const allowed = origin !== 'null' && (origin === policy.ownOrigin(c) || policy.allowed.has(origin));
     if (!allowed) return refuse(c, origin);
     c.header('access-control-allow-origin', origin);
     if (c.req.method === 'OPTIONS') {
@@ -93,17 +92,33 @@ interface Bucket {
 
 const MAX_TRACKED_CLIENTS = 50_000;
 
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Requests left in the window, when the store knows. */
+  remaining?: number;
+  /** Seconds until the budget is whole again (or, refused, until the next request may go). */
+  resetSeconds: number;
+}
+
+/**
+ * Where budgets are kept: one instance's memory (`RateLimiter`, on Node), or a store every
+ * instance shares (the Workers Rate Limiting binding, see worker.ts).
+ */
+export interface RateLimitStore {
+  take(key: string, rule: RateLimit): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
 /**
  * Token buckets per client and class of route: each client gets `limit` requests per window,
  * refilled continuously. Memory is bounded: the least recently seen clients are forgotten.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimitStore {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** Take one request; returns what to tell the client, and whether it may go on. */
-  take(key: string, rule: RateLimit): { allowed: boolean; remaining: number; resetSeconds: number } {
+  take(key: string, rule: RateLimit): RateLimitDecision & { remaining: number } {
     const now = this.now();
     const perSecond = rule.limit / rule.windowSeconds;
     const bucket = this.buckets.get(key) ?? { tokens: rule.limit, updated: now };

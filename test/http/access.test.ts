@@ -57,7 +57,7 @@ describe('rate limits for the public', () => {
       library: () => library,
       limits: { ...DEFAULT_LIMITS, rateLimitPerMinute: 5, uploadRateLimitPerMinute: 2 },
       verifier: createVerifier(readAuthConfig(env, '0.0.0.0')),
-      clientId: () => client,
+      peerAddress: () => client,
     });
     const statuses: number[] = [];
     for (let index = 0; index < 6; index += 1) {
