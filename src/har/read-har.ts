@@ -193,7 +193,7 @@ export function responseText(entry: HarEntry): string | undefined {
     const binary = atob(text.slice(0, Math.ceil((MAX_DECODED_BODY * 4) / 3)));
     const bytes = new Uint8Array(binary.length);
     for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(bytes);
   } catch {
     return undefined;
   }

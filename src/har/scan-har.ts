@@ -26,7 +26,7 @@ const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** Member names that could reach an object's prototype; dropped, as `parseJsonSafely` drops them. */
 const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Bytes of a string read one by one before a native search for its end is worth its call. */

@@ -102,7 +102,7 @@ export function rateLimit(store: RateLimitStore, rules: RateLimits): MiddlewareH
     const upload = c.req.method === 'POST' && isUpload(c);
     const checks: Array<[string, RateLimit]> = [['requests', rules.requests], ...(upload ? [['uploads', rules.uploads] as [string, RateLimit]] : [])];
     for (const [name, rule] of checks) {
-      const result = await store.take(`${name}:${client}`, rule);
+      const result = await store.take(name, client, rule);
       c.header('ratelimit-policy', `"${name}";q=${rule.limit};w=${rule.windowSeconds}`);
       if (result.remaining !== undefined) c.header('ratelimit', `"${name}";r=${result.remaining};t=${result.resetSeconds}`);
       if (!result.allowed) {

@@ -171,6 +171,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return cache;
   };
   const encoder = new TextEncoder();
+  // An encoded answer, typed as backed by a plain ArrayBuffer (what TextEncoder makes) on every runtime's typings.
+  const encode = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text) as Uint8Array<ArrayBuffer>;
   /** JSON serialised once (and perhaps cached) as bytes, typed as the value it was made from so routes check it against their schema. */
   const jsonResponse = <T>(c: Context, body: Uint8Array<ArrayBuffer>) => c.body(body, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
   /** Answer from the cache, or compute, remember and answer. */
@@ -178,7 +180,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const key = await cacheKey(...parts);
     const cached = cacheOf(library).get(key);
     if (cached !== undefined) return jsonResponse<T>(c, cached);
-    const body = encoder.encode(JSON.stringify(compute()));
+    const body = encode(JSON.stringify(compute()));
     cacheOf(library).set(key, body);
     return jsonResponse<T>(c, body);
   };
@@ -236,7 +238,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       usedClock = true;
       return now();
     };
-    const body = encoder.encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
+    const body = encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
     if (cacheable && !usedClock) cacheOf(library).set(key, body);
     return jsonResponse<Diagnosis>(c, body);
   });

@@ -111,7 +111,7 @@ export function createKeySet(options: KeySetOptions): KeyLookup {
     try {
       return await Promise.race([attempt.done.then(() => true as const), gaveUp]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

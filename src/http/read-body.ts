@@ -43,7 +43,7 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decode UTF-8 strictly: a body in another encoding is an error, not mojibake. */
 export function decodeUtf8(bytes: Uint8Array): string {

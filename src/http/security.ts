@@ -105,7 +105,8 @@ export interface RateLimitDecision {
  * instance shares (the Workers Rate Limiting binding, see worker.ts).
  */
 export interface RateLimitStore {
-  take(key: string, rule: RateLimit): RateLimitDecision | Promise<RateLimitDecision>;
+  /** Take one request from `client`'s budget in `bucket` (`requests`, `uploads`). */
+  take(bucket: string, client: string, rule: RateLimit): RateLimitDecision | Promise<RateLimitDecision>;
 }
 
 /**
@@ -118,7 +119,8 @@ export class RateLimiter implements RateLimitStore {
   constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** Take one request; returns what to tell the client, and whether it may go on. */
-  take(key: string, rule: RateLimit): RateLimitDecision & { remaining: number } {
+  take(name: string, client: string, rule: RateLimit): RateLimitDecision & { remaining: number } {
+    const key = `${name}:${client}`;
     const now = this.now();
     const perSecond = rule.limit / rule.windowSeconds;
     const bucket = this.buckets.get(key) ?? { tokens: rule.limit, updated: now };

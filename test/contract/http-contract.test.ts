@@ -31,7 +31,7 @@ const runtimes: Record<string, RunningServer> = {};
 const documents: Record<string, OpenApiDocument> = {};
 const checkers: Record<string, ResponseChecker> = {};
 before(async () => {
-  [runtimes.node, runtimes.worker] = await Promise.all([startServer(CONFIG), startWorker(CONFIG)]);
+  [runtimes.node, runtimes.worker] = await Promise.all([startServer(CONFIG), startWorker(CONFIG, 'contract')]);
   for (const [name, runtime] of Object.entries(runtimes)) {
     const response = await fetch(`${runtime.url}/openapi.json`);
     documents[name] = (await response.clone().json()) as OpenApiDocument;

@@ -12,11 +12,16 @@ async function freePort(): Promise<number> {
 
 /**
  * Start the Worker in the real Workers runtime (workerd, through `wrangler dev`), with the
- * given vars, and wait until it answers.
+ * given vars (and optionally a wrangler.toml environment), and wait until it answers.
  */
-export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
+export async function startWorker(vars: Record<string, string> = {}, environment?: 'contract' | 'limits'): Promise<RunningServer> {
   const port = await freePort();
-  const args = ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--log-level', 'warn', ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])];
+  const args = [
+    'wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--log-level', 'log',
+    // A wrangler.toml environment: the same Worker with other Rate Limiting budgets.
+    ...(environment ? ['--env', environment] : []),
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+  ];
   const child = spawn('npx', args, { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
@@ -26,7 +31,10 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${logs.join('')}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      // Any answer means it is listening; a misconfigured Worker answers 503.
+      const response = await fetch(`${url}/healthz`);
+      await response.arrayBuffer();
+      break;
     } catch {
       // not listening yet
     }
