@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runDialogues, runSimulations } from '../bench/chat-evaluate.ts';
+import { runDialogues, runSimulations } from '../evaluation/chat.ts';
 import { createApp } from '../src/http/app.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
 import { ROOT } from './support/server.ts';
-import { needsShared } from './support/shared.ts';
+import { needsEvalFile } from './support/shared.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
 const app = createApp({ library: () => library });
@@ -83,7 +83,7 @@ describe('the chat', () => {
 });
 
 describe('chat quality (targets of the chatbot issue)', async () => {
-  const scripted = needsShared('eval', 'dev', 'dialogs.jsonl');
+  const scripted = needsEvalFile('dialogs.jsonl');
   const dialogues = scripted.skip ? [] : await runDialogues();
   const simulations = await runSimulations();
   it('names the right cause after the last turn in at least 90% of the scripted dialogues', scripted, () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateCorpus } from '../bench/corpus.ts';
-import { metricsOf, runEvaluation, type CaseKind, type CaseResult } from '../bench/evaluate.ts';
-import { needsShared } from './support/shared.ts';
+import { evaluateCorpus } from '../evaluation/corpus.ts';
+import { metricsOf, runEvaluation, type CaseKind, type CaseResult } from '../evaluation/cases.ts';
+import { needsEvalFile } from './support/shared.ts';
 
 /** The quality gate: the build fails if diagnosis of the labelled dev cases falls below target. */
 describe('diagnosis quality on ../shared/eval/dev', async () => {
-  const dev = needsShared('eval', 'dev', 'cases.jsonl');
+  const dev = needsEvalFile('cases.jsonl');
   const results = dev.skip ? [] : await runEvaluation(['text', 'error', 'har']);
   const gate = (name: string, subset: CaseResult[]): void => {
     const metrics = metricsOf(subset);
@@ -31,7 +31,7 @@ describe('diagnosis quality on ../shared/eval/dev', async () => {
  * reports, 4.8% of every report that is not an authentication failure): they stop a
  * regression, not measure progress; `npm run eval` does that.
  */
-describe('diagnosis quality on the real-world corpus (bench/corpus)', async () => {
+describe('diagnosis quality on the real-world corpus (evaluation/corpus)', async () => {
   const { inSample, vendorHeldOut } = await evaluateCorpus();
   it('names the right cause first in at least 72% of the reports, 67% vendor-held-out', () => {
     assert.ok(inSample.length >= 400, `${inSample.length} reports`);

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { readCases } from '../../bench/evaluate.ts';
-import { EVAL_DIR } from '../../bench/evaluate.ts';
-import { readCorpus } from '../../bench/corpus.ts';
-import { needsShared } from '../support/shared.ts';
+import { readCases } from '../../evaluation/cases.ts';
+import { EVAL_DIR } from '../../evaluation/cases.ts';
+import { readCorpus } from '../../evaluation/corpus.ts';
+import { needsEvalFile } from '../support/shared.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
 import { startWorker } from '../support/worker.ts';
 import { checkedFetch, compileAgainstDocument, lintOpenApi, ResponseChecker, type OpenApiDocument } from '../support/openapi-check.ts';
@@ -236,7 +236,7 @@ describe('the same answers on Node and in workerd', () => {
     assert.deepEqual(worker, node);
   };
 
-  it('ranks the causes of every development case identically', needsShared('eval', 'dev', 'cases.jsonl'), async () => {
+  it('ranks the causes of every development case identically', needsEvalFile('cases.jsonl'), async () => {
     await compare(await readCases(['text', 'error', 'har']), EVAL_DIR);
   });
 

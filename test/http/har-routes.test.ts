@@ -8,12 +8,12 @@ import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { canaryHar } from '../support/canary-har.ts';
 import { ROOT } from '../support/server.ts';
-import { needsShared, SHARED } from '../support/shared.ts';
+import { evalFile, needsEvalFile } from '../support/shared.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
 const MIB = 1024 * 1024;
 const app = createApp({ library: () => library, limits: { ...DEFAULT_LIMITS, maxBodyBytes: 64 * 1024, maxUploadBytes: MIB, maxHarEntries: 50 } });
-const evalHar = async (name: string): Promise<string> => readFile(join(SHARED, 'eval', 'dev', 'har', name), 'utf8');
+const evalHar = async (name: string): Promise<string> => readFile(evalFile('har', name), 'utf8');
 const post = (path: string, body: BodyInit, type?: string) => app.request(path, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
 const json = async (response: Response) => (await response.json()) as Record<string, unknown> & { causes?: Array<{ id: string }>; input?: { kind: string }; detail?: string };
 
@@ -24,7 +24,7 @@ function harOfSize(bytes: number): string {
 }
 
 describe('HAR captures over HTTP', () => {
-  it('diagnoses {"har": …}, a HAR posted as the body, and a HAR pasted as text', needsShared('eval', 'dev', 'har', 'h021.har'), async () => {
+  it('diagnoses {"har": …}, a HAR posted as the body, and a HAR pasted as text', needsEvalFile('har', 'h021.har'), async () => {
     const har = await evalHar('h021.har');
     for (const response of [await post('/v1/diagnose', JSON.stringify({ har: JSON.parse(har) }), 'application/json'), await post('/v1/diagnose', har, 'application/json'), await post('/v1/diagnose', har, 'text/plain')]) {
       const body = await json(response);
@@ -34,7 +34,7 @@ describe('HAR captures over HTTP', () => {
     }
   });
 
-  it('takes a .har file from a form, with a note', needsShared('eval', 'dev', 'har', 'h022.har'), async () => {
+  it('takes a .har file from a form, with a note', needsEvalFile('har', 'h022.har'), async () => {
     const form = new FormData();
     form.set('file', new Blob([await evalHar('h022.har')], { type: 'application/octet-stream' }), 'capture.har');
     form.set('text', 'the customer says it logs them out on the reports page');

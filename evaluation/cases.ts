@@ -49,7 +49,7 @@ export interface Metrics {
 }
 
 /** The project's own held-out cases, written without looking at the dev set or the articles. */
-export const HOLDOUT_DIRS = [join(ROOT, 'bench', 'holdout'), join(ROOT, 'bench', 'holdout-2')];
+export const HOLDOUT_DIRS = [join(ROOT, 'evaluation', 'holdout'), join(ROOT, 'evaluation', 'holdout-2')];
 
 export async function readCases(kinds: CaseKind[], directory = EVAL_DIR): Promise<EvalCase[]> {
   const text = await readFile(join(directory, 'cases.jsonl'), 'utf8');

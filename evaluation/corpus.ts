@@ -5,10 +5,10 @@ import { buildLibrary, type Library } from '../src/kb/library.ts';
 import { parseArticle } from '../src/kb/parse-article.ts';
 import type { ArticleSource } from '../src/kb/types.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
-import { evaluateCases, type CaseResult, type EvalCase } from './evaluate.ts';
+import { evaluateCases, type CaseResult, type EvalCase } from './cases.ts';
 
 /**
- * The real-world corpus (bench/corpus/*.jsonl): reports found in public issue trackers, each
+ * The real-world corpus (evaluation/corpus/*.jsonl): reports found in public issue trackers, each
  * citing its repository and issue, labelled from the thread's resolution. It is scored twice:
  * as it is, and vendor-held-out, where each vendor's cases meet a knowledge base without the
  * phrases and error codes that only that vendor's reports contain. The gap between the two is
@@ -16,7 +16,7 @@ import { evaluateCases, type CaseResult, type EvalCase } from './evaluate.ts';
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CORPUS_DIR = join(ROOT, 'bench', 'corpus');
+export const CORPUS_DIR = join(ROOT, 'evaluation', 'corpus');
 
 export interface CorpusCase extends EvalCase {
   vendor: string;

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCorpusConversations, runDialogues, runSimulations } from './chat-evaluate.ts';
+import { runCorpusConversations, runDialogues, runSimulations } from './chat.ts';
 import { CORPUS_DIR, evaluateCorpus } from './corpus.ts';
-import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './evaluate.ts';
+import { EVAL_DIR, HOLDOUT_DIRS, metricsOf, runEvaluation, type CaseKind, type CaseResult } from './cases.ts';
 
 /**
  * `npm run eval`: diagnosis quality, overall and per kind, on the real-world corpus
- * (bench/corpus: reports from public issue trackers), as it is and vendor-held-out; on the
+ * (evaluation/corpus: reports from public issue trackers), as it is and vendor-held-out; on the
  * labelled development cases (../shared/eval/dev); and on the project's own written held-out
- * cases (bench/holdout*), which no longer decide anything.
+ * cases (evaluation/holdout*), which no longer decide anything.
  */
 const kinds: CaseKind[] = ['text', 'error', 'har'];
 const verbose = process.argv.includes('--verbose');

@@ -5,7 +5,7 @@ import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
 import type { Cause } from '../src/kb/types.ts';
 import { readCorpus } from './corpus.ts';
-import { EVAL_DIR } from './evaluate.ts';
+import { EVAL_DIR } from './cases.ts';
 
 interface Reply {
   reply: string;
