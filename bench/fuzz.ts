@@ -4,7 +4,7 @@
  * that caused it, and the count of each status.
  */
 import { createApp } from '../src/http/app.ts';
-import { DEFAULT_LIMITS } from '../src/http/config.ts';
+import { DEFAULT_LIMITS } from '../src/config/limits.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
 import { fuzzRequests } from '../test/support/fuzz-requests.ts';

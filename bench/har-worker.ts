@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnose } from '../src/diagnose/diagnose.ts';
-import { DEFAULT_LIMITS } from '../src/http/config.ts';
+import { DEFAULT_LIMITS } from '../src/config/limits.ts';
 import { readDiagnoseBody } from '../src/http/diagnose-body.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';

@@ -11,7 +11,8 @@ import { readArticleSources } from './node/read-articles.ts';
 import { sanitizeHar } from './redact/sanitize-har.ts';
 import { scanHar } from './har/scan-har.ts';
 import { DEFAULT_HAR_LIMITS } from './har/read-har.ts';
-import { DEFAULT_LIMITS } from './http/config.ts';
+import { DEFAULT_LIMITS } from './config/limits.ts';
+import { parseConfig } from './config/parse-config.ts';
 
 /** Exit codes: 0 done, 1 the articles have errors, 2 the command was used wrongly, 3 bad input. */
 const EXIT = { ok: 0, articleErrors: 1, usage: 2, badInput: 3 } as const;
@@ -37,7 +38,7 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { json: false, articles: process.env.ARTICLES_DIR || 'articles', positional: [] };
+  const options: Options = { json: false, articles: parseConfig(process.env, 'cli').articlesDir, positional: [] };
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index]!;
     if (arg === '--json') options.json = true;

@@ -4,18 +4,15 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildWebAssets } from './node/build-web.ts';
+import { parseConfig } from './config/parse-config.ts';
 import { createApp } from './http/app.ts';
-import { createVerifier, readAuthConfig } from './http/auth.ts';
-import { readLimits } from './http/config.ts';
-import { readProxySettings } from './http/proxy.ts';
-import { readWidgetOrigins } from './http/security.ts';
+import { createVerifier } from './http/auth.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 import { closeGracefully } from './node/graceful-shutdown.ts';
 import { lingeringResponse } from './node/lingering-response.ts';
 import { flushLog, log, logRequest } from './node/log.ts';
 import { readIncomingBody } from './node/read-incoming-body.ts';
-import { readServerConfig } from './node/server-config.ts';
 
 /** How often Node checks the head and request timeouts (its default, 30 s, would let them overrun by that much). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -42,14 +39,9 @@ function sha256(parts: Array<string | Uint8Array>): string {
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const server = readServerConfig(env);
+  const { server, limits, auth, widgetOrigins, proxy, ...config } = parseConfig(process.env, 'node');
   const { host } = server;
-  const articlesDir = resolve(env.ARTICLES_DIR || 'articles');
-  const limits = readLimits(env);
-  const auth = readAuthConfig(env, host);
-  const widgetOrigins = readWidgetOrigins(env.WIDGET_ORIGINS);
-  const proxy = readProxySettings(env);
+  const articlesDir = resolve(config.articlesDir);
   if (auth.mode === 'local') {
     log({ level: 'warn', event: 'local-mode', message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.` });
   } else {

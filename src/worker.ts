@@ -2,27 +2,13 @@ import type { Hono } from 'hono';
 import data from '../dist/library.json';
 import webJson from '../dist/web.json';
 import type { AppEnv } from './http/access.ts';
+import { parseConfig } from './config/parse-config.ts';
 import { createApp, type AccessLogEntry } from './http/app.ts';
-import { createVerifier, readAuthConfig } from './http/auth.ts';
-import { readLimits } from './http/config.ts';
-import { readProxySettings } from './http/proxy.ts';
-import { readWidgetOrigins } from './http/security.ts';
+import { createVerifier } from './http/auth.ts';
 import { loadLibrary, type LibraryData } from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
 import { cached, type EdgeCacheOptions } from './worker/edge-cache.ts';
 
-/**
- * The Worker's vars and secrets are strings (wrangler.toml [vars], `wrangler secret put`); the
- * bindings are the generated `Env` (`npm run types:worker`).
- */
-type Settings = Record<string, string | undefined>;
-
-/**
- * Requests bodies on Workers are capped by the plan (100 MB on most), and an isolate has 128 MB
- * of memory: a capture is held as bytes, text and parsed tree at once, so the default upload
- * limit here is far lower than on Node. Agents sanitize and trim larger captures first.
- */
-const WORKER_DEFAULTS: Settings = { MAX_UPLOAD_MB: '20' };
 /** How long the data centre's cache keeps a public search or article answer. */
 const EDGE_CACHE_SECONDS = 300;
 
@@ -46,17 +32,16 @@ const cacheOptions: EdgeCacheOptions = { version: library.builtAt, maxAgeSeconds
 function appFor(env: Env): Hono<AppEnv> | null {
   if (app || startupProblem) return app;
   try {
-    const settings: Settings = { ...WORKER_DEFAULTS, ...(env as unknown as Settings) };
+    // Vars and secrets (wrangler.toml [vars], `wrangler secret put`); local mode only with LOCAL_MODE (wrangler dev).
+    const { limits, auth, widgetOrigins, proxy } = parseConfig(env, 'worker');
     const loaded = loadLibrary(library);
-    // Local mode only when asked for explicitly (wrangler dev): a deployed Worker is public.
-    const auth = readAuthConfig(settings, settings.LOCAL_MODE === 'true' ? '127.0.0.1' : 'workers.dev');
     const bindings = env as unknown as Partial<Record<'RATE_LIMITER' | 'UPLOAD_RATE_LIMITER', RateLimitBinding>>;
     app = createApp({
       library: () => loaded,
-      limits: readLimits(settings),
+      limits,
       verifier: createVerifier(auth),
-      widgetOrigins: readWidgetOrigins(settings.WIDGET_ORIGINS),
-      proxy: readProxySettings(settings),
+      widgetOrigins,
+      proxy,
       // Without the bindings (a Worker deployed with an older wrangler.toml) each isolate keeps its own budgets.
       ...(bindings.RATE_LIMITER ? { rateLimitStore: new BindingRateLimits({ requests: bindings.RATE_LIMITER, uploads: bindings.UPLOAD_RATE_LIMITER }) } : {}),
       assets: webJson as { widget: string; console: string },

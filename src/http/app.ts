@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts';
 import type { Library } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
-import { DEFAULT_LIMITS, type Limits } from './config.ts';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
 import { checkDiagnoseContentType, readDiagnoseBody } from './diagnose-body.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';

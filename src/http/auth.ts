@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { ConfigError } from './config.ts';
+import { ConfigError } from '../config/limits.ts';
 import { createKeySet, KeySetUnavailable, type KeyLookup } from './key-set.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { DiagnoseInput } from '../diagnose/observe-input.ts';
 import { InputError } from '../errors.ts';
 import { looksLikeHar } from '../har/read-har.ts';
 import { scanHar } from '../har/scan-har.ts';
-import type { Limits } from './config.ts';
+import type { Limits } from '../config/limits.ts';
 import { parseMultipart } from './multipart.ts';
 import { decodeUtf8, formatBytes, parseJsonSafely, tooLarge } from './read-body.ts';
 import { DiagnoseRequest, validate } from './schemas.ts';

@@ -1,3 +1,5 @@
+import { ConfigError } from '../config/limits.ts';
+
 /**
  * Behind a reverse proxy the connection comes from the proxy, and the URL the request names is
  * the proxy's upstream (`http://127.0.0.1:8787`), not the one customers use. Two settings say
@@ -11,10 +13,6 @@
  *   `private`, `linklocal`). From anyone else those headers are ignored, so a client cannot
  *   pick its own rate-limit key by sending them.
  */
-
-export class ProxyConfigError extends Error {
-  override readonly name = 'ProxyConfigError';
-}
 
 /** An address range: a network and the number of leading bits that must match. */
 interface Range {
@@ -45,7 +43,7 @@ export class ProxyTrust {
       if (!item) continue;
       for (const range of NAMED_RANGES[item] ?? [item]) {
         const parsed = parseRange(range);
-        if (!parsed) throw new ProxyConfigError(`TRUST_PROXY: "${raw.trim()}" is not an address, a CIDR range (10.0.0.0/8, fd00::/8) or one of ${Object.keys(NAMED_RANGES).join(', ')}`);
+        if (!parsed) throw new ConfigError(`TRUST_PROXY: "${raw.trim()}" is not an address, a CIDR range (10.0.0.0/8, fd00::/8) or one of ${Object.keys(NAMED_RANGES).join(', ')}`);
         ranges.push(parsed);
       }
     }
@@ -145,10 +143,10 @@ export function readPublicOrigin(value: string | undefined): string | null {
   try {
     url = new URL(raw);
   } catch {
-    throw new ProxyConfigError(`PUBLIC_ORIGIN: "${raw}" is not a URL such as https://help.example.com`);
+    throw new ConfigError(`PUBLIC_ORIGIN: "${raw}" is not a URL such as https://help.example.com`);
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) {
-    throw new ProxyConfigError(`PUBLIC_ORIGIN: "${raw}" must be an exact http(s) origin (scheme, host and port, no path), such as https://help.example.com`);
+    throw new ConfigError(`PUBLIC_ORIGIN: "${raw}" must be an exact http(s) origin (scheme, host and port, no path), such as https://help.example.com`);
   }
   return url.origin;
 }
@@ -199,9 +197,4 @@ function forwardedOrigin(request: Request, trusted: boolean): string | null {
   const scheme = proto === 'https' || proto === 'http' ? proto : new URL(request.url).protocol.slice(0, -1);
   if (!host || !HOST.test(host)) return null;
   return new URL(`${scheme}://${host}`).origin;
-}
-
-/** PUBLIC_ORIGIN and TRUST_PROXY from environment-style variables; a bad value stops start-up with its name. */
-export function readProxySettings(env: Record<string, string | undefined>): ProxySettings {
-  return { publicOrigin: readPublicOrigin(env.PUBLIC_ORIGIN), trust: ProxyTrust.parse(env.TRUST_PROXY) };
 }

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { ConfigError } from '../config/limits.ts';
 
 /**
  * The public side's defences: security headers on every response, an allowlist of websites
@@ -45,9 +46,9 @@ export function readWidgetOrigins(value: string | undefined): Set<string> {
     try {
       url = new URL(raw);
     } catch {
-      throw new Error(`WIDGET_ORIGINS: "${raw}" is not an origin such as https://www.example.com`);
+      throw new ConfigError(`WIDGET_ORIGINS: "${raw}" is not an origin such as https://www.example.com`);
     }
-    if (url.origin === 'null' || url.origin !== raw.replace(/\/$/, '')) throw new Error(`WIDGET_ORIGINS: "${raw}" must be an exact origin (scheme, host and port, no path), such as https://www.example.com`);
+    if (url.origin === 'null' || url.origin !== raw.replace(/\/$/, '')) throw new ConfigError(`WIDGET_ORIGINS: "${raw}" must be an exact origin (scheme, host and port, no path), such as https://www.example.com`);
     origins.add(url.origin);
   }
   return origins;

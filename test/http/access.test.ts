@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { createApp } from '../../src/http/app.ts';
 import { createVerifier, readAuthConfig } from '../../src/http/auth.ts';
-import { ConfigError, DEFAULT_LIMITS } from '../../src/http/config.ts';
+import { ConfigError, DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { ROOT } from '../support/server.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
-import { DEFAULT_LIMITS } from '../../src/http/config.ts';
+import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { fuzzRequests, type FuzzRequest } from '../support/fuzz-requests.ts';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
-import { DEFAULT_LIMITS } from '../../src/http/config.ts';
+import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { canaryHar } from '../support/canary-har.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
-import { ConfigError, DEFAULT_LIMITS, readLimits, type Limits } from '../../src/http/config.ts';
+import { ConfigError, DEFAULT_LIMITS, readLimits, type Limits } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { ROOT } from '../support/server.ts';

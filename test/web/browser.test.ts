@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
-import { DEFAULT_LIMITS } from '../../src/http/config.ts';
+import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { buildWebAssets } from '../../src/node/build-web.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';

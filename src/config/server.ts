@@ -1,4 +1,4 @@
-import { ConfigError, readMebibytes, readWholeNumber } from '../http/config.ts';
+import { ConfigError, readMebibytes, readWholeNumber } from './limits.ts';
 
 /**
  * How the Node server listens, how long it waits for slow clients, and how it stops: every

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/http/config.ts';
-import { DEFAULT_SERVER_CONFIG, readServerConfig } from '../../src/node/server-config.ts';
+import { ConfigError } from '../../src/config/limits.ts';
+import { DEFAULT_SERVER_CONFIG, readServerConfig } from '../../src/config/server.ts';
 import { RawConnection } from '../support/raw-http.ts';
 import { startServer } from '../support/server.ts';
 
