@@ -6,6 +6,7 @@ import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { fuzzRequests, type FuzzRequest } from '../support/fuzz-requests.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 /**
  * No input answers 500: seeded hostile requests over every route (see fuzz-requests.ts), in
@@ -70,6 +71,10 @@ describe('hostile input never answers 500', () => {
         if (failure) failures.push(failure);
       }
       assert.deepEqual(failures, []);
+      // Once a later request's line is in the log, so is anything logged while answering the fuzz.
+      const last = uniqueRequestId('fuzz-last');
+      await (await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': last } })).arrayBuffer();
+      await waitForRequestLine(server, last);
       assert.ok(!server.logs.some((line) => line.includes('"unexpected-error"')), 'no unexpected error was logged');
     });
 

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { base64url } from '../support/jwt.ts';
 import { startJwksServer, type JwksServer } from '../support/jwks-server.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const SECRET = 'sk_live_plantedSecret0123456789';
 const INTERNAL_WORDS = 'escalation packet blast radius incident bridge';
@@ -354,12 +355,15 @@ describe('the public side', () => {
     await call(`/v1/search?q=${SECRET}&access_token=${SECRET}`);
     await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `Authorization: Bearer ${SECRET}\nHTTP/1.1 401 Unauthorized\n\n{"error":"invalid_token"}` });
     await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txt: SECRET }) });
+    const [lastDiagnosis, lastMe] = [uniqueRequestId('planted-diagnose'), uniqueRequestId('planted-me')];
     const answers = await Promise.all([
-      call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { status: 401, headers: { authorization: `Bearer ${SECRET}` }, body: `{"api_key":"${SECRET}"}` } }) }),
-      call('/v1/me', { token: `Bearer ${SECRET}` }),
+      call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': lastDiagnosis }, body: JSON.stringify({ error: { status: 401, headers: { authorization: `Bearer ${SECRET}` }, body: `{"api_key":"${SECRET}"}` } }) }),
+      call('/v1/me', { token: `Bearer ${SECRET}`, headers: { 'x-request-id': lastMe } }),
     ]);
     for (const answer of answers) assert.ok(!answer.text.includes(SECRET), answer.text);
-    await new Promise((done) => setTimeout(done, 200));
+    // Sent together, so either may be logged last: wait for both.
+    await waitForRequestLine(server, lastDiagnosis);
+    await waitForRequestLine(server, lastMe);
     assert.ok(!server.logs.join('\n').includes(SECRET));
   });
 });

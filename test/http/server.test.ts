@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 let server: RunningServer;
 
@@ -183,12 +184,13 @@ describe('the Node server on a real port', () => {
 
   it('answers unknown routes with a problem, and logs requests as JSON without secrets', async () => {
     await expectProblem(await fetch(`${server.url}/v2/nothing`), 404, /API reference is at \/docs/);
-    await post('/v1/diagnose', JSON.stringify({ text: 'Authorization: Bearer sk_live_abcdefghijklmnop1234 fails with 401' }), 'application/json');
-    await new Promise((done) => setTimeout(done, 100));
-    const requests = server.logs.filter((line) => line.includes('"event":"request"'));
-    assert.ok(requests.length > 0);
-    const entry = JSON.parse(requests.at(-1)!) as Record<string, unknown>;
-    for (const key of ['requestId', 'route', 'status', 'durationMs']) assert.ok(key in entry, key);
+    const requestId = uniqueRequestId('server-log-check');
+    const diagnosis = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ text: 'Authorization: Bearer sk_live_abcdefghijklmnop1234 fails with 401' }) });
+    assert.equal(diagnosis.headers.get('x-request-id'), requestId);
+    await diagnosis.arrayBuffer();
+    const entry = await waitForRequestLine(server, requestId);
+    for (const key of ['requestId', 'method', 'route', 'status', 'durationMs']) assert.ok(key in entry, key);
+    assert.equal(entry.route, '/v1/diagnose');
     assert.ok(!server.logs.join('\n').includes('sk_live_abcdefghijklmnop1234'));
   });
 });

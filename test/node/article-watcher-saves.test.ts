@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startServer, waitFor, type RunningServer } from '../support/server.ts';
+import { waitForLogLine } from '../support/server-log.ts';
 
 // The ways editors, tools and people really change files: each must reach the server within 3 s.
 const SERVED_WITHIN_MS = 3_000;
@@ -63,7 +64,7 @@ describe('the watcher applies every kind of save', () => {
     const report = await health();
     assert.equal(report.status, 'degraded');
     assert.ok(report.problems.some((problem) => problem.file === 'empty.md' && /empty/.test(problem.message)), JSON.stringify(report.problems));
-    assert.ok(server.logs.some((line) => line.includes('article-problem') && line.includes('empty.md')), 'logged');
+    await waitForLogLine(server, 'the problem with empty.md', (event) => event.event === 'article-problem' && String(event.message).includes('empty.md'));
   });
 
   it('applies an atomic save (temp file renamed over the article) and a later in-place edit of the same file', async (t) => {

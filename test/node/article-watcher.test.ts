@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startServer, waitFor, type RunningServer } from '../support/server.ts';
+import { waitForLogLine } from '../support/server-log.ts';
 
 let server: RunningServer;
 let directory: string;
@@ -71,7 +72,7 @@ describe('the Node server watches ARTICLES_DIR', () => {
     assert.equal(report.status, 'degraded');
     assert.ok(report.problems.some((problem) => problem.file === 'quokka-tenant.md' && /not valid YAML/.test(problem.message)));
     assert.deepEqual((await search('wombat')).slice(0, 1), ['quokka-tenant'], 'the last good version still answers');
-    assert.ok(server.logs.some((line) => line.includes('article-problem') && line.includes('quokka-tenant.md')), 'logged');
+    await waitForLogLine(server, 'the problem with quokka-tenant.md', (event) => event.event === 'article-problem' && String(event.message).includes('quokka-tenant.md'));
   });
 
   it('drops a deleted article within 2 seconds', async () => {

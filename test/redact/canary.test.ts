@@ -8,6 +8,7 @@ import { readHar } from '../../src/har/read-har.ts';
 import { sanitizeHar } from '../../src/redact/sanitize-har.ts';
 import { CANARY, canaryHar } from '../support/canary-har.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const leaks = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.toLowerCase().includes(CANARY));
 
@@ -66,11 +67,12 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
     assert.match(detail, /log\.entries\[1\]\.request\.url must be a string/);
     assert.deepEqual(leaks(detail), []);
 
-    const sanitized = await fetch(`${server.url}/v1/har/sanitize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(canaryHar()) });
+    const requestId = uniqueRequestId('canary-sanitize');
+    const sanitized = await fetch(`${server.url}/v1/har/sanitize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify(canaryHar()) });
     assert.equal(sanitized.status, 200);
     assert.deepEqual(leaks(await sanitized.text()), []);
 
-    await new Promise((done) => setTimeout(done, 200));
+    await waitForRequestLine(server, requestId);
     assert.deepEqual(leaks(server.logs.join('\n')), []);
   });
 

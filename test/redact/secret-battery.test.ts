@@ -9,6 +9,7 @@ import { Redactor } from '../../src/redact/redactor.ts';
 import { sanitizeHar } from '../../src/redact/sanitize-har.ts';
 import { leakedSecrets, secretBattery } from '../support/secret-battery.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const battery = secretBattery();
 const leaks = (text: string): string[] => leakedSecrets(battery.secrets, text);
@@ -124,9 +125,11 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
     const feedback = await post('/v1/feedback', JSON.stringify({ helpful: false, article: battery.secrets[12]!.value.slice(0, 100) }), 'application/json');
     assert.equal(feedback.status, 404);
     outputs.push(feedback);
-    assert.equal((await post('/v1/feedback', JSON.stringify({ helpful: true, article: 'expired-access-token' }), 'application/json')).status, 202);
+    const requestId = uniqueRequestId('battery-feedback');
+    const known = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ helpful: true, article: 'expired-access-token' }) });
+    assert.equal(known.status, 202, await known.text());
     for (const output of outputs) assert.deepEqual(leaks(output.text), []);
-    await new Promise((done) => setTimeout(done, 200));
+    await waitForRequestLine(server, requestId);
     assert.ok(server.logs.some((line) => line.includes('"event":"feedback"') && line.includes('expired-access-token')), 'known feedback is logged');
     assert.deepEqual(leaks(server.logs.join('\n')), []);
   });

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface RunningServer {
   url: string;
+  /** What it wrote on stdout and stderr, one line per entry; read it with test/support/server-log.ts. */
   logs: string[];
   process: ChildProcess;
   stop: () => Promise<void>;
@@ -22,29 +24,21 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  let buffered = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${logs.join('\n')}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        logs.push(line);
-        try {
-          const event = JSON.parse(line) as { event?: string; url?: string };
-          if (event.event === 'listening' && event.url) {
-            clearTimeout(timer);
-            resolveUrl(event.url);
-          }
-        } catch {
-          // not a JSON line
+    onLines(child.stdout!, (line) => {
+      logs.push(line);
+      try {
+        const event = JSON.parse(line) as { event?: string; url?: string };
+        if (event.event === 'listening' && event.url) {
+          clearTimeout(timer);
+          resolveUrl(event.url);
         }
-        newline = buffered.indexOf('\n');
+      } catch {
+        // not a JSON line
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+    onLines(child.stderr!, (line) => logs.push(line));
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${logs.join('\n')}`));
@@ -56,6 +50,24 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     process: child,
     stop: () => stopProcess(child, () => child.kill('SIGTERM')),
   };
+}
+
+/** Call `each` with every line the stream writes, whole however the pipe splits it. */
+export function onLines(stream: Readable, each: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      each(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+    }
+  });
+  stream.on('end', () => {
+    if (buffered) each(buffered);
+  });
 }
 
 /** Ask a child process to end and wait until it has. */

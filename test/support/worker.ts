@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { ROOT, stopProcess, type RunningServer } from './server.ts';
+import { onLines, ROOT, stopProcess, type RunningServer } from './server.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -24,12 +24,12 @@ export async function startWorker(vars: Record<string, string> = {}, environment
   ];
   const child = spawn('npx', args, { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  onLines(child.stdout!, (line) => logs.push(line));
+  onLines(child.stderr!, (line) => logs.push(line));
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${logs.join('')}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${logs.join('\n')}`);
     try {
       // Any answer means it is listening; a misconfigured Worker answers 503.
       const response = await fetch(`${url}/healthz`);
@@ -38,7 +38,7 @@ export async function startWorker(vars: Record<string, string> = {}, environment
     } catch {
       // not listening yet
     }
-    if (Date.now() - started > 90_000) throw new Error(`the Worker did not start in 90 s:\n${logs.join('')}`);
+    if (Date.now() - started > 90_000) throw new Error(`the Worker did not start in 90 s:\n${logs.join('\n')}`);
     await new Promise((done) => setTimeout(done, 250));
   }
   return {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../support/server.ts';
+import { uniqueRequestId, waitForLogLine, waitForRequestLine } from '../support/server-log.ts';
 import { startWorker } from '../support/worker.ts';
 
 /**
@@ -9,32 +10,6 @@ import { startWorker } from '../support/worker.ts';
  * the Cache API, and every request, feedback and start-up problem in the Worker's log as JSON.
  */
 const SIGN_IN = { AUTH_JWT_SECRET: 'worker-test-shared-secret-0123456789abcdefgh', AUTH_ISSUER: 'https://login.example.com/', AUTH_AUDIENCE: 'fixpath' };
-
-function logEvents(worker: RunningServer): Array<Record<string, unknown>> {
-  return worker.logs
-    .join('')
-    // wrangler colours error lines for the terminal
-    .replace(/\x1b\[[0-9;]*m/g, '')
-    .split('\n')
-    .flatMap((line) => {
-      const start = line.indexOf('{"time"');
-      if (start < 0) return [];
-      try {
-        return [JSON.parse(line.slice(start)) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
-async function waitForLog(worker: RunningServer, found: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const event = logEvents(worker).find(found);
-    if (event) return event;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`no such log line in:\n${worker.logs.join('')}`);
-}
 
 describe('the Worker in workerd', () => {
   let worker: RunningServer;
@@ -82,14 +57,15 @@ describe('the Worker in workerd', () => {
   });
 
   it('writes each request and each feedback to the log as JSON', async () => {
-    const response = await fetch(`${worker.url}/healthz`, { headers: { 'x-request-id': 'worker-log-check-1', 'cf-connecting-ip': '192.0.2.60' } });
+    const requestId = uniqueRequestId('worker-log-check');
+    const response = await fetch(`${worker.url}/healthz`, { headers: { 'x-request-id': requestId, 'cf-connecting-ip': '192.0.2.60' } });
     assert.equal(response.status, 200);
-    const request = await waitForLog(worker, (event) => event.event === 'request' && event.requestId === 'worker-log-check-1');
+    const request = await waitForRequestLine(worker, requestId);
     assert.equal(request.status, 200);
     assert.equal(request.route, '/healthz');
     const feedback = await fetch(`${worker.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.60' }, body: JSON.stringify({ helpful: true, article: 'expired-access-token' }) });
     assert.ok(feedback.ok, String(feedback.status));
-    const logged = await waitForLog(worker, (event) => event.event === 'feedback');
+    const logged = await waitForLogLine(worker, 'the feedback', (event) => event.event === 'feedback');
     assert.equal(logged.helpful, true);
     assert.equal(logged.article, 'expired-access-token');
   });
@@ -108,7 +84,7 @@ describe('the Worker with a bad setting', () => {
     const problem = (await response.json()) as { type: string; detail: string };
     assert.match(problem.type, /^http:\/\/127\.0\.0\.1:\d+\/docs#problem-misconfigured$/);
     assert.match(problem.detail, /MAX_UPLOAD_MB/);
-    const logged = await waitForLog(worker, (event) => event.event === 'start-failed');
+    const logged = await waitForLogLine(worker, 'the start-up problem', (event) => event.event === 'start-failed');
     assert.equal(logged.level, 'error');
     assert.match(String(logged.message), /MAX_UPLOAD_MB/);
   });
