@@ -1,5 +1,6 @@
-import { extractFacts, isFailing } from '../facts/extract-facts.ts';
-import { captureContextFacts } from '../har/capture-context.ts';
+import { captureContextFacts } from '../facts/capture-context.ts';
+import { extractFacts } from '../facts/extract-facts.ts';
+import { isFailing } from '../facts/failing-exchange.ts';
 import type { DecodedToken, Exchange, FactSet, Observation } from '../facts/types.ts';
 import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';

@@ -1,4 +1,4 @@
-import { isIntrospection } from '../facts/extract-facts.ts';
+import { isIntrospection } from '../facts/failing-exchange.ts';
 import { encodeComponent } from '../text/well-formed.ts';
 import type { Exchange, Observation } from '../facts/types.ts';
 import { responseText, type Har, type HarEntry } from './read-har.ts';

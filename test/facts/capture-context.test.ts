@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnose/diagnose.ts';
-import { captureContextFacts } from '../../src/har/capture-context.ts';
+import { captureContextFacts } from '../../src/facts/capture-context.ts';
 import { observeHar } from '../../src/har/observe-har.ts';
 import { readHar } from '../../src/har/read-har.ts';
 import { buildLibrary } from '../../src/kb/library.ts';

@@ -1,6 +1,7 @@
-import { isFailing, isTokenRequest } from '../facts/extract-facts.ts';
-import { durationInWords, registrableDomain } from '../facts/jwt.ts';
-import { headerValue, type Exchange, type Fact, type Observation } from '../facts/types.ts';
+import { isFailing } from './failing-exchange.ts';
+import { durationInWords, registrableDomain } from './jwt.ts';
+import { isTokenRequest } from './token-request.ts';
+import { headerValue, type Exchange, type Fact, type Observation } from './types.ts';
 
 /** At least this many 429 answers in one capture is a storm, not a blip. */
 const STORM_SIZE = 3;
