@@ -9,8 +9,12 @@ const OAUTH_DESCRIPTION_PARAM = /[?&#]error_description=([^&#]{1,500})/;
  * in a redirect, or a token introspection that says the token is dead.
  */
 export function isFailing(exchange: Exchange): boolean {
-  const status = exchange.response?.status;
-  return status === undefined || status === 0 || status >= 400 || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange);
+  return isFailureStatus(exchange.response?.status) || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange);
+}
+
+/** The part of the rule a status alone decides: no response, status 0 (blocked or cut off), or an error status. */
+export function isFailureStatus(status: number | undefined): boolean {
+  return status === undefined || status === 0 || status >= 400;
 }
 
 /** A token introspection endpoint (RFC 7662): its 200 answer says whether a token is still active. */

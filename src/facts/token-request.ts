@@ -5,10 +5,22 @@ import { headerValue, type Exchange, type Fact } from './types.ts';
 /** Token and auth-code endpoints: where a client authenticates with its id and secret. */
 const TOKEN_ENDPOINT = /\/(?:oauth2?\/(?:v\d(?:\.\d)?\/)?token|connect\/token|oauth\/access_token|token|v\d\/token|protocol\/openid-connect\/token|authcode|auth\/code|oauth2?\/code)\/?$/i;
 
+/** A body that asks for a grant: `grant_type=…` in a form, `"grant_type":` in JSON. */
+const GRANT_IN_BODY = /(^|&)grant_type=|"grant_type"\s*:/;
+const CLIENT_SECRET_IN_BODY = /"client_secret"\s*:|(^|&)client_secret=/;
+
 /** The one rule for a token or auth-code request: the client authenticates itself, with no bearer token. */
 export function isTokenRequest(request: { url: string; body?: string }): boolean {
   const body = request.body?.slice(0, MAX_BODY_SCAN) ?? '';
-  return TOKEN_ENDPOINT.test(pathOf(request.url)) || /(^|&)grant_type=|"grant_type"\s*:|"client_secret"\s*:|(^|&)client_secret=/.test(body);
+  return TOKEN_ENDPOINT.test(pathOf(request.url)) || asksForGrant(body) || CLIENT_SECRET_IN_BODY.test(body);
+}
+
+/**
+ * The part of the rule a request body alone decides without catching an introspection or a
+ * revocation, which send `client_secret` too but are no token request.
+ */
+export function asksForGrant(body: string): boolean {
+  return GRANT_IN_BODY.test(body.slice(0, MAX_BODY_SCAN));
 }
 
 /** What a token request says about how the client authenticates: its grant, where its secret travels, whether Basic is used. */

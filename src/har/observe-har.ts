@@ -1,14 +1,16 @@
-import { isIntrospection } from '../facts/failing-exchange.ts';
+import { isFailureStatus, isIntrospection } from '../facts/failing-exchange.ts';
+import { asksForGrant } from '../facts/token-request.ts';
 import { encodeComponent } from '../text/well-formed.ts';
 import type { Exchange, Observation } from '../facts/types.ts';
 import { responseText, type Har, type HarEntry } from './read-har.ts';
 
-/** A response that did not succeed: an error status, no response at all, or a network error. */
-export function isFailingEntry(entry: HarEntry): boolean {
-  return entry.response.status === 0 || entry.response.status >= 400 || Boolean(entry.error);
+/**
+ * Failing as far as an entry shows before any body is decoded: the failing rule's status test,
+ * or the exporter's own network error. The rest of the rule needs the exchange (`isFailing`).
+ */
+function isFailingEntry(entry: HarEntry): boolean {
+  return isFailureStatus(entry.response.status) || Boolean(entry.error);
 }
-
-const TOKEN_REQUEST = /grant_type=|"grant_type"/;
 
 /**
  * Whether diagnosis reads this entry's response body: a failing exchange's, and a token
@@ -18,9 +20,9 @@ export function bodyMatters(entry: HarEntry): boolean {
   return isFailingEntry(entry) || isIntrospection(entry.request.url);
 }
 
-/** A request body diagnosis reads even when the exchange succeeded: a call to a token endpoint. */
+/** A request body diagnosis reads even when the exchange succeeded: one that asks a token endpoint for a grant. */
 function isTokenRequestBody(body: string | undefined): boolean {
-  return body !== undefined && TOKEN_REQUEST.test(body.slice(0, 4096));
+  return body !== undefined && asksForGrant(body);
 }
 
 /**
