@@ -8,7 +8,7 @@ import { buildLibrary } from './kb/library.ts';
 import { serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources } from './node/read-articles.ts';
-import { sanitizeHar } from './redact/sanitize-har.ts';
+import { sanitizeHar } from './har/sanitize-har.ts';
 import { scanHar } from './har/scan-har.ts';
 import { DEFAULT_HAR_LIMITS } from './har/read-har.ts';
 import { DEFAULT_LIMITS } from './config/limits.ts';

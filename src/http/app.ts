@@ -19,7 +19,7 @@ import { handleError, problemOf, problemResponse, problemType } from './problems
 import { clientView, ProxyTrust, type ProxySettings } from './proxy.ts';
 import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders, type RateLimitStore } from './security.ts';
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
-import { sanitizeHar } from '../redact/sanitize-har.ts';
+import { sanitizeHar } from '../har/sanitize-har.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
 import { ChatRequest, FeedbackRequest, validate, validationError } from './schemas.ts';

@@ -1,4 +1,4 @@
-import { sanitizeHar } from '../redact/sanitize-har.ts';
+import { sanitizeHar } from '../har/sanitize-har.ts';
 import { escapeHtml, renderMarkdown } from './markdown.ts';
 import type { ArticleDetail, Cause, SearchResults, Suggestions } from '../http/api-types.ts';
 import { ChatSession, type ChatReply } from './chat-session.ts';

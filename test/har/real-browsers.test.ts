@@ -6,7 +6,7 @@ import { diagnose } from '../../src/diagnose/diagnose.ts';
 import { readHar } from '../../src/har/read-har.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { sanitizeHar } from '../../src/redact/sanitize-har.ts';
+import { sanitizeHar } from '../../src/har/sanitize-har.ts';
 import { ROOT } from '../support/server.ts';
 
 /** Captured by test/fixtures/har/capture.ts from real browsers against a local server. */

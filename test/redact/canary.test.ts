@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readHar } from '../../src/har/read-har.ts';
-import { sanitizeHar } from '../../src/redact/sanitize-har.ts';
+import { sanitizeHar } from '../../src/har/sanitize-har.ts';
 import { CANARY, canaryHar } from '../support/canary-har.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';

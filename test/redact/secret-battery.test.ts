@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readHar } from '../../src/har/read-har.ts';
 import { Redactor } from '../../src/redact/redactor.ts';
-import { sanitizeHar } from '../../src/redact/sanitize-har.ts';
+import { sanitizeHar } from '../../src/har/sanitize-har.ts';
 import { leakedSecrets, secretBattery } from '../support/secret-battery.ts';
 import { ROOT, startServer, type RunningServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';

@@ -1,5 +1,5 @@
-import { readHar, type HarLimits } from '../har/read-har.ts';
-import { Redactor } from './redactor.ts';
+import { Redactor } from '../redact/redactor.ts';
+import { readHar, type HarLimits } from './read-har.ts';
 
 export interface SanitizeManifest {
   entries: number;
