@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { isRecord } from '../is-record.ts';
 import type { Header } from '../facts/types.ts';
 
 /**
@@ -35,10 +36,6 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|
 /** The capture is not a HAR, or not one fixpath can read: the detail names the entry and field. */
 function invalid(where: string, problem: string): InputError {
   return new InputError('invalid-input', `this is not a HAR capture fixpath can read: ${where} ${problem}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Whether a parsed JSON value has the shape of a HAR (`log.entries` list). */

@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { readHar, type HarLimits } from './read-har.ts';
 
@@ -8,7 +9,6 @@ export interface SanitizeManifest {
 }
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Fields the walk handles by meaning, or that hold no text a person wrote; every other field, a

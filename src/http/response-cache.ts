@@ -1,3 +1,5 @@
+import { toHex } from '../text/hex.ts';
+
 /**
  * A bounded least-recently-used cache of serialised responses. Help-widget searches and pasted
  * errors repeat heavily (everyone hit by one incident pastes the same response), so answering
@@ -50,8 +52,5 @@ async function cacheKey(...parts: Array<string | Uint8Array>): Promise<string> {
     joined.set(chunk, offset);
     offset += chunk.byteLength + 1;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', joined)));
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record.ts';
 import { splitSections } from './markdown-sections.ts';
 import { findRawHtml } from './find-raw-html.ts';
 import { isFrontmatterProblem, readFrontmatter } from './read-frontmatter.ts';
@@ -117,10 +118,6 @@ function unreadableProblem(source: ArticleSource): ArticleProblem | null {
 }
 
 type Report = (field: string, message: string, severity?: ArticleProblem['severity'], line?: number) => void;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function stringField(data: Record<string, unknown>, key: string, report: Report, options: { required?: boolean } = {}): string | null {
   const value = data[key];

@@ -1,6 +1,7 @@
 import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
 import { HOST_HEADERS, isCodeOnlyName, isHarmlessHeader, isIdentifierValue, isMessageHeader, isSecretName, isTrivialValue, URL_HEADERS } from './secret-names.ts';
-import { hmacSha256, toHex } from './sha256.ts';
+import { toHex } from '../text/hex.ts';
+import { hmacSha256 } from './sha256.ts';
 import { JWT_WHOLE, redactHost, redactParam, redactParams, redactUrl } from './url-secrets.ts';
 
 /**

@@ -96,9 +96,3 @@ export function hmacSha256(key: Uint8Array, message: string | Uint8Array): Uint8
   outerInput.set(sha256(innerInput), 64);
   return sha256(outerInput);
 }
-
-export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}

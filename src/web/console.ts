@@ -1,6 +1,7 @@
 import type { Cause, Diagnosis, Me, SearchResults, Suggestions } from '../http/api-types.ts';
 import { ChatSession, type ChatReply } from './chat-session.ts';
-import { escapeHtml, renderMarkdown } from './markdown.ts';
+import { escapeHtml } from '../text/escape-html.ts';
+import { renderMarkdown } from './markdown.ts';
 
 /**
  * The agent console at `/`: search, one paste box for anything (text, an error, raw HTTP, a

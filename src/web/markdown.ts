@@ -4,9 +4,7 @@
  * is escaped first, so article text can never inject markup into a host page.
  */
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
+import { escapeHtml } from '../text/escape-html.ts';
 
 function inline(text: string, linkBase: string): string {
   const codes: string[] = [];

@@ -1,5 +1,6 @@
 import { sanitizeHar } from '../har/sanitize-har.ts';
-import { escapeHtml, renderMarkdown } from './markdown.ts';
+import { escapeHtml } from '../text/escape-html.ts';
+import { renderMarkdown } from './markdown.ts';
 import type { ArticleDetail, Cause, SearchResults, Suggestions } from '../http/api-types.ts';
 import { ChatSession, type ChatReply } from './chat-session.ts';
 import { stringsFor, type Strings } from './strings.ts';

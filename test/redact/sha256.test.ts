@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { hmacSha256, sha256, toHex } from '../../src/redact/sha256.ts';
+import { hmacSha256, sha256 } from '../../src/redact/sha256.ts';
+import { toHex } from '../../src/text/hex.ts';
 
 describe('sha256 and hmacSha256', () => {
   it('agree with Node crypto on edge lengths and random inputs', () => {

@@ -1,5 +1,5 @@
 import { Marked, type Tokens } from 'marked';
-import { escapeHtml } from './layout.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
 
 /** Schemes a link may use; anything else (`javascript:`, `data:`, `vbscript:`, …) loses its link. */
 const LINK_SCHEMES = new Set(['http', 'https', 'mailto']);

@@ -1,6 +1,7 @@
 import type { Article } from '../../kb/types.ts';
 import { renderArticleMarkdown } from './article-markdown.ts';
-import { escapeHtml, page } from './layout.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
+import { page } from './layout.ts';
 
 /**
  * An article as a page: every section keeps its anchor id, so a support agent can send a link

@@ -1,5 +1,6 @@
 import { problemTypes } from '../problems.ts';
-import { escapeHtml, page } from './layout.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
+import { page } from './layout.ts';
 
 interface Operation {
   summary?: string;

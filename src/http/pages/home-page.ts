@@ -1,5 +1,6 @@
 import type { Article } from '../../kb/types.ts';
-import { escapeHtml, page } from './layout.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
+import { page } from './layout.ts';
 
 /**
  * The agent console: search, one paste box for anything, a drop zone for .har files, and the

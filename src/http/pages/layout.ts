@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../text/escape-html.ts';
+
 /** The HTML shell shared by the server-rendered pages: one stylesheet, readable and printable. */
 
 const STYLE = `
@@ -48,10 +50,6 @@ button { font: inherit; cursor: pointer; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 @media print { header.site, a.anchor { display: none; } main { max-width: none; padding: 0; } pre { white-space: pre-wrap; } a { color: inherit; } }
 `;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
