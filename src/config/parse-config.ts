@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readAuthConfig, type AuthConfig } from '../http/auth.ts';
-import { ProxyTrust, readPublicOrigin, type ProxySettings } from '../http/proxy.ts';
-import { readWidgetOrigins } from '../http/security.ts';
+import { readAuthConfig, type AuthConfig } from './auth.ts';
 import { ConfigError, readLimits, type Limits } from './limits.ts';
+import { readWidgetOrigins } from './origins.ts';
+import { ProxyTrust, readPublicOrigin, type ProxySettings } from './proxy.ts';
 import { readServerConfig, type ServerConfig } from './server.ts';
 
 /**
