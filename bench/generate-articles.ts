@@ -15,15 +15,32 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-export async function generateArticles(count: number, directory: string, sourceDirectory: string, seed = 42): Promise<void> {
+export async function generateArticles(
+  count: number,
+  directory: string,
+  sourceDirectory: string,
+  seed = 42,
+): Promise<void> {
   const random = seededRandom(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
-  const sources = await Promise.all((await readdir(sourceDirectory)).filter((file) => file.endsWith('.md')).map((file) => readFile(join(sourceDirectory, file), 'utf8')));
+  const sources = await Promise.all(
+    (await readdir(sourceDirectory))
+      .filter((file) => file.endsWith('.md'))
+      .map((file) => readFile(join(sourceDirectory, file), 'utf8')),
+  );
   const bodies = sources.map((source) => source.split(/^---$/m).slice(2).join('---'));
-  const sentences = bodies.flatMap((body) => body.replace(/```[\s\S]*?```/g, ' ').split(/(?<=[.!?])\s+/)).map((sentence) => sentence.replace(/^#+.*$/gm, '').trim()).filter((sentence) => sentence.length > 40 && sentence.length < 300);
-  const phrases = sources.flatMap((source) => [...source.matchAll(/^\s+- "?([^"\n]{6,60})"?$/gm)].map((match) => match[1]!));
+  const sentences = bodies
+    .flatMap((body) => body.replace(/```[\s\S]*?```/g, ' ').split(/(?<=[.!?])\s+/))
+    .map((sentence) => sentence.replace(/^#+.*$/gm, '').trim())
+    .filter((sentence) => sentence.length > 40 && sentence.length < 300);
+  const phrases = sources.flatMap((source) =>
+    [...source.matchAll(/^\s+- "?([^"\n]{6,60})"?$/gm)].map((match) => match[1]!),
+  );
   const codeBlocks = bodies.flatMap((body) => body.match(/```[\s\S]*?```/g) ?? []);
-  const words = sentences.join(' ').split(/\s+/).filter((word) => /^[a-z]{4,12}$/.test(word));
+  const words = sentences
+    .join(' ')
+    .split(/\s+/)
+    .filter((word) => /^[a-z]{4,12}$/.test(word));
   const paragraph = (count: number): string => Array.from({ length: count }, () => pick(sentences)).join(' ');
 
   await rm(directory, { recursive: true, force: true });
@@ -52,7 +69,10 @@ export async function generateArticles(count: number, directory: string, sourceD
       '---',
     ].join('\n');
     const steps = causes.flatMap((_, which) =>
-      ['a', 'b'].map((letter, stepIndex) => `### ${which * 2 + stepIndex + 1}. ${pick(words)} the ${pick(words)} {#step-${index}-${which}-${letter}}\n\n${paragraph(3)}\n\n${pick(codeBlocks)}\n`),
+      ['a', 'b'].map(
+        (letter, stepIndex) =>
+          `### ${which * 2 + stepIndex + 1}. ${pick(words)} the ${pick(words)} {#step-${index}-${which}-${letter}}\n\n${paragraph(3)}\n\n${pick(codeBlocks)}\n`,
+      ),
     );
     const body = [
       `## Symptoms\n\n${paragraph(4)}\n\n- \`${pick(phrases)}\`\n- \`${pick(phrases)}\`\n`,

@@ -33,7 +33,11 @@ const WARMUP = join(DATA, 'warmup-2mb.har');
 const REPEATS = Number(process.env.BENCH_HAR_REPEATS ?? 5);
 
 function measure(mode: 'parse' | 'triage', file: string, repeats: number): Sample {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'har-worker.ts'), mode, file, String(repeats), WARMUP], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1024 * 1024 });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'har-worker.ts'), mode, file, String(repeats), WARMUP],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1024 * 1024 },
+  );
   if (run.status !== 0) throw new Error(`${mode} ${file} failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Sample;
 }
@@ -42,8 +46,12 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 await mkdir(DATA, { recursive: true });
 if (!existsSync(WARMUP)) await generateHar(WARMUP, 2, 99);
-console.log(`captures of ${SIZES.join(', ')} MB, ${RUNS} fresh processes for each figure (median): throughput is the median of ${REPEATS} runs in a warmed-up process, peak RSS is from a single run\n`);
-console.log('size      JSON.parse MB/s   triage MB/s   triage/parse   peak RSS parse   peak RSS triage   triage RSS / file   growth / file');
+console.log(
+  `captures of ${SIZES.join(', ')} MB, ${RUNS} fresh processes for each figure (median): throughput is the median of ${REPEATS} runs in a warmed-up process, peak RSS is from a single run\n`,
+);
+console.log(
+  'size      JSON.parse MB/s   triage MB/s   triage/parse   peak RSS parse   peak RSS triage   triage RSS / file   growth / file',
+);
 for (const size of SIZES) {
   const file = join(DATA, `capture-${size}mb.har`);
   if (!existsSync(file)) await generateHar(file, size);
@@ -58,5 +66,7 @@ for (const size of SIZES) {
   console.log(
     `${`${megabytes.toFixed(0)} MB`.padEnd(9)} ${parseRate.toFixed(0).padStart(15)} ${triageRate.toFixed(0).padStart(13)} ${`${((triageRate / parseRate) * 100).toFixed(0)}%`.padStart(14)} ${`${parseRss.toFixed(0)} MB`.padStart(16)} ${`${triageRss.toFixed(0)} MB`.padStart(17)} ${`${(triageRss / megabytes).toFixed(2)}x`.padStart(19)} ${`${(triageGrowth / megabytes).toFixed(2)}x`.padStart(15)}`,
   );
-  console.log(`          (triage found ${triage[0]!.failing} failing exchanges, top cause ${triage[0]!.top}; baseline RSS before reading ${(triage[0]!.baselineRssBytes / 1024 / 1024).toFixed(0)} MB)`);
+  console.log(
+    `          (triage found ${triage[0]!.failing} failing exchanges, top cause ${triage[0]!.top}; baseline RSS before reading ${(triage[0]!.baselineRssBytes / 1024 / 1024).toFixed(0)} MB)`,
+  );
 }

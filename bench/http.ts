@@ -1,10 +1,10 @@
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { generateArticles } from './generate-articles.ts';
 
 /**
@@ -25,7 +25,11 @@ interface Server {
 }
 
 async function start(entry: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((done, fail) => {
     let buffer = '';
     const timer = setTimeout(() => fail(new Error(`${entry} did not start`)), 60_000);
@@ -51,9 +55,21 @@ interface Target {
 }
 
 const SEARCH_QUERIES = [
-  'token expired', 'invalid client secret', 'cors preflight authorization', 'refresh token invalid_grant', 'clock skew nbf',
-  'unauthorized after an hour', 'api key invalid', 'postman basic auth', 'csrf token missing', 'too many requests',
-  'sso authentication code', 'scope forbidden', 'signature mismatch', 'staging token production', 'cookie samesite',
+  'token expired',
+  'invalid client secret',
+  'cors preflight authorization',
+  'refresh token invalid_grant',
+  'clock skew nbf',
+  'unauthorized after an hour',
+  'api key invalid',
+  'postman basic auth',
+  'csrf token missing',
+  'too many requests',
+  'sso authentication code',
+  'scope forbidden',
+  'signature mismatch',
+  'staging token production',
+  'cookie samesite',
 ];
 const SYMPTOMS = [
   'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
@@ -67,13 +83,21 @@ const targets: Target[] = [
   { name: 'hello', request: (base) => ({ url: `${base}/` }) },
   {
     name: 'search',
-    request: (base) => ({ url: base, requests: SEARCH_QUERIES.map((q) => ({ method: 'GET', path: `/v1/search?q=${encodeURIComponent(q)}` })) }),
+    request: (base) => ({
+      url: base,
+      requests: SEARCH_QUERIES.map((q) => ({ method: 'GET', path: `/v1/search?q=${encodeURIComponent(q)}` })),
+    }),
   },
   {
     name: 'diagnose',
     request: (base) => ({
       url: base,
-      requests: SYMPTOMS.map((text) => ({ method: 'POST', path: '/v1/diagnose', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) })),
+      requests: SYMPTOMS.map((text) => ({
+        method: 'POST',
+        path: '/v1/diagnose',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      })),
     }),
   },
 ];
@@ -97,10 +121,20 @@ async function paced(options: autocannon.Options, rate: number): Promise<{ rps: 
   const base = new URL(String(options.url));
   const send = (request: (typeof requests)[number]): Promise<boolean> =>
     new Promise((done) => {
-      const outgoing = http.request({ host: base.hostname, port: base.port, method: request.method ?? 'GET', path: request.path, headers: request.headers as http.OutgoingHttpHeaders, agent }, (response) => {
-        response.resume();
-        response.on('end', () => done(response.statusCode === 200));
-      });
+      const outgoing = http.request(
+        {
+          host: base.hostname,
+          port: base.port,
+          method: request.method ?? 'GET',
+          path: request.path,
+          headers: request.headers as http.OutgoingHttpHeaders,
+          agent,
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => done(response.statusCode === 200));
+        },
+      );
       outgoing.on('error', () => done(false));
       outgoing.end(request.body as string | undefined);
     });
@@ -142,14 +176,25 @@ async function recordAnswers(base: string, file: string): Promise<void> {
   for (const target of targets.slice(1)) {
     const options = target.request(base);
     for (const request of options.requests ?? []) {
-      const response = await fetch(`${base}${request.path}`, { method: request.method, headers: request.headers as Record<string, string>, body: request.body as string | undefined });
+      const response = await fetch(`${base}${request.path}`, {
+        method: request.method,
+        headers: request.headers as Record<string, string>,
+        body: request.body as string | undefined,
+      });
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         if (!ADAPTER_HEADERS.has(name)) headers[name] = value;
       });
       const body = Buffer.from(await response.arrayBuffer()).toString('base64');
       const contentLength = request.body === undefined ? undefined : String(Buffer.byteLength(request.body as string));
-      recorded.push({ method: request.method ?? 'GET', path: request.path!, ...(contentLength ? { contentLength } : {}), status: response.status, headers, body });
+      recorded.push({
+        method: request.method ?? 'GET',
+        path: request.path!,
+        ...(contentLength ? { contentLength } : {}),
+        status: response.status,
+        headers,
+        body,
+      });
     }
   }
   await writeFile(file, JSON.stringify(recorded));
@@ -161,7 +206,10 @@ async function recordAnswers(base: string, file: string): Promise<void> {
  * against fixpath with its response cache (the production default); then against a second
  * fixpath with the cache off, which shows the cost of the work itself.
  */
-async function benchKnowledgeBase(label: string, env: Record<string, string>): Promise<Array<{ kb: string; target: string; rps: number; p99: number }>> {
+async function benchKnowledgeBase(
+  label: string,
+  env: Record<string, string>,
+): Promise<Array<{ kb: string; target: string; rps: number; p99: number }>> {
   const hello = await start('bench/hello-server.ts');
   const cached = await start('src/node.ts', env);
   const uncached = await start('src/node.ts', { ...env, RESPONSE_CACHE_ENTRIES: '0' });
@@ -182,7 +230,9 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const [name, target, base] of runs) {
-        const sample = target.steady ? await paced(target.request(base), STEADY_RATE) : await measure(target.request(base));
+        const sample = target.steady
+          ? await paced(target.request(base), STEADY_RATE)
+          : await measure(target.request(base));
         if (sample.errors > 0) throw new Error(`${name}: ${sample.errors} failed requests`);
         samples.set(name, [...(samples.get(name) ?? []), sample]);
       }
@@ -192,18 +242,30 @@ async function benchKnowledgeBase(label: string, env: Record<string, string>): P
   }
   return runs.map(([name]) => {
     const list = samples.get(name)!;
-    return { kb: label, target: name, rps: median(list.map((sample) => sample.rps)), p99: median(list.map((sample) => sample.p99)) };
+    return {
+      kb: label,
+      target: name,
+      rps: median(list.map((sample) => sample.rps)),
+      p99: median(list.map((sample) => sample.p99)),
+    };
   });
 }
 
 if (!existsSync(LARGE_KB)) await generateArticles(1000, LARGE_KB, join(ROOT, 'articles'));
 console.log(`${ROUNDS} alternating rounds of ${SECONDS} s per target, ${CONNECTIONS} connections\n`);
-const rows = [...(await benchKnowledgeBase('bundled', {})), ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: LARGE_KB }))];
+const rows = [
+  ...(await benchKnowledgeBase('bundled', {})),
+  ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: LARGE_KB })),
+];
 console.log('knowledge base   target                    req/s   p99 ms   vs hello   vs replayed');
 for (const row of rows) {
   const hello = rows.find((candidate) => candidate.kb === row.kb && candidate.target === 'hello')!;
   const kind = row.target.split(',')[0]!;
-  const replayed = row.target.includes('replayed') ? undefined : rows.find((candidate) => candidate.kb === row.kb && candidate.target === `${kind}, replayed`);
+  const replayed = row.target.includes('replayed')
+    ? undefined
+    : rows.find((candidate) => candidate.kb === row.kb && candidate.target === `${kind}, replayed`);
   const vsReplayed = replayed ? `${(row.rps / replayed.rps).toFixed(2)}x` : '';
-  console.log(`${row.kb.padEnd(16)} ${row.target.padEnd(23)} ${row.rps.toFixed(0).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${(row.rps / hello.rps).toFixed(2).padStart(8)}x  ${vsReplayed.padStart(11)}`);
+  console.log(
+    `${row.kb.padEnd(16)} ${row.target.padEnd(23)} ${row.rps.toFixed(0).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${(row.rps / hello.rps).toFixed(2).padStart(8)}x  ${vsReplayed.padStart(11)}`,
+  );
 }

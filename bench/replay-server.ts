@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { readFileSync } from 'node:fs';
 
 /**
  * The ceiling for `npm run bench`: the same framework and adapter as the hello-world server,
@@ -19,12 +19,19 @@ interface Recorded {
 }
 
 const recorded = JSON.parse(readFileSync(process.env.REPLAY_FILE!, 'utf8')) as Recorded[];
-const answers = new Map(recorded.map((item) => [`${item.method} ${item.path} ${item.contentLength ?? ''}`, { ...item, bytes: Buffer.from(item.body, 'base64') }]));
+const answers = new Map(
+  recorded.map((item) => [
+    `${item.method} ${item.path} ${item.contentLength ?? ''}`,
+    { ...item, bytes: Buffer.from(item.body, 'base64') },
+  ]),
+);
 const app = new Hono();
 app.all('*', (c) => {
   const url = c.req.url;
   const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
-  const answer = answers.get(`${c.req.method} ${path} ${c.req.method === 'POST' ? (c.req.header('content-length') ?? '') : ''}`);
+  const answer = answers.get(
+    `${c.req.method} ${path} ${c.req.method === 'POST' ? (c.req.header('content-length') ?? '') : ''}`,
+  );
   if (!answer) return c.text('not recorded', 404);
   return c.body(answer.bytes, answer.status as 200, answer.headers);
 });

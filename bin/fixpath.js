@@ -18,11 +18,15 @@ try {
   // no development dependencies: the built CLI
 }
 if (tsx) {
-  const result = spawnSync(process.execPath, [tsx, join(root, 'src', 'cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tsx, join(root, 'src', 'cli.ts'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(result.status ?? 1);
 } else if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
-  process.stderr.write('dist/cli.js is missing: run `npm run build` where the development dependencies are installed.\n');
+  process.stderr.write(
+    'dist/cli.js is missing: run `npm run build` where the development dependencies are installed.\n',
+  );
   process.exit(2);
 }

@@ -23,10 +23,14 @@ function hasBuildTools() {
 
 if (hasBuildTools()) {
   const npm = process.env.npm_execpath;
-  const built = npm ? spawnSync(process.execPath, [npm, 'run', '-s', 'build'], { cwd: root, stdio: 'inherit' }) : spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  const built = npm
+    ? spawnSync(process.execPath, [npm, 'run', '-s', 'build'], { cwd: root, stdio: 'inherit' })
+    : spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
 } else if (!existsSync(server)) {
-  process.stderr.write('dist/server.js is missing: run `npm ci && npm run build` where the development dependencies are installed, then ship dist/ with the production install.\n');
+  process.stderr.write(
+    'dist/server.js is missing: run `npm ci && npm run build` where the development dependencies are installed, then ship dist/ with the production install.\n',
+  );
   process.exit(1);
 }
 await import(pathToFileURL(server).href);

@@ -70,7 +70,11 @@ async function bodyOf(entry: EvalCase, directory: string): Promise<unknown> {
  * Send every case through `POST /v1/diagnose` of the real app (in process) with the bundled
  * articles, and score the ranked cause ids as the evaluation README defines.
  */
-export async function runEvaluation(kinds: CaseKind[], directory = EVAL_DIR, articlesDir = join(ROOT, 'articles')): Promise<CaseResult[]> {
+export async function runEvaluation(
+  kinds: CaseKind[],
+  directory = EVAL_DIR,
+  articlesDir = join(ROOT, 'articles'),
+): Promise<CaseResult[]> {
   const library = buildLibrary(await readArticleSources(articlesDir), new Date());
   return evaluateCases(await readCases(kinds, directory), library, directory);
 }
@@ -80,7 +84,11 @@ export async function evaluateCases(cases: EvalCase[], library: Library, directo
   const app = createApp({ library: () => library });
   const results: CaseResult[] = [];
   for (const entry of cases) {
-    const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await bodyOf(entry, directory)) });
+    const response = await app.request('/v1/diagnose', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await bodyOf(entry, directory)),
+    });
     const body = (await response.json()) as { causes?: Array<{ id: string; kind?: 'auth' | 'lookalike' }> };
     const causes = response.ok ? (body.causes ?? []) : [];
     const got = causes.map((cause) => cause.id);

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from '../src/http/app.ts';
 import { buildLibrary } from '../src/kb/library.ts';
-import { readArticleSources } from '../src/node/read-articles.ts';
 import type { Cause } from '../src/kb/types.ts';
-import { readCorpus } from './corpus.ts';
+import { readArticleSources } from '../src/node/read-articles.ts';
 import { EVAL_DIR } from './cases.ts';
+import { readCorpus } from './corpus.ts';
 
 interface Reply {
   reply: string;
@@ -19,12 +19,23 @@ interface Reply {
 type Turn = { role: 'user' | 'assistant'; text: string };
 
 async function appWithBundledArticles() {
-  const library = buildLibrary(await readArticleSources(join(import.meta.dirname ?? '.', '..', 'articles')), new Date());
+  const library = buildLibrary(
+    await readArticleSources(join(import.meta.dirname ?? '.', '..', 'articles')),
+    new Date(),
+  );
   return { app: createApp({ library: () => library }), library };
 }
 
-async function send(app: ReturnType<typeof createApp>, messages: Turn[], context?: Record<string, unknown>): Promise<Reply> {
-  const response = await app.request('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages, ...(context ? { context } : {}) }) });
+async function send(
+  app: ReturnType<typeof createApp>,
+  messages: Turn[],
+  context?: Record<string, unknown>,
+): Promise<Reply> {
+  const response = await app.request('/v1/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages, ...(context ? { context } : {}) }),
+  });
   if (!response.ok) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as Reply;
 }
@@ -91,7 +102,9 @@ const OPENING = 'Our calls to the API started failing with an authentication err
 export async function runSimulations(maxTurns = 10): Promise<SimulationResult[]> {
   const { app, library } = await appWithBundledArticles();
   const results: SimulationResult[] = [];
-  for (const cause of library.kb.causes.filter((candidate) => library.kb.bySlug.get(candidate.articleSlug)?.visibility !== 'internal')) {
+  for (const cause of library.kb.causes.filter(
+    (candidate) => library.kb.bySlug.get(candidate.articleSlug)?.visibility !== 'internal',
+  )) {
     const { questions, reached } = await converse(app, OPENING, cause, maxTurns);
     results.push({ cause: cause.id, questions, reached });
   }
@@ -103,7 +116,12 @@ export async function runSimulations(maxTurns = 10): Promise<SimulationResult[]>
  * sure" where it declares none), "No, still failing" when another cause's steps are offered.
  * Reached when the chat offers `cause`'s steps.
  */
-async function converse(app: ReturnType<typeof createApp>, opening: string, cause: Cause, maxTurns: number): Promise<{ questions: number; wrongOffers: number; reached: boolean }> {
+async function converse(
+  app: ReturnType<typeof createApp>,
+  opening: string,
+  cause: Cause,
+  maxTurns: number,
+): Promise<{ questions: number; wrongOffers: number; reached: boolean }> {
   const messages: Turn[] = [{ role: 'user', text: opening }];
   let context: Record<string, unknown> | undefined;
   let questions = 0;
@@ -112,7 +130,8 @@ async function converse(app: ReturnType<typeof createApp>, opening: string, caus
     const reply = await send(app, messages, context);
     messages.push({ role: 'assistant', text: reply.reply });
     context = reply.context;
-    if (reply.steps && (context as { offered?: string }).offered === cause.id) return { questions, wrongOffers, reached: true };
+    if (reply.steps && (context as { offered?: string }).offered === cause.id)
+      return { questions, wrongOffers, reached: true };
     if (!reply.question || reply.handoff) break;
     let answer: string;
     if (reply.question.id === 'fixed') {

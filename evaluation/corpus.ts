@@ -5,7 +5,7 @@ import { buildLibrary, type Library } from '../src/kb/library.ts';
 import { parseArticle } from '../src/kb/parse-article.ts';
 import type { ArticleSource } from '../src/kb/types.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
-import { evaluateCases, type CaseResult, type EvalCase } from './cases.ts';
+import { type CaseResult, type EvalCase, evaluateCases } from './cases.ts';
 
 /**
  * The real-world corpus (evaluation/corpus/*.jsonl): reports found in public issue trackers, each
@@ -27,7 +27,8 @@ export async function readCorpus(directory = CORPUS_DIR): Promise<CorpusCase[]> 
   const files = (await readdir(directory)).filter((name) => name.endsWith('.jsonl')).sort();
   const cases: CorpusCase[] = [];
   for (const file of files) {
-    for (const line of (await readFile(join(directory, file), 'utf8')).split('\n')) if (line.trim()) cases.push(JSON.parse(line) as CorpusCase);
+    for (const line of (await readFile(join(directory, file), 'utf8')).split('\n'))
+      if (line.trim()) cases.push(JSON.parse(line) as CorpusCase);
   }
   return cases;
 }
@@ -46,7 +47,9 @@ function vendorOnlySignals(cases: CorpusCase[], signals: string[]): Map<string, 
   for (const entry of cases) texts.set(entry.vendor, [...(texts.get(entry.vendor) ?? []), textOf(entry)]);
   const only = new Map<string, Set<string>>();
   for (const signal of new Set(signals.map((value) => value.toLowerCase()))) {
-    const vendors = [...texts].filter(([, vendorTexts]) => vendorTexts.some((text) => text.includes(signal))).map(([vendor]) => vendor);
+    const vendors = [...texts]
+      .filter(([, vendorTexts]) => vendorTexts.some((text) => text.includes(signal)))
+      .map(([vendor]) => vendor);
     if (vendors.length !== 1) continue;
     only.set(vendors[0]!, (only.get(vendors[0]!) ?? new Set()).add(signal));
   }
@@ -75,12 +78,19 @@ export interface CorpusEvaluation {
   heldOutSignals: number;
 }
 
-export async function evaluateCorpus(articlesDir = join(ROOT, 'articles'), directory = CORPUS_DIR): Promise<CorpusEvaluation> {
+export async function evaluateCorpus(
+  articlesDir = join(ROOT, 'articles'),
+  directory = CORPUS_DIR,
+): Promise<CorpusEvaluation> {
   const cases = await readCorpus(directory);
   const sources = await readArticleSources(articlesDir);
   const library = buildLibrary(sources, new Date());
   const inSample = await evaluateCases(cases, library, directory);
-  const signals = library.kb.causes.flatMap((cause) => [...cause.signals.phrases, ...cause.signals.error, ...cause.signals.words]);
+  const signals = library.kb.causes.flatMap((cause) => [
+    ...cause.signals.phrases,
+    ...cause.signals.error,
+    ...cause.signals.words,
+  ]);
   const only = vendorOnlySignals(cases, signals);
   const byId = new Map(inSample.map((result) => [result.id, result]));
   const vendorHeldOut: CaseResult[] = [];
@@ -91,5 +101,10 @@ export async function evaluateCorpus(articlesDir = join(ROOT, 'articles'), direc
     if (!removed) vendorHeldOut.push(...own.map((entry) => byId.get(entry.id)!));
     else vendorHeldOut.push(...(await evaluateCases(own, libraryWithout(sources, removed), directory)));
   }
-  return { inSample, vendorHeldOut, heldOutVendors: only.size, heldOutSignals: [...only.values()].reduce((sum, set) => sum + set.size, 0) };
+  return {
+    inSample,
+    vendorHeldOut,
+    heldOutVendors: only.size,
+    heldOutSignals: [...only.values()].reduce((sum, set) => sum + set.size, 0),
+  };
 }

@@ -1,6 +1,6 @@
-import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 /**
  * The Node server and the CLI as plain JavaScript (dist/server.js, dist/cli.js), so production

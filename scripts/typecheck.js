@@ -22,7 +22,10 @@ const results = await Promise.all(
     ([name, args]) =>
       new Promise((resolve) => {
         const begun = performance.now();
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+        const child = spawn(process.execPath, args, {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+        });
         let output = '';
         child.stdout.on('data', (chunk) => (output += chunk));
         child.stderr.on('data', (chunk) => (output += chunk));

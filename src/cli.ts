@@ -1,18 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { diagnose, type Diagnosis } from './diagnose/diagnose.ts';
+import { DEFAULT_LIMITS } from './config/limits.ts';
+import { parseConfig } from './config/parse-config.ts';
+import { type Diagnosis, diagnose } from './diagnose/diagnose.ts';
 import { InputError } from './errors.ts';
+import { DEFAULT_HAR_LIMITS } from './har/read-har.ts';
+import { sanitizeHar } from './har/sanitize-har.ts';
+import { scanHar } from './har/scan-har.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
 import { serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources } from './node/read-articles.ts';
-import { sanitizeHar } from './har/sanitize-har.ts';
-import { scanHar } from './har/scan-har.ts';
-import { DEFAULT_HAR_LIMITS } from './har/read-har.ts';
-import { DEFAULT_LIMITS } from './config/limits.ts';
-import { parseConfig } from './config/parse-config.ts';
 
 /** Exit codes: 0 done, 1 the articles have errors, 2 the command was used wrongly, 3 bad input. */
 const EXIT = { ok: 0, articleErrors: 1, usage: 2, badInput: 3 } as const;
@@ -64,7 +64,9 @@ async function lint(directory: string): Promise<number> {
   for (const problem of kb.problems) process.stdout.write(`${formatProblem(problem)}\n`);
   const errors = kb.problems.filter((problem) => problem.severity === 'error').length;
   const warnings = kb.problems.length - errors;
-  process.stdout.write(`${sources.length} files, ${kb.articles.length} articles, ${kb.causes.length} causes: ${errors} errors, ${warnings} warnings\n`);
+  process.stdout.write(
+    `${sources.length} files, ${kb.articles.length} articles, ${kb.causes.length} causes: ${errors} errors, ${warnings} warnings\n`,
+  );
   return errors > 0 ? EXIT.articleErrors : EXIT.ok;
 }
 
@@ -84,7 +86,9 @@ async function build(directory: string, output: string): Promise<number> {
   const webOutput = join(dirname(resolve(output)), 'web.json');
   await writeFile(webOutput, JSON.stringify(web));
   const gzipped = (code: string) => `${(gzipSync(code).length / 1024).toFixed(1)} KiB gzipped`;
-  process.stdout.write(`wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB\n`);
+  process.stdout.write(
+    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB\n`,
+  );
   process.stdout.write(`wrote ${webOutput}: widget ${gzipped(web.widget)}, console ${gzipped(web.console)}\n`);
   return EXIT.ok;
 }
@@ -93,7 +97,10 @@ async function runDiagnose(options: Options): Promise<number> {
   const text = options.file ? await readFile(options.file, 'utf8') : options.positional.join(' ');
   if (!text.trim()) throw new UsageError('give the symptom as an argument, or --file with a pasted response');
   const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
-  const result = diagnose({ text }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
+  const result = diagnose(
+    { text },
+    { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true },
+  );
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiagnosis(result));
   return EXIT.ok;
 }
@@ -105,11 +112,14 @@ export function formatDiagnosis(result: Diagnosis): string {
   }
   const lines: string[] = [result.summary, ''];
   result.causes.forEach((cause, index) => {
-    lines.push(`${index + 1}. ${cause.title} [${cause.id}${cause.kind === 'lookalike' ? ', not an authentication problem' : ''}] — confidence ${Math.round(cause.confidence * 100)}%`);
-    for (const evidence of cause.evidence) lines.push(`   · ${evidence.entry !== undefined ? `entry ${evidence.entry}: ` : ''}${evidence.detail}`);
+    lines.push(
+      `${index + 1}. ${cause.title} [${cause.id}${cause.kind === 'lookalike' ? ', not an authentication problem' : ''}] — confidence ${Math.round(cause.confidence * 100)}%`,
+    );
+    for (const evidence of cause.evidence)
+      lines.push(`   · ${evidence.entry !== undefined ? `entry ${evidence.entry}: ` : ''}${evidence.detail}`);
     if (index === 0) {
       lines.push('   Steps:');
-      cause.steps.forEach((step, stepIndex) => lines.push(`     ${stepIndex + 1}) ${step.title}`));
+      for (const [stepIndex, step] of cause.steps.entries()) lines.push(`     ${stepIndex + 1}) ${step.title}`);
     }
     lines.push(`   Article: ${cause.article.url}`);
   });
@@ -125,7 +135,10 @@ function parseCapture(path: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new InputError('invalid-json', `${path} is not valid JSON (${(error as Error).message}); export the capture again as HAR`);
+    throw new InputError(
+      'invalid-json',
+      `${path} is not valid JSON (${(error as Error).message}); export the capture again as HAR`,
+    );
   }
 }
 
@@ -135,10 +148,18 @@ async function triage(options: Options): Promise<number> {
   // Read entry by entry (a fraction of the memory for a large capture); the whole-document
   // reader is the fallback that explains a file that is not one.
   const contents = await readFile(path);
-  const scanned = scanHar(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), { limits: DEFAULT_HAR_LIMITS, maxDepth: DEFAULT_LIMITS.maxJsonDepth });
+  const scanned = scanHar(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), {
+    limits: DEFAULT_HAR_LIMITS,
+    maxDepth: DEFAULT_LIMITS.maxJsonDepth,
+  });
   const input = scanned ? { capture: scanned.har } : { har: parseCapture(path, contents.toString('utf8')) };
   const library = buildLibrary(await readArticleSources(resolve(options.articles)), new Date());
-  const result = diagnose(input, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
+  const result = diagnose(input, {
+    kb: library.kb,
+    index: library.index,
+    clock: () => new Date(),
+    includeInternal: true,
+  });
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTriage(result));
   return EXIT.ok;
 }
@@ -149,19 +170,28 @@ async function sanitize(options: Options): Promise<number> {
   const { har: clean, manifest } = sanitizeHar(har);
   await writeFile(options.output, `${JSON.stringify(clean, null, 2)}\n`, { mode: 0o600 });
   const lines = manifest.removed.map((item) => `  ${String(item.count).padStart(5)}  ${item.where}: ${item.name}`);
-  process.stdout.write(`wrote ${options.output}: ${manifest.entries} entries, ${manifest.total} secrets removed\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+  process.stdout.write(
+    `wrote ${options.output}: ${manifest.entries} entries, ${manifest.total} secrets removed\n${lines.join('\n')}${lines.length ? '\n' : ''}`,
+  );
   return EXIT.ok;
 }
 
 /** A capture's failing exchanges as a table, then the causes. */
 export function formatTriage(result: Diagnosis): string {
   const rows = result.findings.map((finding) => {
-    const challenge = finding.wwwAuthenticate.map((item) => [item.scheme, item.params.error].filter(Boolean).join(' ')).join('; ');
+    const challenge = finding.wwwAuthenticate
+      .map((item) => [item.scheme, item.params.error].filter(Boolean).join(' '))
+      .join('; ');
     const row = `${String(finding.entry).padStart(5)}  ${String(finding.status ?? '-').padStart(3)}  ${(finding.method ?? '').padEnd(7)} ${(finding.url ?? '').slice(0, 70).padEnd(70)}  ${challenge}`;
-    const notes = [...finding.tokens.flatMap((token) => token.notes.map((note) => `token ${note}`)), ...finding.context];
+    const notes = [
+      ...finding.tokens.flatMap((token) => token.notes.map((note) => `token ${note}`)),
+      ...finding.context,
+    ];
     return [row, ...notes.map((note) => `${' '.repeat(20)}· ${note}`)].join('\n');
   });
-  const sanitized = result.input.sanitized ? '; no credential headers or cookies anywhere: a sanitized export, so missing ones are not evidence' : '';
+  const sanitized = result.input.sanitized
+    ? '; no credential headers or cookies anywhere: a sanitized export, so missing ones are not evidence'
+    : '';
   const header = `${result.input.entries} entries, ${result.input.failing} failing${result.findings.length < result.input.failing ? ` (first ${result.findings.length} shown)` : ''}${result.input.creator ? `, written by ${result.input.creator}` : ''}${sanitized}\n`;
   const table = rows.length ? `entry  status method  url${' '.repeat(68)}challenge\n${rows.join('\n')}\n\n` : '\n';
   return `${header}${table}${formatDiagnosis(result)}`;
@@ -175,7 +205,8 @@ async function main(args: string[]): Promise<number> {
   }
   const options = parseOptions(rest);
   if (command === 'lint') return lint(options.positional[0] ?? options.articles);
-  if (command === 'build') return build(options.positional[0] ?? options.articles, options.output ?? 'dist/library.json');
+  if (command === 'build')
+    return build(options.positional[0] ?? options.articles, options.output ?? 'dist/library.json');
   if (command === 'diagnose') return runDiagnose(options);
   if (command === 'triage') return triage(options);
   if (command === 'sanitize') return sanitize(options);
@@ -194,7 +225,9 @@ main(process.argv.slice(2)).then(
       process.exit(EXIT.badInput);
     }
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`fixpath: ${code === 'ENOENT' ? `no such file or folder: ${(error as NodeJS.ErrnoException).path}` : (error as Error).message}\n`);
+    process.stderr.write(
+      `fixpath: ${code === 'ENOENT' ? `no such file or folder: ${(error as NodeJS.ErrnoException).path}` : (error as Error).message}\n`,
+    );
     process.exit(code === 'ENOENT' ? EXIT.badInput : 1);
   },
 );

@@ -31,5 +31,8 @@ export function notUtf8(): InputError {
 
 /** A JSON document nested deeper than MAX_JSON_DEPTH allows. */
 export function nestedTooDeep(maxDepth: number): InputError {
-  return new InputError('invalid-input', `the JSON is nested more than the ${maxDepth} levels allowed (MAX_JSON_DEPTH)`);
+  return new InputError(
+    'invalid-input',
+    `the JSON is nested more than the ${maxDepth} levels allowed (MAX_JSON_DEPTH)`,
+  );
 }

@@ -1,14 +1,14 @@
-import { getRequestListener } from '@hono/node-server';
 import * as nodeCrypto from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
-import { buildWebAssets } from './node/build-web.ts';
+import { getRequestListener } from '@hono/node-server';
 import { parseConfig } from './config/parse-config.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
+import { buildWebAssets } from './node/build-web.ts';
 import { closeGracefully } from './node/graceful-shutdown.ts';
 import { lingeringResponse } from './node/lingering-response.ts';
 import { flushLog, log, logRequest } from './node/log.ts';
@@ -32,7 +32,8 @@ const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string) =>
 /** SHA-256 with Node's synchronous hash: the same keys as Web Crypto, without a thread hop. */
 function sha256(parts: Array<string | Uint8Array>): string {
   // The one-shot hash (Node 20.12+) is cheaper per request than a Hash object.
-  if (oneShotHash && parts.every((part) => typeof part === 'string')) return oneShotHash('sha256', `${parts.join('\0')}\0`);
+  if (oneShotHash && parts.every((part) => typeof part === 'string'))
+    return oneShotHash('sha256', `${parts.join('\0')}\0`);
   const hasher = createHash('sha256');
   for (const part of parts) hasher.update(part).update('\0');
   return hasher.digest('hex');
@@ -43,14 +44,30 @@ async function main(): Promise<void> {
   const { host } = server;
   const articlesDir = resolve(config.articlesDir);
   if (auth.mode === 'local') {
-    log({ level: 'warn', event: 'local-mode', message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.` });
+    log({
+      level: 'warn',
+      event: 'local-mode',
+      message: `no agent sign-in configured: every caller on ${host} is treated as a support agent and sees internal articles. Set AUTH_JWT_SECRET or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE to require sign-in.`,
+    });
   } else {
-    log({ level: 'info', event: 'agent-sign-in', mode: auth.mode, issuer: auth.issuer, audience: auth.audience, role: auth.role ?? null });
+    log({
+      level: 'info',
+      event: 'agent-sign-in',
+      mode: auth.mode,
+      issuer: auth.issuer,
+      audience: auth.audience,
+      role: auth.role ?? null,
+    });
   }
 
   const watcher = await ArticleWatcher.open(articlesDir);
   const reportProblems = (): void => {
-    for (const problem of watcher.current().kb.problems) log({ level: problem.severity === 'error' ? 'error' : 'warn', event: 'article-problem', message: formatProblem(problem) });
+    for (const problem of watcher.current().kb.problems)
+      log({
+        level: problem.severity === 'error' ? 'error' : 'warn',
+        event: 'article-problem',
+        message: formatProblem(problem),
+      });
   };
   reportProblems();
   watcher.start({
@@ -73,7 +90,13 @@ async function main(): Promise<void> {
     assets: await readWebAssets(),
     onFeedback: (event) => log({ level: 'info', event: 'feedback', ...event }),
     log: logRequest,
-    onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
+    onUnexpectedError: (error, requestId) =>
+      log({
+        level: 'error',
+        event: 'unexpected-error',
+        requestId,
+        message: error instanceof Error ? error.message : String(error),
+      }),
   });
   let closing = false;
   const http = createServer(
@@ -82,14 +105,25 @@ async function main(): Promise<void> {
       headersTimeout: server.headersTimeoutMs,
       requestTimeout: server.requestTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      ServerResponse: lingeringResponse({ closing: () => closing, drainBytes: server.refusedBodyDrainBytes, drainMs: server.refusedBodyDrainMs }),
+      ServerResponse: lingeringResponse({
+        closing: () => closing,
+        drainBytes: server.refusedBodyDrainBytes,
+        drainMs: server.refusedBodyDrainMs,
+      }),
     },
     getRequestListener(app.fetch, { hostname: host }),
   );
   http.listen(server.port, host, () => {
     const { kb } = watcher.current();
     const { port } = http.address() as { port: number };
-    log({ level: 'info', event: 'listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, articles: kb.articles.length, causes: kb.causes.length, articlesDir });
+    log({
+      level: 'info',
+      event: 'listening',
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      articles: kb.articles.length,
+      causes: kb.causes.length,
+      articlesDir,
+    });
   });
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
@@ -99,8 +133,16 @@ async function main(): Promise<void> {
     log({ level: 'info', event: 'shutting-down', signal, deadlineMs: server.shutdownTimeoutMs });
     flushLog();
     watcher.stop();
-    const { cut } = await closeGracefully(http, { deadlineMs: server.shutdownTimeoutMs, idleGraceMs: server.shutdownIdleGraceMs });
-    log({ level: cut ? 'warn' : 'info', event: 'stopped', cutConnections: cut, durationMs: Math.round(performance.now() - started) });
+    const { cut } = await closeGracefully(http, {
+      deadlineMs: server.shutdownTimeoutMs,
+      idleGraceMs: server.shutdownIdleGraceMs,
+    });
+    log({
+      level: cut ? 'warn' : 'info',
+      event: 'stopped',
+      cutConnections: cut,
+      durationMs: Math.round(performance.now() - started),
+    });
     flushLog();
     process.exit(0);
   };

@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
 import data from '../dist/library.json';
 import webJson from '../dist/web.json';
-import type { AppEnv } from './http/access.ts';
 import { parseConfig } from './config/parse-config.ts';
-import { createApp, type AccessLogEntry } from './http/app.ts';
+import type { AppEnv } from './http/access.ts';
+import { type AccessLogEntry, createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
-import { loadLibrary, type LibraryData } from './kb/library-data.ts';
+import { type LibraryData, loadLibrary } from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
 import { cached, type EdgeCacheOptions } from './worker/edge-cache.ts';
 
@@ -25,7 +25,7 @@ function log(entry: Record<string, unknown>): void {
 
 let app: Hono<AppEnv> | null = null;
 let startupProblem: string | null = null;
-const library = (data as unknown as LibraryData);
+const library = data as unknown as LibraryData;
 const cacheOptions: EdgeCacheOptions = { version: library.builtAt, maxAgeSeconds: EDGE_CACHE_SECONDS };
 
 /** Built once per isolate, on the first request: the index is parsed from the bundled data. */
@@ -43,13 +43,33 @@ function appFor(env: Env): Hono<AppEnv> | null {
       widgetOrigins,
       proxy,
       // Without the bindings (a Worker deployed with an older wrangler.toml) each isolate keeps its own budgets.
-      ...(bindings.RATE_LIMITER ? { rateLimitStore: new BindingRateLimits({ requests: bindings.RATE_LIMITER, uploads: bindings.UPLOAD_RATE_LIMITER }) } : {}),
+      ...(bindings.RATE_LIMITER
+        ? {
+            rateLimitStore: new BindingRateLimits({
+              requests: bindings.RATE_LIMITER,
+              uploads: bindings.UPLOAD_RATE_LIMITER,
+            }),
+          }
+        : {}),
       assets: webJson as { widget: string; console: string },
       log: (entry: AccessLogEntry) => log({ level: 'info', event: 'request', ...entry }),
       onFeedback: (event) => log({ level: 'info', event: 'feedback', ...event }),
-      onUnexpectedError: (error, requestId) => log({ level: 'error', event: 'unexpected-error', requestId, message: error instanceof Error ? error.message : String(error) }),
+      onUnexpectedError: (error, requestId) =>
+        log({
+          level: 'error',
+          event: 'unexpected-error',
+          requestId,
+          message: error instanceof Error ? error.message : String(error),
+        }),
     });
-    log({ level: 'info', event: 'started', articles: loaded.kb.articles.length, causes: loaded.kb.causes.length, mode: auth.mode, builtAt: library.builtAt });
+    log({
+      level: 'info',
+      event: 'started',
+      articles: loaded.kb.articles.length,
+      causes: loaded.kb.causes.length,
+      mode: auth.mode,
+      builtAt: library.builtAt,
+    });
   } catch (error) {
     startupProblem = error instanceof Error ? error.message : String(error);
     log({ level: 'error', event: 'start-failed', message: startupProblem });
@@ -62,10 +82,21 @@ export default {
     const ready = appFor(env);
     if (!ready) {
       return Response.json(
-        { type: new URL('/docs#problem-misconfigured', request.url).href, title: 'fixpath is not configured', status: 503, detail: startupProblem },
+        {
+          type: new URL('/docs#problem-misconfigured', request.url).href,
+          title: 'fixpath is not configured',
+          status: 503,
+          detail: startupProblem,
+        },
         { status: 503, headers: { 'content-type': 'application/problem+json' } },
       );
     }
-    return cached(request, caches.default, cacheOptions, async () => ready.fetch(request, env, context), (work) => context.waitUntil(work));
+    return cached(
+      request,
+      caches.default,
+      cacheOptions,
+      async () => ready.fetch(request, env, context),
+      (work) => context.waitUntil(work),
+    );
   },
 } satisfies ExportedHandler<Env>;

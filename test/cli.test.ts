@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,10 @@ describe('the fixpath command line', () => {
     const directory = await mkdtemp(join(tmpdir(), 'fixpath-lint-'));
     try {
       await writeFile(join(directory, 'good.md'), '---\ntitle: Good\n---\nbody\n');
-      await writeFile(join(directory, 'bad.md'), '---\nsummary: no title\ncauses:\n  - id: x-cause\n    title: X\n    steps: [nowhere]\n---\nbody\n');
+      await writeFile(
+        join(directory, 'bad.md'),
+        '---\nsummary: no title\ncauses:\n  - id: x-cause\n    title: X\n    steps: [nowhere]\n---\nbody\n',
+      );
       const run = cli('lint', directory);
       assert.equal(run.status, 1);
       assert.match(run.stdout, /bad\.md:1 error title: "title" is required/);
@@ -33,7 +36,7 @@ describe('the fixpath command line', () => {
     }
   });
 
-  it('builds the Worker library, and fails the build on a broken article with the linter\'s message', async () => {
+  it("builds the Worker library, and fails the build on a broken article with the linter's message", async () => {
     const directory = await mkdtemp(join(tmpdir(), 'fixpath-build-'));
     try {
       await writeFile(join(directory, 'bad.md'), '---\nsummary: no title\n---\nbody\n');
@@ -43,8 +46,14 @@ describe('the fixpath command line', () => {
       await writeFile(join(directory, 'bad.md'), '---\ntitle: Fixed\n---\nbody\n');
       const ok = cli('build', directory, '-o', join(directory, 'library.json'));
       assert.equal(ok.status, 0, ok.stderr);
-      const data = JSON.parse(await readFile(join(directory, 'library.json'), 'utf8')) as { articles: Array<{ slug: string }>; index: unknown };
-      assert.deepEqual(data.articles.map((article) => article.slug), ['bad']);
+      const data = JSON.parse(await readFile(join(directory, 'library.json'), 'utf8')) as {
+        articles: Array<{ slug: string }>;
+        index: unknown;
+      };
+      assert.deepEqual(
+        data.articles.map((article) => article.slug),
+        ['bad'],
+      );
       assert.ok(data.index);
     } finally {
       await rm(directory, { recursive: true, force: true });
@@ -94,7 +103,8 @@ describe('the fixpath command line', () => {
 });
 
 describe('articles that are not what they should be', () => {
-  const evil = (marker: string) => `---js\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ({ title: 'x' })\n---\n## Symptoms\nx\n`;
+  const evil = (marker: string) =>
+    `---js\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ({ title: 'x' })\n---\n## Symptoms\nx\n`;
 
   it('lint refuses JavaScript frontmatter without running it, naming the file', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'fixpath-lint-js-'));
@@ -137,7 +147,8 @@ describe('articles that are not what they should be', () => {
       await chmod(join(directory, 'locked.md'), 0o000);
       // root reads a mode-000 file anyway, so as root the linter runs as nobody, where the file is really unreadable.
       await chmod(directory, 0o755);
-      const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: tmpdir() } } : {};
+      const asUnprivileged =
+        process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: tmpdir() } } : {};
       const run = cliAs(asUnprivileged, 'lint', directory);
       assert.equal(run.status, 1, run.stdout + run.stderr);
       assert.equal(run.stderr, '');

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, startServer, type RunningServer } from './support/server.ts';
+import { ROOT, type RunningServer, startServer } from './support/server.ts';
 
 /**
  * The README's curl examples, run as written against a started server: a reader who pastes
@@ -40,7 +40,14 @@ function examplesOf(markdown: string): Example[] {
       continue;
     }
     const status = /"status":\s*(\d{3})/.exec(body.join('\n'));
-    examples.push({ line: start + 1, script: body.filter((line) => line.startsWith('$ ')).map((line) => line.slice(2)).join('\n'), ...(status ? { expectStatus: Number(status[1]) } : {}) });
+    examples.push({
+      line: start + 1,
+      script: body
+        .filter((line) => line.startsWith('$ '))
+        .map((line) => line.slice(2))
+        .join('\n'),
+      ...(status ? { expectStatus: Number(status[1]) } : {}),
+    });
   }
   return examples;
 }
@@ -68,7 +75,10 @@ describe('the README examples', () => {
     directory = mkdtempSync(join(tmpdir(), 'fixpath-readme-'));
     // The files the examples upload: a customer's capture and a saved `curl -v` trace.
     copyFileSync(join(ROOT, 'test', 'fixtures', 'har', 'chromium-devtools.har'), join(directory, 'capture.har'));
-    writeFileSync(join(directory, 'trace.txt'), '> GET /v1/orders HTTP/1.1\n> Host: api.example.com\n>\n< HTTP/1.1 401 Unauthorized\n< WWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n<\n');
+    writeFileSync(
+      join(directory, 'trace.txt'),
+      '> GET /v1/orders HTTP/1.1\n> Host: api.example.com\n>\n< HTTP/1.1 401 Unauthorized\n< WWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n<\n',
+    );
   });
   after(async () => {
     await server?.stop();

@@ -9,7 +9,9 @@ const TRUTHFUL = 0.85;
 export function normalise(weights: Posterior): Posterior {
   const total = weights.reduce((sum, item) => sum + item.probability, 0);
   if (total <= 0) return weights.map((item) => ({ ...item, probability: 1 / Math.max(1, weights.length) }));
-  return weights.map((item) => ({ ...item, probability: item.probability / total })).sort((a, b) => b.probability - a.probability || a.cause.id.localeCompare(b.cause.id));
+  return weights
+    .map((item) => ({ ...item, probability: item.probability / total }))
+    .sort((a, b) => b.probability - a.probability || a.cause.id.localeCompare(b.cause.id));
 }
 
 /** P(answer | cause): the cause's expected answers share most of the mass; a cause that does not declare the question has no preference. */
@@ -29,7 +31,11 @@ function entropy(probabilities: number[]): number {
  * The unasked question with the greatest expected information gain: how much, on average, its
  * answer would lower the uncertainty over the current candidates.
  */
-export function bestQuestion(posterior: Posterior, questions: Map<string, CauseQuestion>, state: { asked: string[]; answers: Record<string, string> }): { question: CauseQuestion; gain: number } | null {
+export function bestQuestion(
+  posterior: Posterior,
+  questions: Map<string, CauseQuestion>,
+  state: { asked: string[]; answers: Record<string, string> },
+): { question: CauseQuestion; gain: number } | null {
   const before = entropy(posterior.map((item) => item.probability));
   let best: { question: CauseQuestion; gain: number } | null = null;
   for (const question of questions.values()) {

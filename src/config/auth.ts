@@ -8,8 +8,25 @@ import { ConfigError } from './limits.ts';
  */
 export type AuthConfig =
   | { mode: 'local' }
-  | { mode: 'secret'; secret: Uint8Array; issuer: string; audience: string; role?: string; clockToleranceSeconds: number }
-  | { mode: 'jwks'; jwksUrl: URL; issuer: string; audience: string; role?: string; clockToleranceSeconds: number; jwksTimeoutMs: number; jwksCooldownMs: number; jwksMaxAgeMs: number };
+  | {
+      mode: 'secret';
+      secret: Uint8Array;
+      issuer: string;
+      audience: string;
+      role?: string;
+      clockToleranceSeconds: number;
+    }
+  | {
+      mode: 'jwks';
+      jwksUrl: URL;
+      issuer: string;
+      audience: string;
+      role?: string;
+      clockToleranceSeconds: number;
+      jwksTimeoutMs: number;
+      jwksCooldownMs: number;
+      jwksMaxAgeMs: number;
+    };
 
 const MIN_SECRET_BYTES = 32;
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
@@ -37,7 +54,7 @@ export function readAuthConfig(env: Record<string, string | undefined>, host: st
     if (!isLoopback(host)) {
       throw new ConfigError(
         `fixpath is set to listen on ${host}, beyond this machine, but agent sign-in is not configured. ` +
-          'Set AUTH_JWT_SECRET (HS256, at least 32 bytes) or AUTH_JWKS_URL (your identity provider\'s key set), ' +
+          "Set AUTH_JWT_SECRET (HS256, at least 32 bytes) or AUTH_JWKS_URL (your identity provider's key set), " +
           'plus AUTH_ISSUER and AUTH_AUDIENCE; or listen on 127.0.0.1 for local use.',
       );
     }
@@ -46,13 +63,22 @@ export function readAuthConfig(env: Record<string, string | undefined>, host: st
   if (secret && jwksUrl) throw new ConfigError('set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
   const issuer = env.AUTH_ISSUER;
   const audience = env.AUTH_AUDIENCE;
-  if (!issuer || !audience) throw new ConfigError('AUTH_ISSUER and AUTH_AUDIENCE are required with agent sign-in: tokens for another issuer or API must not be accepted');
+  if (!issuer || !audience)
+    throw new ConfigError(
+      'AUTH_ISSUER and AUTH_AUDIENCE are required with agent sign-in: tokens for another issuer or API must not be accepted',
+    );
   const role = env.AUTH_AGENT_ROLE || undefined;
   const clockToleranceSeconds = whole(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', DEFAULT_CLOCK_TOLERANCE_SECONDS);
-  if (clockToleranceSeconds > 300) throw new ConfigError('AUTH_CLOCK_TOLERANCE_SECONDS must be at most 300: a larger tolerance keeps expired tokens alive');
+  if (clockToleranceSeconds > 300)
+    throw new ConfigError(
+      'AUTH_CLOCK_TOLERANCE_SECONDS must be at most 300: a larger tolerance keeps expired tokens alive',
+    );
   if (secret) {
     const bytes = new TextEncoder().encode(secret);
-    if (bytes.byteLength < MIN_SECRET_BYTES) throw new ConfigError(`AUTH_JWT_SECRET is ${bytes.byteLength} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes (for example: openssl rand -base64 48)`);
+    if (bytes.byteLength < MIN_SECRET_BYTES)
+      throw new ConfigError(
+        `AUTH_JWT_SECRET is ${bytes.byteLength} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes (for example: openssl rand -base64 48)`,
+      );
     return { mode: 'secret', secret: bytes, issuer, audience, clockToleranceSeconds, ...(role ? { role } : {}) };
   }
   let url: URL;

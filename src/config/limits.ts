@@ -74,7 +74,8 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
 
 export function readWholeNumber(variable: string, raw: string, least: number): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < least) throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
+  if (!Number.isInteger(value) || value < least)
+    throw new ConfigError(`${variable} must be a whole number of at least ${least}, not "${raw}"`);
   return value;
 }
 
@@ -86,7 +87,9 @@ export function readMebibytes(variable: string, raw: string, leastBytes: number)
   const value = Number(raw);
   const bytes = Math.floor(value * MIB);
   if (!Number.isFinite(value) || !(bytes >= leastBytes)) {
-    throw new ConfigError(`${variable} must be a number of MiB (fractions allowed, e.g. 0.5) ${leastBytes > 0 ? 'above 0' : 'of at least 0'}, not "${raw}"`);
+    throw new ConfigError(
+      `${variable} must be a number of MiB (fractions allowed, e.g. 0.5) ${leastBytes > 0 ? 'above 0' : 'of at least 0'}, not "${raw}"`,
+    );
   }
   return bytes;
 }

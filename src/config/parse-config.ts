@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readAuthConfig, type AuthConfig } from './auth.ts';
-import { ConfigError, readLimits, type Limits } from './limits.ts';
+import { type AuthConfig, readAuthConfig } from './auth.ts';
+import { ConfigError, type Limits, readLimits } from './limits.ts';
 import { readWidgetOrigins } from './origins.ts';
-import { ProxyTrust, readPublicOrigin, type ProxySettings } from './proxy.ts';
+import { type ProxySettings, ProxyTrust, readPublicOrigin } from './proxy.ts';
 import { readServerConfig, type ServerConfig } from './server.ts';
 
 /**
@@ -30,10 +30,18 @@ export type Runtime = 'node' | 'worker' | 'cli';
  * An isolate's memory is 128 MB: a capture is held as bytes, text and parsed tree at once, so
  * uploads are capped far lower on Workers than on Node unless the operator says otherwise.
  */
-const RUNTIME_DEFAULTS: Record<Runtime, Record<string, string>> = { node: {}, worker: { MAX_UPLOAD_MB: '20' }, cli: {} };
+const RUNTIME_DEFAULTS: Record<Runtime, Record<string, string>> = {
+  node: {},
+  worker: { MAX_UPLOAD_MB: '20' },
+  cli: {},
+};
 
 /** The environment arrives untyped (a Worker's env also holds bindings): settings are its strings. */
-const Environment = z.record(z.string(), z.unknown()).transform((env) => Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+const Environment = z
+  .record(z.string(), z.unknown())
+  .transform((env) =>
+    Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+  );
 
 export function parseConfig(env: unknown, runtime: Runtime): Config {
   // process.env and a Worker's env are not plain objects: their own entries are the settings.
@@ -61,7 +69,10 @@ export function parseConfig(env: unknown, runtime: Runtime): Config {
     limits: read(() => readLimits(settings), readLimits({})),
     auth: serves ? read(() => readAuthConfig(settings, host), local) : local,
     widgetOrigins: read(() => readWidgetOrigins(settings.WIDGET_ORIGINS), new Set<string>()),
-    proxy: { publicOrigin: read(() => readPublicOrigin(settings.PUBLIC_ORIGIN), null), trust: read(() => ProxyTrust.parse(settings.TRUST_PROXY), ProxyTrust.none()) },
+    proxy: {
+      publicOrigin: read(() => readPublicOrigin(settings.PUBLIC_ORIGIN), null),
+      trust: read(() => ProxyTrust.parse(settings.TRUST_PROXY), ProxyTrust.none()),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return config;

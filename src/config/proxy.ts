@@ -43,7 +43,10 @@ export class ProxyTrust {
       if (!item) continue;
       for (const range of NAMED_RANGES[item] ?? [item]) {
         const parsed = parseRange(range);
-        if (!parsed) throw new ConfigError(`TRUST_PROXY: "${raw.trim()}" is not an address, a CIDR range (10.0.0.0/8, fd00::/8) or one of ${Object.keys(NAMED_RANGES).join(', ')}`);
+        if (!parsed)
+          throw new ConfigError(
+            `TRUST_PROXY: "${raw.trim()}" is not an address, a CIDR range (10.0.0.0/8, fd00::/8) or one of ${Object.keys(NAMED_RANGES).join(', ')}`,
+          );
         ranges.push(parsed);
       }
     }
@@ -57,7 +60,11 @@ export class ProxyTrust {
   trusts(address: string | undefined): boolean {
     const parsed = address === undefined ? null : parseAddress(address);
     if (!parsed) return false;
-    return this.ranges.some((range) => range.family === parsed.family && (parsed.value ^ range.network) >> BigInt(widthOf(range.family) - range.bits) === 0n);
+    return this.ranges.some(
+      (range) =>
+        range.family === parsed.family &&
+        (parsed.value ^ range.network) >> BigInt(widthOf(range.family) - range.bits) === 0n,
+    );
   }
 }
 
@@ -71,14 +78,18 @@ function parseRange(text: string): Range | null {
   if (!address) return null;
   const width = widthOf(address.family);
   const bits = slash < 0 ? width : Number(text.slice(slash + 1));
-  if (!Number.isInteger(bits) || bits < 0 || bits > width || (slash >= 0 && !/^\d{1,3}$/.test(text.slice(slash + 1)))) return null;
+  if (!Number.isInteger(bits) || bits < 0 || bits > width || (slash >= 0 && !/^\d{1,3}$/.test(text.slice(slash + 1))))
+    return null;
   const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
   return { family: address.family, network: address.value & mask, bits };
 }
 
 /** An IPv4 or IPv6 address as a number; IPv4-mapped IPv6 (`::ffff:127.0.0.1`, as Node reports dual-stack peers) is IPv4. */
 export function parseAddress(text: string): { family: 4 | 6; value: bigint } | null {
-  const address = text.trim().replace(/^\[|\]$/g, '').replace(/%[\w.-]{1,32}$/, '');
+  const address = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%[\w.-]{1,32}$/, '');
   if (address.length === 0 || address.length > 45) return null;
   if (!address.includes(':')) {
     const value = parseIpv4(address);
@@ -146,7 +157,9 @@ export function readPublicOrigin(value: string | undefined): string | null {
     throw new ConfigError(`PUBLIC_ORIGIN: "${raw}" is not a URL such as https://help.example.com`);
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) {
-    throw new ConfigError(`PUBLIC_ORIGIN: "${raw}" must be an exact http(s) origin (scheme, host and port, no path), such as https://help.example.com`);
+    throw new ConfigError(
+      `PUBLIC_ORIGIN: "${raw}" must be an exact http(s) origin (scheme, host and port, no path), such as https://help.example.com`,
+    );
   }
   return url.origin;
 }

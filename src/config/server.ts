@@ -46,20 +46,32 @@ export function readServerConfig(env: Record<string, string | undefined>): Serve
   };
   set('PORT', (raw) => {
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be a port number (0-65535), not "${raw}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new ConfigError(`PORT must be a port number (0-65535), not "${raw}"`);
     config.port = port;
   });
   set('HOST', (raw) => (config.host = raw));
-  set('MAX_HEADER_BYTES', (raw) => (config.maxHeaderBytes = readWholeNumber('MAX_HEADER_BYTES', raw, MIN_HEADER_BYTES)));
+  set(
+    'MAX_HEADER_BYTES',
+    (raw) => (config.maxHeaderBytes = readWholeNumber('MAX_HEADER_BYTES', raw, MIN_HEADER_BYTES)),
+  );
   set('HEADERS_TIMEOUT_MS', (raw) => (config.headersTimeoutMs = readWholeNumber('HEADERS_TIMEOUT_MS', raw, 1)));
   set('REQUEST_TIMEOUT_MS', (raw) => (config.requestTimeoutMs = readWholeNumber('REQUEST_TIMEOUT_MS', raw, 1)));
   set('SHUTDOWN_TIMEOUT_MS', (raw) => (config.shutdownTimeoutMs = readWholeNumber('SHUTDOWN_TIMEOUT_MS', raw, 1)));
-  set('SHUTDOWN_IDLE_GRACE_MS', (raw) => (config.shutdownIdleGraceMs = readWholeNumber('SHUTDOWN_IDLE_GRACE_MS', raw, 0)));
-  set('REFUSED_BODY_DRAIN_MB', (raw) => (config.refusedBodyDrainBytes = readMebibytes('REFUSED_BODY_DRAIN_MB', raw, 0)));
+  set(
+    'SHUTDOWN_IDLE_GRACE_MS',
+    (raw) => (config.shutdownIdleGraceMs = readWholeNumber('SHUTDOWN_IDLE_GRACE_MS', raw, 0)),
+  );
+  set(
+    'REFUSED_BODY_DRAIN_MB',
+    (raw) => (config.refusedBodyDrainBytes = readMebibytes('REFUSED_BODY_DRAIN_MB', raw, 0)),
+  );
   set('REFUSED_BODY_DRAIN_MS', (raw) => (config.refusedBodyDrainMs = readWholeNumber('REFUSED_BODY_DRAIN_MS', raw, 0)));
   // Node refuses a head timeout longer than the whole request's.
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
-    throw new ConfigError(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
   }
   return config;
 }

@@ -2,14 +2,14 @@ import { captureContextFacts } from '../facts/capture-context.ts';
 import { extractFacts } from '../facts/extract-facts.ts';
 import { isFailing } from '../facts/failing-exchange.ts';
 import type { DecodedToken, Exchange, FactSet, Observation } from '../facts/types.ts';
-import { parseWwwAuthenticate, type Challenge } from '../facts/www-authenticate.ts';
+import { type Challenge, parseWwwAuthenticate } from '../facts/www-authenticate.ts';
+import type { HarLimits } from '../har/read-har.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
-import type { HarLimits } from '../har/read-har.ts';
-import { observeInput, type DiagnoseInput } from './observe-input.ts';
-import { CauseCatalogue, nearTieOf, scoreCauses, type Evidence } from './score-causes.ts';
+import { type DiagnoseInput, observeInput } from './observe-input.ts';
+import { CauseCatalogue, type Evidence, nearTieOf, scoreCauses } from './score-causes.ts';
 
 export interface ArticleRef {
   slug: string;
@@ -83,7 +83,10 @@ const catalogues = new WeakMap<KnowledgeBase, CauseCatalogue>();
 /** Compile a knowledge base's causes once; a reloaded knowledge base gets its own. */
 function catalogueFor(kb: KnowledgeBase): CauseCatalogue {
   let catalogue = catalogues.get(kb);
-  if (!catalogue) catalogues.set(kb, (catalogue = new CauseCatalogue(kb)));
+  if (!catalogue) {
+    catalogue = new CauseCatalogue(kb);
+    catalogues.set(kb, catalogue);
+  }
   return catalogue;
 }
 
@@ -102,7 +105,11 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
   const facts = extractFacts(observation, { clock: context.clock, redactor });
   const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
   facts.facts = withoutSubsumed([...facts.facts, ...captureFacts]);
-  const { causes: scored, textRanking, all } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
+  const {
+    causes: scored,
+    textRanking,
+    all,
+  } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   context.inspect?.(all, new Set(facts.facts.map((fact) => fact.id)));
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
@@ -114,14 +121,26 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
       title: cause.title,
       confidence,
       article: articleRef(article),
-      evidence: evidence.map(({ entry, ...rest }) => ({ ...rest, detail: redactor.text(rest.detail, 'evidence'), ...(showEntries && entry !== undefined ? { entry } : {}) })),
+      evidence: evidence.map(({ entry, ...rest }) => ({
+        ...rest,
+        detail: redactor.text(rest.detail, 'evidence'),
+        ...(showEntries && entry !== undefined ? { entry } : {}),
+      })),
       steps: steps.map((step) => ({ id: step.id, title: step.title, markdown: step.markdown })),
     };
   });
   const failing = observation.exchanges.filter(isFailing);
-  const findings = failing.slice(0, MAX_FINDINGS).map((exchange) => findingOf(exchange, showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens, captureFacts.filter((fact) => fact.entry === exchange.index).map((fact) => fact.detail), redactor));
+  const findings = failing.slice(0, MAX_FINDINGS).map((exchange) =>
+    findingOf(
+      exchange,
+      showEntries ? facts.tokens.filter((token) => token.entry === exchange.index) : facts.tokens,
+      captureFacts.filter((fact) => fact.entry === exchange.index).map((fact) => fact.detail),
+      redactor,
+    ),
+  );
   const tied = nearTieOf(scored).map((candidate) => candidate.cause);
-  const uncertain = tied.length >= 2 ? { between: tied.map((cause) => cause.id), ...separatingQuestion(tied) } : undefined;
+  const uncertain =
+    tied.length >= 2 ? { between: tied.map((cause) => cause.id), ...separatingQuestion(tied) } : undefined;
   return {
     summary: summarise(causes, uncertain && tied.map((cause) => cause.title)),
     ...(uncertain ? { uncertain } : {}),
@@ -129,7 +148,9 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
       kind: observation.kind,
       entries: observation.exchanges.length,
       failing: failing.length,
-      ...(observation.capture ? { sanitized: observation.capture.sanitized, creator: redactor.text(observation.capture.creator, 'input') } : {}),
+      ...(observation.capture
+        ? { sanitized: observation.capture.sanitized, creator: redactor.text(observation.capture.creator, 'input') }
+        : {}),
     },
     causes,
     findings,
@@ -144,7 +165,9 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
  */
 function withoutSubsumed(facts: FactSet['facts']): FactSet['facts'] {
   const cookieDropped = new Set(facts.filter((fact) => fact.id === 'cookie.dropped').map((fact) => fact.entry));
-  return facts.filter((fact) => !(fact.id === 'auth.header-missing' && fact.entry !== undefined && cookieDropped.has(fact.entry)));
+  return facts.filter(
+    (fact) => !(fact.id === 'auth.header-missing' && fact.entry !== undefined && cookieDropped.has(fact.entry)),
+  );
 }
 
 function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[], redactor: Redactor): Finding {
@@ -153,7 +176,12 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
   const challenges = (response?.headers ?? [])
     .filter((header) => /^www-authenticate$/i.test(header.name))
     .flatMap((header) => parseWwwAuthenticate(header.value))
-    .map((challenge) => ({ ...challenge, params: Object.fromEntries(Object.entries(challenge.params).map(([name, value]) => [name, redactor.text(value, 'finding')])) }));
+    .map((challenge) => ({
+      ...challenge,
+      params: Object.fromEntries(
+        Object.entries(challenge.params).map(([name, value]) => [name, redactor.text(value, 'finding')]),
+      ),
+    }));
   const body = response?.body;
   return {
     entry: exchange.index,
@@ -162,19 +190,29 @@ function findingOf(exchange: Exchange, tokens: DecodedToken[], context: string[]
     status: response?.status ?? null,
     wwwAuthenticate: challenges,
     // Claims are shown decoded, so a secret carried in one (an API key claim) is redacted like any JSON.
-    tokens: tokens.map((token) => ({ ...token, header: token.header && (redactor.json(token.header, 'token header') as Record<string, unknown>), claims: token.claims && (redactor.json(token.claims, 'token claims') as Record<string, unknown>) })),
+    tokens: tokens.map((token) => ({
+      ...token,
+      header: token.header && (redactor.json(token.header, 'token header') as Record<string, unknown>),
+      claims: token.claims && (redactor.json(token.claims, 'token claims') as Record<string, unknown>),
+    })),
     context: context.map((detail) => redactor.text(detail, 'finding')),
     bodyExcerpt: body ? excerpt(redactor.body(body.slice(0, BODY_EXCERPT_SCAN), '', 'finding')) : null,
   };
 }
 
 /** The verdict in words: what leads, whether it is an authentication problem at all, or that nothing fits. */
-export function summarise(causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'confidence'>>, tiedTitles?: string[]): string {
+export function summarise(
+  causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'confidence'>>,
+  tiedTitles?: string[],
+): string {
   const [top] = causes;
-  if (!top) return 'No cause fits this input. The exact error response (status, WWW-Authenticate header and body) or a HAR capture of the failing call would tell more.';
-  if (tiedTitles && tiedTitles.length >= 2) return `Not certain: ${tiedTitles.length} causes fit about equally (${tiedTitles.map(lowerFirst).join('; ')}). The question below, or the exact error response, would tell them apart.`;
+  if (!top)
+    return 'No cause fits this input. The exact error response (status, WWW-Authenticate header and body) or a HAR capture of the failing call would tell more.';
+  if (tiedTitles && tiedTitles.length >= 2)
+    return `Not certain: ${tiedTitles.length} causes fit about equally (${tiedTitles.map(lowerFirst).join('; ')}). The question below, or the exact error response, would tell them apart.`;
   const sure = `${Math.round(top.confidence * 100)}% sure`;
-  if (top.kind === 'lookalike') return `This is not an authentication problem: ${lowerFirst(top.title)} (${sure}). The credentials are not what fails.`;
+  if (top.kind === 'lookalike')
+    return `This is not an authentication problem: ${lowerFirst(top.title)} (${sure}). The credentials are not what fails.`;
   return `Most likely an authentication problem: ${lowerFirst(top.title)} (${sure}).`;
 }
 
@@ -185,7 +223,8 @@ export function summarise(causes: Array<Pick<CauseAnswer, 'kind' | 'title' | 'co
 function separatingQuestion(tied: Cause[]): Pick<Uncertainty, 'question'> {
   let best: { question: Cause['questions'][number]; spread: number } | undefined;
   const byId = new Map<string, Array<Cause['questions'][number]>>();
-  for (const cause of tied) for (const question of cause.questions) byId.set(question.id, [...(byId.get(question.id) ?? []), question]);
+  for (const cause of tied)
+    for (const question of cause.questions) byId.set(question.id, [...(byId.get(question.id) ?? []), question]);
   for (const declared of byId.values()) {
     const answers = new Set(declared.map((question) => [...question.expect].sort().join('|')));
     // A cause that does not declare the question is undecided on it: it separates less.

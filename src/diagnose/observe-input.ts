@@ -1,8 +1,8 @@
+import { InputError } from '../errors.ts';
 import { parseHttpText } from '../facts/http-message.ts';
 import type { Header, Observation } from '../facts/types.ts';
-import { InputError } from '../errors.ts';
 import { observeHar } from '../har/observe-har.ts';
-import { looksLikeHar, readHar, type Har, type HarLimits } from '../har/read-har.ts';
+import { type Har, type HarLimits, looksLikeHar, readHar } from '../har/read-har.ts';
 
 /** A pasted or submitted error response, as the API accepts it. */
 export interface ErrorInput {
@@ -32,27 +32,40 @@ export function observeInput(input: DiagnoseInput, limits?: HarLimits): Observat
   if (input.error) {
     return { kind: 'error', text, exchanges: [{ index: 0, response: responseOf(input.error) }] };
   }
-  if (!text) throw new InputError('empty-input', 'give a symptom in "text", an error response in "error", or paste something');
+  if (!text)
+    throw new InputError('empty-input', 'give a symptom in "text", an error response in "error", or paste something');
   const http = parseHttpText(text);
   if (http) return { kind: 'http', text: http.commentary, exchanges: [http.exchange] };
   if (/^[{[]/.test(text)) {
     const parsed = tryJson(text);
     if (looksLikeHar(parsed)) return observeHar(readHar(parsed, limits));
-    if (parsed !== undefined) return { kind: 'error', text: '', exchanges: [{ index: 0, response: { headers: [], body: text } }] };
+    if (parsed !== undefined)
+      return { kind: 'error', text: '', exchanges: [{ index: 0, response: { headers: [], body: text } }] };
   }
   return { kind: 'text', text, exchanges: [] };
 }
 
 function responseOf(error: ErrorInput): { status?: number; headers: Header[]; body?: string } {
   const headers = headerList(error.headers);
-  const body = typeof error.body === 'string' ? error.body : error.body === undefined || error.body === null ? undefined : JSON.stringify(error.body);
-  return { ...(error.status !== undefined ? { status: error.status } : {}), headers, ...(body !== undefined ? { body } : {}) };
+  const body =
+    typeof error.body === 'string'
+      ? error.body
+      : error.body === undefined || error.body === null
+        ? undefined
+        : JSON.stringify(error.body);
+  return {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  };
 }
 
 function headerList(headers: ErrorInput['headers']): Header[] {
   if (!headers) return [];
   if (Array.isArray(headers)) return headers;
-  return Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => ({ name, value: String(item) })));
+  return Object.entries(headers).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((item) => ({ name, value: String(item) })),
+  );
 }
 
 function tryJson(text: string): unknown {
@@ -62,4 +75,3 @@ function tryJson(text: string): unknown {
     return undefined;
   }
 }
-

@@ -105,7 +105,9 @@ const MAX_NEAR_POSITIONS = 2_000;
 /** Whether one position from each list fits inside a window of `width` terms. */
 function withinWindow(lists: number[][], width: number): boolean {
   if (lists.some((list) => list.length > MAX_NEAR_POSITIONS)) return false;
-  const events = lists.flatMap((list, which) => list.map((position) => [position, which] as const)).sort((a, b) => a[0] - b[0]);
+  const events = lists
+    .flatMap((list, which) => list.map((position) => [position, which] as const))
+    .sort((a, b) => a[0] - b[0]);
   const counts = new Array<number>(lists.length).fill(0);
   let covered = 0;
   let left = 0;

@@ -3,7 +3,7 @@ import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
 import { processTerm, tokenize } from '../kb/vocabulary.ts';
-import { compilePhrases, PhraseIndex, TermPositions, type CompiledPhrase } from './phrase-matcher.ts';
+import { type CompiledPhrase, compilePhrases, PhraseIndex, TermPositions } from './phrase-matcher.ts';
 import { SCORING, type Scoring } from './scoring.ts';
 
 /** Statuses that authentication and authorization failures come with, depending on the vendor. */
@@ -45,20 +45,26 @@ export class CauseCatalogue {
   readonly wordWeights = new Map<string, number>();
 
   constructor(kb: KnowledgeBase) {
-    this.compiled = kb.causes.map((cause) => ({ cause, visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public' }));
+    this.compiled = kb.causes.map((cause) => ({
+      cause,
+      visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
+    }));
     const declaredBy = new Map<string, number>();
     for (const cause of kb.causes) {
       for (const phrase of compilePhrases(cause.signals.phrases)) this.phrases.add(phrase, cause.id);
       // Spellings that stem alike ("expired", "expirou") are one word, shown as first written.
       const words = new Map<string, CompiledPhrase>();
-      for (const word of compilePhrases(cause.signals.words)) if (!words.has(wordKey(word))) words.set(wordKey(word), word);
+      for (const word of compilePhrases(cause.signals.words))
+        if (!words.has(wordKey(word))) words.set(wordKey(word), word);
       for (const [key, word] of words) {
         this.words.add(word, cause.id);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
       }
     }
     for (const [key, count] of declaredBy) this.wordWeights.set(key, 1 / count);
-    for (const cause of kb.causes) for (const status of new Set(cause.signals.status)) this.statusCauses.set(status, (this.statusCauses.get(status) ?? 0) + 1);
+    for (const cause of kb.causes)
+      for (const status of new Set(cause.signals.status))
+        this.statusCauses.set(status, (this.statusCauses.get(status) ?? 0) + 1);
   }
 }
 
@@ -88,7 +94,12 @@ export interface Scores {
   all: Map<string, number>;
 }
 
-export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: SearchIndex, options: ScoreOptions): Scores {
+export function scoreCauses(
+  facts: FactSet,
+  catalogue: CauseCatalogue,
+  index: SearchIndex,
+  options: ScoreOptions,
+): Scores {
   const scoring = options.scoring ?? SCORING;
   const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
   const texts = facts.texts.map(withoutSettings);
@@ -124,15 +135,29 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     const { signals } = cause;
 
     if (signals.status.length > 0 && observedStatuses.length > 0) {
-      const matching = observedStatuses.find((observed) => !observed.network && signals.status.includes(observed.status));
+      const matching = observedStatuses.find(
+        (observed) => !observed.network && signals.status.includes(observed.status),
+      );
       if (matching) {
-        score += matching.inferred ? scoring.statusInferred : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
-        evidence.push({ source: 'status', detail: matching.inferred ? `the report mentions status ${matching.status}` : `the response status is ${matching.status}`, ...entryOf(matching.entry) });
+        score += matching.inferred
+          ? scoring.statusInferred
+          : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
+        evidence.push({
+          source: 'status',
+          detail: matching.inferred
+            ? `the report mentions status ${matching.status}`
+            : `the response status is ${matching.status}`,
+          ...entryOf(matching.entry),
+        });
       } else {
         // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
         const unrelated = observedStatuses.some((observed) => observed.network || !AUTH_STATUSES.has(observed.status));
         const real = observedStatuses.some((observed) => !observed.inferred);
-        score += !unrelated ? scoring.statusMismatchNear : real ? scoring.statusMismatch : scoring.statusMismatchInferred;
+        score += !unrelated
+          ? scoring.statusMismatchNear
+          : real
+            ? scoring.statusMismatch
+            : scoring.statusMismatchInferred;
       }
     }
 
@@ -143,7 +168,11 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       seenCodes.add(found.code);
       score += scoring.errorCode;
       hard = true;
-      evidence.push({ source: 'error-code', detail: `error code ${found.code} in ${found.where}`, ...entryOf(found.entry) });
+      evidence.push({
+        source: 'error-code',
+        detail: `error code ${found.code} in ${found.where}`,
+        ...entryOf(found.entry),
+      });
     }
 
     const found = phraseMatches.get(cause.id) ?? [];
@@ -153,8 +182,14 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       const weight = exact.length > 0 ? 1 : scoring.nearPhraseFactor;
       hard = true;
       score += weight * (scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases));
-      const shown = matched.slice(0, 3).map((phrase) => `“${phrase.text}”`).join(', ');
-      evidence.push({ source: 'phrase', detail: exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}` });
+      const shown = matched
+        .slice(0, 3)
+        .map((phrase) => `“${phrase.text}”`)
+        .join(', ');
+      evidence.push({
+        source: 'phrase',
+        detail: exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}`,
+      });
     }
 
     for (const factId of new Set(signals.facts)) {
@@ -162,11 +197,15 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
       if (!found) continue;
       score += scoring.fact;
       hard = true;
-      for (const fact of found.slice(0, 3)) evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
+      for (const fact of found.slice(0, 3))
+        evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
     }
 
     // Signs that the report is not an authentication failure at all count against every cause.
-    for (const [factId, penalty] of [['network.error', scoring.networkError], ['text.how-to', scoring.howToQuestion]] as const) {
+    for (const [factId, penalty] of [
+      ['network.error', scoring.networkError],
+      ['text.how-to', scoring.howToQuestion],
+    ] as const) {
       if (factIds.has(factId) && !signals.facts.includes(factId)) score += penalty;
     }
 
@@ -176,7 +215,10 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (words.length > 0 && exact.length === 0) {
       const points = words.reduce((sum, [key]) => sum + (catalogue.wordWeights.get(key) ?? 0), 0);
       score += scoring.word * Math.min(scoring.maxWordPoints, points);
-      const shown = words.sort(([a], [b]) => (catalogue.wordWeights.get(b) ?? 0) - (catalogue.wordWeights.get(a) ?? 0)).slice(0, 6).map(([, word]) => word.text);
+      const shown = words
+        .sort(([a], [b]) => (catalogue.wordWeights.get(b) ?? 0) - (catalogue.wordWeights.get(a) ?? 0))
+        .slice(0, 6)
+        .map(([, word]) => word.text);
       evidence.push({ source: 'words', detail: `the description speaks of ${shown.join(', ')}` });
     }
 
@@ -184,7 +226,10 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
     if (textScore && textScore.value >= scoring.minimumRelevance) {
       score += scoring.textRelevance * textScore.value;
       const words = textScore.terms.slice(0, 6).map((term) => relevance.words.get(term) ?? term);
-      evidence.push({ source: 'text', detail: `the description shares these words with this cause's article: ${words.join(', ')}` });
+      evidence.push({
+        source: 'text',
+        detail: `the description shares these words with this cause's article: ${words.join(', ')}`,
+      });
     }
 
     all.set(cause.id, score);
@@ -198,7 +243,8 @@ export function scoreCauses(facts: FactSet, catalogue: CauseCatalogue, index: Se
  * knob, not what went wrong: an expiry error that quotes its clock tolerance is still an
  * expiry error. Such settings are left out of the words phrases and relevance are read from.
  */
-const PRINTED_SETTING = /\b(?:(?:allowed|max(?:imum)?|configured)\s+)?(?:clock[\s_-]?(?:skew|tolerance|drift)|leeway)\s*[:=]\s*-?[\d.:]{1,20}(?:\s?(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?)\b)?/gi;
+const PRINTED_SETTING =
+  /\b(?:(?:allowed|max(?:imum)?|configured)\s+)?(?:clock[\s_-]?(?:skew|tolerance|drift)|leeway)\s*[:=]\s*-?[\d.:]{1,20}(?:\s?(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?)\b)?/gi;
 
 function withoutSettings(text: string): string {
   return text.replace(PRINTED_SETTING, ' ');
@@ -216,10 +262,14 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
   const best = scored[0]?.score ?? 0;
   // A lookalike named on soft evidence costs no false alarm: it says "not an authentication
   // problem" and routes the customer elsewhere, so it needs only the ordinary bar.
-  const clears = (candidate: ScoredCause): boolean => candidate.score >= (candidate.hard || candidate.cause.kind === 'lookalike' ? scoring.minimumScore : scoring.minimumSoftScore);
+  const clears = (candidate: ScoredCause): boolean =>
+    candidate.score >=
+    (candidate.hard || candidate.cause.kind === 'lookalike' ? scoring.minimumScore : scoring.minimumSoftScore);
   // When the best fit is too weak to name, nothing is named: a weaker one is not a better answer.
   if (!scored[0] || !clears(scored[0])) return [];
-  const kept = scored.filter((candidate) => clears(candidate) && candidate.score >= best * scoring.keepRatio).slice(0, scoring.maxCauses);
+  const kept = scored
+    .filter((candidate) => clears(candidate) && candidate.score >= best * scoring.keepRatio)
+    .slice(0, scoring.maxCauses);
   const total = kept.reduce((sum, candidate) => sum + candidate.score, 0);
   for (const candidate of kept) {
     const strength = 1 - Math.exp(-candidate.score / scoring.confidenceScale);
@@ -246,15 +296,19 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   const relevance = new Map<string, { value: number; terms: string[] }>();
   const words = new Map<string, string>();
   if (terms.length === 0) return { byCause: relevance, words };
-  const results = index.causes.search(terms.join(' '), preprocessedQuery({
-    filter: (result) => includeInternal || result.visibility !== 'internal',
-  }));
+  const results = index.causes.search(
+    terms.join(' '),
+    preprocessedQuery({
+      filter: (result) => includeInternal || result.visibility !== 'internal',
+    }),
+  );
   const top = results[0];
   const best = top?.score ?? 0;
   // Words another cause knows and the best one does not ("dns", "quota") say the input is about
   // something else; words no article uses at all (product names, versions, ids) say nothing.
   const vocabulary = (index.causes as unknown as { _index?: { has?: (term: string) => boolean } })._index;
-  const known = typeof vocabulary?.has === 'function' ? terms.filter((term) => vocabulary.has!(term)).length : terms.length;
+  const known =
+    typeof vocabulary?.has === 'function' ? terms.filter((term) => vocabulary.has!(term)).length : terms.length;
   const coverage = (top?.terms.length ?? 0) / Math.max(1, known);
   const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
   for (const result of results) {

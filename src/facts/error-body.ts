@@ -20,8 +20,32 @@ const MAX_BODY_CHARS = 1_048_576;
 const MAX_DEPTH = 8;
 const MAX_VALUES = 200;
 const CODE_SHAPE = /^[A-Za-z][A-Za-z0-9_.:-]{2,63}$/;
-const CODE_KEYS = new Set(['error', 'code', 'error_code', 'errorcode', 'type', '__type', 'reason', 'status', 'errortype', 'subcode']);
-const MESSAGE_KEYS = new Set(['error_description', 'message', 'detail', 'title', 'description', 'msg', 'faultstring', 'error_message', 'errormessage', 'hint', 'details', 'reason']);
+const CODE_KEYS = new Set([
+  'error',
+  'code',
+  'error_code',
+  'errorcode',
+  'type',
+  '__type',
+  'reason',
+  'status',
+  'errortype',
+  'subcode',
+]);
+const MESSAGE_KEYS = new Set([
+  'error_description',
+  'message',
+  'detail',
+  'title',
+  'description',
+  'msg',
+  'faultstring',
+  'error_message',
+  'errormessage',
+  'hint',
+  'details',
+  'reason',
+]);
 const STATUS_KEYS = new Set(['status', 'statuscode', 'status_code', 'code', 'httpstatus']);
 
 export function readErrorBody(body: string): ErrorBodyReading {
@@ -38,8 +62,12 @@ export function readErrorBody(body: string): ErrorBodyReading {
   }
   if (text.startsWith('<')) {
     for (const match of text.matchAll(/<(Code|code|error)>([^<]{1,120})<\/\1>/g)) reading.codes.push(match[2]!.trim());
-    for (const match of text.matchAll(/<(Message|message|title|h1|faultstring)>([^<]{1,500})<\/\1>/g)) reading.messages.push(match[2]!.trim());
-    const visible = withoutElements(text, ['script', 'style']).replace(/<[^<>]{0,4096}>/g, ' ').replace(/\s+/g, ' ').trim();
+    for (const match of text.matchAll(/<(Message|message|title|h1|faultstring)>([^<]{1,500})<\/\1>/g))
+      reading.messages.push(match[2]!.trim());
+    const visible = withoutElements(text, ['script', 'style'])
+      .replace(/<[^<>]{0,4096}>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (visible) reading.messages.push(visible.slice(0, 2000));
     return dedupe(reading);
   }
@@ -70,7 +98,8 @@ function walk(value: unknown, reading: ErrorBodyReading, depth: number, key: str
   const trimmed = value.trim();
   if (!trimmed) return;
   if (CODE_KEYS.has(key) && CODE_SHAPE.test(trimmed)) reading.codes.push(trimmed);
-  else if (MESSAGE_KEYS.has(key) || CODE_KEYS.has(key) || key === 'error' || key.endsWith('message')) reading.messages.push(trimmed.slice(0, 2000));
+  else if (MESSAGE_KEYS.has(key) || CODE_KEYS.has(key) || key === 'error' || key.endsWith('message'))
+    reading.messages.push(trimmed.slice(0, 2000));
 }
 
 function dedupe(reading: ErrorBodyReading): ErrorBodyReading {

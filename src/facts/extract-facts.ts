@@ -9,7 +9,7 @@ import { MAX_BODY_SCAN, MAX_TEXT_JWTS } from './scan-limits.ts';
 import { findNetworkError, readResponseStatus } from './status-facts.ts';
 import { isHowToQuestion, readErrorCodesInText, readStatusesInText } from './text-signals.ts';
 import { addToken, referenceTimeOf } from './token-facts.ts';
-import { emptyFactSet, type Exchange, type Fact, type FactSet, type Observation } from './types.ts';
+import { type Exchange, emptyFactSet, type Fact, type FactSet, type Observation } from './types.ts';
 
 export interface ExtractOptions {
   /** The clock, injected: called only when a token must be compared with the time and the input carries no time of its own. */
@@ -58,7 +58,11 @@ function readExchange(exchange: Exchange, set: FactSet, options: ExtractOptions)
   const reference = (): { time: Date; label: string } => referenceTimeOf(exchange, options.clock);
   for (const raw of findJwts(response?.body?.slice(0, MAX_BODY_SCAN) ?? '').slice(0, MAX_TEXT_JWTS)) {
     const { time, label } = reference();
-    addToken(raw, { location: 'token in the response body', referenceTime: time, referenceLabel: label, entry, redactor }, set);
+    addToken(
+      raw,
+      { location: 'token in the response body', referenceTime: time, referenceLabel: label, entry, redactor },
+      set,
+    );
   }
   if (exchange.request) readRequest(exchange, set, add, { redactor, sanitized: options.sanitized ?? false, reference });
 }
@@ -70,9 +74,28 @@ function readText(text: string, set: FactSet, options: ExtractOptions): void {
   for (const status of readStatusesInText(text)) set.statuses.push({ status, inferred: true });
   readErrorCodesInText(text, set, 'the text');
   const network = findNetworkError(text);
-  if (network !== undefined) set.facts.push({ id: 'network.error', source: 'text', detail: `the report shows a network or TLS failure (${network}): the request never reached the API's authentication` });
-  if (isHowToQuestion(text)) set.facts.push({ id: 'text.how-to', source: 'text', detail: 'the text asks how to do something rather than reporting a failure' });
+  if (network !== undefined)
+    set.facts.push({
+      id: 'network.error',
+      source: 'text',
+      detail: `the report shows a network or TLS failure (${network}): the request never reached the API's authentication`,
+    });
+  if (isHowToQuestion(text))
+    set.facts.push({
+      id: 'text.how-to',
+      source: 'text',
+      detail: 'the text asks how to do something rather than reporting a failure',
+    });
   for (const raw of findJwts(text).slice(0, MAX_TEXT_JWTS)) {
-    addToken(raw, { location: 'token in the text', referenceTime: options.clock(), referenceLabel: 'now (the text carries no request time)', redactor }, set);
+    addToken(
+      raw,
+      {
+        location: 'token in the text',
+        referenceTime: options.clock(),
+        referenceLabel: 'now (the text carries no request time)',
+        redactor,
+      },
+      set,
+    );
   }
 }

@@ -9,7 +9,9 @@ const OAUTH_DESCRIPTION_PARAM = /[?&#]error_description=([^&#]{1,500})/;
  * in a redirect, or a token introspection that says the token is dead.
  */
 export function isFailing(exchange: Exchange): boolean {
-  return isFailureStatus(exchange.response?.status) || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange);
+  return (
+    isFailureStatus(exchange.response?.status) || oauthErrorInUrls(exchange) !== undefined || saysInactive(exchange)
+  );
 }
 
 /** The part of the rule a status alone decides: no response, status 0 (blocked or cut off), or an error status. */
@@ -25,7 +27,11 @@ export function isIntrospection(url: string): boolean {
 /** A token introspection that answered `"active": false`: the token is dead though the call succeeded. */
 function saysInactive(exchange: Exchange): boolean {
   const body = exchange.response?.body;
-  return body !== undefined && isIntrospection(exchange.request?.url ?? '') && /"active"\s{0,8}:\s{0,8}false/.test(body.slice(0, 4096));
+  return (
+    body !== undefined &&
+    isIntrospection(exchange.request?.url ?? '') &&
+    /"active"\s{0,8}:\s{0,8}false/.test(body.slice(0, 4096))
+  );
 }
 
 /**

@@ -61,7 +61,12 @@ function parseRawHttp(lines: string[]): ParsedHttpText | null {
   const headerLines = headerEnd < 0 ? responseBlock : responseBlock.slice(0, headerEnd);
   const response = readResponse(headerLines.map((line) => line.trim()));
   if (!response) return null;
-  if (headerEnd >= 0) response.body = responseBlock.slice(headerEnd + 1).join('\n').trim() || undefined;
+  if (headerEnd >= 0)
+    response.body =
+      responseBlock
+        .slice(headerEnd + 1)
+        .join('\n')
+        .trim() || undefined;
   const exchange: Exchange = { index: 0, response };
   let commentaryEnd = statusIndex;
   if (requestIndex >= 0) {
@@ -69,7 +74,12 @@ function parseRawHttp(lines: string[]): ParsedHttpText | null {
     const blank = requestBlock.findIndex((line) => line.trim() === '');
     const request = readRequest((blank < 0 ? requestBlock : requestBlock.slice(0, blank)).map((line) => line.trim()));
     if (request) {
-      if (blank >= 0) request.body = requestBlock.slice(blank + 1).join('\n').trim() || undefined;
+      if (blank >= 0)
+        request.body =
+          requestBlock
+            .slice(blank + 1)
+            .join('\n')
+            .trim() || undefined;
       exchange.request = request;
     }
     commentaryEnd = requestIndex;
@@ -90,7 +100,10 @@ function readResponse(lines: string[]): ResponseRecord | null {
   const statusIndex = lines.findIndex((line) => STATUS_LINE.test(line));
   if (statusIndex < 0) return null;
   const [, status, statusText] = STATUS_LINE.exec(lines[statusIndex]!)!;
-  const response: ResponseRecord = { status: Number(status), headers: readHeaders(lines.slice(statusIndex + 1).filter((line) => line.trim() !== '')) };
+  const response: ResponseRecord = {
+    status: Number(status),
+    headers: readHeaders(lines.slice(statusIndex + 1).filter((line) => line.trim() !== '')),
+  };
   if (statusText) response.statusText = statusText;
   return response;
 }
@@ -101,6 +114,10 @@ function readRequest(lines: string[], fallbackHost?: string): RequestRecord | nu
   const headers = readHeaders(lines.slice(1).filter((line) => line.trim() !== ''));
   const target = first[2]!;
   const host = headers.find((header) => /^(host|:authority)$/i.test(header.name))?.value ?? fallbackHost;
-  const url = /^https?:\/\//i.test(target) ? target : host ? `https://${host}${target.startsWith('/') ? '' : '/'}${target}` : target;
+  const url = /^https?:\/\//i.test(target)
+    ? target
+    : host
+      ? `https://${host}${target.startsWith('/') ? '' : '/'}${target}`
+      : target;
   return { method: first[1]!.toUpperCase(), url, headers };
 }

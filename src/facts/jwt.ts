@@ -27,7 +27,8 @@ export function findJwts(text: string): string[] {
     for (let index = 0; index + 1 < parts.length; index += 1) {
       const header = parts[index]!.slice(parts[index]!.indexOf('eyJ'));
       const payload = parts[index + 1]!;
-      if (!parts[index]!.includes('eyJ') || header.length < MIN_HEADER_CHARS || payload.length < MIN_PAYLOAD_CHARS) continue;
+      if (!parts[index]!.includes('eyJ') || header.length < MIN_HEADER_CHARS || payload.length < MIN_PAYLOAD_CHARS)
+        continue;
       const signature = parts[index + 2];
       found.push([header, payload, ...(signature !== undefined ? [signature] : [])].join('.'));
       if (found.length >= MAX_TOKENS) return found;
@@ -76,10 +77,13 @@ function hostOf(value: unknown): string | undefined {
   }
 }
 
-const ENVIRONMENT_WORDS = /(?:^|[.-])(staging|stage|stg|dev|develop|test|testing|qa|uat|sandbox|sbx|preprod|nonprod|demo|local|localhost|prod|production|eu|us|ap|apac|emea|au|uk|ca|jp|in)(?=$|[.\d-])/g;
+const ENVIRONMENT_WORDS =
+  /(?:^|[.-])(staging|stage|stg|dev|develop|test|testing|qa|uat|sandbox|sbx|preprod|nonprod|demo|local|localhost|prod|production|eu|us|ap|apac|emea|au|uk|ca|jp|in)(?=$|[.\d-])/g;
 
 function environmentOf(host: string): string[] {
-  return [...host.matchAll(ENVIRONMENT_WORDS)].map((match) => match[1]!).filter((word) => word !== 'prod' && word !== 'production');
+  return [...host.matchAll(ENVIRONMENT_WORDS)]
+    .map((match) => match[1]!)
+    .filter((word) => word !== 'prod' && word !== 'production');
 }
 
 /** A host's site as cookies and token audiences compare them: its last two labels (a close approximation). */
@@ -104,7 +108,9 @@ export function hostsDiffer(tokenHost: string, requestHost: string): boolean {
  * different environment or region labels does.
  */
 export function issuerEnvironmentDiffers(issuerHost: string, requestHost: string): boolean {
-  return registrableDomain(issuerHost) === registrableDomain(requestHost) && environmentsDiffer(issuerHost, requestHost);
+  return (
+    registrableDomain(issuerHost) === registrableDomain(requestHost) && environmentsDiffer(issuerHost, requestHost)
+  );
 }
 
 function environmentsDiffer(a: string, b: string): boolean {
@@ -117,9 +123,21 @@ function environmentsDiffer(a: string, b: string): boolean {
  */
 export function inspectToken(raw: string, context: TokenContext): { token: DecodedToken; facts: Fact[] } {
   const facts: Fact[] = [];
-  const token: DecodedToken = { location: context.location, ...(context.entry !== undefined ? { entry: context.entry } : {}), redacted: context.redactor.preview(raw, 'token', context.location), header: null, claims: null, notes: [] };
+  const token: DecodedToken = {
+    location: context.location,
+    ...(context.entry !== undefined ? { entry: context.entry } : {}),
+    redacted: context.redactor.preview(raw, 'token', context.location),
+    header: null,
+    claims: null,
+    notes: [],
+  };
   const add = (id: string, detail: string): void => {
-    facts.push({ id, source: 'jwt', detail: `${detail} (${context.location})`, ...(context.entry !== undefined ? { entry: context.entry } : {}) });
+    facts.push({
+      id,
+      source: 'jwt',
+      detail: `${detail} (${context.location})`,
+      ...(context.entry !== undefined ? { entry: context.entry } : {}),
+    });
   };
   if (raw.length > MAX_TOKEN_LENGTH) {
     add('jwt.undecodable', `token is ${raw.length} characters long, larger than any issued token; not decoded`);
@@ -136,12 +154,16 @@ export function inspectToken(raw: string, context: TokenContext): { token: Decod
   try {
     token.claims = decodeJwt(parts.length < 3 ? `${parts[0]}.${parts[1] ?? ''}.` : raw) as Record<string, unknown>;
   } catch {
-    add(parts.length < 3 ? 'token.truncated' : 'jwt.undecodable', 'token payload does not decode to JSON claims; it may be cut off or altered');
+    add(
+      parts.length < 3 ? 'token.truncated' : 'jwt.undecodable',
+      'token payload does not decode to JSON claims; it may be cut off or altered',
+    );
     return { token, facts };
   }
   const alg = typeof token.header.alg === 'string' ? token.header.alg : '';
   if (alg.toLowerCase() === 'none') add('jwt.alg-none', `token header says alg "${alg}": the token is unsigned`);
-  if (/^(RS|PS|ES)\d+$/.test(alg) && token.header.kid === undefined) add('jwt.kid-missing', `token is signed with ${alg} but names no kid`);
+  if (/^(RS|PS|ES)\d+$/.test(alg) && token.header.kid === undefined)
+    add('jwt.kid-missing', `token is signed with ${alg} but names no kid`);
 
   const claims = token.claims;
   const reference = context.referenceTime.getTime();
@@ -149,36 +171,59 @@ export function inspectToken(raw: string, context: TokenContext): { token: Decod
   const exp = claimTime(claims, 'exp');
   const nbf = claimTime(claims, 'nbf');
   const iat = claimTime(claims, 'iat');
-  for (const [name, value] of [['exp', exp], ['nbf', nbf], ['iat', iat]] as const) {
-    if (value === 'invalid') add('jwt.claim-invalid', `claim ${name} is not a valid time (${String(JSON.stringify(claims[name])).slice(0, 40)})`);
+  for (const [name, value] of [
+    ['exp', exp],
+    ['nbf', nbf],
+    ['iat', iat],
+  ] as const) {
+    if (value === 'invalid')
+      add(
+        'jwt.claim-invalid',
+        `claim ${name} is not a valid time (${String(JSON.stringify(claims[name])).slice(0, 40)})`,
+      );
   }
   if (typeof exp === 'number') {
     const delta = reference - exp;
     if (delta > 0) {
-      add('jwt.expired', `token expired ${durationInWords(delta)} before ${label} (exp ${new Date(exp).toISOString()})`);
+      add(
+        'jwt.expired',
+        `token expired ${durationInWords(delta)} before ${label} (exp ${new Date(exp).toISOString()})`,
+      );
       token.notes.push(`expired ${durationInWords(delta)} before ${label}`);
-    }
-    else token.notes.push(`expires ${durationInWords(delta)} after ${label}`);
+    } else token.notes.push(`expires ${durationInWords(delta)} after ${label}`);
   }
   if (typeof nbf === 'number' && nbf - reference > NOT_BEFORE_GRACE_MS) {
     token.notes.push(`not valid until ${durationInWords(nbf - reference)} after ${label}`);
-    add('jwt.not-yet-valid', `token is not valid until ${durationInWords(nbf - reference)} after ${label} (nbf ${new Date(nbf).toISOString()})`);
+    add(
+      'jwt.not-yet-valid',
+      `token is not valid until ${durationInWords(nbf - reference)} after ${label} (nbf ${new Date(nbf).toISOString()})`,
+    );
   }
   if (typeof iat === 'number') {
     const ahead = iat - reference;
     if (ahead > FUTURE_GRACE_MS) token.notes.push(`issued ${durationInWords(ahead)} after ${label}`);
-    if (ahead > FUTURE_GRACE_MS) add('jwt.issued-in-future', `token was issued ${durationInWords(ahead)} after ${label} (iat ${new Date(iat).toISOString()}): a clock is off`);
+    if (ahead > FUTURE_GRACE_MS)
+      add(
+        'jwt.issued-in-future',
+        `token was issued ${durationInWords(ahead)} after ${label} (iat ${new Date(iat).toISOString()}): a clock is off`,
+      );
     else token.notes.push(`issued ${durationInWords(ahead)} before ${label}`);
   }
   if (context.requestHost) {
     const issuerHost = hostOf(claims.iss);
     if (issuerHost && issuerEnvironmentDiffers(issuerHost, context.requestHost)) {
-      add('jwt.issuer-host-mismatch', `token issuer ${issuerHost} belongs to another environment than ${context.requestHost}`);
+      add(
+        'jwt.issuer-host-mismatch',
+        `token issuer ${issuerHost} belongs to another environment than ${context.requestHost}`,
+      );
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const audienceHosts = audiences.map(hostOf).filter((host): host is string => Boolean(host));
     if (audienceHosts.length > 0 && audienceHosts.every((host) => hostsDiffer(host, context.requestHost!))) {
-      add('jwt.audience-host-mismatch', `token audience ${audienceHosts.join(', ')} does not match ${context.requestHost}`);
+      add(
+        'jwt.audience-host-mismatch',
+        `token audience ${audienceHosts.join(', ')} does not match ${context.requestHost}`,
+      );
     }
   }
   return { token, facts };

@@ -11,8 +11,14 @@ export function readResponseBody(body: string, set: FactSet, add: (fact: Fact) =
     set.texts.push(code);
   }
   set.texts.push(...reading.messages);
-  for (const message of reading.messages) readErrorCodesInText(message.slice(0, MAX_BODY_SCAN), set, 'response body', entry);
-  if (reading.inactive) add({ id: 'token.inactive', source: 'body', detail: 'the response says the token is not active ("active": false)' });
+  for (const message of reading.messages)
+    readErrorCodesInText(message.slice(0, MAX_BODY_SCAN), set, 'response body', entry);
+  if (reading.inactive)
+    add({
+      id: 'token.inactive',
+      source: 'body',
+      detail: 'the response says the token is not active ("active": false)',
+    });
   if (reading.status !== undefined && !set.statuses.some((status) => status.entry === entry)) {
     set.statuses.push({ status: reading.status, entry, inferred: true });
   }

@@ -31,18 +31,22 @@ export function readStatusesInText(text: string): number[] {
 }
 
 /** Error codes defined by OAuth 2.0 (RFC 6749, 6750) and OpenID Connect, recognised in free text. */
-const OAUTH_ERROR_CODES = /\b(invalid_request|invalid_token|insufficient_scope|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope|access_denied|login_required|interaction_required|consent_required|expired_token)\b/gi;
+const OAUTH_ERROR_CODES =
+  /\b(invalid_request|invalid_token|insufficient_scope|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope|access_denied|login_required|interaction_required|consent_required|expired_token)\b/gi;
 
 /** OAuth error codes named in a text, each recorded once per exchange. */
 export function readErrorCodesInText(text: string, set: FactSet, where: string, entry?: number): void {
   for (const match of text.matchAll(OAUTH_ERROR_CODES)) {
     const code = match[1]!.toLowerCase();
-    if (!set.errorCodes.some((found) => found.code === code && found.entry === entry)) set.errorCodes.push({ code, where, ...(entry !== undefined ? { entry } : {}) });
+    if (!set.errorCodes.some((found) => found.code === code && found.entry === entry))
+      set.errorCodes.push({ code, where, ...(entry !== undefined ? { entry } : {}) });
   }
 }
 
-const HOW_TO = /^\s*(?:how (?:do|can|should|would) (?:i|we|you|one)|how to|where (?:do|can) (?:i|we)|is (?:it|there a way) (?:possible )?to|can (?:i|we) (?:change|set|add|configure|make|turn|enable|disable|export|invite))\b/i;
-const FAILURE = /\b(?:error|errors|fail\w*|denied|reject\w*|invalid|expired|unauthori[sz]ed|forbidden|blocked|broken|doesn'?t work|not working|stopped|can'?t|cannot|won'?t|401|403|429)\b/i;
+const HOW_TO =
+  /^\s*(?:how (?:do|can|should|would) (?:i|we|you|one)|how to|where (?:do|can) (?:i|we)|is (?:it|there a way) (?:possible )?to|can (?:i|we) (?:change|set|add|configure|make|turn|enable|disable|export|invite))\b/i;
+const FAILURE =
+  /\b(?:error|errors|fail\w*|denied|reject\w*|invalid|expired|unauthori[sz]ed|forbidden|blocked|broken|doesn'?t work|not working|stopped|can'?t|cannot|won'?t|401|403|429)\b/i;
 
 /** "How do I change the session timeout?" is a question for the docs, not a failure to diagnose. */
 export function isHowToQuestion(text: string): boolean {

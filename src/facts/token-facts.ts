@@ -1,5 +1,5 @@
 import { inspectToken, type TokenContext } from './jwt.ts';
-import { headerValue, type Exchange, type FactSet } from './types.ts';
+import { type Exchange, type FactSet, headerValue } from './types.ts';
 
 /** A token decoded and judged: the token joins the set, with what it says (expired, wrong audience, …). */
 export function addToken(raw: string, context: TokenContext, set: FactSet): void {

@@ -1,8 +1,8 @@
 import { isFailureStatus, isIntrospection } from '../facts/failing-exchange.ts';
 import { asksForGrant } from '../facts/token-request.ts';
-import { encodeComponent } from '../text/well-formed.ts';
 import type { Exchange, Observation } from '../facts/types.ts';
-import { responseText, type Har, type HarEntry } from './read-har.ts';
+import { encodeComponent } from '../text/well-formed.ts';
+import { type Har, type HarEntry, responseText } from './read-har.ts';
 
 /**
  * Failing as far as an entry shows before any body is decoded: the failing rule's status test,
@@ -39,7 +39,12 @@ export function observeHar(har: Har, text = ''): Observation {
     return {
       index: entry.index,
       ...(entry.startedAt ? { startedAt: entry.startedAt } : {}),
-      request: { method: entry.request.method, url: entry.request.url, headers: entry.request.headers, ...(wantsRequestBody && requestBody !== undefined ? { body: requestBody } : {}) },
+      request: {
+        method: entry.request.method,
+        url: entry.request.url,
+        headers: entry.request.headers,
+        ...(wantsRequestBody && requestBody !== undefined ? { body: requestBody } : {}),
+      },
       response: {
         status: entry.response.status,
         statusText: entry.response.statusText || entry.error || '',

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.ts';
-import { isRecord } from '../is-record.ts';
 import type { Header } from '../facts/types.ts';
+import { isRecord } from '../is-record.ts';
 
 /**
  * HAR 1.2 as fixpath reads it: the fields it uses, typed, with defaults for the optional ones
@@ -11,8 +11,20 @@ export interface HarEntry {
   index: number;
   startedDateTime: string;
   startedAt: Date | undefined;
-  request: { method: string; url: string; httpVersion: string; headers: Header[]; postData?: { mimeType: string; text?: string; params?: Array<{ name: string; value?: string }> } };
-  response: { status: number; statusText: string; headers: Header[]; content: { mimeType: string; text?: string; encoding?: string; size?: number }; redirectURL: string };
+  request: {
+    method: string;
+    url: string;
+    httpVersion: string;
+    headers: Header[];
+    postData?: { mimeType: string; text?: string; params?: Array<{ name: string; value?: string }> };
+  };
+  response: {
+    status: number;
+    statusText: string;
+    headers: Header[];
+    content: { mimeType: string; text?: string; encoding?: string; size?: number };
+    redirectURL: string;
+  };
   /** Chrome's `_error` (`net::ERR_FAILED`) or Firefox's and Safari's equivalents. */
   error?: string;
 }
@@ -31,7 +43,8 @@ export interface HarLimits {
 
 export const DEFAULT_HAR_LIMITS: HarLimits = { maxEntries: 100_000 };
 
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|access_token|client_id)$/i;
+const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|access_token|client_id)$/i;
 
 /** The capture is not a HAR, or not one fixpath can read: the detail names the entry and field. */
 function invalid(where: string, problem: string): InputError {
@@ -48,11 +61,22 @@ function headerList(value: unknown, where: string): Header[] {
   if (!Array.isArray(value)) throw invalid(where, 'must be a list of {name, value}');
   const headers: Header[] = [];
   value.forEach((item, index) => {
-    if (!isRecord(item) || typeof item.name !== 'string') throw invalid(`${where}[${index}]`, 'must have a "name" string');
+    if (!isRecord(item) || typeof item.name !== 'string')
+      throw invalid(`${where}[${index}]`, 'must have a "name" string');
     // HTTP/2 captures carry pseudo-headers (`:authority`); names compare case-insensitively.
     const value = item.value;
-    if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw invalid(`${where}[${index}].value`, 'must be a string');
-    headers.push({ name: item.name, value: typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value) });
+    if (
+      value !== undefined &&
+      value !== null &&
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    )
+      throw invalid(`${where}[${index}].value`, 'must be a string');
+    headers.push({
+      name: item.name,
+      value: typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value),
+    });
   });
   return headers;
 }
@@ -89,7 +113,10 @@ export function creatorOf(creator: unknown): string {
 }
 
 export function tooManyEntries(count: number, limits: HarLimits): InputError {
-  return new InputError('invalid-input', `the capture has ${count} entries, more than the ${limits.maxEntries} allowed (MAX_HAR_ENTRIES); export only the failing part of the session`);
+  return new InputError(
+    'invalid-input',
+    `the capture has ${count} entries, more than the ${limits.maxEntries} allowed (MAX_HAR_ENTRIES); export only the failing part of the session`,
+  );
 }
 
 /** Whether an entry carries a credential header or cookie, which a sanitized export never does. */
@@ -110,12 +137,16 @@ export function readEntry(raw: unknown, index: number): HarEntry {
   const response = raw.response;
   if (!isRecord(request)) throw invalid(`${where}.request`, 'is missing or not an object');
   if (typeof request.url !== 'string') throw invalid(`${where}.request.url`, 'must be a string');
-  if (request.method !== undefined && typeof request.method !== 'string') throw invalid(`${where}.request.method`, 'must be a string');
-  if (response !== undefined && response !== null && !isRecord(response)) throw invalid(`${where}.response`, 'must be an object');
+  if (request.method !== undefined && typeof request.method !== 'string')
+    throw invalid(`${where}.request.method`, 'must be a string');
+  if (response !== undefined && response !== null && !isRecord(response))
+    throw invalid(`${where}.response`, 'must be an object');
   const rawResponse = (response ?? {}) as Record<string, unknown>;
-  const recorded = rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
+  const recorded =
+    rawResponse.status === undefined || rawResponse.status === null ? 0 : wholeNumber(rawResponse.status);
   // Chromium and Playwright record a request that got no response as -1 (with `_failureText`); fixpath calls that 0.
-  if (!Number.isInteger(recorded) || recorded < -1 || recorded > 999) throw invalid(`${where}.response.status`, 'must be a whole number (0 or -1 when there was no response)');
+  if (!Number.isInteger(recorded) || recorded < -1 || recorded > 999)
+    throw invalid(`${where}.response.status`, 'must be a whole number (0 or -1 when there was no response)');
   const content = isRecord(rawResponse.content) ? rawResponse.content : {};
   // A debugging proxy that could not reach the server answers the browser itself (Fiddler's
   // 502 "[Fiddler] The connection to … failed"): no response came from the API.
@@ -149,7 +180,12 @@ export function readEntry(raw: unknown, index: number): HarEntry {
               mimeType: typeof postData.mimeType === 'string' ? postData.mimeType : '',
               ...(typeof postData.text === 'string' ? { text: postData.text } : {}),
               ...(Array.isArray(postData.params)
-                ? { params: postData.params.filter(isRecord).map((param) => ({ name: typeof param.name === 'string' ? param.name : '', ...(typeof param.value === 'string' ? { value: param.value } : {}) })) }
+                ? {
+                    params: postData.params.filter(isRecord).map((param) => ({
+                      name: typeof param.name === 'string' ? param.name : '',
+                      ...(typeof param.value === 'string' ? { value: param.value } : {}),
+                    })),
+                  }
                 : {}),
             },
           }
@@ -171,11 +207,16 @@ export function readEntry(raw: unknown, index: number): HarEntry {
 }
 
 /** Fiddler's own error page for a request it could not forward, as its first 400 characters without markup. */
-const CAPTURING_PROXY_FAILURE = /^\s*\[Fiddler\] (?:The connection to|ReadResponse\(\) failed|DNS Lookup for|The socket connection to|Failed to negotiate HTTPS)/;
+const CAPTURING_PROXY_FAILURE =
+  /^\s*\[Fiddler\] (?:The connection to|ReadResponse\(\) failed|DNS Lookup for|The socket connection to|Failed to negotiate HTTPS)/;
 
 function capturingProxyFailure(text: unknown): string | undefined {
   if (typeof text !== 'string' || !CAPTURING_PROXY_FAILURE.test(text.slice(0, 200))) return undefined;
-  return text.slice(0, 400).replace(/<[^<>]{0,40}>/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .slice(0, 400)
+    .replace(/<[^<>]{0,40}>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 const MAX_DECODED_BODY = 1_048_576;

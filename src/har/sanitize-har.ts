@@ -1,6 +1,6 @@
 import { isRecord } from '../is-record.ts';
 import { Redactor } from '../redact/redactor.ts';
-import { readHar, type HarLimits } from './read-har.ts';
+import { type HarLimits, readHar } from './read-har.ts';
 
 export interface SanitizeManifest {
   entries: number;
@@ -16,9 +16,39 @@ type Json = Record<string, unknown>;
  */
 const HANDLED = {
   log: new Set(['version', 'entries', 'pages']),
-  entry: new Set(['request', 'response', 'startedDateTime', 'time', 'timings', 'cache', 'serverIPAddress', 'connection', 'pageref']),
-  request: new Set(['method', 'url', 'httpVersion', 'headers', 'queryString', 'cookies', 'postData', 'headersSize', 'bodySize']),
-  response: new Set(['status', 'statusText', 'httpVersion', 'headers', 'cookies', 'content', 'redirectURL', 'headersSize', 'bodySize']),
+  entry: new Set([
+    'request',
+    'response',
+    'startedDateTime',
+    'time',
+    'timings',
+    'cache',
+    'serverIPAddress',
+    'connection',
+    'pageref',
+  ]),
+  request: new Set([
+    'method',
+    'url',
+    'httpVersion',
+    'headers',
+    'queryString',
+    'cookies',
+    'postData',
+    'headersSize',
+    'bodySize',
+  ]),
+  response: new Set([
+    'status',
+    'statusText',
+    'httpVersion',
+    'headers',
+    'cookies',
+    'content',
+    'redirectURL',
+    'headersSize',
+    'bodySize',
+  ]),
   postData: new Set(['mimeType', 'params', 'text']),
   content: new Set(['size', 'compression', 'mimeType', 'text', 'encoding']),
   page: new Set(['id', 'startedDateTime', 'pageTimings']),
@@ -40,7 +70,10 @@ function scanOtherFields(record: Json, handled: Set<string>, redactor: Redactor,
  * It walks the parsed tree: every value is handled by what it is, and no pattern ever runs
  * over the raw file.
  */
-export function sanitizeHar(har: unknown, options: { redactor?: Redactor; limits?: HarLimits } = {}): { har: unknown; manifest: SanitizeManifest } {
+export function sanitizeHar(
+  har: unknown,
+  options: { redactor?: Redactor; limits?: HarLimits } = {},
+): { har: unknown; manifest: SanitizeManifest } {
   readHar(har, options.limits);
   const redactor = options.redactor ?? new Redactor();
   const log = (har as { log: Json }).log;
@@ -57,29 +90,44 @@ export function sanitizeHar(har: unknown, options: { redactor?: Redactor; limits
   scanOtherFields(log, HANDLED.log, redactor, 'log');
   const manifest = redactor.manifest();
   log._sanitized = { by: 'fixpath', removed: manifest };
-  return { har, manifest: { entries: entries.length, total: manifest.reduce((sum, item) => sum + item.count, 0), removed: manifest } };
+  return {
+    har,
+    manifest: {
+      entries: entries.length,
+      total: manifest.reduce((sum, item) => sum + item.count, 0),
+      removed: manifest,
+    },
+  };
 }
 
 function sanitizeHeaders(headers: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(headers)) return;
   for (const header of headers) {
-    if (isRecord(header) && typeof header.name === 'string' && typeof header.value === 'string') header.value = redactor.header(header.name, header.value, where);
+    if (isRecord(header) && typeof header.name === 'string' && typeof header.value === 'string')
+      header.value = redactor.header(header.name, header.value, where);
   }
 }
 
 function sanitizeParams(params: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(params)) return;
   for (const param of params) {
-    if (isRecord(param) && typeof param.name === 'string' && typeof param.value === 'string') param.value = redactor.param(param.name, param.value, where);
+    if (isRecord(param) && typeof param.name === 'string' && typeof param.value === 'string')
+      param.value = redactor.param(param.name, param.value, where);
     // A multipart field's file name and type are kept; its content was a value like any other.
-    if (isRecord(param) && typeof param.name !== 'string' && typeof param.value === 'string') param.value = redactor.secret(param.value, where, 'unnamed');
+    if (isRecord(param) && typeof param.name !== 'string' && typeof param.value === 'string')
+      param.value = redactor.secret(param.value, where, 'unnamed');
   }
 }
 
 function sanitizeCookies(cookies: unknown, redactor: Redactor, where: string): void {
   if (!Array.isArray(cookies)) return;
   for (const cookie of cookies) {
-    if (isRecord(cookie) && typeof cookie.value === 'string') cookie.value = redactor.secret(cookie.value, where, `cookie ${typeof cookie.name === 'string' ? cookie.name : ''}`);
+    if (isRecord(cookie) && typeof cookie.value === 'string')
+      cookie.value = redactor.secret(
+        cookie.value,
+        where,
+        `cookie ${typeof cookie.name === 'string' ? cookie.name : ''}`,
+      );
   }
 }
 
@@ -93,14 +141,20 @@ function sanitizeRequest(request: Json, redactor: Redactor): void {
   if (isRecord(postData)) {
     scanOtherFields(postData, HANDLED.postData, redactor, 'request.postData');
     sanitizeParams(postData.params, redactor, 'request.postData.params');
-    if (typeof postData.text === 'string') postData.text = redactor.body(postData.text, typeof postData.mimeType === 'string' ? postData.mimeType : '', 'request.postData.text');
+    if (typeof postData.text === 'string')
+      postData.text = redactor.body(
+        postData.text,
+        typeof postData.mimeType === 'string' ? postData.mimeType : '',
+        'request.postData.text',
+      );
   }
 }
 
 function sanitizeResponse(response: Json, redactor: Redactor): void {
   sanitizeHeaders(response.headers, redactor, 'response.headers');
   sanitizeCookies(response.cookies, redactor, 'response.cookies');
-  if (typeof response.redirectURL === 'string') response.redirectURL = redactor.url(response.redirectURL, 'response.redirectURL');
+  if (typeof response.redirectURL === 'string')
+    response.redirectURL = redactor.url(response.redirectURL, 'response.redirectURL');
   scanOtherFields(response, HANDLED.response, redactor, 'response');
   const content = response.content;
   if (isRecord(content)) scanOtherFields(content, HANDLED.content, redactor, 'response.content');
@@ -112,7 +166,10 @@ function sanitizeResponse(response: Json, redactor: Redactor): void {
     if (decoded === null) {
       if (content.text.length > 0 && !/^(image|font|audio|video)\//i.test(mimeType)) {
         content.text = '';
-        redactor.removed.set('response.content|binary body', (redactor.removed.get('response.content|binary body') ?? 0) + 1);
+        redactor.removed.set(
+          'response.content|binary body',
+          (redactor.removed.get('response.content|binary body') ?? 0) + 1,
+        );
       }
       return;
     }
@@ -137,6 +194,7 @@ function decodeBase64Text(text: string): string | null {
 function encodeBase64Text(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let binary = '';
-  for (let index = 0; index < bytes.length; index += 0x8000) binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  for (let index = 0; index < bytes.length; index += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
   return btoa(binary);
 }

@@ -1,6 +1,14 @@
 import { nestedTooDeep, notUtf8 } from '../errors.ts';
 import { bodyMatters, withoutUnreadBodies } from './observe-har.ts';
-import { carriesCredentials, creatorOf, readEntry, tooManyEntries, type Har, type HarEntry, type HarLimits } from './read-har.ts';
+import {
+  carriesCredentials,
+  creatorOf,
+  type Har,
+  type HarEntry,
+  type HarLimits,
+  readEntry,
+  tooManyEntries,
+} from './read-har.ts';
 
 /** What `scanHar` read: the capture, and the note sent with it. */
 export interface ScannedCapture {
@@ -113,7 +121,8 @@ class Scanner {
       if (key === 'entries' && !entries) {
         entries = [];
         this.elements(inner, (index) => {
-          if (index >= this.options.limits.maxEntries) throw tooManyEntries(this.countRest(index, inner), this.options.limits);
+          if (index >= this.options.limits.maxEntries)
+            throw tooManyEntries(this.countRest(index, inner), this.options.limits);
           entries!.push(this.entry(index, inner + 1));
         });
       } else if (key === 'creator') creator = creatorOf(this.parsedValue(inner));
@@ -160,7 +169,10 @@ class Scanner {
   }
 
   /** The object (at `depth`) at the current position, built member by member; prototype-touching names are left out. */
-  private object(depth: number, member: (key: string, depth: number, target: Record<string, unknown>) => void): Record<string, unknown> {
+  private object(
+    depth: number,
+    member: (key: string, depth: number, target: Record<string, unknown>) => void,
+  ): Record<string, unknown> {
     const target: Record<string, unknown> = {};
     this.members(depth, (key, inner) => {
       if (DANGEROUS_KEYS.has(key)) this.parsedValue(inner);
@@ -339,5 +351,13 @@ class Scanner {
 }
 
 function isDelimiter(byte: number): boolean {
-  return byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+  return (
+    byte === COMMA ||
+    byte === CLOSE_OBJECT ||
+    byte === CLOSE_ARRAY ||
+    byte === 0x20 ||
+    byte === 0x0a ||
+    byte === 0x0d ||
+    byte === 0x09
+  );
 }

@@ -2,28 +2,27 @@ import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse } from '
 import type { Context, Hono, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
 import type { ZodError } from 'zod';
-import { diagnose, type Diagnosis } from '../diagnose/diagnose.ts';
+import { converse } from '../chat/converse.ts';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
+import { type ProxySettings, ProxyTrust } from '../config/proxy.ts';
+import { type Diagnosis, diagnose } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
+import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { Library } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
-import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
+import { Redactor } from '../redact/redactor.ts';
+import { type AppEnv, authenticate, type RateLimits, rateLimit, requireAgent } from './access.ts';
+import { createVerifier, type Verifier } from './auth.ts';
 import { checkDiagnoseContentType, readDiagnoseBody } from './diagnose-body.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';
 import { renderDocsPage } from './pages/docs-page.ts';
 import { renderHomePage } from './pages/home-page.ts';
-import { authenticate, rateLimit, requireAgent, type AppEnv, type RateLimits } from './access.ts';
-import { createVerifier, type Verifier } from './auth.ts';
 import { handleError, problemOf, problemResponse, problemType } from './problems.ts';
-import { ProxyTrust, type ProxySettings } from '../config/proxy.ts';
 import { clientView } from './proxy.ts';
-import { crossOriginScript, originGuard, pageHeaders, RateLimiter, securityHeaders, type RateLimitStore } from './security.ts';
 import { decodeUtf8, parseJsonSafely, readBodyBytes } from './read-body.ts';
-import { sanitizeHar } from '../har/sanitize-har.ts';
-import { Redactor } from '../redact/redactor.ts';
-import { ResponseCache, webCryptoDigest, type Digest } from './response-cache.ts';
-import { ChatRequest, FeedbackRequest, validate, validationError } from './schemas.ts';
+import { type Digest, ResponseCache, webCryptoDigest } from './response-cache.ts';
 import {
   articlePageRoute,
   articleRoute,
@@ -42,7 +41,15 @@ import {
   suggestRoute,
   widgetScriptRoute,
 } from './routes.ts';
-import { converse } from '../chat/converse.ts';
+import { ChatRequest, FeedbackRequest, validate, validationError } from './schemas.ts';
+import {
+  crossOriginScript,
+  originGuard,
+  pageHeaders,
+  RateLimiter,
+  type RateLimitStore,
+  securityHeaders,
+} from './security.ts';
 
 const DEFAULT_SEARCH_RESULTS = 10;
 const DEFAULT_SUGGESTIONS = 8;
@@ -96,7 +103,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const now = deps.now ?? (() => new Date());
-  const cacheKey = async (...parts: Array<string | Uint8Array>): Promise<string> => (deps.digest ?? webCryptoDigest)(parts);
+  const cacheKey = async (...parts: Array<string | Uint8Array>): Promise<string> =>
+    (deps.digest ?? webCryptoDigest)(parts);
   // Routes are mounted from their definitions (routes.ts), which also make the OpenAPI document.
   const app = new OpenAPIHono<AppEnv>();
   // Request ids: unique per instance without a random draw per request.
@@ -107,12 +115,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const requestId = c.req.header('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || `${instanceId}-${(requestCount += 1).toString(36)}`;
+    const sent = c.req
+      .header('x-request-id')
+      ?.slice(0, 64)
+      .replace(/[^\w.-]/g, '');
+    if (!sent) requestCount += 1;
+    const requestId = sent || `${instanceId}-${requestCount.toString(36)}`;
     c.set('requestId', requestId);
     // Set before the handler builds its response: changing a finished response forces a copy.
     c.header('x-request-id', requestId);
     await next();
-    deps.log?.({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 100) / 100 });
+    deps.log?.({
+      requestId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
   });
 
   const proxy = deps.proxy ?? { publicOrigin: null, trust: ProxyTrust.none() };
@@ -125,14 +144,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', securityHeaders());
   app.use(
     '*',
-    originGuard({ allowed: deps.widgetOrigins ?? new Set(), ownOrigin: (c) => (c as Context<AppEnv>).get('client').origin }, (c, origin) =>
-      problemResponse(c, {
-        type: problemType(c, 'origin-not-allowed'),
-        title: 'Origin not allowed',
-        status: 403,
-        detail: `browser calls from ${JSON.stringify(origin.slice(0, 100))} are not allowed; the site's origin must be listed in WIDGET_ORIGINS`,
-        instance: c.req.path,
-      }),
+    originGuard(
+      { allowed: deps.widgetOrigins ?? new Set(), ownOrigin: (c) => (c as Context<AppEnv>).get('client').origin },
+      (c, origin) =>
+        problemResponse(c, {
+          type: problemType(c, 'origin-not-allowed'),
+          title: 'Origin not allowed',
+          status: 403,
+          detail: `browser calls from ${JSON.stringify(origin.slice(0, 100))} are not allowed; the site's origin must be listed in WIDGET_ORIGINS`,
+          instance: c.req.path,
+        }),
     ),
   );
   app.use('*', authenticate(deps.verifier ?? createVerifier({ mode: 'local' })));
@@ -146,9 +167,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!(error instanceof InputError)) deps.onUnexpectedError?.(redactedError(error), c.get('requestId'));
     return handleError(error, c);
   });
-  app.notFound((c) => problemResponse(c, problemOf(new InputError('not-found', `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`), c.req.path)));
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      problemOf(
+        new InputError(
+          'not-found',
+          `nothing is served at ${c.req.method} ${c.req.path}; the API reference is at /docs`,
+        ),
+        c.req.path,
+      ),
+    ),
+  );
 
-  app.openapi(homeRoute, (c) => c.html(renderHomePage(deps.library().kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public')), 200, pageHeaders));
+  app.openapi(homeRoute, (c) =>
+    c.html(
+      renderHomePage(
+        deps
+          .library()
+          .kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public'),
+      ),
+      200,
+      pageHeaders,
+    ),
+  );
 
   app.openapi({ ...meRoute, middleware: requireAgent() }, (c) => {
     const agent = c.get('agent')!;
@@ -158,7 +200,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.openapi(healthRoute, (c) => {
     const { kb, loadedAt } = deps.library();
     const hasErrors = kb.problems.some((problem) => problem.severity === 'error');
-    return c.json({ status: hasErrors ? ('degraded' as const) : ('ok' as const), articles: kb.articles.length, causes: kb.causes.length, loadedAt: loadedAt.toISOString(), problems: kb.problems }, 200);
+    return c.json(
+      {
+        status: hasErrors ? ('degraded' as const) : ('ok' as const),
+        articles: kb.articles.length,
+        causes: kb.causes.length,
+        loadedAt: loadedAt.toISOString(),
+        problems: kb.problems,
+      },
+      200,
+    );
   });
 
   // One cache for all routes, emptied whenever a reload swaps the library.
@@ -175,7 +226,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // An encoded answer, typed as backed by a plain ArrayBuffer (what TextEncoder makes) on every runtime's typings.
   const encode = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text) as Uint8Array<ArrayBuffer>;
   /** JSON serialised once (and perhaps cached) as bytes, typed as the value it was made from so routes check it against their schema. */
-  const jsonResponse = <T>(c: Context, body: Uint8Array<ArrayBuffer>) => c.body(body, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
+  const jsonResponse = <T>(c: Context, body: Uint8Array<ArrayBuffer>) =>
+    c.body(body, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
   /** Answer from the cache, or compute, remember and answer. */
   const cachedJson = async <T>(c: Context, library: Library, parts: string[], compute: () => T) => {
     const key = await cacheKey(...parts);
@@ -194,7 +246,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const q = checkQuery(query.q, limits);
       const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
       const library = deps.library();
-      return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({ query: q, ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }) }));
+      return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({
+        query: q,
+        ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }),
+      }));
     },
     refuseInvalid('the search query is not valid'),
   );
@@ -207,7 +262,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const q = checkQuery(query.q, limits);
       const limit = Math.min(query.limit ?? DEFAULT_SUGGESTIONS, limits.maxSearchResults);
       const library = deps.library();
-      return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({ query: q, suggestions: q ? suggestArticles(library, q, limit, audience) : [] }));
+      return cachedJson(c, library, ['suggest', q, String(limit), String(audience.includeInternal)], () => ({
+        query: q,
+        suggestions: q ? suggestArticles(library, q, limit, audience) : [],
+      }));
     },
     refuseInvalid('the suggest query is not valid'),
   );
@@ -215,7 +273,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Whether a body is a capture is known once it is read: read up to the larger limit.
   const uploadLimit = Math.max(limits.maxBodyBytes, limits.maxUploadBytes);
   const uploadLimitName = limits.maxUploadBytes >= limits.maxBodyBytes ? 'MAX_UPLOAD_MB' : 'MAX_BODY_BYTES';
-  const readBody = (c: Context, maxBytes: number, limitName: string): Promise<Uint8Array<ArrayBuffer>> => (deps.readBody ? deps.readBody(c, maxBytes, limitName) : readBodyBytes(c.req.raw, maxBytes, limitName));
+  const readBody = (c: Context, maxBytes: number, limitName: string): Promise<Uint8Array<ArrayBuffer>> =>
+    deps.readBody ? deps.readBody(c, maxBytes, limitName) : readBodyBytes(c.req.raw, maxBytes, limitName);
   const readUpload = async (c: Context): Promise<{ contentType: string; bytes: Uint8Array<ArrayBuffer> | null }> => {
     const contentType = c.req.header('content-type') ?? '';
     checkDiagnoseContentType(contentType);
@@ -228,7 +287,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const handle = await readUpload(c);
     // Captures are too large to be worth remembering; pastes repeat.
     const cacheable = handle.bytes!.byteLength <= limits.maxBodyBytes;
-    const key = cacheable ? await cacheKey('diagnose', handle.contentType, handle.bytes!, String(audience.includeInternal)) : '';
+    const key = cacheable
+      ? await cacheKey('diagnose', handle.contentType, handle.bytes!, String(audience.includeInternal))
+      : '';
     const library = deps.library();
     const cached = cacheable ? cacheOf(library).get(key) : undefined;
     if (cached !== undefined) return jsonResponse<Diagnosis>(c, cached);
@@ -239,7 +300,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       usedClock = true;
       return now();
     };
-    const body = encode(JSON.stringify(diagnose(input, { kb: library.kb, index: library.index, clock, includeInternal: audience.includeInternal, harLimits })));
+    const body = encode(
+      JSON.stringify(
+        diagnose(input, {
+          kb: library.kb,
+          index: library.index,
+          clock,
+          includeInternal: audience.includeInternal,
+          harLimits,
+        }),
+      ),
+    );
     if (cacheable && !usedClock) cacheOf(library).set(key, body);
     return jsonResponse<Diagnosis>(c, body);
   });
@@ -247,14 +318,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mountReadingItsBody(app, chatRoute, async (c) => {
     const audience = c.get('audience');
     const handle = await readUpload(c);
-    if (!/json/i.test(handle.contentType)) throw new InputError('unsupported-media-type', 'send the conversation as application/json: {"messages": [...], "context": {...}}');
+    if (!/json/i.test(handle.contentType))
+      throw new InputError(
+        'unsupported-media-type',
+        'send the conversation as application/json: {"messages": [...], "context": {...}}',
+      );
     const text = decodeUtf8(handle.bytes!);
     handle.bytes = null;
     const request = validate(ChatRequest, parseJsonSafely(text, limits.maxJsonDepth), 'the chat request is not valid');
     const library = deps.library();
     const reply = converse(request.messages, request.context ?? { answers: {}, asked: [], tried: [] }, {
       kb: library.kb,
-      diagnoseContext: { kb: library.kb, index: library.index, clock: now, includeInternal: audience.includeInternal, harLimits },
+      diagnoseContext: {
+        kb: library.kb,
+        index: library.index,
+        clock: now,
+        includeInternal: audience.includeInternal,
+        harLimits,
+      },
       linkBase: c.get('client').origin,
     });
     return c.json(reply, 200);
@@ -263,15 +344,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mountReadingItsBody(app, sanitizeRoute, async (c) => {
     const handle = await readUpload(c);
     const input = readDiagnoseBody(handle.contentType, handle, limits, 'sanitize');
-    if (input.har === undefined) throw new InputError('invalid-input', 'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field');
+    if (input.har === undefined)
+      throw new InputError(
+        'invalid-input',
+        'send a HAR capture: the .har file as the body, {"har": …}, or a multipart "file" field',
+      );
     const { har, manifest } = sanitizeHar(input.har, { limits: harLimits });
-    if (c.req.query('format') === 'har') return c.json(har as { log: unknown }, 200, { 'content-disposition': 'attachment; filename="sanitized.har"' });
+    if (c.req.query('format') === 'har')
+      return c.json(har as { log: unknown }, 200, { 'content-disposition': 'attachment; filename="sanitized.har"' });
     return c.json({ har, manifest }, 200);
   });
 
   app.openapi(articlesRoute, (c) => {
     const audience = c.get('audience');
-    const articles = deps.library().kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
+    const articles = deps
+      .library()
+      .kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
     return c.json({ total: articles.length, articles: articles.map(articleSummary) }, 200);
   });
 
@@ -281,15 +369,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
     return c.json(
       {
-      ...articleSummary(article),
-      related: relatedOf(library, article, audience.includeInternal).map((other) => ({ slug: other.slug, title: other.title, url: `/articles/${other.slug}` })),
-      sections: article.sections,
-      causes: article.causes.map((cause) => ({
-        id: cause.id,
-        title: cause.title,
-        description: cause.description,
-        steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
-      })),
+        ...articleSummary(article),
+        related: relatedOf(library, article, audience.includeInternal).map((other) => ({
+          slug: other.slug,
+          title: other.title,
+          url: `/articles/${other.slug}`,
+        })),
+        sections: article.sections,
+        causes: article.causes.map((cause) => ({
+          id: cause.id,
+          title: cause.title,
+          description: cause.description,
+          steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
+        })),
         markdown: article.body,
       },
       200,
@@ -305,7 +397,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const script = (body: string | undefined, headers: Record<string, string>) => (c: Context) => {
     if (!body) throw new InputError('not-found', 'the browser code is not built; run `npm run build`');
-    return c.body(body, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', ...headers });
+    return c.body(body, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+      ...headers,
+    });
   };
   app.openapi(widgetScriptRoute, script(deps.assets?.widget, crossOriginScript));
   app.openapi(consoleScriptRoute, script(deps.assets?.console, {}));
@@ -315,8 +411,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
     // Only names the knowledge base knows are kept: the log never holds a string a client made up.
     const { kb } = deps.library();
-    if (feedback.article !== undefined && !kb.bySlug.has(feedback.article)) throw new InputError('not-found', 'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles');
-    if (feedback.cause !== undefined && !kb.byCauseId.has(feedback.cause)) throw new InputError('not-found', 'the feedback names a cause this knowledge base does not have; send a cause id from a diagnosis');
+    if (feedback.article !== undefined && !kb.bySlug.has(feedback.article))
+      throw new InputError(
+        'not-found',
+        'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles',
+      );
+    if (feedback.cause !== undefined && !kb.byCauseId.has(feedback.cause))
+      throw new InputError(
+        'not-found',
+        'the feedback names a cause this knowledge base does not have; send a cause id from a diagnosis',
+      );
     deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
     return c.json({ received: true as const }, 202);
   });
@@ -341,7 +445,11 @@ function refuseInvalid(what: string) {
  * documented and routed from its definition like every other, and its handler validates the body
  * with the definition's own schema.
  */
-function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): string }>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: Context<AppEnv>) => Promise<RouteConfigToTypedResponse<R>>): void {
+function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): string }>(
+  app: OpenAPIHono<AppEnv>,
+  route: R,
+  handler: (c: Context<AppEnv>) => Promise<RouteConfigToTypedResponse<R>>,
+): void {
   app.openAPIRegistry.registerPath(route);
   app.on(route.method.toUpperCase(), route.getRoutingPath(), handler);
 }
@@ -349,7 +457,10 @@ function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): string 
 function checkQuery(q: string, limits: Limits): string {
   const trimmed = q.trim();
   if (trimmed.length > limits.maxQueryChars) {
-    throw new InputError('invalid-input', `the query is ${trimmed.length} characters, more than the ${limits.maxQueryChars} allowed (MAX_QUERY_CHARS); use fewer words`);
+    throw new InputError(
+      'invalid-input',
+      `the query is ${trimmed.length} characters, more than the ${limits.maxQueryChars} allowed (MAX_QUERY_CHARS); use fewer words`,
+    );
   }
   return trimmed;
 }

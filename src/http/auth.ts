@@ -1,11 +1,22 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
 import type { AuthConfig } from '../config/auth.ts';
-import { createKeySet, KeySetUnavailable, type KeyLookup } from './key-set.ts';
+import { createKeySet, type KeyLookup, KeySetUnavailable } from './key-set.ts';
 
 /** HS256 only with a shared secret: a secret never verifies an RS/ES token or vice versa. */
 export const SECRET_ALGORITHMS = ['HS256'];
 /** Asymmetric algorithms only with a key set: `none` and HMAC are never accepted from a JWKS. */
-export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const JWKS_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 export interface Agent {
   subject: string;
@@ -92,18 +103,31 @@ function describeFailure(error: unknown): AuthError {
   if (error instanceof errors.JWTExpired) return new AuthError('invalid_token', 'the token has expired; sign in again');
   if (error instanceof errors.JWTClaimValidationFailed) {
     const claim = error.claim;
-    if (claim === 'iss') return new AuthError('invalid_token', 'invalid issuer: the token was issued by another issuer than AUTH_ISSUER');
-    if (claim === 'aud') return new AuthError('invalid_token', 'invalid audience: the token is for another API than AUTH_AUDIENCE');
-    if (claim === 'nbf' || claim === 'iat') return new AuthError('invalid_token', 'the token is not valid yet; check the clocks of the issuer and this server');
-    if (error.reason === 'missing') return new AuthError('invalid_token', `the token has no "${claim}" claim, which is required`);
+    if (claim === 'iss')
+      return new AuthError('invalid_token', 'invalid issuer: the token was issued by another issuer than AUTH_ISSUER');
+    if (claim === 'aud')
+      return new AuthError('invalid_token', 'invalid audience: the token is for another API than AUTH_AUDIENCE');
+    if (claim === 'nbf' || claim === 'iat')
+      return new AuthError(
+        'invalid_token',
+        'the token is not valid yet; check the clocks of the issuer and this server',
+      );
+    if (error.reason === 'missing')
+      return new AuthError('invalid_token', `the token has no "${claim}" claim, which is required`);
     return new AuthError('invalid_token', `the token's "${claim}" claim is not acceptable`);
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return new AuthError('invalid_token', 'the token is signed with an algorithm this server does not accept');
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError('invalid_token', 'the token signature does not verify');
-  if (error instanceof errors.JWKSNoMatchingKey) return new AuthError('invalid_token', 'no key in the identity provider\'s key set matches the token\'s kid');
-  if (error instanceof errors.JWKSMultipleMatchingKeys) return new AuthError('invalid_token', 'several keys in the key set match the token; it must name its kid');
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return new AuthError('invalid_token', 'the token is malformed: expected a signed JWT (header.payload.signature)');
-  if (error instanceof errors.JOSENotSupported) return new AuthError('invalid_token', 'the token uses a key type or algorithm this server does not support');
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new AuthError('invalid_token', 'the token is signed with an algorithm this server does not accept');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthError('invalid_token', 'the token signature does not verify');
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new AuthError('invalid_token', "no key in the identity provider's key set matches the token's kid");
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return new AuthError('invalid_token', 'several keys in the key set match the token; it must name its kid');
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return new AuthError('invalid_token', 'the token is malformed: expected a signed JWT (header.payload.signature)');
+  if (error instanceof errors.JOSENotSupported)
+    return new AuthError('invalid_token', 'the token uses a key type or algorithm this server does not support');
   // jose raises TypeError when a key does not fit the token's algorithm (HS/RS confusion).
-  return new AuthError('invalid_token', 'the token cannot be verified with this server\'s keys');
+  return new AuthError('invalid_token', "the token cannot be verified with this server's keys");
 }

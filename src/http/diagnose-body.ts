@@ -1,8 +1,8 @@
+import type { Limits } from '../config/limits.ts';
 import type { DiagnoseInput } from '../diagnose/observe-input.ts';
 import { InputError } from '../errors.ts';
 import { looksLikeHar } from '../har/read-har.ts';
 import { scanHar } from '../har/scan-har.ts';
-import type { Limits } from '../config/limits.ts';
 import { parseMultipart } from './multipart.ts';
 import { decodeUtf8, formatBytes, parseJsonSafely, tooLarge } from './read-body.ts';
 import { DiagnoseRequest, validate } from './schemas.ts';
@@ -23,12 +23,18 @@ export interface BodyHandle {
   bytes: Uint8Array<ArrayBuffer> | null;
 }
 
-export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits: Limits, purpose: 'diagnose' | 'sanitize' = 'diagnose'): DiagnoseInput {
+export function readDiagnoseBody(
+  contentType: string,
+  handle: BodyHandle,
+  limits: Limits,
+  purpose: 'diagnose' | 'sanitize' = 'diagnose',
+): DiagnoseInput {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
   const body = handle.bytes ?? new Uint8Array(0);
   const size = body.byteLength;
   // Diagnosis reads a capture entry by entry from the bytes; sanitizing needs the whole tree.
-  const scan = (bytes: Uint8Array, wrapped: boolean): DiagnoseInput | null => (purpose === 'diagnose' ? scanCapture(bytes, limits, wrapped) : null);
+  const scan = (bytes: Uint8Array, wrapped: boolean): DiagnoseInput | null =>
+    purpose === 'diagnose' ? scanCapture(bytes, limits, wrapped) : null;
   const isJson = mediaType === 'application/json' || mediaType.endsWith('+json');
   // A JSON body may be a diagnose request carrying a capture; a paste must be the capture itself.
   const scanned = isJson || mediaType === 'text/plain' ? scan(body, isJson) : null;
@@ -41,10 +47,13 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
     handle.bytes = null;
     // Only a capture may be larger than the body limit: refuse anything else before parsing it.
     if (size > limits.maxBodyBytes && !/"log"\s*:/.test(text.slice(0, 4096))) throw bodyTooLarge(limits);
-    if (!text.trim()) throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"}, {"error": {…}} or {"har": {…}}');
+    if (!text.trim())
+      throw new InputError('empty-input', 'the JSON body is empty; send {"text": "…"}, {"error": {…}} or {"har": {…}}');
     const parsed = parseJsonSafely(text, limits.maxJsonDepth);
     // A HAR posted as the body itself (curl --data-binary @capture.har) is a capture too.
-    input = looksLikeHar(parsed) ? { har: parsed } : validate(DiagnoseRequest, parsed, 'the diagnose request is not valid');
+    input = looksLikeHar(parsed)
+      ? { har: parsed }
+      : validate(DiagnoseRequest, parsed, 'the diagnose request is not valid');
   } else if (mediaType === 'text/plain') {
     const text = decodeUtf8(body);
     handle.bytes = null;
@@ -54,8 +63,12 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
     const file = parts.find((part) => part.name === 'file');
     const note = parts.find((part) => part.name === 'text');
     const noteText = note ? decodeUtf8(note.data as Uint8Array<ArrayBuffer>).trim() : '';
-    const fileInput = file && file.data.length > 0 ? (scan(file.data, false) ?? pasted(decodeUtf8(file.data as Uint8Array<ArrayBuffer>), limits)) : undefined;
-    if (!fileInput && !noteText) throw new InputError('empty-input', 'the form has no "file" or "text" field with content');
+    const fileInput =
+      file && file.data.length > 0
+        ? (scan(file.data, false) ?? pasted(decodeUtf8(file.data as Uint8Array<ArrayBuffer>), limits))
+        : undefined;
+    if (!fileInput && !noteText)
+      throw new InputError('empty-input', 'the form has no "file" or "text" field with content');
     if (fileInput?.capture) input = { capture: fileInput.capture, ...(noteText ? { text: noteText } : {}) };
     else if (fileInput?.har !== undefined) input = { har: fileInput.har, ...(noteText ? { text: noteText } : {}) };
     else input = { text: [noteText, fileInput?.text ?? ''].filter(Boolean).join('\n\n') };
@@ -75,7 +88,11 @@ export function readDiagnoseBody(contentType: string, handle: BodyHandle, limits
  * also accepts a diagnose request carrying one (`{"har": …, "text": …}`).
  */
 function scanCapture(bytes: Uint8Array, limits: Limits, wrapped: boolean): DiagnoseInput | null {
-  const scanned = scanHar(bytes, { limits: { maxEntries: limits.maxHarEntries }, maxDepth: limits.maxJsonDepth, wrapped });
+  const scanned = scanHar(bytes, {
+    limits: { maxEntries: limits.maxHarEntries },
+    maxDepth: limits.maxJsonDepth,
+    wrapped,
+  });
   if (!scanned) return null;
   return scanned.text === undefined ? { capture: scanned.har } : { capture: scanned.har, text: scanned.text };
 }
@@ -93,19 +110,29 @@ function pasted(text: string, limits: Limits): DiagnoseInput {
 /** Whether a content type is one the diagnose and sanitize routes read; checked before the body is read. */
 export function checkDiagnoseContentType(contentType: string): void {
   const mediaType = contentType.toLowerCase().split(';')[0]!.trim();
-  if (!(ACCEPTED_DIAGNOSE_TYPES.includes(mediaType) || mediaType.endsWith('+json'))) throw unsupportedMediaType(mediaType);
+  if (!(ACCEPTED_DIAGNOSE_TYPES.includes(mediaType) || mediaType.endsWith('+json')))
+    throw unsupportedMediaType(mediaType);
 }
 
 function unsupportedMediaType(mediaType: string): InputError {
-  return new InputError('unsupported-media-type', `content type "${mediaType || '(none)'}" is not accepted; send ${ACCEPTED_DIAGNOSE_TYPES.join(', ')}`);
+  return new InputError(
+    'unsupported-media-type',
+    `content type "${mediaType || '(none)'}" is not accepted; send ${ACCEPTED_DIAGNOSE_TYPES.join(', ')}`,
+  );
 }
 
 function bodyTooLarge(limits: Limits): InputError {
-  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`);
+  return new InputError(
+    'body-too-large',
+    `the request body is larger than the ${formatBytes(limits.maxBodyBytes)} limit (MAX_BODY_BYTES) for anything but a HAR capture; trim the paste to the failing response`,
+  );
 }
 
 function checkText(text: string | undefined, limits: Limits, what: string): void {
   if (text !== undefined && text.length > limits.maxTextChars) {
-    throw new InputError('text-too-long', `${what} is ${text.length} characters, more than the ${limits.maxTextChars} allowed (MAX_TEXT_CHARS); paste only the failing response`);
+    throw new InputError(
+      'text-too-long',
+      `${what} is ${text.length} characters, more than the ${limits.maxTextChars} allowed (MAX_TEXT_CHARS); paste only the failing response`,
+    );
   }
 }

@@ -1,4 +1,12 @@
-import { base64url, createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import {
+  base64url,
+  type CryptoKey,
+  createLocalJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose';
 
 /** Where the key set is and how often it may be fetched. */
 export interface KeySetOptions {
@@ -93,7 +101,10 @@ export function createKeySet(options: KeySetOptions): KeyLookup {
   function unavailable(why = lastFailure ?? 'has not been fetched yet'): KeySetUnavailable {
     const waitMs = Math.max(lastStartedAt + cooldownMs - now(), 0);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    return new KeySetUnavailable(`the identity provider's key set ${why}, so this token's key cannot be checked; try again in ${seconds} s`, seconds);
+    return new KeySetUnavailable(
+      `the identity provider's key set ${why}, so this token's key cannot be checked; try again in ${seconds} s`,
+      seconds,
+    );
   }
 
   /** Whether the token may have been signed with a key published after the set in hand was fetched. */
@@ -138,7 +149,8 @@ export function createKeySet(options: KeySetOptions): KeyLookup {
     }
     if (!refreshedForThisToken) refreshedForThisToken = await refresh();
     if (lastFailure !== undefined || !keys) throw unavailable();
-    if (!refreshedForThisToken && mayPredate(token)) throw unavailable('in hand was fetched before this token was issued and the next fetch is not due yet');
+    if (!refreshedForThisToken && mayPredate(token))
+      throw unavailable('in hand was fetched before this token was issued and the next fetch is not due yet');
     // A fetch made after the token was issued does not publish its key: the token is what is wrong.
     return keys(protectedHeader, token);
   };

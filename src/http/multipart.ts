@@ -26,7 +26,11 @@ export function parseMultipart(body: Uint8Array, contentType: string): FormPart[
   const findDelimiter = byteSearch(delimiter);
   const parts: FormPart[] = [];
   let start = findDelimiter(body, 0);
-  if (start < 0) throw new InputError('invalid-multipart', 'the multipart body does not contain its boundary; send a "file" field and optionally a "text" field');
+  if (start < 0)
+    throw new InputError(
+      'invalid-multipart',
+      'the multipart body does not contain its boundary; send a "file" field and optionally a "text" field',
+    );
   while (start >= 0 && parts.length < MAX_PARTS) {
     const afterDelimiter = start + delimiter.length;
     // `--boundary--` closes the body.
@@ -42,7 +46,13 @@ export function parseMultipart(body: Uint8Array, contentType: string): FormPart[
     const type = /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim();
     // The part's data ends before the CRLF that precedes the next delimiter.
     const end = next >= 2 && body[next - 2] === 0x0d && body[next - 1] === 0x0a ? next - 2 : next;
-    if (name !== undefined) parts.push({ name, ...(filename !== undefined ? { filename } : {}), ...(type ? { contentType: type } : {}), data: body.subarray(headerEnd + 4, end) });
+    if (name !== undefined)
+      parts.push({
+        name,
+        ...(filename !== undefined ? { filename } : {}),
+        ...(type ? { contentType: type } : {}),
+        data: body.subarray(headerEnd + 4, end),
+      });
     start = next;
   }
   return parts;
@@ -52,9 +62,13 @@ export function parseMultipart(body: Uint8Array, contentType: string): FormPart[
 function readBoundary(contentType: string): string {
   const match = /(?:^|;)\s*boundary=(?:"([^"]*)"|([^";\s]*))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
-  if (boundary === undefined) throw new InputError('invalid-multipart', 'the multipart body has no boundary in its Content-Type');
+  if (boundary === undefined)
+    throw new InputError('invalid-multipart', 'the multipart body has no boundary in its Content-Type');
   if (boundary.length < 1 || boundary.length > MAX_BOUNDARY_CHARS) {
-    throw new InputError('invalid-multipart', `the multipart boundary is ${boundary.length} characters; it must be 1–${MAX_BOUNDARY_CHARS} characters (RFC 2046)`);
+    throw new InputError(
+      'invalid-multipart',
+      `the multipart boundary is ${boundary.length} characters; it must be 1–${MAX_BOUNDARY_CHARS} characters (RFC 2046)`,
+    );
   }
   return boundary;
 }

@@ -13,14 +13,16 @@ export function buildOpenApiDocument(routes: OpenAPIRegistry): Record<string, un
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: "A support agent's access token from the identity provider (AUTH_JWKS_URL) or signed with AUTH_JWT_SECRET; it must carry the agent role. Without a token a caller is the public: customers through the widget.",
+    description:
+      "A support agent's access token from the identity provider (AUTH_JWKS_URL) or signed with AUTH_JWT_SECRET; it must carry the agent role. Without a token a caller is the public: customers through the widget.",
   });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'fixpath API',
       version: API_VERSION,
-      description: 'Names the root cause of API authentication and authorization failures and returns the steps that fix it.',
+      description:
+        'Names the root cause of API authentication and authorization failures and returns the steps that fix it.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/', description: 'The API is served at the root of wherever fixpath runs.' }],

@@ -60,20 +60,73 @@ const WHEN: Record<InputErrorCode, string> = {
 
 /** Problems answered before a route runs (sign-in, origins, rate limits) or when nothing else fits. */
 const ACCESS_PROBLEM_TYPES: Array<{ code: string; status: number; title: string; when: string }> = [
-  { code: 'invalid-request', status: 400, title: 'Invalid sign-in request', when: 'the Authorization header is not one Bearer token, or a token was sent in the URL' },
-  { code: 'unauthenticated', status: 401, title: 'Sign-in required', when: 'an agents-only route was called without a token' },
-  { code: 'invalid-token', status: 401, title: 'Invalid token', when: 'the token is expired, not yet valid, for another issuer or audience, or badly signed' },
-  { code: 'insufficient-scope', status: 403, title: 'Not allowed', when: 'the token does not carry the agent role an agents-only route needs' },
-  { code: 'origin-not-allowed', status: 403, title: 'Origin not allowed', when: 'a browser called from a website not listed in WIDGET_ORIGINS' },
-  { code: 'rate-limited', status: 429, title: 'Too many requests', when: 'a public client used up its budget; Retry-After says when to try again' },
-  { code: 'internal', status: 500, title: 'Internal error', when: 'fixpath failed; the error is logged with the request id' },
-  { code: 'unavailable', status: 503, title: 'Sign-in unavailable', when: "the identity provider's key set cannot be fetched; Retry-After says when to try again" },
-  { code: 'misconfigured', status: 503, title: 'fixpath is not configured', when: 'the Worker cannot start with its settings; the detail names the setting' },
+  {
+    code: 'invalid-request',
+    status: 400,
+    title: 'Invalid sign-in request',
+    when: 'the Authorization header is not one Bearer token, or a token was sent in the URL',
+  },
+  {
+    code: 'unauthenticated',
+    status: 401,
+    title: 'Sign-in required',
+    when: 'an agents-only route was called without a token',
+  },
+  {
+    code: 'invalid-token',
+    status: 401,
+    title: 'Invalid token',
+    when: 'the token is expired, not yet valid, for another issuer or audience, or badly signed',
+  },
+  {
+    code: 'insufficient-scope',
+    status: 403,
+    title: 'Not allowed',
+    when: 'the token does not carry the agent role an agents-only route needs',
+  },
+  {
+    code: 'origin-not-allowed',
+    status: 403,
+    title: 'Origin not allowed',
+    when: 'a browser called from a website not listed in WIDGET_ORIGINS',
+  },
+  {
+    code: 'rate-limited',
+    status: 429,
+    title: 'Too many requests',
+    when: 'a public client used up its budget; Retry-After says when to try again',
+  },
+  {
+    code: 'internal',
+    status: 500,
+    title: 'Internal error',
+    when: 'fixpath failed; the error is logged with the request id',
+  },
+  {
+    code: 'unavailable',
+    status: 503,
+    title: 'Sign-in unavailable',
+    when: "the identity provider's key set cannot be fetched; Retry-After says when to try again",
+  },
+  {
+    code: 'misconfigured',
+    status: 503,
+    title: 'fixpath is not configured',
+    when: 'the Worker cannot start with its settings; the detail names the setting',
+  },
 ];
 
 /** Every problem type the API answers with, for the reference page. */
 export function problemTypes(): Array<{ code: string; status: number; title: string; when: string }> {
-  return [...(Object.keys(TITLE_OF) as InputErrorCode[]).map((code) => ({ code, status: STATUS_OF[code], title: TITLE_OF[code], when: WHEN[code] })), ...ACCESS_PROBLEM_TYPES];
+  return [
+    ...(Object.keys(TITLE_OF) as InputErrorCode[]).map((code) => ({
+      code,
+      status: STATUS_OF[code],
+      title: TITLE_OF[code],
+      when: WHEN[code],
+    })),
+    ...ACCESS_PROBLEM_TYPES,
+  ];
 }
 
 export interface Problem {
@@ -102,12 +155,19 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
   const redactor = new Redactor();
   const safe: Problem = {
     ...problem,
-    type: problem.type.startsWith(PROBLEM_TYPE_BASE) ? problemType(c, problem.type.slice(PROBLEM_TYPE_BASE.length)) : problem.type,
+    type: problem.type.startsWith(PROBLEM_TYPE_BASE)
+      ? problemType(c, problem.type.slice(PROBLEM_TYPE_BASE.length))
+      : problem.type,
     detail: redactor.text(problem.detail, 'problem'),
     ...(problem.instance ? { instance: redactor.url(problem.instance, 'problem') } : {}),
-    ...(problem.errors ? { errors: problem.errors.map((error) => ({ ...error, detail: redactor.text(error.detail, 'problem') })) } : {}),
+    ...(problem.errors
+      ? { errors: problem.errors.map((error) => ({ ...error, detail: redactor.text(error.detail, 'problem') })) }
+      : {}),
   };
-  return c.body(JSON.stringify(safe), problem.status as ContentfulStatusCode, { 'content-type': 'application/problem+json', ...headers });
+  return c.body(JSON.stringify(safe), problem.status as ContentfulStatusCode, {
+    'content-type': 'application/problem+json',
+    ...headers,
+  });
 }
 
 /** A validation failure with a list of pointers into the input. */
@@ -128,7 +188,8 @@ export function handleError(error: unknown, c: Context): Response {
     type: `${PROBLEM_TYPE_BASE}internal`,
     title: 'Internal error',
     status: 500,
-    detail: 'fixpath failed to answer this request; the error has been logged. Try again, and report it if it persists.',
+    detail:
+      'fixpath failed to answer this request; the error has been logged. Try again, and report it if it persists.',
     instance: c.req.path,
   });
 }

@@ -1,4 +1,4 @@
-import { parseAddress, type ProxySettings } from '../config/proxy.ts';
+import { type ProxySettings, parseAddress } from '../config/proxy.ts';
 
 /**
  * Who is on the other end of a request behind a reverse proxy, as far as PUBLIC_ORIGIN and
@@ -26,7 +26,11 @@ export function clientView(request: Request, peer: string | undefined, settings:
   const trusted = settings.trust.trusts(peer);
   let address = peer ?? 'unknown';
   if (trusted) {
-    const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').slice(-MAX_FORWARDED_HOPS).map((hop) => hop.trim()).filter(Boolean);
+    const hops = (request.headers.get('x-forwarded-for') ?? '')
+      .split(',')
+      .slice(-MAX_FORWARDED_HOPS)
+      .map((hop) => hop.trim())
+      .filter(Boolean);
     for (let index = hops.length - 1; index >= 0; index -= 1) {
       const hop = hops[index]!;
       if (!parseAddress(hop)) break;

@@ -4,7 +4,11 @@ import { InputError, nestedTooDeep, notUtf8 } from '../errors.ts';
  * Read a request body up to a byte limit: a declared Content-Length over the limit is refused
  * before reading, and a chunked body is counted as it arrives and stopped at the limit.
  */
-export async function readBodyBytes(request: Request, maxBytes: number, variable = 'MAX_UPLOAD_MB'): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(
+  request: Request,
+  maxBytes: number,
+  variable = 'MAX_UPLOAD_MB',
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, variable);
   if (!request.body) return new Uint8Array(0);
@@ -34,7 +38,10 @@ export async function readBodyBytes(request: Request, maxBytes: number, variable
 }
 
 export function tooLarge(maxBytes: number, variable = 'MAX_UPLOAD_MB'): InputError {
-  return new InputError('body-too-large', `the request body is larger than the ${formatBytes(maxBytes)} limit (${variable}); sanitize and trim the capture to the failing requests (npx fixpath sanitize), or send only the failing response`);
+  return new InputError(
+    'body-too-large',
+    `the request body is larger than the ${formatBytes(maxBytes)} limit (${variable}); sanitize and trim the capture to the failing requests (npx fixpath sanitize), or send only the failing response`,
+  );
 }
 
 export function formatBytes(bytes: number): string {
@@ -77,7 +84,8 @@ export function parseJsonSafely(text: string, maxDepth: number): unknown {
   if (!prescan && treeDepth(parsed, maxDepth) > maxDepth) {
     throw nestedTooDeep(maxDepth);
   }
-  if (text.includes('"__proto__"') || text.includes('"constructor"') || text.includes('"prototype"')) removeDangerousKeys(parsed);
+  if (text.includes('"__proto__"') || text.includes('"constructor"') || text.includes('"prototype"'))
+    removeDangerousKeys(parsed);
   return parsed;
 }
 
@@ -85,7 +93,11 @@ export function parseJsonSafely(text: string, maxDepth: number): unknown {
 const PRESCAN_CHARS = 1024 * 1024;
 
 function rejectTooDeep(depth: number, maxDepth: number): void {
-  if (depth > maxDepth) throw new InputError('invalid-input', `the JSON is nested ${depth} levels deep, more than the ${maxDepth} allowed (MAX_JSON_DEPTH)`);
+  if (depth > maxDepth)
+    throw new InputError(
+      'invalid-input',
+      `the JSON is nested ${depth} levels deep, more than the ${maxDepth} allowed (MAX_JSON_DEPTH)`,
+    );
 }
 
 /** Nesting of a parsed tree, without recursion; stops counting once past the limit. */
@@ -115,7 +127,7 @@ function removeDangerousKeys(root: unknown): void {
       for (const item of value) stack.push(item);
       continue;
     }
-    for (const key of DANGEROUS_KEYS) if (Object.prototype.hasOwnProperty.call(value, key)) delete (value as Record<string, unknown>)[key];
+    for (const key of DANGEROUS_KEYS) if (Object.hasOwn(value, key)) delete (value as Record<string, unknown>)[key];
     for (const member of Object.values(value)) stack.push(member);
   }
 }

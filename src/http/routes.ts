@@ -30,8 +30,14 @@ export const BEARER_AUTH = 'bearerAuth';
 /** For routes only agents may call; every other route takes a token optionally (see the document's default). */
 const AGENTS_ONLY = [{ [BEARER_AUTH]: [] }];
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemResponse } } });
-const json = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemResponse } },
+});
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 const script = (description: string) => ({ description, content: { 'text/javascript': { schema: z.string() } } });
 
@@ -48,11 +54,18 @@ const ACCESS_PROBLEMS = {
 type ProblemResponses = { [Status in keyof typeof ACCESS_PROBLEMS]: ReturnType<typeof problem> };
 
 /** A route's own responses, with the access problems every route may answer; a status both have says both. */
-function withAccessProblems<R extends Record<number, { description: string }>>(own: R): Omit<ProblemResponses, keyof R> & R {
+function withAccessProblems<R extends Record<number, { description: string }>>(
+  own: R,
+): Omit<ProblemResponses, keyof R> & R {
   const merged: Record<number, { description: string }> = { ...own };
   for (const [status, description] of Object.entries(ACCESS_PROBLEMS)) {
     const code = Number(status);
-    merged[code] = merged[code] ? { ...merged[code], description: `${merged[code].description} Or ${description.charAt(0).toLowerCase()}${description.slice(1)}` } : problem(description);
+    merged[code] = merged[code]
+      ? {
+          ...merged[code],
+          description: `${merged[code].description} Or ${description.charAt(0).toLowerCase()}${description.slice(1)}`,
+        }
+      : problem(description);
   }
   return merged as Omit<ProblemResponses, keyof R> & R;
 }
@@ -70,8 +83,18 @@ export const diagnoseRoute = createRoute({
       required: true,
       content: {
         'application/json': { schema: DiagnoseRequest },
-        'text/plain': { schema: z.string().meta({ example: 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"' }) },
-        'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary', description: 'A .har capture or a saved response.' }), text: z.string().optional() }) },
+        'text/plain': {
+          schema: z.string().meta({
+            example:
+              'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"',
+          }),
+        },
+        'multipart/form-data': {
+          schema: z.object({
+            file: z.string().meta({ format: 'binary', description: 'A .har capture or a saved response.' }),
+            text: z.string().optional(),
+          }),
+        },
       },
     },
   },
@@ -111,18 +134,28 @@ export const sanitizeRoute = createRoute({
   description:
     'Send the .har file as the body (application/json or text/plain), {"har": …}, or a multipart "file" field. Returns the sanitized capture and a manifest of what was removed (names and counts, never values); `?format=har` returns the bare capture to save as a file.',
   request: {
-    query: z.object({ format: z.string().optional().meta({ description: '`har`: answer with the bare sanitized capture, as a file to save; other values are ignored.', example: 'har' }) }),
+    query: z.object({
+      format: z.string().optional().meta({
+        description: '`har`: answer with the bare sanitized capture, as a file to save; other values are ignored.',
+        example: 'har',
+      }),
+    }),
     body: {
       required: true,
       content: {
-        'application/json': { schema: z.object({ log: z.unknown() }).meta({ description: 'The .har file itself, or `{"har": …}`.' }) },
+        'application/json': {
+          schema: z.object({ log: z.unknown() }).meta({ description: 'The .har file itself, or `{"har": …}`.' }),
+        },
         'text/plain': { schema: z.string().meta({ description: 'The .har file as text.' }) },
         'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) },
       },
     },
   },
   responses: withAccessProblems({
-    200: json('The sanitized capture and its manifest; with `?format=har`, the bare capture (any HAR) as an attachment.', z.union([SanitizeResponse, z.object({ log: z.unknown() })])),
+    200: json(
+      'The sanitized capture and its manifest; with `?format=har`, the bare capture (any HAR) as an attachment.',
+      z.union([SanitizeResponse, z.object({ log: z.unknown() })]),
+    ),
     400: problem('Malformed JSON or multipart form, or a body that is not UTF-8.'),
     413: problem('The capture is larger than MAX_UPLOAD_MB.'),
     415: problem('The content type is not one of the accepted ones.'),
@@ -137,7 +170,10 @@ export const searchRoute = createRoute({
   tags: ['Articles'],
   summary: 'Search the articles',
   request: { query: SearchQuery },
-  responses: withAccessProblems({ 200: json('Hits, best first.', SearchResponse), 422: problem('Missing or invalid query parameters.') }),
+  responses: withAccessProblems({
+    200: json('Hits, best first.', SearchResponse),
+    422: problem('Missing or invalid query parameters.'),
+  }),
 });
 
 export const suggestRoute = createRoute({
@@ -147,7 +183,10 @@ export const suggestRoute = createRoute({
   tags: ['Articles'],
   summary: 'Autocomplete a half-typed query',
   request: { query: SuggestQuery },
-  responses: withAccessProblems({ 200: json('Article titles the query leads to.', SuggestResponse), 422: problem('Missing or invalid query parameters.') }),
+  responses: withAccessProblems({
+    200: json('Article titles the query leads to.', SuggestResponse),
+    422: problem('Missing or invalid query parameters.'),
+  }),
 });
 
 export const articlesRoute = createRoute({
@@ -160,7 +199,9 @@ export const articlesRoute = createRoute({
   responses: withAccessProblems({ 200: json('Every article the caller may read.', ArticleListResponse) }),
 });
 
-const SlugParams = z.object({ slug: z.string().meta({ description: 'The article\'s slug, as in its file name.', example: 'expired-access-token' }) });
+const SlugParams = z.object({
+  slug: z.string().meta({ description: "The article's slug, as in its file name.", example: 'expired-access-token' }),
+});
 
 export const articleRoute = createRoute({
   method: 'get',
@@ -169,7 +210,10 @@ export const articleRoute = createRoute({
   tags: ['Articles'],
   summary: 'One article with its sections, causes and steps',
   request: { params: SlugParams },
-  responses: withAccessProblems({ 200: json('The article.', ArticleResponse), 404: problem('No article has this slug (or it is internal and the caller is not an agent).') }),
+  responses: withAccessProblems({
+    200: json('The article.', ArticleResponse),
+    404: problem('No article has this slug (or it is internal and the caller is not an agent).'),
+  }),
 });
 
 export const articlePageRoute = createRoute({
@@ -255,7 +299,10 @@ export const widgetScriptRoute = createRoute({
   operationId: 'getWidgetScript',
   tags: ['Pages'],
   summary: 'The help widget script, for other websites',
-  responses: withAccessProblems({ 200: script('JavaScript.'), 404: problem('The browser code is not built (`npm run build`).') }),
+  responses: withAccessProblems({
+    200: script('JavaScript.'),
+    404: problem('The browser code is not built (`npm run build`).'),
+  }),
 });
 
 export const consoleScriptRoute = createRoute({
@@ -264,5 +311,8 @@ export const consoleScriptRoute = createRoute({
   operationId: 'getConsoleScript',
   tags: ['Pages'],
   summary: "The agent console's script",
-  responses: withAccessProblems({ 200: script('JavaScript.'), 404: problem('The browser code is not built (`npm run build`).') }),
+  responses: withAccessProblems({
+    200: script('JavaScript.'),
+    404: problem('The browser code is not built (`npm run build`).'),
+  }),
 });

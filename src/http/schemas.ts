@@ -11,8 +11,17 @@ const HeaderMap = z.record(z.string().max(1024), z.union([z.string(), z.array(z.
 
 export const ErrorResponseInput = z
   .object({
-    status: z.number().int().min(0).max(599).optional().meta({ description: 'HTTP status received; 0 when no response reached the browser (CORS, network).' }),
-    headers: z.union([HeaderMap, HeaderList]).optional().meta({ description: 'Response headers, as an object or a HAR-style list.' }),
+    status: z
+      .number()
+      .int()
+      .min(0)
+      .max(599)
+      .optional()
+      .meta({ description: 'HTTP status received; 0 when no response reached the browser (CORS, network).' }),
+    headers: z
+      .union([HeaderMap, HeaderList])
+      .optional()
+      .meta({ description: 'Response headers, as an object or a HAR-style list.' }),
     body: z.unknown().optional().meta({ description: 'Response body: text, or the parsed JSON.' }),
   })
   .strict()
@@ -20,7 +29,9 @@ export const ErrorResponseInput = z
 
 export const DiagnoseRequest = z
   .object({
-    text: z.string().optional().meta({ description: 'A symptom in words, or anything pasted: a JSON error body, a raw HTTP response, `curl -v` output.' }),
+    text: z.string().optional().meta({
+      description: 'A symptom in words, or anything pasted: a JSON error body, a raw HTTP response, `curl -v` output.',
+    }),
     error: ErrorResponseInput.optional(),
     har: z.unknown().optional().meta({ description: 'A HAR 1.2 capture, as exported by a browser or proxy.' }),
   })
@@ -48,17 +59,33 @@ export const SearchResponse = z
     query: z.string(),
     total: z.number().int(),
     hits: z.array(
-      z.object({ slug: z.string(), title: z.string(), summary: z.string(), url: z.string(), score: z.number(), snippet: z.string(), causes: z.array(CauseRef), visibility: z.enum(['public', 'internal']) }),
+      z.object({
+        slug: z.string(),
+        title: z.string(),
+        summary: z.string(),
+        url: z.string(),
+        score: z.number(),
+        snippet: z.string(),
+        causes: z.array(CauseRef),
+        visibility: z.enum(['public', 'internal']),
+      }),
     ),
   })
   .meta({ id: 'SearchResponse' });
 
 export const SuggestResponse = z
-  .object({ query: z.string(), suggestions: z.array(z.object({ text: z.string(), slug: z.string(), url: z.string() })) })
+  .object({
+    query: z.string(),
+    suggestions: z.array(z.object({ text: z.string(), slug: z.string(), url: z.string() })),
+  })
   .meta({ id: 'SuggestResponse' });
 
 const Evidence = z
-  .object({ source: z.string(), detail: z.string(), entry: z.number().int().optional().meta({ description: 'For a capture: the index of the entry it comes from.' }) })
+  .object({
+    source: z.string(),
+    detail: z.string(),
+    entry: z.number().int().optional().meta({ description: 'For a capture: the index of the entry it comes from.' }),
+  })
   .meta({ id: 'Evidence' });
 const Step = z.object({ id: z.string(), title: z.string(), markdown: z.string() }).meta({ id: 'Step' });
 const Question = z.object({ id: z.string(), text: z.string(), options: z.array(z.string()) }).meta({ id: 'Question' });
@@ -66,7 +93,10 @@ const Question = z.object({ id: z.string(), text: z.string(), options: z.array(z
 export const CauseAnswer = z
   .object({
     id: z.string(),
-    kind: z.enum(['auth', 'lookalike']).meta({ description: '`auth`: an authentication or authorization cause. `lookalike`: a neighbour that is not one (exhausted quota, TLS failure…); leading, it means "not an authentication problem".' }),
+    kind: z.enum(['auth', 'lookalike']).meta({
+      description:
+        '`auth`: an authentication or authorization cause. `lookalike`: a neighbour that is not one (exhausted quota, TLS failure…); leading, it means "not an authentication problem".',
+    }),
     title: z.string(),
     confidence: z.number().min(0).max(1),
     article: ArticleRef,
@@ -77,10 +107,15 @@ export const CauseAnswer = z
 
 export const DiagnosisResponse = z
   .object({
-    summary: z.string().meta({ description: 'The verdict in one sentence: the likely cause, that this is not an authentication problem (a lookalike leads), that several causes fit equally, or that nothing fits.' }),
+    summary: z.string().meta({
+      description:
+        'The verdict in one sentence: the likely cause, that this is not an authentication problem (a lookalike leads), that several causes fit equally, or that nothing fits.',
+    }),
     uncertain: z
       .object({
-        between: z.array(z.string()).meta({ description: 'Cause ids that fit about equally (within 10% of the best score).' }),
+        between: z
+          .array(z.string())
+          .meta({ description: 'Cause ids that fit about equally (within 10% of the best score).' }),
         question: Question.optional().meta({ description: 'The question whose answer would tell them apart.' }),
       })
       .optional()
@@ -89,7 +124,10 @@ export const DiagnosisResponse = z
       kind: z.enum(['text', 'error', 'http', 'har']),
       entries: z.number().int(),
       failing: z.number().int(),
-      sanitized: z.boolean().optional().meta({ description: 'For a HAR: no credential header or cookie anywhere, as in a browser\'s sanitized export; their absence is then not evidence.' }),
+      sanitized: z.boolean().optional().meta({
+        description:
+          "For a HAR: no credential header or cookie anywhere, as in a browser's sanitized export; their absence is then not evidence.",
+      }),
       creator: z.string().optional().meta({ description: 'For a HAR: the tool that wrote it.' }),
     }),
     causes: z.array(CauseAnswer),
@@ -99,7 +137,9 @@ export const DiagnosisResponse = z
         method: z.string().nullable(),
         url: z.string().nullable(),
         status: z.number().int().nullable(),
-        wwwAuthenticate: z.array(z.object({ scheme: z.string(), params: z.record(z.string(), z.string()), token68: z.string().optional() })),
+        wwwAuthenticate: z.array(
+          z.object({ scheme: z.string(), params: z.record(z.string(), z.string()), token68: z.string().optional() }),
+        ),
         tokens: z.array(
           z.object({
             location: z.string().meta({ description: 'Where the token was found, e.g. `Authorization header`.' }),
@@ -116,7 +156,10 @@ export const DiagnosisResponse = z
     ),
     articles: z.array(ArticleRef),
   })
-  .meta({ id: 'Diagnosis', description: 'Ranked root causes with evidence and steps; `causes` is empty when nothing fits.' });
+  .meta({
+    id: 'Diagnosis',
+    description: 'Ranked root causes with evidence and steps; `causes` is empty when nothing fits.',
+  });
 
 const ArticleSummary = z.object({
   slug: z.string(),
@@ -129,7 +172,9 @@ const ArticleSummary = z.object({
   causes: z.array(CauseRef),
 });
 
-export const ArticleListResponse = z.object({ total: z.number().int(), articles: z.array(ArticleSummary) }).meta({ id: 'ArticleList' });
+export const ArticleListResponse = z
+  .object({ total: z.number().int(), articles: z.array(ArticleSummary) })
+  .meta({ id: 'ArticleList' });
 
 export const ArticleResponse = ArticleSummary.extend({
   related: z.array(ArticleRef),
@@ -145,7 +190,10 @@ export const FeedbackRequest = z
     cause: z.string().max(100).optional(),
   })
   .strict()
-  .meta({ id: 'Feedback', description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.' });
+  .meta({
+    id: 'Feedback',
+    description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.',
+  });
 
 export const FeedbackReceived = z.object({ received: z.literal(true) }).meta({ id: 'FeedbackReceived' });
 
@@ -168,7 +216,10 @@ export const ChatContextSchema = z
     evidenceAsked: z.boolean().optional(),
   })
   .strict()
-  .meta({ id: 'ChatContext', description: 'Returned by each reply and sent back with the next turn; plain data, no secrets.' });
+  .meta({
+    id: 'ChatContext',
+    description: 'Returned by each reply and sent back with the next turn; plain data, no secrets.',
+  });
 
 export const ChatRequest = z
   .object({
@@ -176,14 +227,18 @@ export const ChatRequest = z
     context: ChatContextSchema.optional(),
   })
   .strict()
-  .refine((body) => body.messages.some((message) => message.role === 'user'), { message: 'the conversation needs at least one user message' })
+  .refine((body) => body.messages.some((message) => message.role === 'user'), {
+    message: 'the conversation needs at least one user message',
+  })
   .meta({ id: 'ChatRequest', example: { messages: [{ role: 'user', text: 'Our API calls are failing with 401' }] } });
 
 export const ChatResponse = z
   .object({
     reply: z.string().meta({ description: 'Markdown.' }),
     causes: z.array(CauseAnswer).meta({ description: 'The candidate causes, most likely first, as in /v1/diagnose.' }),
-    steps: z.array(Step).optional().meta({ description: 'The steps of the cause it is sure of; the question that follows asks whether they worked.' }),
+    steps: z.array(Step).optional().meta({
+      description: 'The steps of the cause it is sure of; the question that follows asks whether they worked.',
+    }),
     question: Question.optional().meta({ description: 'The next question, with quick-reply options.' }),
     handoff: z.object({ summary: z.string(), ticket: z.string() }).optional(),
     resolved: z.boolean().optional(),
@@ -193,7 +248,10 @@ export const ChatResponse = z
 
 export const SanitizeResponse = z
   .object({
-    har: z.unknown().meta({ description: 'The same capture, same entries, every secret replaced by a marker; equal secrets get equal markers.' }),
+    har: z.unknown().meta({
+      description:
+        'The same capture, same entries, every secret replaced by a marker; equal secrets get equal markers.',
+    }),
     manifest: z.object({
       entries: z.number().int(),
       total: z.number().int(),
@@ -208,21 +266,35 @@ export const HealthResponse = z
     articles: z.number().int(),
     causes: z.number().int(),
     loadedAt: z.string(),
-    problems: z.array(z.object({ file: z.string(), line: z.number().int(), field: z.string(), message: z.string(), severity: z.enum(['error', 'warning']) })),
+    problems: z.array(
+      z.object({
+        file: z.string(),
+        line: z.number().int(),
+        field: z.string(),
+        message: z.string(),
+        severity: z.enum(['error', 'warning']),
+      }),
+    ),
   })
   .meta({ id: 'Health' });
 
 export const MeResponse = z
   .object({
-    subject: z.string().meta({ description: 'The token\'s `sub`; `local` in local mode.' }),
+    subject: z.string().meta({ description: "The token's `sub`; `local` in local mode." }),
     roles: z.array(z.string()),
-    mode: z.enum(['local', 'secret', 'jwks']).meta({ description: 'How tokens are verified: `local` (no sign-in, every caller is an agent), a shared `secret`, or an identity provider\'s key set (`jwks`).' }),
+    mode: z.enum(['local', 'secret', 'jwks']).meta({
+      description:
+        "How tokens are verified: `local` (no sign-in, every caller is an agent), a shared `secret`, or an identity provider's key set (`jwks`).",
+    }),
   })
   .meta({ id: 'Me', description: 'The signed-in agent.' });
 
 export const ProblemResponse = z
   .object({
-    type: z.url().meta({ description: 'An absolute URI naming the kind of problem; it opens its entry in the API reference (`/docs#problem-…`).' }),
+    type: z.url().meta({
+      description:
+        'An absolute URI naming the kind of problem; it opens its entry in the API reference (`/docs#problem-…`).',
+    }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
@@ -249,7 +321,8 @@ export function validationError(error: z.ZodError, what: string): ValidationErro
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed fields are listed at /docs`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed fields are listed at /docs`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   return issue.message;
 }

@@ -6,7 +6,8 @@ import type { Context, MiddlewareHandler } from 'hono';
  */
 
 /** Pages may load only their own scripts and styles; API answers load nothing and frame nowhere. */
-export const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+export const PAGE_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 const API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
@@ -36,8 +37,6 @@ export interface OriginPolicy {
   /** The service's own origin as its users reach it (PUBLIC_ORIGIN, or what a trusted proxy says). */
   ownOrigin: (c: Context) => string;
 }
-
-
 
 /**
  * Browsers say where a call comes from in `Origin`. Calls from the service's own pages and from
@@ -116,7 +115,11 @@ export class RateLimiter implements RateLimitStore {
     if (this.buckets.size > MAX_TRACKED_CLIENTS) this.buckets.delete(this.buckets.keys().next().value!);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { allowed: true, remaining: Math.floor(bucket.tokens), resetSeconds: Math.ceil((rule.limit - bucket.tokens) / perSecond) };
+      return {
+        allowed: true,
+        remaining: Math.floor(bucket.tokens),
+        resetSeconds: Math.ceil((rule.limit - bucket.tokens) / perSecond),
+      };
     }
     return { allowed: false, remaining: 0, resetSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
   }

@@ -1,4 +1,4 @@
-import { parseArticle, type ParsedArticle } from './parse-article.ts';
+import { type ParsedArticle, parseArticle } from './parse-article.ts';
 import type { Article, ArticleProblem, ArticleSource, Cause } from './types.ts';
 
 /** Every article that loaded, indexed for lookup, and what was wrong with the rest. */
@@ -15,7 +15,10 @@ export interface KnowledgeBase {
  * left out; the rest serve. Cross-article rules (unique slugs, unique cause ids, known related
  * slugs) are checked here because one file cannot see the others.
  */
-export function buildKnowledgeBase(sources: ArticleSource[], parse: (source: ArticleSource) => ParsedArticle = parseArticle): KnowledgeBase {
+export function buildKnowledgeBase(
+  sources: ArticleSource[],
+  parse: (source: ArticleSource) => ParsedArticle = parseArticle,
+): KnowledgeBase {
   const problems: ArticleProblem[] = [];
   const articles: Article[] = [];
   const bySlug = new Map<string, Article>();
@@ -27,13 +30,25 @@ export function buildKnowledgeBase(sources: ArticleSource[], parse: (source: Art
     if (!article) continue;
     const clash = bySlug.get(article.slug);
     if (clash) {
-      problems.push({ file: source.file, line: 1, field: 'slug', message: `slug "${article.slug}" is already used by ${clash.file}; this article is not served`, severity: 'error' });
+      problems.push({
+        file: source.file,
+        line: 1,
+        field: 'slug',
+        message: `slug "${article.slug}" is already used by ${clash.file}; this article is not served`,
+        severity: 'error',
+      });
       continue;
     }
     const takenCause = article.causes.find((cause) => byCauseId.has(cause.id));
     if (takenCause) {
       const owner = bySlug.get(byCauseId.get(takenCause.id)!.articleSlug)!;
-      problems.push({ file: source.file, line: 1, field: 'causes.id', message: `cause "${takenCause.id}" is already declared by ${owner.file}; this article is not served`, severity: 'error' });
+      problems.push({
+        file: source.file,
+        line: 1,
+        field: 'causes.id',
+        message: `cause "${takenCause.id}" is already declared by ${owner.file}; this article is not served`,
+        severity: 'error',
+      });
       continue;
     }
     articles.push(article);
@@ -41,11 +56,19 @@ export function buildKnowledgeBase(sources: ArticleSource[], parse: (source: Art
     for (const cause of article.causes) byCauseId.set(cause.id, cause);
   }
   checkQuestions(articles, problems);
-  const internal = new Set(articles.filter((article) => article.visibility === 'internal').map((article) => article.slug));
+  const internal = new Set(
+    articles.filter((article) => article.visibility === 'internal').map((article) => article.slug),
+  );
   articles.forEach((article, position) => {
     for (const slug of article.related) {
       if (!bySlug.has(slug)) {
-        problems.push({ file: article.file, line: 1, field: 'related', message: `related article "${slug}" does not exist`, severity: 'warning' });
+        problems.push({
+          file: article.file,
+          line: 1,
+          field: 'related',
+          message: `related article "${slug}" does not exist`,
+          severity: 'warning',
+        });
       }
     }
     if (article.visibility === 'public' && internal.size > 0) {
@@ -67,7 +90,13 @@ function checkQuestions(articles: Article[], problems: ArticleProblem[]): void {
         const seen = first.get(question.id);
         if (!seen) first.set(question.id, { options, file: article.file });
         else if (seen.options !== options) {
-          problems.push({ file: article.file, line: 1, field: 'causes.questions', message: `question "${question.id}" offers other options than in ${seen.file}; the chat uses that file's`, severity: 'warning' });
+          problems.push({
+            file: article.file,
+            line: 1,
+            field: 'causes.questions',
+            message: `question "${question.id}" offers other options than in ${seen.file}; the chat uses that file's`,
+            severity: 'warning',
+          });
         }
       }
     }
@@ -101,7 +130,13 @@ function hideInternalReferences(article: Article, internal: Set<string>, problem
     }),
   };
   for (const slug of linked) {
-    problems.push({ file: article.file, line: 1, field: 'body', message: `public article refers to internal article "${slug}"; the reference is hidden so the public never sees it`, severity: 'warning' });
+    problems.push({
+      file: article.file,
+      line: 1,
+      field: 'body',
+      message: `public article refers to internal article "${slug}"; the reference is hidden so the public never sees it`,
+      severity: 'warning',
+    });
   }
   return linked.size > 0 ? hidden : article;
 }

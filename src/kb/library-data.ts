@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from './knowledge-base.ts';
 import type { Library } from './library.ts';
-import { INDEX_FORMAT, loadSearchIndex, serialiseSearchIndex, type SerialisedIndex } from './search-index.ts';
+import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
 import type { Article, ArticleProblem } from './types.ts';
 
 /**
@@ -27,7 +27,8 @@ export function serialiseLibrary(library: Library): LibraryData {
 }
 
 export function loadLibrary(data: LibraryData): Library {
-  if (data.format !== INDEX_FORMAT) throw new Error(`library data: format ${data.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
+  if (data.format !== INDEX_FORMAT)
+    throw new Error(`library data: format ${data.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
   const kb: KnowledgeBase = {
     articles: data.articles,
     bySlug: new Map(data.articles.map((article) => [article.slug, article])),

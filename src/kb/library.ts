@@ -1,6 +1,6 @@
 import { buildKnowledgeBase, type KnowledgeBase } from './knowledge-base.ts';
 import type { ParsedArticle } from './parse-article.ts';
-import { buildSearchIndex, updateSearchIndex, type SearchIndex } from './search-index.ts';
+import { buildSearchIndex, type SearchIndex, updateSearchIndex } from './search-index.ts';
 import type { ArticleSource } from './types.ts';
 
 /** A knowledge base and its search index: what every request reads, swapped whole on reload. */
@@ -10,7 +10,11 @@ export interface Library {
   loadedAt: Date;
 }
 
-export function buildLibrary(sources: ArticleSource[], loadedAt: Date, parse?: (source: ArticleSource) => ParsedArticle): Library {
+export function buildLibrary(
+  sources: ArticleSource[],
+  loadedAt: Date,
+  parse?: (source: ArticleSource) => ParsedArticle,
+): Library {
   const kb = buildKnowledgeBase(sources, parse);
   return { kb, index: buildSearchIndex(kb), loadedAt };
 }
@@ -20,7 +24,12 @@ export function buildLibrary(sources: ArticleSource[], loadedAt: Date, parse?: (
  * `parse`, which the caller caches), and the index is updated from the previous one for the
  * articles that did change.
  */
-export function rebuildLibrary(previous: Library, sources: ArticleSource[], parse: (source: ArticleSource) => ParsedArticle, loadedAt: Date): Library {
+export function rebuildLibrary(
+  previous: Library,
+  sources: ArticleSource[],
+  parse: (source: ArticleSource) => ParsedArticle,
+  loadedAt: Date,
+): Library {
   const kb = buildKnowledgeBase(sources, parse);
   return { kb, index: updateSearchIndex(previous, kb), loadedAt };
 }

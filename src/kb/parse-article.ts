@@ -1,9 +1,18 @@
 import { isRecord } from '../is-record.ts';
-import { splitSections } from './markdown-sections.ts';
 import { findRawHtml } from './find-raw-html.ts';
+import { splitSections } from './markdown-sections.ts';
 import { isFrontmatterProblem, readFrontmatter } from './read-frontmatter.ts';
+import type {
+  Article,
+  ArticleProblem,
+  ArticleSource,
+  Cause,
+  CauseQuestion,
+  Signals,
+  Step,
+  Visibility,
+} from './types.ts';
 import { termsOf } from './vocabulary.ts';
-import type { Article, ArticleProblem, ArticleSource, Cause, CauseQuestion, Signals, Step, Visibility } from './types.ts';
 
 /** Sections every troubleshooting article is expected to have; missing ones are warnings. */
 export const EXPECTED_SECTIONS = ['Symptoms', 'Root causes', 'Resolution steps', 'Verification', 'Prevention'];
@@ -42,27 +51,48 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
   }
   const frontmatterLines = parsed.matter.split(/\r?\n/);
   const bodyStartLine = /^\uFEFF?---/.test(source.text) ? frontmatterLines.length + 2 : 1;
-  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const lineMatching = (pattern: RegExp, fromLine = 1): number | undefined => {
     const index = frontmatterLines.findIndex((line, at) => at + 1 >= fromLine && pattern.test(line));
     // gray-matter's frontmatter text starts with the newline after the opening ---.
     return index >= 0 ? index + 1 : undefined;
   };
   /** Line of a top-level key; 1 (the opening ---) when the key is missing. */
-  const lineOf = (key: string): number => lineMatching(new RegExp(`^${escape(key)}\\s*:`)) ?? 1;
+  const lineOf = (key: string): number => lineMatching(new RegExp(`^${escapeRegExp(key)}\\s*:`)) ?? 1;
   /** Line of a key inside a list item, at or after `fromLine`. */
-  const lineOfNested = (key: string, fromLine: number): number => lineMatching(new RegExp(`^\\s*-?\\s*${escape(key)}\\s*:`), fromLine) ?? fromLine;
+  const lineOfNested = (key: string, fromLine: number): number =>
+    lineMatching(new RegExp(`^\\s*-?\\s*${escapeRegExp(key)}\\s*:`), fromLine) ?? fromLine;
   const lineOfCause = (id: string): number | undefined =>
-    id ? lineMatching(new RegExp(`^\\s*-?\\s*id\\s*:\\s*["']?${escape(id)}["']?\\s*$`)) : undefined;
-  const report = (field: string, message: string, severity: ArticleProblem['severity'] = 'error', line?: number): void => {
-    problems.push({ file, line: line ?? lineOf(field.split('.').pop()!.replace(/\[\d+\]$/, '')), field, message, severity });
+    id ? lineMatching(new RegExp(`^\\s*-?\\s*id\\s*:\\s*["']?${escapeRegExp(id)}["']?\\s*$`)) : undefined;
+  const report = (
+    field: string,
+    message: string,
+    severity: ArticleProblem['severity'] = 'error',
+    line?: number,
+  ): void => {
+    problems.push({
+      file,
+      line:
+        line ??
+        lineOf(
+          field
+            .split('.')
+            .pop()!
+            .replace(/\[\d+\]$/, ''),
+        ),
+      field,
+      message,
+      severity,
+    });
   };
 
   const data = isRecord(parsed.data) ? parsed.data : {};
-  if (!isRecord(parsed.data)) report('frontmatter', 'frontmatter must be a YAML mapping (key: value lines between --- markers)');
+  if (!isRecord(parsed.data))
+    report('frontmatter', 'frontmatter must be a YAML mapping (key: value lines between --- markers)');
 
   const slug = slugOfFile(file);
-  if (!SLUG.test(slug)) report('slug', `file name "${file}" must be lower-case letters, digits and dashes, ending in .md`, 'error', 1);
+  if (!SLUG.test(slug))
+    report('slug', `file name "${file}" must be lower-case letters, digits and dashes, ending in .md`, 'error', 1);
 
   const title = stringField(data, 'title', report, { required: true });
   const summary = stringField(data, 'summary', report) ?? '';
@@ -71,20 +101,35 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
   const related = stringList(data, 'related', report).map((value) => value.toLowerCase());
   const updated = dateField(data, report);
 
-  const sections = splitSections(parsed.content).map((section) => ({ ...section, line: section.line + bodyStartLine - 1 }));
+  const sections = splitSections(parsed.content).map((section) => ({
+    ...section,
+    line: section.line + bodyStartLine - 1,
+  }));
   const steps: Step[] = sections
     .filter((section) => section.level >= 3)
-    .map((section) => ({ id: section.id, title: section.heading.replace(/^\d+\.\s*/, ''), markdown: section.markdown }));
+    .map((section) => ({
+      id: section.id,
+      title: section.heading.replace(/^\d+\.\s*/, ''),
+      markdown: section.markdown,
+    }));
   const stepIds = new Set(steps.map((step) => step.id));
   for (const expected of EXPECTED_SECTIONS) {
-    if (data.causes !== undefined && !sections.some((section) => section.level === 2 && section.heading.toLowerCase() === expected.toLowerCase())) {
+    if (
+      data.causes !== undefined &&
+      !sections.some((section) => section.level === 2 && section.heading.toLowerCase() === expected.toLowerCase())
+    ) {
       report('body', `missing section "## ${expected}"`, 'warning', bodyStartLine);
     }
   }
 
   for (const html of findRawHtml(parsed.content)) {
     const shown = html.html.length > 40 ? `${html.html.slice(0, 40)}…` : html.html;
-    report('body', `raw HTML ${JSON.stringify(shown)} is shown as text, not rendered; write it in Markdown instead`, 'warning', html.line + bodyStartLine - 1);
+    report(
+      'body',
+      `raw HTML ${JSON.stringify(shown)} is shown as text, not rendered; write it in Markdown instead`,
+      'warning',
+      html.line + bodyStartLine - 1,
+    );
   }
 
   const causes = causesField(data, slug, stepIds, report, lineOf, lineOfCause, lineOfNested);
@@ -111,15 +156,27 @@ export function parseArticle(source: ArticleSource): ParsedArticle {
 
 /** A file its entry could not read, or one with nothing in it, is a problem for that file alone. */
 function unreadableProblem(source: ArticleSource): ArticleProblem | null {
-  const problem = (message: string): ArticleProblem => ({ file: source.file, line: 1, field: 'file', message, severity: 'error' });
-  if (source.unreadable !== undefined) return problem(`the file could not be read (${source.unreadable}); check that it is a readable file`);
+  const problem = (message: string): ArticleProblem => ({
+    file: source.file,
+    line: 1,
+    field: 'file',
+    message,
+    severity: 'error',
+  });
+  if (source.unreadable !== undefined)
+    return problem(`the file could not be read (${source.unreadable}); check that it is a readable file`);
   if (!source.text.trim()) return problem('the file is empty; an article needs YAML frontmatter with at least a title');
   return null;
 }
 
 type Report = (field: string, message: string, severity?: ArticleProblem['severity'], line?: number) => void;
 
-function stringField(data: Record<string, unknown>, key: string, report: Report, options: { required?: boolean } = {}): string | null {
+function stringField(
+  data: Record<string, unknown>,
+  key: string,
+  report: Report,
+  options: { required?: boolean } = {},
+): string | null {
   const value = data[key];
   if (value === undefined || value === null || value === '') {
     if (options.required) report(key, `"${key}" is required`);
@@ -187,7 +244,12 @@ function causesField(
     const id = typeof raw.id === 'string' ? raw.id.trim() : '';
     const idLine = lineOfCause(id) ?? lineOf('causes');
     if (!CAUSE_ID.test(id)) {
-      report(`${where}.id`, `cause id ${JSON.stringify(raw.id ?? null)} must be lower-case letters, digits and dashes`, 'error', idLine);
+      report(
+        `${where}.id`,
+        `cause id ${JSON.stringify(raw.id ?? null)} must be lower-case letters, digits and dashes`,
+        'error',
+        idLine,
+      );
       return;
     }
     if (seen.has(id)) report(`${where}.id`, `cause "${id}" is declared twice in this article`, 'error', idLine);
@@ -200,14 +262,25 @@ function causesField(
     for (const step of stepList) {
       const stepId = typeof step === 'string' ? step.trim() : '';
       if (!stepId || !stepIds.has(stepId)) {
-        report(`${where}.steps`, `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${typeof step === 'string' || typeof step === 'number' ? step : '…'}}`, 'error', lineOfNested('steps', idLine));
+        report(
+          `${where}.steps`,
+          `cause "${id}" refers to step ${JSON.stringify(step)}, but no heading has {#${typeof step === 'string' || typeof step === 'number' ? step : '…'}}`,
+          'error',
+          lineOfNested('steps', idLine),
+        );
       } else causeStepIds.push(stepId);
     }
     if (causeStepIds.length === 0 && stepList.length === 0) {
       report(`${where}.steps`, `cause "${id}" lists no steps; readers get no resolution`, 'warning', idLine);
     }
     const kind = raw.kind === undefined || raw.kind === null ? 'auth' : raw.kind;
-    if (kind !== 'auth' && kind !== 'lookalike') report(`${where}.kind`, `cause "${id}" has kind ${JSON.stringify(raw.kind)}; use "auth" (the default) or "lookalike" (not an authentication problem)`, 'error', idLine);
+    if (kind !== 'auth' && kind !== 'lookalike')
+      report(
+        `${where}.kind`,
+        `cause "${id}" has kind ${JSON.stringify(raw.kind)}; use "auth" (the default) or "lookalike" (not an authentication problem)`,
+        'error',
+        idLine,
+      );
     causes.push({
       id,
       kind: kind === 'lookalike' ? 'lookalike' : 'auth',
@@ -231,16 +304,28 @@ function questionsField(value: unknown, where: string, report: Report, line: num
   const questions: CauseQuestion[] = [];
   value.forEach((raw, index) => {
     const at = `${where}[${index}]`;
-    if (!isRecord(raw) || typeof raw.id !== 'string' || typeof raw.ask !== 'string' || !Array.isArray(raw.options) || raw.options.length < 2) {
+    if (
+      !isRecord(raw) ||
+      typeof raw.id !== 'string' ||
+      typeof raw.ask !== 'string' ||
+      !Array.isArray(raw.options) ||
+      raw.options.length < 2
+    ) {
       report(at, 'a question needs an id, the text to ask ("ask") and at least two options', 'error', line);
       return;
     }
-    const text = (item: unknown): string => (typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item) ?? '');
+    const text = (item: unknown): string =>
+      typeof item === 'string' || typeof item === 'number' ? String(item) : (JSON.stringify(item) ?? '');
     const options = raw.options.map(text);
     const expect = (Array.isArray(raw.expect) ? raw.expect : [raw.expect]).map(text);
     const unknown = expect.filter((answer) => !options.includes(answer));
     if (expect.length === 0 || unknown.length > 0) {
-      report(`${at}.expect`, `expect must name one or more of the options (${options.map((option) => JSON.stringify(option)).join(', ')}); ${unknown.map((answer) => JSON.stringify(answer)).join(', ') || 'none given'} is not one`, 'error', line);
+      report(
+        `${at}.expect`,
+        `expect must name one or more of the options (${options.map((option) => JSON.stringify(option)).join(', ')}); ${unknown.map((answer) => JSON.stringify(answer)).join(', ') || 'none given'} is not one`,
+        'error',
+        line,
+      );
       return;
     }
     const hints = hintsField(raw.hints, options, `${at}.hints`, report, line);
@@ -250,7 +335,13 @@ function questionsField(value: unknown, where: string, report: Report, line: num
 }
 
 /** `hints: {"From the very first call": ["never worked", "not even once"]}`: free-text answers per option. */
-function hintsField(value: unknown, options: string[], where: string, report: Report, line: number): Record<string, string[]> | undefined {
+function hintsField(
+  value: unknown,
+  options: string[],
+  where: string,
+  report: Report,
+  line: number,
+): Record<string, string[]> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) {
     report(where, 'hints must map an option to the phrases people answer it with', 'error', line);
@@ -259,7 +350,12 @@ function hintsField(value: unknown, options: string[], where: string, report: Re
   const hints: Record<string, string[]> = {};
   for (const [option, phrases] of Object.entries(value)) {
     if (!options.includes(option)) {
-      report(`${where}.${option}`, `hints name ${JSON.stringify(option)}, which is not one of the options`, 'error', line);
+      report(
+        `${where}.${option}`,
+        `hints name ${JSON.stringify(option)}, which is not one of the options`,
+        'error',
+        line,
+      );
       continue;
     }
     if (!Array.isArray(phrases) || phrases.some((phrase) => typeof phrase !== 'string')) {
@@ -285,7 +381,13 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
       report(`${where}.${key}`, `${key} must be a list`, 'error', line);
       return [];
     }
-    if (entry.length > MAX_SIGNAL_ENTRIES) report(`${where}.${key}`, `${key} has more than ${MAX_SIGNAL_ENTRIES} entries; the rest are ignored`, 'warning', line);
+    if (entry.length > MAX_SIGNAL_ENTRIES)
+      report(
+        `${where}.${key}`,
+        `${key} has more than ${MAX_SIGNAL_ENTRIES} entries; the rest are ignored`,
+        'warning',
+        line,
+      );
     return entry.slice(0, MAX_SIGNAL_ENTRIES);
   };
   for (const status of list('status')) {
@@ -305,7 +407,12 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
         continue;
       }
       if (key === 'words' && (text.split(/\s+/).length > MAX_WORD_TERMS || termsOf(text).length === 0)) {
-        report(`${where}.words`, `words entry "${text}" must be 1 to ${MAX_WORD_TERMS} words that are not all stop words (write longer wordings as phrases)`, 'warning', line);
+        report(
+          `${where}.words`,
+          `words entry "${text}" must be 1 to ${MAX_WORD_TERMS} words that are not all stop words (write longer wordings as phrases)`,
+          'warning',
+          line,
+        );
         continue;
       }
       const value = key === 'phrases' || key === 'words' ? text : text.toLowerCase();
@@ -317,7 +424,13 @@ function signalsField(value: unknown, where: string, report: Report, line: numbe
     }
   }
   for (const key of Object.keys(value)) {
-    if (!['status', 'error', 'phrases', 'words', 'facts'].includes(key)) report(`${where}.${key}`, `unknown signal "${key}" is ignored (use status, error, phrases, words or facts)`, 'warning', line);
+    if (!['status', 'error', 'phrases', 'words', 'facts'].includes(key))
+      report(
+        `${where}.${key}`,
+        `unknown signal "${key}" is ignored (use status, error, phrases, words or facts)`,
+        'warning',
+        line,
+      );
   }
   return signals;
 }

@@ -36,7 +36,8 @@ function safeYaml(): (text: string) => object {
   const engines: unknown = (matter as unknown as { engines?: unknown }).engines;
   const yaml = typeof engines === 'object' && engines !== null ? (engines as Record<string, unknown>).yaml : undefined;
   const parse = typeof yaml === 'object' && yaml !== null ? (yaml as Record<string, unknown>).parse : undefined;
-  if (typeof parse !== 'function') throw new Error('gray-matter no longer exposes its YAML engine; fixpath cannot read frontmatter safely');
+  if (typeof parse !== 'function')
+    throw new Error('gray-matter no longer exposes its YAML engine; fixpath cannot read frontmatter safely');
   return (text: string) => (parse as (text: string) => object)(text);
 }
 
@@ -68,7 +69,10 @@ export function readFrontmatter(text: string): Frontmatter | FrontmatterProblem 
     if (error instanceof RefusedLanguage) return notYaml(error.message);
     const mark = (error as { mark?: { line?: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
-    return { line: typeof mark?.line === 'number' ? mark.line + 1 : 1, message: `frontmatter is not valid YAML: ${reason}` };
+    return {
+      line: typeof mark?.line === 'number' ? mark.line + 1 : 1,
+      message: `frontmatter is not valid YAML: ${reason}`,
+    };
   }
 }
 

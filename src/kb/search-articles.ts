@@ -1,9 +1,9 @@
 import type { SearchResult } from 'minisearch';
 import type { Library } from './library.ts';
 import { plainText } from './markdown-sections.ts';
-import { termsOf } from './vocabulary.ts';
 import { articleSearchOptions } from './search-index.ts';
 import type { Article } from './types.ts';
+import { termsOf } from './vocabulary.ts';
 
 export interface SearchHit {
   slug: string;
@@ -34,8 +34,16 @@ function visibleTo(audience: Audience) {
 }
 
 /** Full-text search over articles, best first, each hit with the sentence that matched best. */
-export function searchArticles(library: Library, query: string, limit: number, audience: Audience): { total: number; hits: SearchHit[] } {
-  const results = library.index.articles.search(query, { ...articleSearchOptions(library.index.articles), filter: visibleTo(audience) });
+export function searchArticles(
+  library: Library,
+  query: string,
+  limit: number,
+  audience: Audience,
+): { total: number; hits: SearchHit[] } {
+  const results = library.index.articles.search(query, {
+    ...articleSearchOptions(library.index.articles),
+    filter: visibleTo(audience),
+  });
   const queryTerms = new Set(termsOf(query));
   const hits = results.slice(0, limit).map((result): SearchHit => {
     const article = library.kb.bySlug.get(String(result.id))!;

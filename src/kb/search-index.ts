@@ -96,7 +96,9 @@ export interface SerialisedIndex {
 }
 
 function sectionText(article: Article, heading: string, keepCode = false): string {
-  const section = article.sections.find((candidate) => candidate.level === 2 && candidate.heading.toLowerCase() === heading);
+  const section = article.sections.find(
+    (candidate) => candidate.level === 2 && candidate.heading.toLowerCase() === heading,
+  );
   return section ? plainText(section.markdown, keepCode) : '';
 }
 
@@ -119,7 +121,13 @@ function causeDocument(cause: Cause, article: Article): CauseDocument {
   return {
     id: cause.id,
     signals: [cause.title, ...cause.signals.phrases].join(' . '),
-    context: [cause.description, article.title, article.summary, sectionText(article, 'symptoms', true), sectionText(article, 'root causes')].join(' . '),
+    context: [
+      cause.description,
+      article.title,
+      article.summary,
+      sectionText(article, 'symptoms', true),
+      sectionText(article, 'root causes'),
+    ].join(' . '),
     visibility: article.visibility,
   };
 }
@@ -149,10 +157,16 @@ export function updateSearchIndex(previous: { kb: KnowledgeBase; index: SearchIn
   const same = (id: string): boolean => {
     const before = previous.kb.byCauseId.get(id);
     const after = kb.byCauseId.get(id);
-    return Boolean(before && after && before.articleSlug === after.articleSlug && previous.kb.bySlug.get(before.articleSlug) === kb.bySlug.get(after.articleSlug));
+    return Boolean(
+      before &&
+        after &&
+        before.articleSlug === after.articleSlug &&
+        previous.kb.bySlug.get(before.articleSlug) === kb.bySlug.get(after.articleSlug),
+    );
   };
   for (const cause of previous.kb.causes) if (!same(cause.id)) index.causes.discard(cause.id);
-  for (const cause of kb.causes) if (!same(cause.id)) index.causes.add(causeDocument(cause, kb.bySlug.get(cause.articleSlug)!));
+  for (const cause of kb.causes)
+    if (!same(cause.id)) index.causes.add(causeDocument(cause, kb.bySlug.get(cause.articleSlug)!));
   return index;
 }
 
@@ -162,7 +176,9 @@ export function serialiseSearchIndex(index: SearchIndex): SerialisedIndex {
 
 export function loadSearchIndex(serialised: SerialisedIndex): SearchIndex {
   if (serialised.format !== INDEX_FORMAT) {
-    throw new Error(`search index: format ${serialised.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``);
+    throw new Error(
+      `search index: format ${serialised.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``,
+    );
   }
   return {
     articles: MiniSearch.loadJS(serialised.articles as never, ARTICLE_SEARCH_OPTIONS),

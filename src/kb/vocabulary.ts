@@ -24,41 +24,43 @@ const STOP_WORDS = new Set(
  * a comparison use, before stemming.
  */
 // A Map, not an object: a word such as "constructor" must not find Object's own members.
-const SYNONYMS = new Map<string, string>(Object.entries({
-  unauthorized: '401',
-  unauthorised: '401',
-  unauthenticated: '401',
-  forbidden: '403',
-  expired: 'expire',
-  expires: 'expire',
-  expiry: 'expire',
-  expiration: 'expire',
-  expiring: 'expire',
-  expir: 'expire',
-  jwt: 'token',
-  jwts: 'token',
-  tokens: 'token',
-  auth: 'auth',
-  authn: 'auth',
-  authz: 'auth',
-  authorization: 'auth',
-  authorisation: 'auth',
-  authentication: 'auth',
-  authenticate: 'auth',
-  authenticated: 'auth',
-  authenticating: 'auth',
-  authorize: 'auth',
-  authorise: 'auth',
-  authorized: 'auth',
-  authorised: 'auth',
-  logged: 'log',
-  login: 'log',
-  logon: 'log',
-  signin: 'log',
-  throttled: 'throttle',
-  throttling: 'throttle',
-  cookies: 'cookie',
-}));
+const SYNONYMS = new Map<string, string>(
+  Object.entries({
+    unauthorized: '401',
+    unauthorised: '401',
+    unauthenticated: '401',
+    forbidden: '403',
+    expired: 'expire',
+    expires: 'expire',
+    expiry: 'expire',
+    expiration: 'expire',
+    expiring: 'expire',
+    expir: 'expire',
+    jwt: 'token',
+    jwts: 'token',
+    tokens: 'token',
+    auth: 'auth',
+    authn: 'auth',
+    authz: 'auth',
+    authorization: 'auth',
+    authorisation: 'auth',
+    authentication: 'auth',
+    authenticate: 'auth',
+    authenticated: 'auth',
+    authenticating: 'auth',
+    authorize: 'auth',
+    authorise: 'auth',
+    authorized: 'auth',
+    authorised: 'auth',
+    logged: 'log',
+    login: 'log',
+    logon: 'log',
+    signin: 'log',
+    throttled: 'throttle',
+    throttling: 'throttle',
+    cookies: 'cookie',
+  }),
+);
 
 const HAS_CASE_CHANGE = /\p{Ll}\p{Lu}/u;
 
@@ -66,7 +68,16 @@ const HAS_CASE_CHANGE = /\p{Ll}\p{Lu}/u;
  * Names written in camelCase that are one word to the people who write them: `SameSite` is
  * "samesite", not "same" (a stop word) and "site"; `withCredentials` is one setting.
  */
-const COMPOUND_WORDS = new Set(['samesite', 'withcredentials', 'httponly', 'xmlhttprequest', 'oauth', 'openid', 'webhook', 'webhooks']);
+const COMPOUND_WORDS = new Set([
+  'samesite',
+  'withcredentials',
+  'httponly',
+  'xmlhttprequest',
+  'oauth',
+  'openid',
+  'webhook',
+  'webhooks',
+]);
 
 /** Maximum length of a single term; longer runs (base64 blobs, signatures) are not words. */
 const MAX_TERM_LENGTH = 40;
@@ -98,7 +109,8 @@ export function tokenize(text: string): string[] {
  * such as 过期 or 만료 is matched as its characters one after another.
  */
 const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const IDEOGRAPHIC_PARTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+const IDEOGRAPHIC_PARTS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
 
 function pushWord(run: string, words: string[]): void {
   if (run.length > MAX_TERM_LENGTH) return;
@@ -156,7 +168,24 @@ export function termsOf(text: string, keepStopWords = false): string[] {
 }
 
 /** Articles and auxiliaries: even a word-for-word match reads past them ("no credentials were provided"). */
-const FILLER = new Set(['a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'do', 'does', 'did']);
+const FILLER = new Set([
+  'a',
+  'an',
+  'the',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'has',
+  'have',
+  'had',
+  'do',
+  'does',
+  'did',
+]);
 
 export function isFiller(word: string): boolean {
   return FILLER.has(word.toLowerCase());
@@ -168,7 +197,21 @@ function keptWord(word: string): string {
   return NEGATIONS.has(lower) ? 'not' : lower;
 }
 
-const NEGATIONS = new Set(['no', 'not', 'nor', 'never', 'without', 'cannot', 'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'wasnt', 'arent']);
+const NEGATIONS = new Set([
+  'no',
+  'not',
+  'nor',
+  'never',
+  'without',
+  'cannot',
+  'cant',
+  'dont',
+  'doesnt',
+  'didnt',
+  'isnt',
+  'wasnt',
+  'arent',
+]);
 
 /** Whether a word turns the meaning of what follows around. */
 export function isNegation(word: string): boolean {

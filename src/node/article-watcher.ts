@@ -1,10 +1,10 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { buildLibrary, rebuildLibrary, type Library } from '../kb/library.ts';
-import { parseArticle, type ParsedArticle } from '../kb/parse-article.ts';
+import { buildLibrary, type Library, rebuildLibrary } from '../kb/library.ts';
+import { type ParsedArticle, parseArticle } from '../kb/parse-article.ts';
 import type { ArticleProblem, ArticleSource } from '../kb/types.ts';
 import { describeError } from './list-article-files.ts';
-import { scanArticleFolder, type ArticleFolderScan } from './read-articles.ts';
+import { type ArticleFolderScan, scanArticleFolder } from './read-articles.ts';
 
 /** Changes arriving within this window are applied together (an editor's save is several events). */
 const SETTLE_MS = 150;
@@ -100,7 +100,12 @@ export class ArticleWatcher {
         this.unwatchable.delete(path);
       } catch (error) {
         // Reported once; the periodic rescan still picks up changes there.
-        if (!this.unwatchable.has(path)) this.events?.failed(new Error(`cannot watch ${path} (${describeError(error)}); its changes are seen within ${RESCAN_MS / 1000} s instead`));
+        if (!this.unwatchable.has(path))
+          this.events?.failed(
+            new Error(
+              `cannot watch ${path} (${describeError(error)}); its changes are seen within ${RESCAN_MS / 1000} s instead`,
+            ),
+          );
         this.unwatchable.add(path);
       }
     }
@@ -180,7 +185,13 @@ export class ArticleWatcher {
       }
       const previous = this.lastGood.get(source.file);
       if (previous === undefined) return source;
-      kept.push(...problems, { file: source.file, line: 1, field: 'file', message: 'the previous version of this article keeps serving until the file is fixed', severity: 'warning' });
+      kept.push(...problems, {
+        file: source.file,
+        line: 1,
+        field: 'file',
+        message: 'the previous version of this article keeps serving until the file is fixed',
+        severity: 'warning',
+      });
       return { file: source.file, text: previous };
     });
     for (const file of [...this.lastGood.keys(), ...this.parsed.keys()]) {
@@ -191,7 +202,9 @@ export class ArticleWatcher {
     }
     const parse = (source: ArticleSource): ParsedArticle => this.parse(source);
     // The first build indexes everything; later ones update the previous index.
-    const library = this.library ? rebuildLibrary(this.library, effective, parse, new Date()) : buildLibrary(effective, new Date(), parse);
+    const library = this.library
+      ? rebuildLibrary(this.library, effective, parse, new Date())
+      : buildLibrary(effective, new Date(), parse);
     library.kb.problems.push(...kept);
     return library;
   }

@@ -1,4 +1,4 @@
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 
 /** When a response ends its connection, and how long it waits for a body nobody will read. */
 export interface ConnectionPolicy {
@@ -60,7 +60,8 @@ export function lingeringResponse(policy: ConnectionPolicy): typeof ServerRespon
 
 /** Read and drop the rest of a request body; settles when it has ended or a bound is reached. */
 function drainBody(request: IncomingMessage, policy: ConnectionPolicy): Promise<void> {
-  if (request.destroyed || request.readableEnded || policy.drainBytes === 0 || policy.drainMs === 0) return Promise.resolve();
+  if (request.destroyed || request.readableEnded || policy.drainBytes === 0 || policy.drainMs === 0)
+    return Promise.resolve();
   return new Promise((settle) => {
     let drained = 0;
     const stop = (): void => {

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -36,20 +37,23 @@ export async function listArticleFiles(directory: string): Promise<ArticleFolder
   const queue: Array<{ path: string; relative: string }> = [{ path: directory, relative: '' }];
   for (let next = queue.shift(); next; next = queue.shift()) {
     const { path, relative } = next;
-    let entries;
+    let entries: Dirent[];
     try {
       listing.folders.set(path, (await stat(path)).ino);
       entries = await readdir(path, { withFileTypes: true });
     } catch (error) {
       if (relative === '') throw error;
       listing.folders.delete(path);
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') listing.unlistable.set(`${relative}/`, describeError(error));
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        listing.unlistable.set(`${relative}/`, describeError(error));
       continue;
     }
     for (const entry of entries) {
       const file = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory() && isArticleFolderName(entry.name)) queue.push({ path: join(path, entry.name), relative: file });
-      else if (entry.isFile() && isArticleFileName(entry.name) && listing.files.size < MAX_ARTICLE_FILES) listing.files.set(file, join(path, entry.name));
+      if (entry.isDirectory() && isArticleFolderName(entry.name))
+        queue.push({ path: join(path, entry.name), relative: file });
+      else if (entry.isFile() && isArticleFileName(entry.name) && listing.files.size < MAX_ARTICLE_FILES)
+        listing.files.set(file, join(path, entry.name));
     }
   }
   return listing;
@@ -58,6 +62,7 @@ export async function listArticleFiles(directory: string): Promise<ArticleFolder
 /** An fs error as a reader can act on it: `EACCES: permission denied`, without the path. */
 export function describeError(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
-  if (typeof code === 'string') return `${code}: ${message.replace(/^[A-Z]+:\s*/, '').replace(/,\s*\w+\s+'[^']*'$/, '')}`;
+  if (typeof code === 'string')
+    return `${code}: ${message.replace(/^[A-Z]+:\s*/, '').replace(/,\s*\w+\s+'[^']*'$/, '')}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { type FileHandle, lstat, open } from 'node:fs/promises';
 import type { ArticleSource } from '../kb/types.ts';
 import { describeError, listArticleFiles, MAX_ARTICLE_FILES } from './list-article-files.ts';
 
@@ -29,7 +29,11 @@ export async function readArticleSources(directory: string): Promise<ArticleSour
  * so a rescan of a large folder reads only what changed. A file deleted mid-scan is left out;
  * one that cannot be read is kept, with the reason, as a problem for that file alone.
  */
-export async function scanArticleFolder(directory: string, previous?: ArticleFolderScan, mustRead: ReadonlySet<string> = new Set()): Promise<ArticleFolderScan> {
+export async function scanArticleFolder(
+  directory: string,
+  previous?: ArticleFolderScan,
+  mustRead: ReadonlySet<string> = new Set(),
+): Promise<ArticleFolderScan> {
   const listing = await listArticleFiles(directory);
   const reused = new Map((previous?.sources ?? []).map((source) => [source.file, source]));
   const signatures = new Map<string, string>();
@@ -63,11 +67,14 @@ async function signatureOf(path: string): Promise<string | null> {
   }
 }
 
-const signature = (stats: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string => `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+const signature = (stats: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string =>
+  `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 
 /** One file's text and the signature of exactly what was read; null when it was deleted meanwhile. */
-async function readArticleFile(path: string): Promise<{ text: string; signature?: string; unreadable?: string } | null> {
-  let handle;
+async function readArticleFile(
+  path: string,
+): Promise<{ text: string; signature?: string; unreadable?: string } | null> {
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, OPEN_FLAGS);
     const stats = await handle.stat();

@@ -1,5 +1,5 @@
-import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
 import { readBodyBytes, tooLarge } from '../http/read-body.ts';
 
 /**

@@ -1,6 +1,15 @@
-import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
-import { HOST_HEADERS, isCodeOnlyName, isHarmlessHeader, isIdentifierValue, isMessageHeader, isSecretName, isTrivialValue, URL_HEADERS } from './secret-names.ts';
 import { toHex } from '../text/hex.ts';
+import { findSecrets, replaceSpans, type SecretRules } from './find-secrets.ts';
+import {
+  HOST_HEADERS,
+  isCodeOnlyName,
+  isHarmlessHeader,
+  isIdentifierValue,
+  isMessageHeader,
+  isSecretName,
+  isTrivialValue,
+  URL_HEADERS,
+} from './secret-names.ts';
 import { hmacSha256 } from './sha256.ts';
 import { JWT_WHOLE, redactHost, redactParam, redactParams, redactUrl } from './url-secrets.ts';
 
@@ -81,8 +90,13 @@ export class Redactor implements SecretRules {
 
   /** An Authorization-style value: the scheme stays, the credential goes. */
   credential(value: string, where: string, name: string): string {
-    const match = /^(\s{0,16})([A-Za-z][A-Za-z0-9-]{0,30})(\s{1,16})([^]+)$/.exec(value);
-    if (match && /^(bearer|basic|digest|token|hmac|aws4-hmac-sha256|negotiate|ntlm|dpop|apikey|signature|key|sharedaccesssignature|oauth|mac)$/i.test(match[2]!)) {
+    const match = /^(\s{0,16})([A-Za-z][A-Za-z0-9-]{0,30})(\s{1,16})([\s\S]+)$/.exec(value);
+    if (
+      match &&
+      /^(bearer|basic|digest|token|hmac|aws4-hmac-sha256|negotiate|ntlm|dpop|apikey|signature|key|sharedaccesssignature|oauth|mac)$/i.test(
+        match[2]!,
+      )
+    ) {
       return `${match[1]}${match[2]}${match[3]}${this.credentialValue(match[4]!, where, name)}`;
     }
     return this.credentialValue(value, where, name);
@@ -227,7 +241,8 @@ export class Redactor implements SecretRules {
     if (typeof value === 'object' && value !== null) {
       // No prototype: a member named __proto__ stays a member.
       const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-      for (const [name, member] of Object.entries(value as Record<string, unknown>)) out[name] = this.member(name, member, where, depth + 1);
+      for (const [name, member] of Object.entries(value as Record<string, unknown>))
+        out[name] = this.member(name, member, where, depth + 1);
       return out;
     }
     return value;
@@ -239,17 +254,21 @@ export class Redactor implements SecretRules {
       const cleaned = this.named(name, String(member), where);
       return cleaned === String(member) ? member : cleaned;
     }
-    if (member !== null && typeof member === 'object' && isSecretName(name)) return this.secretTree(member, where, name, depth);
+    if (member !== null && typeof member === 'object' && isSecretName(name))
+      return this.secretTree(member, where, name, depth);
     return this.json(member, where, depth);
   }
 
   /** Everything under a secret-named member: every string and number leaf is a secret. */
   private secretTree(value: unknown, where: string, name: string, depth: number): unknown {
     if (depth > 64) return this.secret(JSON.stringify(value) ?? '', where, 'nested too deep');
-    if (typeof value === 'string' || typeof value === 'number') return isTrivialValue(String(value)) ? value : this.credential(String(value), where, name);
+    if (typeof value === 'string' || typeof value === 'number')
+      return isTrivialValue(String(value)) ? value : this.credential(String(value), where, name);
     if (Array.isArray(value)) return value.map((item) => this.secretTree(item, where, name, depth + 1));
     if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, this.secretTree(member, where, name, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, member]) => [key, this.secretTree(member, where, name, depth + 1)]),
+      );
     }
     return value;
   }
@@ -265,7 +284,8 @@ export class Redactor implements SecretRules {
       }
     }
     if (/x-www-form-urlencoded/i.test(mimeType)) return this.form(text, where);
-    if (/multipart\/form-data/i.test(mimeType) || /^--[^\s]{1,70}\r?\nContent-Disposition:/i.test(trimmed)) return this.multipart(text, mimeType, where);
+    if (/multipart\/form-data/i.test(mimeType) || /^--[^\s]{1,70}\r?\nContent-Disposition:/i.test(trimmed))
+      return this.multipart(text, mimeType, where);
     return this.text(text, where);
   }
 
@@ -283,4 +303,3 @@ function isProse(value: string): boolean {
   const trimmed = value.trim();
   return /\s/.test(trimmed) && trimmed.split(/\s+/).every((word) => word.length < 24);
 }
-

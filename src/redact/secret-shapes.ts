@@ -59,13 +59,15 @@ export function hasVendorToken(text: string): boolean {
 }
 
 /** URLs that are credentials in themselves: whoever has them can post. */
-export const WEBHOOK_URL = /\bhttps?:\/\/(?:hooks\.slack\.com\/(?:services|workflows|triggers)|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks|[a-z0-9-]{1,63}\.webhook\.office\.com\/webhookb2|outlook\.office\.com\/webhook|chat\.googleapis\.com\/v1\/spaces)\/[^\s"'<>`]{8,512}/g;
+export const WEBHOOK_URL =
+  /\bhttps?:\/\/(?:hooks\.slack\.com\/(?:services|workflows|triggers)|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks|[a-z0-9-]{1,63}\.webhook\.office\.com\/webhookb2|outlook\.office\.com\/webhook|chat\.googleapis\.com\/v1\/spaces)\/[^\s"'<>`]{8,512}/g;
 
 /**
  * A private key block, PEM or OpenSSH or PGP, with or without its end line (a paste is often
  * cut). The body is any run of non-dash characters, bounded, so escaped `\n` inside JSON counts.
  */
-export const PRIVATE_KEY_BLOCK = /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]{1,16384}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
+export const PRIVATE_KEY_BLOCK =
+  /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]{1,16384}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
 
 /**
  * Runs of token characters (base64, base64url, dotted JWTs, paths): found whole, then read
@@ -118,7 +120,8 @@ export function looksRandom(run: string): boolean {
   if (run.length < MIN_RANDOM_LENGTH) return false;
   if (/^[0-9a-fA-F-]+$/.test(run)) return false;
   // A path (`/static/chunks/_buildManifest`) is words between slashes; a base64 secret's pieces are not.
-  if (run.includes('/') && run.split('/').some((piece) => piece.length >= 4 && /^[a-z_.-]+$|^[A-Z_.-]+$/.test(piece))) return false;
+  if (run.includes('/') && run.split('/').some((piece) => piece.length >= 4 && /^[a-z_.-]+$|^[A-Z_.-]+$/.test(piece)))
+    return false;
   let end = run.length;
   while (end > 0 && run[end - 1] === '=') end -= 1;
   const core = run.slice(0, end);

@@ -1,6 +1,6 @@
+import { encodeComponent } from '../text/well-formed.ts';
 import { isCodeOnlyName, isHarmlessParam, isIdentifierValue, isTrivialValue, URL_PARAMS } from './secret-names.ts';
 import { findCompactTokens, hasVendorToken, looksRandom } from './secret-shapes.ts';
-import { encodeComponent } from '../text/well-formed.ts';
 
 /**
  * Secrets in a URL, by the part that holds them: `user:password@`, every query and fragment
@@ -18,9 +18,11 @@ export interface UrlRules {
 /** A URL inside a parameter inside a URL is read this deep. */
 const MAX_URL_DEPTH = 3;
 /** Path segments after these say the next one is a credential (`/reset-password/<token>`). */
-const SECRET_PATH_MARKERS = /^(?:reset|reset[-_]?password|password[-_]?reset|forgot[-_]?password|verify|verification|verify[-_]?email|confirm|confirmation|confirm[-_]?email|activate|activation|invite|invites|invitation|invitations|magic|magic[-_]?link|login[-_]?link|sign[-_]?in[-_]?link|token|tokens|webhook|webhooks|hooks|unsubscribe|share|shared|download[-_]?token|sso|saml|callback[-_]?token)$/i;
+const SECRET_PATH_MARKERS =
+  /^(?:reset|reset[-_]?password|password[-_]?reset|forgot[-_]?password|verify|verification|verify[-_]?email|confirm|confirmation|confirm[-_]?email|activate|activation|invite|invites|invitation|invitations|magic|magic[-_]?link|login[-_]?link|sign[-_]?in[-_]?link|token|tokens|webhook|webhooks|hooks|unsubscribe|share|shared|download[-_]?token|sso|saml|callback[-_]?token)$/i;
 /** Hosts whose whole path is the credential. */
-const WEBHOOK_HOSTS = /^(?:hooks\.slack\.com|(?:canary\.|ptb\.)?discord(?:app)?\.com|[a-z0-9-]{1,63}\.webhook\.office\.com|outlook\.office\.com)$/i;
+const WEBHOOK_HOSTS =
+  /^(?:hooks\.slack\.com|(?:canary\.|ptb\.)?discord(?:app)?\.com|[a-z0-9-]{1,63}\.webhook\.office\.com|outlook\.office\.com)$/i;
 export const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** `user:password@host:port` as a Host header carries it: the credential goes, the host stays. */
@@ -32,7 +34,8 @@ export function redactHost(rules: UrlRules, value: string, where: string): strin
 
 function redactUserinfo(rules: UrlRules, userinfo: string, where: string): string {
   const colon = userinfo.indexOf(':');
-  if (colon >= 0) return `${userinfo.slice(0, colon)}:${rules.secret(userinfo.slice(colon + 1), where, 'url password')}`;
+  if (colon >= 0)
+    return `${userinfo.slice(0, colon)}:${rules.secret(userinfo.slice(colon + 1), where, 'url password')}`;
   // A user name alone is kept unless it is a token (`https://ghp_…@github.com`).
   return isTokenLike(userinfo) ? rules.secret(userinfo, where, 'url credential') : userinfo;
 }
@@ -91,15 +94,20 @@ function redactPathSegment(rules: UrlRules, segment: string, context: 'marked' |
       .split(';')
       .map((pair) => {
         const equals = pair.indexOf('=');
-        return equals < 0 ? pair : `${pair.slice(0, equals)}=${encodeKeepingMarkers(redactParam(rules, safeDecode(pair.slice(0, equals)), safeDecode(pair.slice(equals + 1)), where))}`;
+        return equals < 0
+          ? pair
+          : `${pair.slice(0, equals)}=${encodeKeepingMarkers(redactParam(rules, safeDecode(pair.slice(0, equals)), safeDecode(pair.slice(equals + 1)), where))}`;
       })
       .join(';')}`;
   }
   const decoded = safeDecode(segment);
-  if (context === 'marked' && (decoded.length >= 16 || (/\d/.test(decoded) && /[A-Za-z]/.test(decoded)))) return rules.secret(segment, where, 'token in path');
-  if (/^eyJ/.test(decoded) && findCompactTokens(decoded).length > 0) return rules.secret(segment, where, 'token in path');
+  if (context === 'marked' && (decoded.length >= 16 || (/\d/.test(decoded) && /[A-Za-z]/.test(decoded))))
+    return rules.secret(segment, where, 'token in path');
+  if (/^eyJ/.test(decoded) && findCompactTokens(decoded).length > 0)
+    return rules.secret(segment, where, 'token in path');
   if (hasVendorToken(decoded)) return rules.secret(segment, where, 'key shape in path');
-  if (decoded.split('.').some((piece) => looksRandom(piece))) return rules.secret(segment, where, 'random-looking path segment');
+  if (decoded.split('.').some((piece) => looksRandom(piece)))
+    return rules.secret(segment, where, 'random-looking path segment');
   return segment;
 }
 
@@ -124,8 +132,12 @@ export function redactParams(rules: UrlRules, text: string, where: string, depth
  */
 export function redactParam(rules: UrlRules, name: string, value: string, where: string, depth = 0): string {
   if (!value) return value;
-  if (isHarmlessParam(name)) return URL_PARAMS.has(name.toLowerCase()) && depth < MAX_URL_DEPTH ? redactUrl(rules, value, where, depth + 1) : rules.text(value, where);
-  if (isTrivialValue(value) || (isCodeOnlyName(name) && isIdentifierValue(value) && /error|status/i.test(name))) return value;
+  if (isHarmlessParam(name))
+    return URL_PARAMS.has(name.toLowerCase()) && depth < MAX_URL_DEPTH
+      ? redactUrl(rules, value, where, depth + 1)
+      : rules.text(value, where);
+  if (isTrivialValue(value) || (isCodeOnlyName(name) && isIdentifierValue(value) && /error|status/i.test(name)))
+    return value;
   return JWT_WHOLE.test(value.trim()) ? rules.jwt(value.trim(), where, name) : rules.secret(value, where, name);
 }
 

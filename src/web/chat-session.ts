@@ -13,7 +13,9 @@ export class ChatSession {
   async send(message: { text?: string; har?: unknown }): Promise<ChatReply> {
     this.turns.push({ role: 'user', ...message });
     try {
-      const reply = await this.post(JSON.stringify({ messages: this.turns, ...(this.context ? { context: this.context } : {}) }));
+      const reply = await this.post(
+        JSON.stringify({ messages: this.turns, ...(this.context ? { context: this.context } : {}) }),
+      );
       this.turns.push({ role: 'assistant', text: reply.reply });
       this.context = reply.context;
       return reply;

@@ -1,6 +1,6 @@
 import type { Cause, Diagnosis, Me, SearchResults, Suggestions } from '../http/api-types.ts';
-import { ChatSession, type ChatReply } from './chat-session.ts';
 import { escapeHtml } from '../text/escape-html.ts';
+import { type ChatReply, ChatSession } from './chat-session.ts';
 import { renderMarkdown } from './markdown.ts';
 
 /**
@@ -35,7 +35,10 @@ async function refreshIdentity(): Promise<void> {
   const who = $('#who');
   try {
     const me = await api<Me>('/v1/me');
-    who.textContent = me.mode === 'local' ? 'Local mode: you see internal articles' : `Signed in as ${me.subject}: you see internal articles`;
+    who.textContent =
+      me.mode === 'local'
+        ? 'Local mode: you see internal articles'
+        : `Signed in as ${me.subject}: you see internal articles`;
     $('#signout').hidden = me.mode === 'local' || !sessionStorage.getItem(TOKEN_KEY);
   } catch {
     who.textContent = 'Not signed in: public articles only';
@@ -58,10 +61,15 @@ async function search(query: string): Promise<void> {
       api<Suggestions>(`/v1/suggest?q=${encodeURIComponent(q)}&limit=5`),
       api<SearchResults>(`/v1/search?q=${encodeURIComponent(q)}&limit=8`),
     ]);
-    list.innerHTML = suggest.suggestions.map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.text)}</a></li>`).join('');
+    list.innerHTML = suggest.suggestions
+      .map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.text)}</a></li>`)
+      .join('');
     results.innerHTML = found.hits.length
       ? found.hits
-          .map((hit) => `<li><a href="${escapeHtml(hit.url)}">${escapeHtml(hit.title)}</a>${hit.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<div class="muted">${escapeHtml(hit.snippet)}</div></li>`)
+          .map(
+            (hit) =>
+              `<li><a href="${escapeHtml(hit.url)}">${escapeHtml(hit.title)}</a>${hit.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<div class="muted">${escapeHtml(hit.snippet)}</div></li>`,
+          )
           .join('')
       : '<li class="muted">No articles match.</li>';
   } catch (error) {
@@ -70,7 +78,9 @@ async function search(query: string): Promise<void> {
 }
 
 /** A capture kept in the page, to draw its timeline; it is never sent anywhere but this server. */
-let capture: { entries: Array<{ request?: { method?: string; url?: string }; response?: { status?: number } }> } | null = null;
+let capture: {
+  entries: Array<{ request?: { method?: string; url?: string }; response?: { status?: number } }>;
+} | null = null;
 
 function readCapture(text: string): typeof capture {
   const trimmed = text.trimStart();
@@ -92,7 +102,11 @@ async function diagnose(text: string): Promise<void> {
   status('Diagnosing…');
   $('#answer').innerHTML = '';
   try {
-    const result = await api<Diagnosis>('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text });
+    const result = await api<Diagnosis>('/v1/diagnose', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: text,
+    });
     renderDiagnosis(result);
     status(result.summary ?? '');
   } catch (error) {
@@ -116,9 +130,14 @@ function renderDiagnosis(result: Diagnosis): void {
     )
     .join('');
   const timeline = capture ? renderTimeline(result) : '';
-  const related = result.articles.length ? `<p class="muted">Further reading: ${result.articles.map((article) => `<a href="${escapeHtml(article.url)}">${escapeHtml(article.title)}</a>`).join(' · ')}</p>` : '';
-  const reply = result.causes.length ? '<p><button type="button" id="copy-reply" class="primary">Copy reply for the customer</button></p><textarea id="reply" aria-label="Reply for the customer" readonly hidden></textarea>' : '';
-  $('#answer').innerHTML = `${result.input.sanitized ? '<p class="note">This capture has no credential headers or cookies at all: it was probably exported sanitized, so a missing Authorization header is not evidence.</p>' : ''}${timeline}${reply}${cards}${related}<div id="finding" aria-live="polite"></div>`;
+  const related = result.articles.length
+    ? `<p class="muted">Further reading: ${result.articles.map((article) => `<a href="${escapeHtml(article.url)}">${escapeHtml(article.title)}</a>`).join(' · ')}</p>`
+    : '';
+  const reply = result.causes.length
+    ? '<p><button type="button" id="copy-reply" class="primary">Copy reply for the customer</button></p><textarea id="reply" aria-label="Reply for the customer" readonly hidden></textarea>'
+    : '';
+  $('#answer').innerHTML =
+    `${result.input.sanitized ? '<p class="note">This capture has no credential headers or cookies at all: it was probably exported sanitized, so a missing Authorization header is not evidence.</p>' : ''}${timeline}${reply}${cards}${related}<div id="finding" aria-live="polite"></div>`;
   $('#copy-reply')?.addEventListener('click', () => void copyReply());
 }
 
@@ -139,10 +158,27 @@ function showFinding(entry: number): void {
   const finding = lastDiagnosis?.findings.find((item) => item.entry === entry);
   if (!finding) return;
   const tokens = finding.tokens
-    .map((token) => `<div class="token"><p><strong>${escapeHtml(token.location)}</strong> <code>${escapeHtml(token.redacted)}</code></p>${token.notes.length ? `<ul>${token.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}<pre tabindex="0">${escapeHtml(JSON.stringify({ header: token.header, claims: token.claims }, null, 2))}</pre></div>`)
+    .map(
+      (token) =>
+        `<div class="token"><p><strong>${escapeHtml(token.location)}</strong> <code>${escapeHtml(token.redacted)}</code></p>${token.notes.length ? `<ul>${token.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}<pre tabindex="0">${escapeHtml(JSON.stringify({ header: token.header, claims: token.claims }, null, 2))}</pre></div>`,
+    )
     .join('');
-  $('#finding').innerHTML = `<section class="finding" aria-label="Entry ${finding.entry}"><h3>Entry ${finding.entry}: ${finding.status ?? ''} ${escapeHtml(finding.method ?? '')} ${escapeHtml(finding.url ?? '')}</h3>
-${finding.wwwAuthenticate.length ? `<p>WWW-Authenticate: <code>${escapeHtml(finding.wwwAuthenticate.map((item) => `${item.scheme} ${Object.entries(item.params).map(([name, value]) => `${name}="${value}"`).join(', ')}`).join('; '))}</code></p>` : ''}
+  $('#finding').innerHTML =
+    `<section class="finding" aria-label="Entry ${finding.entry}"><h3>Entry ${finding.entry}: ${finding.status ?? ''} ${escapeHtml(finding.method ?? '')} ${escapeHtml(finding.url ?? '')}</h3>
+${
+  finding.wwwAuthenticate.length
+    ? `<p>WWW-Authenticate: <code>${escapeHtml(
+        finding.wwwAuthenticate
+          .map(
+            (item) =>
+              `${item.scheme} ${Object.entries(item.params)
+                .map(([name, value]) => `${name}="${value}"`)
+                .join(', ')}`,
+          )
+          .join('; '),
+      )}</code></p>`
+    : ''
+}
 ${finding.context.length ? `<ul>${finding.context.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>` : ''}${tokens}
 ${finding.bodyExcerpt ? `<pre tabindex="0">${escapeHtml(finding.bodyExcerpt)}</pre>` : ''}</section>`;
   $('#finding').querySelector('h3')?.setAttribute('tabindex', '-1');
@@ -152,7 +188,10 @@ ${finding.bodyExcerpt ? `<pre tabindex="0">${escapeHtml(finding.bodyExcerpt)}</p
 /** A message an agent can send as it is: the cause in plain words and the steps, numbered. */
 export function composeReply(cause: Cause, origin: string): string {
   const steps = cause.steps.map((step, index) => `${index + 1}. ${step.title}`).join('\n');
-  const verdict = cause.kind === 'lookalike' ? `This is not a problem with your credentials: the most likely cause is ${cause.title.toLowerCase()}.` : `The most likely cause is: ${cause.title.toLowerCase()}.`;
+  const verdict =
+    cause.kind === 'lookalike'
+      ? `This is not a problem with your credentials: the most likely cause is ${cause.title.toLowerCase()}.`
+      : `The most likely cause is: ${cause.title.toLowerCase()}.`;
   return `Hello,\n\nThank you for the details. ${verdict}\n\nTo fix it:\n${steps}\n\nThe full guide, with commands you can run: ${origin}${cause.article.url}\n\nIf this does not solve it, reply with the exact error response you get after trying these steps.\n`;
 }
 
@@ -172,7 +211,9 @@ async function copyReply(): Promise<void> {
   }
 }
 
-const chat = new ChatSession((body) => api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+const chat = new ChatSession((body) =>
+  api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+);
 
 async function converse(text: string): Promise<void> {
   if (!text.trim()) return;
@@ -180,10 +221,17 @@ async function converse(text: string): Promise<void> {
   log.insertAdjacentHTML('beforeend', `<div class="turn"><span class="said">${escapeHtml(text)}</span></div>`);
   try {
     const reply = await chat.send({ text });
-    const steps = reply.steps ? `<ol class="steps">${reply.steps.map((step) => `<li><details><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>` : '';
-    const quick = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
+    const steps = reply.steps
+      ? `<ol class="steps">${reply.steps.map((step) => `<li><details><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>`
+      : '';
+    const quick = reply.question
+      ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>`
+      : '';
     const ticket = reply.handoff ? `<pre class="ticket" tabindex="0">${escapeHtml(reply.handoff.ticket)}</pre>` : '';
-    log.insertAdjacentHTML('beforeend', `<div class="turn bot">${renderMarkdown(reply.reply)}${steps}${quick}${ticket}</div>`);
+    log.insertAdjacentHTML(
+      'beforeend',
+      `<div class="turn bot">${renderMarkdown(reply.reply)}${steps}${quick}${ticket}</div>`,
+    );
   } catch (error) {
     status((error as Error).message, true);
   }

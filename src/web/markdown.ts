@@ -20,6 +20,7 @@ function inline(text: string, linkBase: string): string {
       return `<a href="${safe}" target="_blank" rel="noopener noreferrer">${label}</a>`;
     })
     .replace(/\{#[A-Za-z0-9_-]+\}/g, '');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL brackets the placeholders of code spans, a character Markdown text cannot hold
   return out.replace(/\u0000(\d+)\u0000/g, (_, index: string) => codes[Number(index)]!);
 }
 
@@ -35,7 +36,10 @@ export function renderMarkdown(markdown: string, options: { linkBase?: string; c
     paragraph = [];
   };
   const flushList = (): void => {
-    if (list) html.push(`<${list.ordered ? 'ol' : 'ul'}>${list.items.map((item) => `<li>${inline(item, linkBase)}</li>`).join('')}</${list.ordered ? 'ol' : 'ul'}>`);
+    if (list)
+      html.push(
+        `<${list.ordered ? 'ol' : 'ul'}>${list.items.map((item) => `<li>${inline(item, linkBase)}</li>`).join('')}</${list.ordered ? 'ol' : 'ul'}>`,
+      );
     list = null;
   };
   for (let index = 0; index < lines.length; index += 1) {
@@ -45,8 +49,11 @@ export function renderMarkdown(markdown: string, options: { linkBase?: string; c
       flushParagraph();
       flushList();
       const code: string[] = [];
-      for (index += 1; index < lines.length && !lines[index]!.trim().startsWith(fence[1]!); index += 1) code.push(lines[index]!);
-      html.push(`<div class="code"><button type="button" class="copy" data-copy>${copy}</button><pre tabindex="0"><code${fence[2] ? ` data-lang="${escapeHtml(fence[2])}"` : ''}>${escapeHtml(code.join('\n'))}</code></pre></div>`);
+      for (index += 1; index < lines.length && !lines[index]!.trim().startsWith(fence[1]!); index += 1)
+        code.push(lines[index]!);
+      html.push(
+        `<div class="code"><button type="button" class="copy" data-copy>${copy}</button><pre tabindex="0"><code${fence[2] ? ` data-lang="${escapeHtml(fence[2])}"` : ''}>${escapeHtml(code.join('\n'))}</code></pre></div>`,
+      );
       continue;
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
@@ -63,10 +70,17 @@ export function renderMarkdown(markdown: string, options: { linkBase?: string; c
       const rows: string[][] = [];
       for (; index < lines.length && /^\s*\|.*\|\s*$/.test(lines[index]!); index += 1) {
         if (/^\s*\|[\s:|-]+\|\s*$/.test(lines[index]!)) continue;
-        rows.push(lines[index]!.trim().slice(1, -1).split('|').map((cell) => cell.trim()));
+        rows.push(
+          lines[index]!.trim()
+            .slice(1, -1)
+            .split('|')
+            .map((cell) => cell.trim()),
+        );
       }
       index -= 1;
-      html.push(`<table>${rows.map((row, rowIndex) => `<tr>${row.map((cell) => (rowIndex === 0 ? `<th>${inline(cell, linkBase)}</th>` : `<td>${inline(cell, linkBase)}</td>`)).join('')}</tr>`).join('')}</table>`);
+      html.push(
+        `<table>${rows.map((row, rowIndex) => `<tr>${row.map((cell) => (rowIndex === 0 ? `<th>${inline(cell, linkBase)}</th>` : `<td>${inline(cell, linkBase)}</td>`)).join('')}</tr>`).join('')}</table>`,
+      );
       continue;
     }
     const item = /^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$/.exec(line);

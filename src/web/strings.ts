@@ -45,7 +45,8 @@ export const STRINGS = {
     submit: 'Ursache finden',
     loading: 'Einen Moment…',
     noResults: 'Noch keine Treffer. Versuchen Sie andere Wörter oder beschreiben Sie das Problem.',
-    noCause: 'Daraus lässt sich keine Ursache ableiten. Fügen Sie die genaue Fehlermeldung oder einen HAR-Mitschnitt hinzu.',
+    noCause:
+      'Daraus lässt sich keine Ursache ableiten. Fügen Sie die genaue Fehlermeldung oder einen HAR-Mitschnitt hinzu.',
     offline: 'Sie sind offline. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
     error: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
     likelyCause: 'Wahrscheinlichste Ursache',
@@ -73,7 +74,7 @@ export const STRINGS = {
     searchTab: 'Recherche',
     describePlaceholder: "Que s'est-il passé ? Collez le message d'erreur si vous l'avez.",
     attach: 'Joindre une capture HAR',
-    attachHint: "Les secrets sont retirés dans votre navigateur avant tout envoi.",
+    attachHint: 'Les secrets sont retirés dans votre navigateur avant tout envoi.',
     submit: 'Trouver la cause',
     loading: 'Un instant…',
     noResults: "Aucun résultat. Essayez d'autres mots ou décrivez le problème.",

@@ -1,9 +1,9 @@
 import { sanitizeHar } from '../har/sanitize-har.ts';
-import { escapeHtml } from '../text/escape-html.ts';
-import { renderMarkdown } from './markdown.ts';
 import type { ArticleDetail, Cause, SearchResults, Suggestions } from '../http/api-types.ts';
-import { ChatSession, type ChatReply } from './chat-session.ts';
-import { stringsFor, type Strings } from './strings.ts';
+import { escapeHtml } from '../text/escape-html.ts';
+import { type ChatReply, ChatSession } from './chat-session.ts';
+import { renderMarkdown } from './markdown.ts';
+import { type Strings, stringsFor } from './strings.ts';
 
 /**
  * The help widget: one script tag on a company's site adds a <fixpath-help> element whose
@@ -82,7 +82,8 @@ export class FixpathHelp extends HTMLElement {
   configure(options: { base: string; title?: string; accent?: string; position?: string; language?: string }): void {
     this.base = options.base.replace(/\/$/, '');
     this.strings = stringsFor(options.language);
-    if (options.accent && /^#[0-9a-f]{3,8}$|^[a-z]+$/i.test(options.accent)) this.style.setProperty('--accent', options.accent);
+    if (options.accent && /^#[0-9a-f]{3,8}$|^[a-z]+$/i.test(options.accent))
+      this.style.setProperty('--accent', options.accent);
     if (options.position === 'left') this.setAttribute('data-position', 'left');
     this.render(options.title ?? this.strings.title);
   }
@@ -131,7 +132,8 @@ export class FixpathHelp extends HTMLElement {
     for (const tab of this.root.querySelectorAll<HTMLElement>('[role=tab]')) {
       tab.addEventListener('click', () => this.selectTab(tab.id));
       tab.addEventListener('keydown', (event) => {
-        if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') this.selectTab(tab.id === 'tab-search' ? 'tab-describe' : 'tab-search', true);
+        if (event.key === 'ArrowRight' || event.key === 'ArrowLeft')
+          this.selectTab(tab.id === 'tab-search' ? 'tab-describe' : 'tab-search', true);
       });
     }
     const input = this.$('#q') as HTMLInputElement;
@@ -148,14 +150,18 @@ export class FixpathHelp extends HTMLElement {
       const target = event.target as HTMLElement;
       if (target.matches('[data-copy]')) {
         const code = target.parentElement?.querySelector('code')?.textContent ?? '';
-        void navigator.clipboard?.writeText(code).then(() => (target.textContent = this.strings.copied), () => undefined);
+        void navigator.clipboard?.writeText(code).then(
+          () => (target.textContent = this.strings.copied),
+          () => undefined,
+        );
       }
       const slug = target.closest<HTMLElement>('[data-slug]')?.dataset.slug;
       if (slug) void this.showArticle(slug);
       const quick = target.closest<HTMLElement>('[data-reply]')?.dataset.reply;
       if (quick) void this.describe(quick);
       const helpful = target.closest<HTMLElement>('[data-helpful]')?.dataset.helpful;
-      if (helpful) void this.feedback(helpful === 'yes', target.closest<HTMLElement>('[data-about]')?.dataset.about ?? '');
+      if (helpful)
+        void this.feedback(helpful === 'yes', target.closest<HTMLElement>('[data-about]')?.dataset.about ?? '');
     });
   }
 
@@ -220,9 +226,19 @@ export class FixpathHelp extends HTMLElement {
       ]);
       if (q !== this.lastQuery) return;
       this.active = -1;
-      list.innerHTML = suggest.suggestions.map((item, index) => `<li role="option" id="opt-${index}" aria-selected="false" data-slug="${escapeHtml(item.slug)}">${escapeHtml(item.text)}</li>`).join('');
+      list.innerHTML = suggest.suggestions
+        .map(
+          (item, index) =>
+            `<li role="option" id="opt-${index}" aria-selected="false" data-slug="${escapeHtml(item.slug)}">${escapeHtml(item.text)}</li>`,
+        )
+        .join('');
       input.setAttribute('aria-expanded', String(suggest.suggestions.length > 0));
-      results.innerHTML = found.hits.map((hit) => `<li><button type="button" data-slug="${escapeHtml(hit.slug)}">${escapeHtml(hit.title)}</button><div class="muted">${escapeHtml(hit.snippet)}</div></li>`).join('');
+      results.innerHTML = found.hits
+        .map(
+          (hit) =>
+            `<li><button type="button" data-slug="${escapeHtml(hit.slug)}">${escapeHtml(hit.title)}</button><div class="muted">${escapeHtml(hit.snippet)}</div></li>`,
+        )
+        .join('');
       this.setStatus(found.hits.length ? '' : this.strings.noResults);
     } catch (error) {
       this.setStatus((error as Error).message, true);
@@ -235,7 +251,8 @@ export class FixpathHelp extends HTMLElement {
       event.preventDefault();
       if (!options.length) return;
       this.active = (this.active + (event.key === 'ArrowDown' ? 1 : -1) + options.length) % options.length;
-      options.forEach((option, index) => option.setAttribute('aria-selected', String(index === this.active)));
+      for (const [index, option] of options.entries())
+        option.setAttribute('aria-selected', String(index === this.active));
       this.$('#q').setAttribute('aria-activedescendant', options[this.active]!.id);
     } else if (event.key === 'Enter' && this.active >= 0 && options[this.active]) {
       event.preventDefault();
@@ -278,7 +295,11 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
   private async feedback(helpful: boolean, about: string): Promise<void> {
     const [kind, id] = about.split(':');
     try {
-      await this.api('/v1/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ helpful, ...(kind === 'article' ? { article: id } : { cause: id }) }) });
+      await this.api('/v1/feedback', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ helpful, ...(kind === 'article' ? { article: id } : { cause: id }) }),
+      });
     } catch {
       // Feedback is a courtesy: never interrupt the customer for it.
     }
@@ -286,7 +307,9 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
     if (block) block.textContent = this.strings.thanks;
   }
 
-  private readonly chat = new ChatSession((body) => this.api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+  private readonly chat = new ChatSession((body) =>
+    this.api<ChatReply>('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+  );
 
   /**
    * Describe the problem: a guided conversation. Each turn sends what was said so far; the
@@ -308,7 +331,10 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
         const { har, manifest } = sanitizeHar(JSON.parse(await file.text()) as unknown);
         message.har = har;
         if (manifest.removed.length) {
-          log.insertAdjacentHTML('beforeend', `<details class="card"><summary>${escapeHtml(s.removed)}: ${manifest.total}</summary><ul>${manifest.removed.map((item) => `<li>${escapeHtml(item.name)} (${escapeHtml(item.where)}): ${item.count}</li>`).join('')}</ul></details>`);
+          log.insertAdjacentHTML(
+            'beforeend',
+            `<details class="card"><summary>${escapeHtml(s.removed)}: ${manifest.total}</summary><ul>${manifest.removed.map((item) => `<li>${escapeHtml(item.name)} (${escapeHtml(item.where)}): ${item.count}</li>`).join('')}</ul></details>`,
+          );
         }
         (this.$('#har') as HTMLInputElement).value = '';
       }
@@ -328,8 +354,12 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
   private replyBlock(reply: ChatReply): string {
     const s = this.strings;
     const cause = reply.steps && reply.causes[0] ? { ...reply.causes[0], steps: reply.steps } : null;
-    const body = cause ? this.causeCard(cause) : `<div class="bubble bot" tabindex="-1">${renderMarkdown(reply.reply, { linkBase: this.base, copyLabel: s.copy })}</div>`;
-    const options = reply.question ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${cause ? `<p>${escapeHtml(reply.question.text)}</p>` : ''}${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>` : '';
+    const body = cause
+      ? this.causeCard(cause)
+      : `<div class="bubble bot" tabindex="-1">${renderMarkdown(reply.reply, { linkBase: this.base, copyLabel: s.copy })}</div>`;
+    const options = reply.question
+      ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${cause ? `<p>${escapeHtml(reply.question.text)}</p>` : ''}${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>`
+      : '';
     const handoff = reply.handoff ? `<div class="card"><pre>${escapeHtml(reply.handoff.ticket)}</pre></div>` : '';
     return `<div class="turn">${body}${options}${handoff}</div>`;
   }
@@ -354,7 +384,13 @@ function boot(): void {
   const start = (): void => {
     const element = document.createElement('fixpath-help') as FixpathHelp;
     document.body.appendChild(element);
-    element.configure({ base, ...(data.title ? { title: data.title } : {}), ...(data.accent ? { accent: data.accent } : {}), ...(data.position ? { position: data.position } : {}), ...(data.lang ? { language: data.lang } : {}) });
+    element.configure({
+      base,
+      ...(data.title ? { title: data.title } : {}),
+      ...(data.accent ? { accent: data.accent } : {}),
+      ...(data.position ? { position: data.position } : {}),
+      ...(data.lang ? { language: data.lang } : {}),
+    });
     (window as unknown as { fixpath: unknown }).fixpath = {
       open: () => element.open(),
       close: () => element.close(),

@@ -1,4 +1,4 @@
-import type { RateLimit as Rule, RateLimitDecision, RateLimitStore } from '../http/security.ts';
+import type { RateLimitDecision, RateLimitStore, RateLimit as Rule } from '../http/security.ts';
 
 /** The part of the Workers Rate Limiting binding this uses. */
 export interface RateLimitBinding {

@@ -40,7 +40,13 @@ export function cacheKeyOf(request: Request, options: EdgeCacheOptions): Request
  * answer (in the background, through `keep`). Answers say whether they came from the cache in
  * `x-fixpath-cache` (HIT or MISS).
  */
-export async function cached(request: Request, cache: EdgeCache, options: EdgeCacheOptions, origin: () => Promise<Response>, keep: (work: Promise<unknown>) => void): Promise<Response> {
+export async function cached(
+  request: Request,
+  cache: EdgeCache,
+  options: EdgeCacheOptions,
+  origin: () => Promise<Response>,
+  keep: (work: Promise<unknown>) => void,
+): Promise<Response> {
   const key = cacheKeyOf(request, options);
   if (!key) return origin();
   const hit = await cache.match(key);

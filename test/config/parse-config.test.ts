@@ -4,7 +4,11 @@ import { ConfigError, DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
 import { DEFAULT_SERVER_CONFIG } from '../../src/config/server.ts';
 
-const SIGN_IN = { AUTH_JWT_SECRET: 'parse-config-test-secret-0123456789abcdefghij', AUTH_ISSUER: 'https://login.example.com/', AUTH_AUDIENCE: 'fixpath' };
+const SIGN_IN = {
+  AUTH_JWT_SECRET: 'parse-config-test-secret-0123456789abcdefghij',
+  AUTH_ISSUER: 'https://login.example.com/',
+  AUTH_AUDIENCE: 'fixpath',
+};
 
 describe('parseConfig', () => {
   it('gives every default from an empty environment: a local server on loopback', () => {
@@ -18,7 +22,19 @@ describe('parseConfig', () => {
   });
 
   it('reads every group of settings from one environment', () => {
-    const config = parseConfig({ ...SIGN_IN, HOST: '0.0.0.0', PORT: '9000', ARTICLES_DIR: 'kb', MAX_JSON_DEPTH: '10', WIDGET_ORIGINS: 'https://www.example.com', PUBLIC_ORIGIN: 'https://help.example.com', TRUST_PROXY: 'loopback' }, 'node');
+    const config = parseConfig(
+      {
+        ...SIGN_IN,
+        HOST: '0.0.0.0',
+        PORT: '9000',
+        ARTICLES_DIR: 'kb',
+        MAX_JSON_DEPTH: '10',
+        WIDGET_ORIGINS: 'https://www.example.com',
+        PUBLIC_ORIGIN: 'https://help.example.com',
+        TRUST_PROXY: 'loopback',
+      },
+      'node',
+    );
     assert.equal(config.server.port, 9000);
     assert.equal(config.articlesDir, 'kb');
     assert.equal(config.limits.maxJsonDepth, 10);
@@ -30,8 +46,22 @@ describe('parseConfig', () => {
 
   it('reports every bad setting at once, each by name', () => {
     assert.throws(
-      () => parseConfig({ PORT: 'eighty', MAX_JSON_DEPTH: '0', WIDGET_ORIGINS: 'example.com', TRUST_PROXY: 'everyone', PUBLIC_ORIGIN: 'https://help.example.com/path' }, 'node'),
-      (error: unknown) => error instanceof ConfigError && ['PORT', 'MAX_JSON_DEPTH', 'WIDGET_ORIGINS', 'TRUST_PROXY', 'PUBLIC_ORIGIN'].every((name) => error.message.includes(name)),
+      () =>
+        parseConfig(
+          {
+            PORT: 'eighty',
+            MAX_JSON_DEPTH: '0',
+            WIDGET_ORIGINS: 'example.com',
+            TRUST_PROXY: 'everyone',
+            PUBLIC_ORIGIN: 'https://help.example.com/path',
+          },
+          'node',
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        ['PORT', 'MAX_JSON_DEPTH', 'WIDGET_ORIGINS', 'TRUST_PROXY', 'PUBLIC_ORIGIN'].every((name) =>
+          error.message.includes(name),
+        ),
     );
   });
 
@@ -41,7 +71,10 @@ describe('parseConfig', () => {
 
   it('on Workers: a deployed Worker needs sign-in unless LOCAL_MODE, uploads default to 20 MiB, and bindings are not settings', () => {
     assert.throws(() => parseConfig({}, 'worker'), /AUTH_JWT_SECRET/);
-    const local = parseConfig({ LOCAL_MODE: 'true', RATE_LIMITER: { limit: () => Promise.resolve({ success: true }) } }, 'worker');
+    const local = parseConfig(
+      { LOCAL_MODE: 'true', RATE_LIMITER: { limit: () => Promise.resolve({ success: true }) } },
+      'worker',
+    );
     assert.equal(local.auth.mode, 'local');
     assert.equal(local.limits.maxUploadBytes, 20 * 1024 * 1024);
     assert.equal(parseConfig({ ...SIGN_IN, MAX_UPLOAD_MB: '50' }, 'worker').limits.maxUploadBytes, 50 * 1024 * 1024);

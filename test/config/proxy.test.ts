@@ -1,13 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/limits.ts';
-import { parseAddress, ProxyTrust, readPublicOrigin } from '../../src/config/proxy.ts';
+import { ProxyTrust, parseAddress, readPublicOrigin } from '../../src/config/proxy.ts';
 
 describe('TRUST_PROXY', () => {
   it('matches addresses, CIDR ranges and named ranges, IPv4 and IPv6, with dual-stack peers as IPv4', () => {
     const trust = ProxyTrust.parse('10.0.0.0/8, 192.168.1.7, fd00::/8, loopback');
-    for (const address of ['10.1.2.3', '192.168.1.7', 'fd12:3456::1', '127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '[::1]']) assert.ok(trust.trusts(address), address);
-    for (const address of ['11.0.0.1', '192.168.1.8', 'fe80::1', '2001:db8::1', '::ffff:192.168.1.8', 'not-an-address', '', '1.2.3']) assert.ok(!trust.trusts(address), address);
+    for (const address of [
+      '10.1.2.3',
+      '192.168.1.7',
+      'fd12:3456::1',
+      '127.0.0.1',
+      '127.9.9.9',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+      '[::1]',
+    ])
+      assert.ok(trust.trusts(address), address);
+    for (const address of [
+      '11.0.0.1',
+      '192.168.1.8',
+      'fe80::1',
+      '2001:db8::1',
+      '::ffff:192.168.1.8',
+      'not-an-address',
+      '',
+      '1.2.3',
+    ])
+      assert.ok(!trust.trusts(address), address);
     assert.ok(ProxyTrust.parse('private').trusts('172.20.0.5'));
     assert.ok(!ProxyTrust.parse('private').trusts('172.32.0.5'));
     assert.ok(!ProxyTrust.parse('').enabled);
@@ -16,7 +37,11 @@ describe('TRUST_PROXY', () => {
 
   it('refuses a value that is not an address or range, naming the setting', () => {
     for (const bad of ['localhost', '10.0.0.0/33', '10.0.0/8', '::1/129', '1.2.3.4/x', '10.0.0.0/-1', ':::1']) {
-      assert.throws(() => ProxyTrust.parse(bad), (error: unknown) => error instanceof ConfigError && /^TRUST_PROXY: /.test(error.message), bad);
+      assert.throws(
+        () => ProxyTrust.parse(bad),
+        (error: unknown) => error instanceof ConfigError && /^TRUST_PROXY: /.test(error.message),
+        bad,
+      );
     }
   });
 
@@ -33,6 +58,7 @@ describe('PUBLIC_ORIGIN', () => {
   it('accepts one exact origin and refuses paths, other schemes and non-URLs', () => {
     assert.equal(readPublicOrigin('https://help.example.com/'), 'https://help.example.com');
     assert.equal(readPublicOrigin(''), null);
-    for (const bad of ['help.example.com', 'https://help.example.com/support', 'ftp://help.example.com']) assert.throws(() => readPublicOrigin(bad), /PUBLIC_ORIGIN: /, bad);
+    for (const bad of ['help.example.com', 'https://help.example.com/support', 'ftp://help.example.com'])
+      assert.throws(() => readPublicOrigin(bad), /PUBLIC_ORIGIN: /, bad);
   });
 });

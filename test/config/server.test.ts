@@ -22,25 +22,50 @@ describe('readServerConfig', () => {
         REFUSED_BODY_DRAIN_MB: '0.5',
         REFUSED_BODY_DRAIN_MS: '0',
       }),
-      { port: 0, host: '::1', maxHeaderBytes: 1024, headersTimeoutMs: 1, requestTimeoutMs: 1, shutdownTimeoutMs: 1, shutdownIdleGraceMs: 0, refusedBodyDrainBytes: 524_288, refusedBodyDrainMs: 0 },
+      {
+        port: 0,
+        host: '::1',
+        maxHeaderBytes: 1024,
+        headersTimeoutMs: 1,
+        requestTimeoutMs: 1,
+        shutdownTimeoutMs: 1,
+        shutdownIdleGraceMs: 0,
+        refusedBodyDrainBytes: 524_288,
+        refusedBodyDrainMs: 0,
+      },
     );
   });
 
   it('refuses values past each edge, naming the variable', () => {
     assert.throws(() => readServerConfig({ PORT: '65536' }), refused(/^PORT/));
-    assert.throws(() => readServerConfig({ MAX_HEADER_BYTES: '1023' }), refused(/^MAX_HEADER_BYTES must be a whole number of at least 1024/));
+    assert.throws(
+      () => readServerConfig({ MAX_HEADER_BYTES: '1023' }),
+      refused(/^MAX_HEADER_BYTES must be a whole number of at least 1024/),
+    );
     assert.throws(() => readServerConfig({ HEADERS_TIMEOUT_MS: '0' }), refused(/^HEADERS_TIMEOUT_MS/));
     assert.throws(() => readServerConfig({ REQUEST_TIMEOUT_MS: '1.5' }), refused(/^REQUEST_TIMEOUT_MS/));
-    assert.throws(() => readServerConfig({ SHUTDOWN_TIMEOUT_MS: '0' }), refused(/^SHUTDOWN_TIMEOUT_MS must be a whole number of at least 1/));
+    assert.throws(
+      () => readServerConfig({ SHUTDOWN_TIMEOUT_MS: '0' }),
+      refused(/^SHUTDOWN_TIMEOUT_MS must be a whole number of at least 1/),
+    );
     assert.throws(() => readServerConfig({ SHUTDOWN_IDLE_GRACE_MS: '-1' }), refused(/^SHUTDOWN_IDLE_GRACE_MS/));
-    assert.throws(() => readServerConfig({ REFUSED_BODY_DRAIN_MB: 'lots' }), refused(/^REFUSED_BODY_DRAIN_MB must be a number of MiB/));
+    assert.throws(
+      () => readServerConfig({ REFUSED_BODY_DRAIN_MB: 'lots' }),
+      refused(/^REFUSED_BODY_DRAIN_MB must be a number of MiB/),
+    );
     assert.throws(() => readServerConfig({ REFUSED_BODY_DRAIN_MS: '-5' }), refused(/^REFUSED_BODY_DRAIN_MS/));
-    assert.throws(() => readServerConfig({ HEADERS_TIMEOUT_MS: '5001', REQUEST_TIMEOUT_MS: '5000' }), refused(/HEADERS_TIMEOUT_MS \(5001\) must not be longer than REQUEST_TIMEOUT_MS \(5000\)/));
+    assert.throws(
+      () => readServerConfig({ HEADERS_TIMEOUT_MS: '5001', REQUEST_TIMEOUT_MS: '5000' }),
+      refused(/HEADERS_TIMEOUT_MS \(5001\) must not be longer than REQUEST_TIMEOUT_MS \(5000\)/),
+    );
     assert.equal(readServerConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '5000' }).headersTimeoutMs, 5000);
   });
 
   it('stops the server at start-up with the message', async () => {
-    await assert.rejects(startServer({ SHUTDOWN_TIMEOUT_MS: 'soon' }), /SHUTDOWN_TIMEOUT_MS must be a whole number of at least 1, not \\"soon\\"/);
+    await assert.rejects(
+      startServer({ SHUTDOWN_TIMEOUT_MS: 'soon' }),
+      /SHUTDOWN_TIMEOUT_MS must be a whole number of at least 1, not \\"soon\\"/,
+    );
   });
 });
 
@@ -67,7 +92,9 @@ describe('slow clients without a shutdown', () => {
     const client = await RawConnection.open(server.url);
     try {
       const started = Date.now();
-      await client.write('POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n401');
+      await client.write(
+        'POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n401',
+      );
       const response = await client.readResponse(5_000);
       assert.equal(response.status, 408);
       const waited = Date.now() - started;

@@ -3,13 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { readCases } from '../../evaluation/cases.ts';
-import { EVAL_DIR } from '../../evaluation/cases.ts';
+import { EVAL_DIR, readCases } from '../../evaluation/cases.ts';
 import { readCorpus } from '../../evaluation/corpus.ts';
+import {
+  checkedFetch,
+  compileAgainstDocument,
+  lintOpenApi,
+  type OpenApiDocument,
+  ResponseChecker,
+} from '../support/openapi-check.ts';
+import { ROOT, type RunningServer, startServer } from '../support/server.ts';
 import { needsEvalFile } from '../support/shared.ts';
-import { ROOT, startServer, type RunningServer } from '../support/server.ts';
 import { startWorker } from '../support/worker.ts';
-import { checkedFetch, compileAgainstDocument, lintOpenApi, ResponseChecker, type OpenApiDocument } from '../support/openapi-check.ts';
 
 /**
  * One HTTP contract, two runtimes: the Node server and the Worker in workerd must answer the
@@ -24,7 +29,13 @@ const CONFIG = {
   UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
 };
 const agentToken = () =>
-  new SignJWT({ roles: ['agent'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(CONFIG.AUTH_ISSUER).setAudience(CONFIG.AUTH_AUDIENCE).setSubject('ana').setExpirationTime('10m').sign(new TextEncoder().encode(CONFIG.AUTH_JWT_SECRET));
+  new SignJWT({ roles: ['agent'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(CONFIG.AUTH_ISSUER)
+    .setAudience(CONFIG.AUTH_AUDIENCE)
+    .setSubject('ana')
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(CONFIG.AUTH_JWT_SECRET));
 
 const runtimes: Record<string, RunningServer> = {};
 /** Each runtime's own OpenAPI document, and a checker that holds its answers to it. */
@@ -46,7 +57,11 @@ after(async () => {
 /** Every call of this suite goes through its runtime's checker: each answer must fit the document that runtime serves. */
 const fetchOn = (name: string) => checkedFetch(() => checkers[name]!);
 const post = (name: string, path: string, body: string, type: string, headers: Record<string, string> = {}) =>
-  fetchOn(name)(`${runtimes[name]!.url}${path}`, { method: 'POST', body, headers: { 'content-type': type, ...headers } });
+  fetchOn(name)(`${runtimes[name]!.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': type, ...headers },
+  });
 
 for (const name of ['node', 'worker']) {
   describe(`the HTTP contract on ${name}`, () => {
@@ -54,19 +69,40 @@ for (const name of ['node', 'worker']) {
     const fetch = fetchOn(name);
 
     it('searches and suggests', async () => {
-      const search = (await (await fetch(`${base()}/v1/search?q=token%20expired&limit=3`)).json()) as { hits: Array<{ slug: string }> };
+      const search = (await (await fetch(`${base()}/v1/search?q=token%20expired&limit=3`)).json()) as {
+        hits: Array<{ slug: string }>;
+      };
       assert.equal(search.hits[0]?.slug, 'expired-access-token');
-      const suggest = (await (await fetch(`${base()}/v1/suggest?q=refresh%20tok`)).json()) as { suggestions: Array<{ slug: string }> };
+      const suggest = (await (await fetch(`${base()}/v1/suggest?q=refresh%20tok`)).json()) as {
+        suggestions: Array<{ slug: string }>;
+      };
       assert.ok(suggest.suggestions.some((item) => item.slug === 'refresh-token-invalid'));
     });
 
     it('diagnoses text, an error response and a HAR', async () => {
-      const text = (await (await post(name, '/v1/diagnose', JSON.stringify({ text: 'CSRF verification failed. Request aborted.' }), 'application/json')).json()) as { causes: Array<{ id: string }> };
+      const text = (await (
+        await post(
+          name,
+          '/v1/diagnose',
+          JSON.stringify({ text: 'CSRF verification failed. Request aborted.' }),
+          'application/json',
+        )
+      ).json()) as { causes: Array<{ id: string }> };
       assert.equal(text.causes[0]?.id, 'csrf-token-invalid');
-      const error = (await (await post(name, '/v1/diagnose', JSON.stringify({ error: { status: 429, headers: { 'retry-after': '30' } } }), 'application/json')).json()) as { causes: Array<{ id: string }> };
+      const error = (await (
+        await post(
+          name,
+          '/v1/diagnose',
+          JSON.stringify({ error: { status: 429, headers: { 'retry-after': '30' } } }),
+          'application/json',
+        )
+      ).json()) as { causes: Array<{ id: string }> };
       assert.equal(error.causes[0]?.id, 'rate-limited');
       const har = await readFile(join(ROOT, 'test', 'fixtures', 'har', 'firefox.har'), 'utf8');
-      const capture = (await (await post(name, '/v1/diagnose', har, 'application/json')).json()) as { input: { kind: string; failing: number }; findings: unknown[] };
+      const capture = (await (await post(name, '/v1/diagnose', har, 'application/json')).json()) as {
+        input: { kind: string; failing: number };
+        findings: unknown[];
+      };
       assert.equal(capture.input.kind, 'har');
       assert.equal(capture.input.failing, 2);
     });
@@ -79,7 +115,10 @@ for (const name of ['node', 'worker']) {
       assert.equal(missing.headers.get('content-type'), 'application/problem+json');
       assert.equal((await post(name, '/v1/diagnose', '<x/>', 'application/xml')).status, 415);
       assert.equal((await post(name, '/v1/diagnose', '{"text":', 'application/json')).status, 400);
-      assert.equal((await post(name, '/v1/diagnose', JSON.stringify({ har: { log: {} } }), 'application/json')).status, 422);
+      assert.equal(
+        (await post(name, '/v1/diagnose', JSON.stringify({ har: { log: {} } }), 'application/json')).status,
+        422,
+      );
     });
 
     it('signs agents in, keeps internal articles internal, and guards origins', async () => {
@@ -87,12 +126,29 @@ for (const name of ['node', 'worker']) {
       const token = await agentToken();
       assert.equal((await fetch(`${base()}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
       assert.equal((await fetch(`${base()}/v1/articles/auth-incident-escalation`)).status, 404);
-      assert.equal((await fetch(`${base()}/v1/articles/auth-incident-escalation`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      assert.equal(
+        (
+          await fetch(`${base()}/v1/articles/auth-incident-escalation`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status,
+        200,
+      );
       const allowed = await fetch(`${base()}/v1/search?q=token`, { headers: { origin: 'https://www.example.com' } });
       assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://www.example.com');
-      assert.equal((await fetch(`${base()}/v1/search?q=token`, { headers: { origin: 'https://evil.example' } })).status, 403);
-      assert.equal((await fetch(`${base()}/v1/search?q=token`, { headers: { authorization: 'Bearer not-a-jwt' } })).status, 401);
-      assert.equal((await fetch(`${base()}/v1/search?q=token`, { headers: { authorization: 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' } })).status, 400);
+      assert.equal(
+        (await fetch(`${base()}/v1/search?q=token`, { headers: { origin: 'https://evil.example' } })).status,
+        403,
+      );
+      assert.equal(
+        (await fetch(`${base()}/v1/search?q=token`, { headers: { authorization: 'Bearer not-a-jwt' } })).status,
+        401,
+      );
+      assert.equal(
+        (await fetch(`${base()}/v1/search?q=token`, { headers: { authorization: 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' } }))
+          .status,
+        400,
+      );
     });
 
     it('answers every other route as documented', async () => {
@@ -101,9 +157,23 @@ for (const name of ['node', 'worker']) {
       assert.equal((await fetch(`${base()}/healthz`)).status, 200);
       assert.equal((await fetch(`${base()}/`)).status, 200);
       assert.equal((await fetch(`${base()}/widget.js`)).status, 200);
-      assert.equal((await post(name, '/v1/feedback', JSON.stringify({ helpful: true, article: 'clock-skew' }), 'application/json')).status, 202);
-      assert.equal((await post(name, '/v1/feedback', JSON.stringify({ helpful: 'yes' }), 'application/json')).status, 422);
-      const chat = (await (await post(name, '/v1/chat', JSON.stringify({ messages: [{ role: 'user', text: 'Our API calls are failing with 401' }] }), 'application/json')).json()) as { causes: Array<{ id: string }> };
+      assert.equal(
+        (await post(name, '/v1/feedback', JSON.stringify({ helpful: true, article: 'clock-skew' }), 'application/json'))
+          .status,
+        202,
+      );
+      assert.equal(
+        (await post(name, '/v1/feedback', JSON.stringify({ helpful: 'yes' }), 'application/json')).status,
+        422,
+      );
+      const chat = (await (
+        await post(
+          name,
+          '/v1/chat',
+          JSON.stringify({ messages: [{ role: 'user', text: 'Our API calls are failing with 401' }] }),
+          'application/json',
+        )
+      ).json()) as { causes: Array<{ id: string }> };
       assert.ok(chat.causes.length > 0);
       const har = await readFile(join(ROOT, 'test', 'fixtures', 'har', 'firefox.har'), 'utf8');
       assert.equal((await post(name, '/v1/har/sanitize', har, 'application/json')).status, 200);
@@ -141,7 +211,10 @@ describe('the OpenAPI document', () => {
     const { status, output } = await compileAgainstDocument(documents.node, README_CALLS);
     assert.equal(status, 0, output);
     // And a call the document does not allow fails to compile, so the check has teeth.
-    const wrong = await compileAgainstDocument(documents.node, README_CALLS.replace("q: 'token expired', limit: 5", "query: 'token expired', limit: '5'"));
+    const wrong = await compileAgainstDocument(
+      documents.node,
+      README_CALLS.replace("q: 'token expired', limit: 5", "query: 'token expired', limit: '5'"),
+    );
     assert.notEqual(wrong.status, 0, 'a wrong query compiled');
   });
 });
@@ -225,13 +298,26 @@ describe('the same answers on Node and in workerd', () => {
   const rankings = (name: string, cases: Array<{ id: string; kind: string; input: unknown }>, directory: string) =>
     Promise.all(
       cases.map(async (entry) => {
-        const body = entry.kind === 'text' ? { text: entry.input } : entry.kind === 'error' ? { error: entry.input } : { har: JSON.parse(await readFile(join(directory, String(entry.input)), 'utf8')) as unknown };
-        const answer = (await (await post(name, '/v1/diagnose', JSON.stringify(body), 'application/json')).json()) as { causes: Array<{ id: string; confidence: number }> };
+        const body =
+          entry.kind === 'text'
+            ? { text: entry.input }
+            : entry.kind === 'error'
+              ? { error: entry.input }
+              : { har: JSON.parse(await readFile(join(directory, String(entry.input)), 'utf8')) as unknown };
+        const answer = (await (await post(name, '/v1/diagnose', JSON.stringify(body), 'application/json')).json()) as {
+          causes: Array<{ id: string; confidence: number }>;
+        };
         return `${entry.id}: ${answer.causes.map((cause) => `${cause.id}@${cause.confidence}`).join(' ')}`;
       }),
     );
-  const compare = async (cases: Array<{ id: string; kind: string; input: unknown }>, directory: string): Promise<void> => {
-    const [node, worker] = await Promise.all([rankings('node', cases, directory), rankings('worker', cases, directory)]);
+  const compare = async (
+    cases: Array<{ id: string; kind: string; input: unknown }>,
+    directory: string,
+  ): Promise<void> => {
+    const [node, worker] = await Promise.all([
+      rankings('node', cases, directory),
+      rankings('worker', cases, directory),
+    ]);
     assert.equal(node.length, cases.length);
     assert.deepEqual(worker, node);
   };
@@ -243,7 +329,13 @@ describe('the same answers on Node and in workerd', () => {
   it('ranks the causes of every real-world report and recorded capture identically', async () => {
     const scenarios = join(ROOT, 'test', 'fixtures', 'har', 'scenarios');
     const labels = JSON.parse(await readFile(join(scenarios, 'labels.json'), 'utf8')) as Record<string, string[]>;
-    await compare((await readCorpus()).filter((entry) => entry.kind !== 'har'), ROOT);
-    await compare(Object.keys(labels).map((file) => ({ id: file, kind: 'har', input: file })), scenarios);
+    await compare(
+      (await readCorpus()).filter((entry) => entry.kind !== 'har'),
+      ROOT,
+    );
+    await compare(
+      Object.keys(labels).map((file) => ({ id: file, kind: 'har', input: file })),
+      scenarios,
+    );
   });
 });

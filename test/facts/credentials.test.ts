@@ -3,8 +3,13 @@ import { describe, it } from 'node:test';
 import { readCredentials } from '../../src/facts/credentials.ts';
 import { Redactor } from '../../src/redact/redactor.ts';
 
-const request = (headers: Array<[string, string]>, url = 'https://api.example.com/v1/orders') => ({ method: 'GET', url, headers: headers.map(([name, value]) => ({ name, value })) });
-const ids = (headers: Array<[string, string]>, url?: string, sanitized = false): string[] => readCredentials(request(headers, url), new Redactor(), { sanitized }).facts.map((fact) => fact.id);
+const request = (headers: Array<[string, string]>, url = 'https://api.example.com/v1/orders') => ({
+  method: 'GET',
+  url,
+  headers: headers.map(([name, value]) => ({ name, value })),
+});
+const ids = (headers: Array<[string, string]>, url?: string, sanitized = false): string[] =>
+  readCredentials(request(headers, url), new Redactor(), { sanitized }).facts.map((fact) => fact.id);
 
 describe('readCredentials', () => {
   it('notices a request with no credential at all, unless the capture was sanitized', () => {
@@ -29,7 +34,10 @@ describe('readCredentials', () => {
   });
 
   it('accepts a well-formed bearer token without comment, and shows only a redacted value', () => {
-    const reading = readCredentials(request([['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl']]), new Redactor());
+    const reading = readCredentials(
+      request([['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl']]),
+      new Redactor(),
+    );
     assert.deepEqual(reading.facts, []);
     assert.equal(reading.credentials[0]?.scheme, 'Bearer');
   });

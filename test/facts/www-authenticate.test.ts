@@ -4,14 +4,27 @@ import { parseWwwAuthenticate } from '../../src/facts/www-authenticate.ts';
 
 describe('parseWwwAuthenticate', () => {
   it('reads a Bearer challenge with quoted parameters (RFC 6750)', () => {
-    assert.deepEqual(parseWwwAuthenticate('Bearer realm="example", error="invalid_token", error_description="The access token expired"'), [
-      { scheme: 'bearer', params: { realm: 'example', error: 'invalid_token', error_description: 'The access token expired' } },
-    ]);
+    assert.deepEqual(
+      parseWwwAuthenticate(
+        'Bearer realm="example", error="invalid_token", error_description="The access token expired"',
+      ),
+      [
+        {
+          scheme: 'bearer',
+          params: { realm: 'example', error: 'invalid_token', error_description: 'The access token expired' },
+        },
+      ],
+    );
   });
 
   it('splits several challenges in one header and keeps commas inside quotes', () => {
-    const challenges = parseWwwAuthenticate('Basic realm="legacy, v1", Bearer realm="api", scope="read write", error=insufficient_scope');
-    assert.deepEqual(challenges.map((challenge) => challenge.scheme), ['basic', 'bearer']);
+    const challenges = parseWwwAuthenticate(
+      'Basic realm="legacy, v1", Bearer realm="api", scope="read write", error=insufficient_scope',
+    );
+    assert.deepEqual(
+      challenges.map((challenge) => challenge.scheme),
+      ['basic', 'bearer'],
+    );
     assert.equal(challenges[0]?.params.realm, 'legacy, v1');
     assert.equal(challenges[1]?.params.scope, 'read write');
     assert.equal(challenges[1]?.params.error, 'insufficient_scope');
@@ -32,7 +45,9 @@ describe('parseWwwAuthenticate', () => {
 
   it('survives garbage and unterminated quotes without throwing', () => {
     assert.deepEqual(parseWwwAuthenticate(''), []);
-    assert.deepEqual(parseWwwAuthenticate('Bearer error="unterminated'), [{ scheme: 'bearer', params: { error: 'unterminated' } }]);
-    assert.doesNotThrow(() => parseWwwAuthenticate('"""===,,,@@@ ' + 'a=,'.repeat(10_000)));
+    assert.deepEqual(parseWwwAuthenticate('Bearer error="unterminated'), [
+      { scheme: 'bearer', params: { error: 'unterminated' } },
+    ]);
+    assert.doesNotThrow(() => parseWwwAuthenticate(`"""===,,,@@@ ${'a=,'.repeat(10_000)}`));
   });
 });

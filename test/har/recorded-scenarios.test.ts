@@ -27,7 +27,11 @@ interface Answer {
 
 async function diagnoseCapture(file: string): Promise<{ status: number; answer: Answer }> {
   const har = JSON.parse(await readFile(join(SCENARIOS, file), 'utf8')) as unknown;
-  const response = await app.request('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ har }) });
+  const response = await app.request('/v1/diagnose', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ har }),
+  });
   return { status: response.status, answer: (await response.json()) as Answer };
 }
 
@@ -59,6 +63,9 @@ describe('captures recorded by a real browser, one scenario per cause', () => {
     console.log(`recorded scenarios: ${right}/${total} (${(share * 100).toFixed(1)}%) named right first`);
     for (const miss of misses) console.log(`  miss ${miss}`);
     assert.deepEqual(refused, [], 'no capture is refused');
-    assert.ok(share >= REQUIRED_SHARE, `${right}/${total} (${(share * 100).toFixed(1)}%) named right first, below ${REQUIRED_SHARE * 100}%; misses:\n${misses.join('\n')}`);
+    assert.ok(
+      share >= REQUIRED_SHARE,
+      `${right}/${total} (${(share * 100).toFixed(1)}%) named right first, below ${REQUIRED_SHARE * 100}%; misses:\n${misses.join('\n')}`,
+    );
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createApp } from '../../src/http/app.ts';
 import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
+import { createApp } from '../../src/http/app.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { fuzzRequests, type FuzzRequest } from '../support/fuzz-requests.ts';
-import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { type FuzzRequest, fuzzRequests } from '../support/fuzz-requests.ts';
+import { ROOT, type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 /**
@@ -15,7 +15,11 @@ import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const library = buildLibrary(await readArticleSources(`${ROOT}/articles`), new Date());
 const unexpected: unknown[] = [];
-const app = createApp({ library: () => library, limits: DEFAULT_LIMITS, onUnexpectedError: (error) => unexpected.push(error) });
+const app = createApp({
+  library: () => library,
+  limits: DEFAULT_LIMITS,
+  onUnexpectedError: (error) => unexpected.push(error),
+});
 
 const SEED = 20_261_202;
 const IN_PROCESS = 3000;
@@ -26,15 +30,55 @@ const KNOWN: FuzzRequest[] = [
   { method: 'GET', path: '/v1/search?q=constructor', headers: {} },
   { method: 'GET', path: '/v1/suggest?q=__proto__', headers: {} },
   { method: 'GET', path: '/v1/search?q=hasOwnProperty%20toString', headers: {} },
-  { method: 'POST', path: '/v1/har/sanitize', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ log: { version: '1.2', creator: { name: 'x', version: '1' }, entries: [{ startedDateTime: '2026-03-08T14:20:00Z', request: { method: 'GET', url: 'https://a.example/?access_token=abc\uD800def#id_token=x\uDC00', headers: [] }, response: { status: 401, headers: [] } }] } }) },
-  { method: 'POST', path: '/v1/diagnose', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { status: 401, headers: { constructor: 'x', __proto__: 'y' }, body: { toString: 'x' } } }) },
-  { method: 'POST', path: '/v1/diagnose', headers: { 'content-type': 'application/json' }, body: '{"har":{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2026-03-08T14:20:00Z","request":{"method":"GET","url":"https://a.example/","headers":[{"name":"X","value":{"toString":"x"}}]},"response":{"status":{"valueOf":"x"}}}]}}}' },
-  { method: 'POST', path: '/v1/diagnose', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: '--b\r\nContent-Disposition: form-data; name="constructor"\r\n\r\n{"toString":1}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x.har"\r\n\r\n{"log":{"entries":{"length":"x"}}}\r\n--b--\r\n' },
+  {
+    method: 'POST',
+    path: '/v1/har/sanitize',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      log: {
+        version: '1.2',
+        creator: { name: 'x', version: '1' },
+        entries: [
+          {
+            startedDateTime: '2026-03-08T14:20:00Z',
+            request: {
+              method: 'GET',
+              url: 'https://a.example/?access_token=abc\uD800def#id_token=x\uDC00',
+              headers: [],
+            },
+            response: { status: 401, headers: [] },
+          },
+        ],
+      },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/diagnose',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      error: { status: 401, headers: { constructor: 'x', __proto__: 'y' }, body: { toString: 'x' } },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/diagnose',
+    headers: { 'content-type': 'application/json' },
+    body: '{"har":{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2026-03-08T14:20:00Z","request":{"method":"GET","url":"https://a.example/","headers":[{"name":"X","value":{"toString":"x"}}]},"response":{"status":{"valueOf":"x"}}}]}}}',
+  },
+  {
+    method: 'POST',
+    path: '/v1/diagnose',
+    headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: '--b\r\nContent-Disposition: form-data; name="constructor"\r\n\r\n{"toString":1}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x.har"\r\n\r\n{"log":{"entries":{"length":"x"}}}\r\n--b--\r\n',
+  },
 ];
 
 function check(request: FuzzRequest, status: number, contentType: string | null): string | null {
-  if (status >= 500) return `${request.method} ${request.path} answered ${status}: ${String(request.body ?? '').slice(0, 200)}`;
-  if (status >= 400 && !contentType?.startsWith('application/problem+json')) return `${request.method} ${request.path} answered ${status} as ${contentType}`;
+  if (status >= 500)
+    return `${request.method} ${request.path} answered ${status}: ${String(request.body ?? '').slice(0, 200)}`;
+  if (status >= 400 && !contentType?.startsWith('application/problem+json'))
+    return `${request.method} ${request.path} answered ${status} as ${contentType}`;
   return null;
 }
 
@@ -43,7 +87,11 @@ describe('hostile input never answers 500', () => {
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     for (const request of [...KNOWN, ...fuzzRequests(SEED, IN_PROCESS)]) {
-      const response = await app.request(request.path, { method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+      const response = await app.request(request.path, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      });
       await response.arrayBuffer();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       const failure = check(request, response.status, response.headers.get('content-type'));
@@ -52,7 +100,10 @@ describe('hostile input never answers 500', () => {
     assert.deepEqual(failures, []);
     assert.deepEqual(unexpected, []);
     // The generator reaches both answers and refusals, or it tests nothing.
-    assert.ok((statuses.get(200) ?? 0) > IN_PROCESS / 10 && [...statuses.keys()].some((status) => status >= 400), JSON.stringify([...statuses]));
+    assert.ok(
+      (statuses.get(200) ?? 0) > IN_PROCESS / 10 && [...statuses.keys()].some((status) => status >= 400),
+      JSON.stringify([...statuses]),
+    );
   });
 
   describe('against the real server', () => {
@@ -65,7 +116,11 @@ describe('hostile input never answers 500', () => {
     it(`answers ${OVER_HTTP} seeded requests and the known shapes without a 500`, async () => {
       const failures: string[] = [];
       for (const request of [...KNOWN, ...fuzzRequests(SEED + 1, OVER_HTTP)]) {
-        const response = await fetch(`${server.url}${request.path}`, { method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+        const response = await fetch(`${server.url}${request.path}`, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        });
         await response.arrayBuffer();
         const failure = check(request, response.status, response.headers.get('content-type'));
         if (failure) failures.push(failure);
@@ -82,7 +137,11 @@ describe('hostile input never answers 500', () => {
       // `a.a.a.…` once made the redactor's userinfo pattern take 8-12 s and stall every request.
       for (const unit of ['a.', 'a.a@', 'eyJ-', 'Bearer a', 'x-a: b\n', 'a=a&']) {
         const started = performance.now();
-        const diagnosis = fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: unit.repeat(Math.ceil(131_072 / unit.length)).slice(0, 131_072) });
+        const diagnosis = fetch(`${server.url}/v1/diagnose`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: unit.repeat(Math.ceil(131_072 / unit.length)).slice(0, 131_072),
+        });
         await new Promise((done) => setTimeout(done, 10));
         const healthStarted = performance.now();
         assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
@@ -91,7 +150,10 @@ describe('hostile input never answers 500', () => {
         await response.arrayBuffer();
         const totalMs = performance.now() - started;
         assert.equal(response.status, 200);
-        assert.ok(totalMs < 1000 && healthMs < 1000, `${JSON.stringify(unit)}: diagnose ${totalMs.toFixed(0)} ms, /healthz ${healthMs.toFixed(0)} ms`);
+        assert.ok(
+          totalMs < 1000 && healthMs < 1000,
+          `${JSON.stringify(unit)}: diagnose ${totalMs.toFixed(0)} ms, /healthz ${healthMs.toFixed(0)} ms`,
+        );
       }
     });
   });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createApp } from '../../src/http/app.ts';
 import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
+import { createApp } from '../../src/http/app.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { canaryHar } from '../support/canary-har.ts';
@@ -12,27 +12,50 @@ import { evalFile, needsEvalFile } from '../support/shared.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
 const MIB = 1024 * 1024;
-const app = createApp({ library: () => library, limits: { ...DEFAULT_LIMITS, maxBodyBytes: 64 * 1024, maxUploadBytes: MIB, maxHarEntries: 50 } });
+const app = createApp({
+  library: () => library,
+  limits: { ...DEFAULT_LIMITS, maxBodyBytes: 64 * 1024, maxUploadBytes: MIB, maxHarEntries: 50 },
+});
 const evalHar = async (name: string): Promise<string> => readFile(evalFile('har', name), 'utf8');
-const post = (path: string, body: BodyInit, type?: string) => app.request(path, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
-const json = async (response: Response) => (await response.json()) as Record<string, unknown> & { causes?: Array<{ id: string }>; input?: { kind: string }; detail?: string };
+const post = (path: string, body: BodyInit, type?: string) =>
+  app.request(path, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
+const json = async (response: Response) =>
+  (await response.json()) as Record<string, unknown> & {
+    causes?: Array<{ id: string }>;
+    input?: { kind: string };
+    detail?: string;
+  };
 
 /** A HAR padded with a harmless body to an exact byte size. */
 function harOfSize(bytes: number): string {
-  const base = JSON.stringify({ log: { entries: [{ request: { method: 'GET', url: 'https://a.example/' }, response: { status: 200, content: { text: '' } } }] } });
+  const base = JSON.stringify({
+    log: {
+      entries: [
+        { request: { method: 'GET', url: 'https://a.example/' }, response: { status: 200, content: { text: '' } } },
+      ],
+    },
+  });
   return base.replace('"text":""', `"text":"${'x'.repeat(bytes - base.length)}"`);
 }
 
 describe('HAR captures over HTTP', () => {
-  it('diagnoses {"har": …}, a HAR posted as the body, and a HAR pasted as text', needsEvalFile('har', 'h021.har'), async () => {
-    const har = await evalHar('h021.har');
-    for (const response of [await post('/v1/diagnose', JSON.stringify({ har: JSON.parse(har) }), 'application/json'), await post('/v1/diagnose', har, 'application/json'), await post('/v1/diagnose', har, 'text/plain')]) {
-      const body = await json(response);
-      assert.equal(response.status, 200);
-      assert.equal(body.input?.kind, 'har');
-      assert.equal(body.causes?.[0]?.id, 'cors-blocked');
-    }
-  });
+  it(
+    'diagnoses {"har": …}, a HAR posted as the body, and a HAR pasted as text',
+    needsEvalFile('har', 'h021.har'),
+    async () => {
+      const har = await evalHar('h021.har');
+      for (const response of [
+        await post('/v1/diagnose', JSON.stringify({ har: JSON.parse(har) }), 'application/json'),
+        await post('/v1/diagnose', har, 'application/json'),
+        await post('/v1/diagnose', har, 'text/plain'),
+      ]) {
+        const body = await json(response);
+        assert.equal(response.status, 200);
+        assert.equal(body.input?.kind, 'har');
+        assert.equal(body.causes?.[0]?.id, 'cors-blocked');
+      }
+    },
+  );
 
   it('takes a .har file from a form, with a note', needsEvalFile('har', 'h022.har'), async () => {
     const form = new FormData();
@@ -44,7 +67,11 @@ describe('HAR captures over HTTP', () => {
   });
 
   it('answers JSON of another shape with 422 naming the entry and field', async () => {
-    const response = await post('/v1/diagnose', JSON.stringify({ har: { log: { entries: [{ request: { url: 7 } }] } } }), 'application/json');
+    const response = await post(
+      '/v1/diagnose',
+      JSON.stringify({ har: { log: { entries: [{ request: { url: 7 } }] } } }),
+      'application/json',
+    );
     assert.equal(response.status, 422);
     assert.match((await json(response)).detail ?? '', /log\.entries\[0\]\.request\.url must be a string/);
   });
@@ -63,7 +90,10 @@ describe('HAR captures over HTTP', () => {
   });
 
   it('MAX_HAR_ENTRIES: refuses a capture with more entries', async () => {
-    const entries = Array.from({ length: 51 }, () => ({ request: { url: 'https://a.example/' }, response: { status: 200 } }));
+    const entries = Array.from({ length: 51 }, () => ({
+      request: { url: 'https://a.example/' },
+      response: { status: 200 },
+    }));
     const response = await post('/v1/diagnose', JSON.stringify({ log: { entries } }), 'application/json');
     assert.equal(response.status, 422);
     assert.match((await json(response)).detail ?? '', /51 entries, more than the 50 allowed \(MAX_HAR_ENTRIES\)/);
@@ -71,7 +101,11 @@ describe('HAR captures over HTTP', () => {
 
   it('sanitizes a capture: with its manifest, or bare to save as a file', async () => {
     const withManifest = await json(await post('/v1/har/sanitize', JSON.stringify(canaryHar()), 'application/json'));
-    const manifest = withManifest.manifest as { entries: number; total: number; removed: Array<{ where: string; name: string; count: number }> };
+    const manifest = withManifest.manifest as {
+      entries: number;
+      total: number;
+      removed: Array<{ where: string; name: string; count: number }>;
+    };
     assert.equal(manifest.entries, 2);
     assert.ok(manifest.total >= 20);
     assert.ok(manifest.removed.every((item) => typeof item.name === 'string' && typeof item.count === 'number'));
@@ -80,6 +114,9 @@ describe('HAR captures over HTTP', () => {
     const har = (await bare.json()) as { log: { entries: unknown[]; _sanitized: unknown } };
     assert.equal(har.log.entries.length, 2);
     assert.ok(har.log._sanitized);
-    assert.equal((await post('/v1/har/sanitize', JSON.stringify({ text: 'not a capture' }), 'application/json')).status, 422);
+    assert.equal(
+      (await post('/v1/har/sanitize', JSON.stringify({ text: 'not a capture' }), 'application/json')).status,
+      422,
+    );
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createApp } from '../../src/http/app.ts';
 import { readAuthConfig } from '../../src/config/auth.ts';
+import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { startJwksServer, type JwksServer } from '../support/jwks-server.ts';
+import { type JwksServer, startJwksServer } from '../support/jwks-server.ts';
 import { ROOT } from '../support/server.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
@@ -46,7 +46,12 @@ function signedInApp(settings: Record<string, string> = {}) {
     seconds: (offsetMs = 0) => Math.floor((time + offsetMs) / 1000),
     async me(token: string) {
       const response = await app.request('/v1/me', { headers: { authorization: `Bearer ${token}` } });
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), challenge: response.headers.get('www-authenticate') ?? '', text: await response.text() };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        challenge: response.headers.get('www-authenticate') ?? '',
+        text: await response.text(),
+      };
     },
   };
 }
@@ -55,7 +60,13 @@ function signedInApp(settings: Record<string, string> = {}) {
 const OUTAGES = ['down', 'refuse', 'not-json', 'slow'] as const;
 
 describe('a key set that cannot be fetched is told as an outage, not as a bad token', () => {
-  for (const [outage, sinceLastFetchMs] of OUTAGES.flatMap((outage) => [[outage, 0], [outage, COOLDOWN_MS + 1]] as const)) {
+  for (const [outage, sinceLastFetchMs] of OUTAGES.flatMap(
+    (outage) =>
+      [
+        [outage, 0],
+        [outage, COOLDOWN_MS + 1],
+      ] as const,
+  )) {
     it(`answers 503 with Retry-After, never 401, for a key published ${sinceLastFetchMs} ms after the last fetch, just before the outage (${outage}), and verifies it after recovery`, async () => {
       const fixpath = signedInApp();
       assert.equal((await fixpath.me(await jwks.sign())).status, 200, 'the set is fetched while the provider is up');
@@ -74,7 +85,10 @@ describe('a key set that cannot be fetched is told as an outage, not as a bad to
             assert.equal(answer.status, 503, `${answer.status} ${answer.challenge} ${answer.text}`);
             assert.match(answer.text, /key set/);
             const retryAfter = Number(answer.retryAfter);
-            assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= COOLDOWN_MS / 1000, `Retry-After: ${answer.retryAfter}`);
+            assert.ok(
+              Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= COOLDOWN_MS / 1000,
+              `Retry-After: ${answer.retryAfter}`,
+            );
           }
           fixpath.advance(250);
         }
@@ -119,7 +133,10 @@ describe('a key set that cannot be fetched is told as an outage, not as a bad to
         assert.equal((await fixpath.me(token)).status, 200);
         fixpath.advance(1_000);
       }
-      assert.ok(jwks.fetches() - fetches >= 1 && jwks.fetches() - fetches <= 5, `${jwks.fetches() - fetches} background fetches`);
+      assert.ok(
+        jwks.fetches() - fetches >= 1 && jwks.fetches() - fetches <= 5,
+        `${jwks.fetches() - fetches} background fetches`,
+      );
     } finally {
       await jwks.mode('up');
     }
@@ -135,7 +152,9 @@ describe('a key set that cannot be fetched is told as an outage, not as a bad to
     assert.equal(fresh.status, 401);
     assert.match(fresh.challenge, /error="invalid_token"/);
     fixpath.advance(1_000);
-    const cooling = await fixpath.me(await jwks.sign({}, { kid: 'also-never-published', issuedAt: fixpath.seconds(-5_000) }));
+    const cooling = await fixpath.me(
+      await jwks.sign({}, { kid: 'also-never-published', issuedAt: fixpath.seconds(-5_000) }),
+    );
     assert.equal(cooling.status, 401, 'within the cooldown, issued before the fetch');
     assert.equal(jwks.fetches() - fetches, 1);
   });
@@ -151,7 +170,10 @@ describe('a key set that cannot be fetched is told as an outage, not as a bad to
     assert.equal(jwks.fetches() - fetches, 0, 'and the cooldown holds');
     await jwks.publishKey('rotated-in');
     fixpath.advance(1_000);
-    assert.equal((await fixpath.me(await jwks.sign({}, { kid: 'rotated-in', issuedAt: fixpath.seconds(-1_000) }))).status, 200);
+    assert.equal(
+      (await fixpath.me(await jwks.sign({}, { kid: 'rotated-in', issuedAt: fixpath.seconds(-1_000) }))).status,
+      200,
+    );
     assert.equal(jwks.fetches() - fetches, 1);
   });
 
@@ -163,7 +185,11 @@ describe('a key set that cannot be fetched is told as an outage, not as a bad to
     } finally {
       await jwks.mode('up');
     }
-    assert.equal((await fixpath.me(await jwks.sign({}, { kid: 'unknown' }))).status, 503, 'still in the cooldown of the failed fetch');
+    assert.equal(
+      (await fixpath.me(await jwks.sign({}, { kid: 'unknown' }))).status,
+      503,
+      'still in the cooldown of the failed fetch',
+    );
     fixpath.advance(COOLDOWN_MS);
     assert.equal((await fixpath.me(await jwks.sign({}, { kid: 'unknown' }))).status, 401);
     assert.equal((await fixpath.me(await jwks.sign())).status, 200);
@@ -179,8 +205,11 @@ describe('unknown key ids cannot make fixpath hammer the identity provider', () 
     try {
       // 10 s in steps of 50 ms, ten requests at once per step: 2000 requests, each with a new kid.
       for (let step = 0; step < 200; step += 1) {
-        const tokens = await Promise.all(Array.from({ length: 10 }, (_, index) => jwks.sign({}, { kid: `random-${step}-${index}-${Math.random()}` })));
-        for (const answer of await Promise.all(tokens.map((token) => fixpath.me(token)))) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        const tokens = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => jwks.sign({}, { kid: `random-${step}-${index}-${Math.random()}` })),
+        );
+        for (const answer of await Promise.all(tokens.map((token) => fixpath.me(token))))
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         fixpath.advance(50);
       }
     } finally {
@@ -197,7 +226,9 @@ describe('unknown key ids cannot make fixpath hammer the identity provider', () 
     await jwks.mode('slow');
     const fetches = jwks.fetches();
     try {
-      const tokens = await Promise.all(Array.from({ length: 200 }, (_, index) => jwks.sign({}, { kid: `concurrent-${index}` })));
+      const tokens = await Promise.all(
+        Array.from({ length: 200 }, (_, index) => jwks.sign({}, { kid: `concurrent-${index}` })),
+      );
       const answers = await Promise.all(tokens.map((token) => fixpath.me(token)));
       assert.ok(answers.every((answer) => answer.status === 503));
     } finally {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { type JwksServer, startJwksServer } from '../support/jwks-server.ts';
 import { base64url } from '../support/jwt.ts';
-import { startJwksServer, type JwksServer } from '../support/jwks-server.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const SECRET = 'sk_live_plantedSecret0123456789';
@@ -29,7 +29,10 @@ after(async () => {
   await jwks.stop();
 });
 
-async function call(path: string, init: RequestInit & { token?: string; origin?: string } = {}): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+async function call(
+  path: string,
+  init: RequestInit & { token?: string; origin?: string } = {},
+): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
   const headers = new Headers(init.headers);
   if (init.token !== undefined) headers.set('authorization', init.token);
   if (init.origin !== undefined) headers.set('origin', init.origin);
@@ -121,7 +124,9 @@ describe('agent sign-in (RFC 6750, RFC 8725)', () => {
     const me = await call('/v1/me', { token: `Bearer ${token}` });
     assert.equal(me.status, 403);
     assert.match(challenge(me.headers), /error="insufficient_scope"/);
-    const search = JSON.parse((await call(`/v1/search?q=${encodeURIComponent(INTERNAL_WORDS)}`, { token: `Bearer ${token}` })).text) as { hits: Array<{ slug: string }> };
+    const search = JSON.parse(
+      (await call(`/v1/search?q=${encodeURIComponent(INTERNAL_WORDS)}`, { token: `Bearer ${token}` })).text,
+    ) as { hits: Array<{ slug: string }> };
     assert.ok(!search.hits.some((hit) => hit.slug === 'auth-incident-escalation'));
   });
 
@@ -129,13 +134,29 @@ describe('agent sign-in (RFC 6750, RFC 8725)', () => {
     const before = jwks.fetches();
     // Issued before the set in hand was fetched: the set proves their keys are not published.
     const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
-    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, index) => jwks.sign({}, { kid: `random-${index}-${Math.random()}`, issuedAt: anHourAgo })));
-    const statuses = await Promise.all(tokens.map(async (token) => (await call('/v1/me', { token: `Bearer ${token}` })).status));
-    assert.ok(statuses.every((status) => status === 401), [...new Set(statuses)].join(','));
+    const tokens = await Promise.all(
+      Array.from({ length: 1000 }, (_, index) =>
+        jwks.sign({}, { kid: `random-${index}-${Math.random()}`, issuedAt: anHourAgo }),
+      ),
+    );
+    const statuses = await Promise.all(
+      tokens.map(async (token) => (await call('/v1/me', { token: `Bearer ${token}` })).status),
+    );
+    assert.ok(
+      statuses.every((status) => status === 401),
+      [...new Set(statuses)].join(','),
+    );
     // Issued after it: their keys may be newer than the set, and only the next fetch can tell.
-    const newer = await Promise.all(Array.from({ length: 1000 }, (_, index) => jwks.sign({}, { kid: `newer-${index}-${Math.random()}`, issuedAt: anHourAgo + 7200 })));
+    const newer = await Promise.all(
+      Array.from({ length: 1000 }, (_, index) =>
+        jwks.sign({}, { kid: `newer-${index}-${Math.random()}`, issuedAt: anHourAgo + 7200 }),
+      ),
+    );
     const answers = await Promise.all(newer.map((token) => call('/v1/me', { token: `Bearer ${token}` })));
-    assert.ok(answers.every((answer) => answer.status === 503 && Number(answer.headers.get('retry-after')) >= 1), [...new Set(answers.map((answer) => answer.status))].join(','));
+    assert.ok(
+      answers.every((answer) => answer.status === 503 && Number(answer.headers.get('retry-after')) >= 1),
+      [...new Set(answers.map((answer) => answer.status))].join(','),
+    );
     assert.ok(jwks.fetches() - before <= 1, `${jwks.fetches() - before} fetches`);
   });
 });
@@ -146,7 +167,13 @@ describe('an identity provider that is down or slow', () => {
 
   it('answers 503 with a clear reason, quickly, and recovers after the cooldown', async () => {
     // A fresh server, so nothing is cached from the tests above.
-    const fresh = await startServer({ AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: jwks.issuer, AUTH_AUDIENCE: jwks.audience, AUTH_JWKS_TIMEOUT_MS: '500', AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    const fresh = await startServer({
+      AUTH_JWKS_URL: jwks.url,
+      AUTH_ISSUER: jwks.issuer,
+      AUTH_AUDIENCE: jwks.audience,
+      AUTH_JWKS_TIMEOUT_MS: '500',
+      AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS),
+    });
     const me = (token: string) => fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     try {
       const token = await jwks.sign();
@@ -177,7 +204,13 @@ describe('an identity provider that is down or slow', () => {
 
   it('during an outage answers a newly published key with 503, never 401, and random kids cannot multiply fetches', async () => {
     const provider = await startJwksServer();
-    const fresh = await startServer({ AUTH_JWKS_URL: provider.url, AUTH_ISSUER: provider.issuer, AUTH_AUDIENCE: provider.audience, AUTH_JWKS_TIMEOUT_MS: '500', AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    const fresh = await startServer({
+      AUTH_JWKS_URL: provider.url,
+      AUTH_ISSUER: provider.issuer,
+      AUTH_AUDIENCE: provider.audience,
+      AUTH_JWKS_TIMEOUT_MS: '500',
+      AUTH_JWKS_COOLDOWN_MS: String(COOLDOWN_MS),
+    });
     const me = (token: string) => fetch(`${fresh.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     try {
       assert.equal((await me(await provider.sign())).status, 200);
@@ -189,7 +222,12 @@ describe('an identity provider that is down or slow', () => {
       const started = Date.now();
       // 3 s of outage: the new key's holder and a crowd of random kids, 50 at a time.
       while (Date.now() - started < 3_000) {
-        const tokens = [published, ...(await Promise.all(Array.from({ length: 49 }, () => provider.sign({}, { kid: `random-${Math.random()}` }))))];
+        const tokens = [
+          published,
+          ...(await Promise.all(
+            Array.from({ length: 49 }, () => provider.sign({}, { kid: `random-${Math.random()}` })),
+          )),
+        ];
         for (const response of await Promise.all(tokens.map(me))) {
           await response.body?.cancel();
           const key = `${response.status} retry-after ${response.headers.get('retry-after')}`;
@@ -198,7 +236,9 @@ describe('an identity provider that is down or slow', () => {
       }
       const made = provider.fetches() - fetches;
       const total = [...statuses.values()].reduce((sum, count) => sum + count, 0);
-      console.log(`${made} fetches of the failing key set for ${total} requests in 3 s with a ${COOLDOWN_MS} ms cooldown: ${JSON.stringify(Object.fromEntries(statuses))}`);
+      console.log(
+        `${made} fetches of the failing key set for ${total} requests in 3 s with a ${COOLDOWN_MS} ms cooldown: ${JSON.stringify(Object.fromEntries(statuses))}`,
+      );
       assert.deepEqual([...statuses.keys()], ['503 retry-after 1']);
       assert.ok(total >= 1000, `${total} requests`);
       assert.ok(made >= 1 && made <= 4, `${made} fetches`);
@@ -218,19 +258,41 @@ describe('fixpath diagnoses its own refusals', () => {
     const [header, payload] = token.split('.');
     const cases: Array<[Promise<{ status: number; headers: Headers; text: string }>, string]> = [
       [call('/v1/me'), 'auth-header-missing'],
-      [call('/v1/me', { token: `Bearer ${await jwks.sign({}, { expiresIn: Math.floor(Date.now() / 1000) - 600 })}` }), 'token-expired'],
+      [
+        call('/v1/me', { token: `Bearer ${await jwks.sign({}, { expiresIn: Math.floor(Date.now() / 1000) - 600 })}` }),
+        'token-expired',
+      ],
       [call('/v1/me', { token: 'Basic dXNlcjpwYXNz' }), 'auth-scheme-invalid'],
       [call('/v1/me', { token: `Bearer ${await jwks.sign({ roles: ['customer'] })}` }), 'insufficient-scope'],
-      [call('/v1/me', { token: `Bearer ${header}.${payload}.${base64url('forged-signature-forged-signature')}` }), 'token-signature-invalid'],
+      [
+        call('/v1/me', { token: `Bearer ${header}.${payload}.${base64url('forged-signature-forged-signature')}` }),
+        'token-signature-invalid',
+      ],
       [call('/v1/me', { token: `Bearer ${await jwks.sign({ aud: 'staging-api' })}` }), 'token-wrong-environment'],
-      [call('/v1/me', { token: `Bearer ${await jwks.sign({}, { notBefore: Math.floor(Date.now() / 1000) + 3600 })}` }), 'clock-skew'],
+      [
+        call('/v1/me', { token: `Bearer ${await jwks.sign({}, { notBefore: Math.floor(Date.now() / 1000) + 3600 })}` }),
+        'clock-skew',
+      ],
       [call('/v1/me', { token: 'Bearer not-a-jwt-at-all' }), 'token-malformed'],
     ];
     for (const [pending, expected] of cases) {
       const response = await pending;
       const paste = `HTTP/1.1 ${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${response.text}`;
-      const diagnosis = JSON.parse((await call('/v1/diagnose', { method: 'POST', body: paste, headers: { 'content-type': 'text/plain' }, token: `Bearer ${token}` })).text) as { causes: Array<{ id: string }> };
-      assert.equal(diagnosis.causes[0]?.id, expected, `${response.status} ${challenge(response.headers)} → ${diagnosis.causes.map((cause) => cause.id).join(', ')}`);
+      const diagnosis = JSON.parse(
+        (
+          await call('/v1/diagnose', {
+            method: 'POST',
+            body: paste,
+            headers: { 'content-type': 'text/plain' },
+            token: `Bearer ${token}`,
+          })
+        ).text,
+      ) as { causes: Array<{ id: string }> };
+      assert.equal(
+        diagnosis.causes[0]?.id,
+        expected,
+        `${response.status} ${challenge(response.headers)} → ${diagnosis.causes.map((cause) => cause.id).join(', ')}`,
+      );
     }
   });
 });
@@ -238,10 +300,21 @@ describe('fixpath diagnoses its own refusals', () => {
 describe('internal articles stay internal', () => {
   it('never shows the public an internal article or a trace of it, on any route', async () => {
     const agentToken = `Bearer ${await jwks.sign()}`;
-    const internal = JSON.parse((await call('/v1/articles/auth-incident-escalation', { token: agentToken })).text) as { title: string; sections: Array<{ heading: string; markdown: string }> };
+    const internal = JSON.parse((await call('/v1/articles/auth-incident-escalation', { token: agentToken })).text) as {
+      title: string;
+      sections: Array<{ heading: string; markdown: string }>;
+    };
     assert.ok(internal.title, 'the agent sees it');
-    const words = [internal.title, ...internal.sections.map((section) => section.heading)].join(' ').split(/\W+/).filter((word) => word.length > 5);
-    const phrases = [internal.title, INTERNAL_WORDS, ...internal.sections.slice(0, 6).map((section) => section.markdown.slice(0, 120)), ...words.slice(0, 10)];
+    const words = [internal.title, ...internal.sections.map((section) => section.heading)]
+      .join(' ')
+      .split(/\W+/)
+      .filter((word) => word.length > 5);
+    const phrases = [
+      internal.title,
+      INTERNAL_WORDS,
+      ...internal.sections.slice(0, 6).map((section) => section.markdown.slice(0, 120)),
+      ...words.slice(0, 10),
+    ];
     const marks = ['auth-incident-escalation', internal.title];
     const leaks = (text: string) => marks.filter((mark) => text.includes(mark));
     // Answers echo the caller's own words (the query, words shared with an article); what must
@@ -254,11 +327,17 @@ describe('internal articles stay internal', () => {
     };
     for (const phrase of phrases) {
       const q = encodeURIComponent(phrase.slice(0, 200));
-      for (const path of [`/v1/search?q=${q}&limit=50`, `/v1/suggest?q=${q}`]) assert.deepEqual(leaks(withoutEcho((await call(path)).text)), [], path);
-      const diagnosis = await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: phrase }) });
+      for (const path of [`/v1/search?q=${q}&limit=50`, `/v1/suggest?q=${q}`])
+        assert.deepEqual(leaks(withoutEcho((await call(path)).text)), [], path);
+      const diagnosis = await call('/v1/diagnose', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: phrase }),
+      });
       assert.deepEqual(leaks(withoutEcho(diagnosis.text)), [], `diagnose ${phrase.slice(0, 40)}`);
     }
-    for (const path of ['/', '/v1/articles', '/docs', '/openapi.json', '/healthz']) assert.deepEqual(leaks((await call(path)).text), [], path);
+    for (const path of ['/', '/v1/articles', '/docs', '/openapi.json', '/healthz'])
+      assert.deepEqual(leaks((await call(path)).text), [], path);
     const list = JSON.parse((await call('/v1/articles')).text) as { total: number; articles: unknown[] };
     const agentList = JSON.parse((await call('/v1/articles', { token: agentToken })).text) as { total: number };
     assert.equal(list.total, list.articles.length);
@@ -268,13 +347,19 @@ describe('internal articles stay internal', () => {
       const hidden = await call(`${path}auth-incident-escalation`);
       const missing = await call(`${path}no-such-article-at-all`);
       assert.equal(hidden.status, 404);
-      assert.equal(hidden.text.replaceAll('auth-incident-escalation', 'X'), missing.text.replaceAll('no-such-article-at-all', 'X'));
+      assert.equal(
+        hidden.text.replaceAll('auth-incident-escalation', 'X'),
+        missing.text.replaceAll('no-such-article-at-all', 'X'),
+      );
     }
     // No public article links to it or lists it as related.
     for (const article of list.articles as Array<{ slug: string }>) {
-      for (const path of [`/v1/articles/${article.slug}`, `/articles/${article.slug}`]) assert.deepEqual(leaks((await call(path)).text), [], path);
+      for (const path of [`/v1/articles/${article.slug}`, `/articles/${article.slug}`])
+        assert.deepEqual(leaks((await call(path)).text), [], path);
     }
-    const searchAsAgent = JSON.parse((await call(`/v1/search?q=${encodeURIComponent(INTERNAL_WORDS)}`, { token: agentToken })).text) as { hits: Array<{ slug: string }> };
+    const searchAsAgent = JSON.parse(
+      (await call(`/v1/search?q=${encodeURIComponent(INTERNAL_WORDS)}`, { token: agentToken })).text,
+    ) as { hits: Array<{ slug: string }> };
     assert.equal(searchAsAgent.hits[0]?.slug, 'auth-incident-escalation');
   });
 });
@@ -285,11 +370,26 @@ describe('the public side', () => {
     assert.equal(allowed.status, 200);
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://help.allowed.com');
     assert.match(allowed.headers.get('vary') ?? '', /Origin/i);
-    const preflight = await call('/v1/diagnose', { method: 'OPTIONS', origin: 'https://allowed.com', headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await call('/v1/diagnose', {
+      method: 'OPTIONS',
+      origin: 'https://allowed.com',
+      headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/);
-    for (const origin of ['https://evil.com', 'null', 'https://allowed.com.evil.com', 'http://allowed.com', 'https://allowed.com:8443', 'https://evilallowed.com']) {
-      for (const [path, init] of [['/v1/search?q=token', {}], ['/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'jwt expired' }], ['/v1/diagnose', { method: 'OPTIONS' }]] as const) {
+    for (const origin of [
+      'https://evil.com',
+      'null',
+      'https://allowed.com.evil.com',
+      'http://allowed.com',
+      'https://allowed.com:8443',
+      'https://evilallowed.com',
+    ]) {
+      for (const [path, init] of [
+        ['/v1/search?q=token', {}],
+        ['/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'jwt expired' }],
+        ['/v1/diagnose', { method: 'OPTIONS' }],
+      ] as const) {
         const response = await call(path, { ...init, origin });
         assert.equal(response.status, 403, `${origin} ${path}`);
         assert.equal(response.headers.get('access-control-allow-origin'), null);
@@ -310,21 +410,54 @@ describe('the public side', () => {
 
   it('rejects oversized headers and bodies, deep JSON, bad encodings and prototype pollution quickly, and keeps answering', async () => {
     const bigHeader = await new Promise<number>((done, fail) => {
-      const request = httpRequest(`${server.url}/healthz`, { headers: { 'x-filler': 'x'.repeat(64 * 1024) } }, (response) => {
-        response.resume();
-        done(response.statusCode ?? 0);
-      });
+      const request = httpRequest(
+        `${server.url}/healthz`,
+        { headers: { 'x-filler': 'x'.repeat(64 * 1024) } },
+        (response) => {
+          response.resume();
+          done(response.statusCode ?? 0);
+        },
+      );
       request.on('error', fail);
       request.end();
     });
     assert.equal(bigHeader, 431);
-    assert.equal((await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(3 * 1024 * 1024) })).status, 413);
-    const deep = await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"error":{"body":${'['.repeat(100_000)}${']'.repeat(100_000)}}}` });
+    assert.equal(
+      (
+        await call('/v1/diagnose', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: 'x'.repeat(3 * 1024 * 1024),
+        })
+      ).status,
+      413,
+    );
+    const deep = await call('/v1/diagnose', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"error":{"body":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+    });
     assert.equal(deep.status, 422);
     assert.ok(deep.ms < 2_000);
-    assert.equal((await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: new Uint8Array([0xc3, 0x28, 0x34, 0x30, 0x31]) })).status, 400);
-    for (const body of ['{"__proto__":{"polluted":true},"text":"jwt expired"}', '{"text":"jwt expired","constructor":{"prototype":{"polluted":true}}}']) {
-      const response = await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(
+      (
+        await call('/v1/diagnose', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: new Uint8Array([0xc3, 0x28, 0x34, 0x30, 0x31]),
+        })
+      ).status,
+      400,
+    );
+    for (const body of [
+      '{"__proto__":{"polluted":true},"text":"jwt expired"}',
+      '{"text":"jwt expired","constructor":{"prototype":{"polluted":true}}}',
+    ]) {
+      const response = await call('/v1/diagnose', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       assert.equal(response.status, 200, response.text);
       assert.ok(!response.text.includes('polluted'));
     }
@@ -332,13 +465,72 @@ describe('the public side', () => {
   });
 
   it('answers ReDoS-shaped strings in every text field fast', async () => {
-    const shapes = ['a'.repeat(200_000), `${'a:'.repeat(50_000)}!`, `${'Bearer '.repeat(20_000)}x`, `${'eyJ'.repeat(30_000)}.`, `${'%25'.repeat(30_000)}`, `${'"a": "'.repeat(20_000)}`, `name="${'x'.repeat(100_000)}`, `${'\t '.repeat(100_000)}401`, `HTTP/1.1 401\n${'x'.repeat(100_000)}: y\n\n`];
+    const shapes = [
+      'a'.repeat(200_000),
+      `${'a:'.repeat(50_000)}!`,
+      `${'Bearer '.repeat(20_000)}x`,
+      `${'eyJ'.repeat(30_000)}.`,
+      `${'%25'.repeat(30_000)}`,
+      `${'"a": "'.repeat(20_000)}`,
+      `name="${'x'.repeat(100_000)}`,
+      `${'\t '.repeat(100_000)}401`,
+      `HTTP/1.1 401\n${'x'.repeat(100_000)}: y\n\n`,
+    ];
     for (const shape of shapes) {
       const requests = [
         call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: shape }),
-        call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { status: 401, headers: { 'www-authenticate': shape.slice(0, 16_000), 'x-debug': shape }, body: shape } }) }),
-        call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ har: { log: { entries: [{ request: { url: `https://a.example/?q=${shape}`, headers: [{ name: 'Authorization', value: shape }] }, response: { status: 401, headers: [{ name: 'WWW-Authenticate', value: shape.slice(0, 16_000) }], content: { text: shape } } }] } } }) }),
-        call('/v1/har/sanitize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ log: { entries: [{ request: { url: `https://a.example/?token=${shape}`, headers: [{ name: 'Cookie', value: shape }], postData: { mimeType: 'text/plain', text: shape } }, response: { status: 200, content: { text: shape } } }] } }) }),
+        call('/v1/diagnose', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            error: {
+              status: 401,
+              headers: { 'www-authenticate': shape.slice(0, 16_000), 'x-debug': shape },
+              body: shape,
+            },
+          }),
+        }),
+        call('/v1/diagnose', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            har: {
+              log: {
+                entries: [
+                  {
+                    request: {
+                      url: `https://a.example/?q=${shape}`,
+                      headers: [{ name: 'Authorization', value: shape }],
+                    },
+                    response: {
+                      status: 401,
+                      headers: [{ name: 'WWW-Authenticate', value: shape.slice(0, 16_000) }],
+                      content: { text: shape },
+                    },
+                  },
+                ],
+              },
+            },
+          }),
+        }),
+        call('/v1/har/sanitize', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            log: {
+              entries: [
+                {
+                  request: {
+                    url: `https://a.example/?token=${shape}`,
+                    headers: [{ name: 'Cookie', value: shape }],
+                    postData: { mimeType: 'text/plain', text: shape },
+                  },
+                  response: { status: 200, content: { text: shape } },
+                },
+              ],
+            },
+          }),
+        }),
         call(`/v1/search?q=${encodeURIComponent(shape.slice(0, 500))}`),
         call(`/v1/suggest?q=${encodeURIComponent(shape.slice(0, 500))}`),
       ];
@@ -353,11 +545,25 @@ describe('the public side', () => {
   it('never shows or logs a planted secret, whatever route refuses it', async () => {
     await call('/v1/me', { token: `Bearer ${SECRET}` });
     await call(`/v1/search?q=${SECRET}&access_token=${SECRET}`);
-    await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `Authorization: Bearer ${SECRET}\nHTTP/1.1 401 Unauthorized\n\n{"error":"invalid_token"}` });
-    await call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txt: SECRET }) });
+    await call('/v1/diagnose', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: `Authorization: Bearer ${SECRET}\nHTTP/1.1 401 Unauthorized\n\n{"error":"invalid_token"}`,
+    });
+    await call('/v1/diagnose', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ txt: SECRET }),
+    });
     const [lastDiagnosis, lastMe] = [uniqueRequestId('planted-diagnose'), uniqueRequestId('planted-me')];
     const answers = await Promise.all([
-      call('/v1/diagnose', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': lastDiagnosis }, body: JSON.stringify({ error: { status: 401, headers: { authorization: `Bearer ${SECRET}` }, body: `{"api_key":"${SECRET}"}` } }) }),
+      call('/v1/diagnose', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': lastDiagnosis },
+        body: JSON.stringify({
+          error: { status: 401, headers: { authorization: `Bearer ${SECRET}` }, body: `{"api_key":"${SECRET}"}` },
+        }),
+      }),
       call('/v1/me', { token: `Bearer ${SECRET}`, headers: { 'x-request-id': lastMe } }),
     ]);
     for (const answer of answers) assert.ok(!answer.text.includes(SECRET), answer.text);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 let server: RunningServer;
@@ -13,7 +13,11 @@ after(async () => {
 });
 
 async function post(path: string, body: BodyInit, contentType?: string): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: contentType ? { 'content-type': contentType } : {},
+  });
 }
 
 async function expectProblem(response: Response, status: number, detailPattern: RegExp): Promise<void> {
@@ -38,23 +42,36 @@ describe('the Node server on a real port', () => {
 
   it('searches with field vocabulary: "unauthorized expiry" finds the expired-token article', async () => {
     const response = await fetch(`${server.url}/v1/search?q=unauthorized%20expiry&limit=3`);
-    const body = (await response.json()) as { total: number; hits: Array<{ slug: string; url: string; snippet: string; causes: Array<{ id: string }> }> };
+    const body = (await response.json()) as {
+      total: number;
+      hits: Array<{ slug: string; url: string; snippet: string; causes: Array<{ id: string }> }>;
+    };
     assert.equal(response.status, 200);
     assert.ok(body.hits.length <= 3);
     assert.equal(body.hits[0]?.slug, 'expired-access-token');
     assert.equal(body.hits[0]?.url, '/articles/expired-access-token');
     assert.ok(body.hits[0]!.snippet.length > 0);
-    assert.deepEqual(body.hits[0]?.causes.map((cause) => cause.id), ['token-expired']);
+    assert.deepEqual(
+      body.hits[0]?.causes.map((cause) => cause.id),
+      ['token-expired'],
+    );
   });
 
   it('forgives typos and prefixes in search', async () => {
-    const body = (await (await fetch(`${server.url}/v1/search?q=clok%20skew`)).json()) as { hits: Array<{ slug: string }> };
+    const body = (await (await fetch(`${server.url}/v1/search?q=clok%20skew`)).json()) as {
+      hits: Array<{ slug: string }>;
+    };
     assert.equal(body.hits[0]?.slug, 'clock-skew');
   });
 
   it('suggests article titles for a half-typed query', async () => {
-    const body = (await (await fetch(`${server.url}/v1/suggest?q=invalid_cli`)).json()) as { suggestions: Array<{ slug: string; text: string }> };
-    assert.ok(body.suggestions.some((suggestion) => suggestion.slug === 'invalid-client-credentials'), JSON.stringify(body));
+    const body = (await (await fetch(`${server.url}/v1/suggest?q=invalid_cli`)).json()) as {
+      suggestions: Array<{ slug: string; text: string }>;
+    };
+    assert.ok(
+      body.suggestions.some((suggestion) => suggestion.slug === 'invalid-client-credentials'),
+      JSON.stringify(body),
+    );
   });
 
   it('rejects a missing or too long search query with a problem', async () => {
@@ -63,9 +80,22 @@ describe('the Node server on a real port', () => {
   });
 
   it('diagnoses a symptom typed as JSON text', async () => {
-    const response = await post('/v1/diagnose', JSON.stringify({ text: 'TokenExpiredError: jwt expired after the service ran for an hour' }), 'application/json');
+    const response = await post(
+      '/v1/diagnose',
+      JSON.stringify({ text: 'TokenExpiredError: jwt expired after the service ran for an hour' }),
+      'application/json',
+    );
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { input: { kind: string }; causes: Array<{ id: string; confidence: number; steps: unknown[]; evidence: unknown[]; article: { url: string } }> };
+    const body = (await response.json()) as {
+      input: { kind: string };
+      causes: Array<{
+        id: string;
+        confidence: number;
+        steps: unknown[];
+        evidence: unknown[];
+        article: { url: string };
+      }>;
+    };
     assert.equal(body.input.kind, 'text');
     assert.equal(body.causes[0]?.id, 'token-expired');
     assert.ok(body.causes[0]!.confidence > 0 && body.causes[0]!.confidence <= 1);
@@ -75,8 +105,13 @@ describe('the Node server on a real port', () => {
   });
 
   it('diagnoses a raw HTTP response pasted as text/plain', async () => {
-    const paste = 'HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error="insufficient_scope", scope="orders:write"\r\nContent-Type: application/json\r\n\r\n{"error":"insufficient_scope"}';
-    const body = (await (await post('/v1/diagnose', paste, 'text/plain')).json()) as { input: { kind: string }; causes: Array<{ id: string }>; findings: Array<{ status: number; wwwAuthenticate: Array<{ params: Record<string, string> }> }> };
+    const paste =
+      'HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error="insufficient_scope", scope="orders:write"\r\nContent-Type: application/json\r\n\r\n{"error":"insufficient_scope"}';
+    const body = (await (await post('/v1/diagnose', paste, 'text/plain')).json()) as {
+      input: { kind: string };
+      causes: Array<{ id: string }>;
+      findings: Array<{ status: number; wwwAuthenticate: Array<{ params: Record<string, string> }> }>;
+    };
     assert.equal(body.input.kind, 'http');
     assert.equal(body.causes[0]?.id, 'insufficient-scope');
     assert.equal(body.findings[0]?.status, 403);
@@ -86,7 +121,11 @@ describe('the Node server on a real port', () => {
   it('accepts a multipart upload with a file and a note', async () => {
     const form = new FormData();
     form.set('text', 'customer pasted this from their terminal');
-    form.set('file', new Blob(['HTTP/2 429\nretry-after: 30\n\n{"error":"rate_limit_exceeded"}'], { type: 'text/plain' }), 'response.txt');
+    form.set(
+      'file',
+      new Blob(['HTTP/2 429\nretry-after: 30\n\n{"error":"rate_limit_exceeded"}'], { type: 'text/plain' }),
+      'response.txt',
+    );
     const response = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', body: form });
     const body = (await response.json()) as { causes: Array<{ id: string }> };
     assert.equal(response.status, 200);
@@ -94,12 +133,19 @@ describe('the Node server on a real port', () => {
   });
 
   it('abstains when nothing fits', async () => {
-    const body = (await (await post('/v1/diagnose', JSON.stringify({ text: 'how do I change the colour of the launcher button?' }), 'application/json')).json()) as { causes: unknown[] };
+    const body = (await (
+      await post(
+        '/v1/diagnose',
+        JSON.stringify({ text: 'how do I change the colour of the launcher button?' }),
+        'application/json',
+      )
+    ).json()) as { causes: unknown[] };
     assert.deepEqual(body.causes, []);
   });
 
   it('never returns a pasted token whole', async () => {
-    const token = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3MDAwMDAwMDB9.c2VjcmV0LXNpZ25hdHVyZS12YWx1ZS1oZXJl';
+    const token =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3MDAwMDAwMDB9.c2VjcmV0LXNpZ25hdHVyZS12YWx1ZS1oZXJl';
     const paste = `HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token"\n\n{"error":"invalid_token","error_description":"token ${token} expired"}`;
     const text = await (await post('/v1/diagnose', paste, 'text/plain')).text();
     assert.ok(!text.includes(token), 'the whole token is not echoed');
@@ -107,21 +153,41 @@ describe('the Node server on a real port', () => {
   });
 
   it('answers malformed JSON with 400 and where it broke', async () => {
-    await expectProblem(await post('/v1/diagnose', '{"text": "401 everywhere",}', 'application/json'), 400, /not valid JSON/);
+    await expectProblem(
+      await post('/v1/diagnose', '{"text": "401 everywhere",}', 'application/json'),
+      400,
+      /not valid JSON/,
+    );
   });
 
   it('answers a wrong content type with 415 naming the accepted ones', async () => {
-    await expectProblem(await post('/v1/diagnose', '<xml/>', 'application/xml'), 415, /application\/json, text\/plain, multipart\/form-data/);
+    await expectProblem(
+      await post('/v1/diagnose', '<xml/>', 'application/xml'),
+      415,
+      /application\/json, text\/plain, multipart\/form-data/,
+    );
   });
 
   it('answers an empty or unknown-shaped body with 422', async () => {
     await expectProblem(await post('/v1/diagnose', JSON.stringify({ text: '   ' }), 'application/json'), 422, /text/);
-    await expectProblem(await post('/v1/diagnose', JSON.stringify({ txt: 'typo' }), 'application/json'), 422, /unknown field "txt"/);
-    await expectProblem(await post('/v1/diagnose', JSON.stringify({ error: { status: 'four oh one' } }), 'application/json'), 422, /\/error\/status/);
+    await expectProblem(
+      await post('/v1/diagnose', JSON.stringify({ txt: 'typo' }), 'application/json'),
+      422,
+      /unknown field "txt"/,
+    );
+    await expectProblem(
+      await post('/v1/diagnose', JSON.stringify({ error: { status: 'four oh one' } }), 'application/json'),
+      422,
+      /\/error\/status/,
+    );
   });
 
   it('answers an oversized body with 413 and the limit', async () => {
-    await expectProblem(await post('/v1/diagnose', 'x'.repeat(2 * 1024 * 1024 + 1), 'text/plain'), 413, /2 MiB limit \(MAX_BODY_BYTES\)/);
+    await expectProblem(
+      await post('/v1/diagnose', 'x'.repeat(2 * 1024 * 1024 + 1), 'text/plain'),
+      413,
+      /2 MiB limit \(MAX_BODY_BYTES\)/,
+    );
   });
 
   it('stops reading a chunked body without Content-Length at the limit', async () => {
@@ -134,7 +200,12 @@ describe('the Node server on a real port', () => {
         controller.enqueue(chunk);
       },
     });
-    const response = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${server.url}/v1/diagnose`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain' },
+      duplex: 'half',
+    } as RequestInit);
     await expectProblem(response, 413, /MAX_BODY_BYTES/);
   });
 
@@ -150,13 +221,23 @@ describe('the Node server on a real port', () => {
   });
 
   it('rejects a body that is not UTF-8 with 400', async () => {
-    await expectProblem(await post('/v1/diagnose', new Uint8Array([0x34, 0x30, 0x31, 0xff, 0xfe]), 'text/plain'), 400, /UTF-8/);
+    await expectProblem(
+      await post('/v1/diagnose', new Uint8Array([0x34, 0x30, 0x31, 0xff, 0xfe]), 'text/plain'),
+      400,
+      /UTF-8/,
+    );
   });
 
   it('lists articles and serves one as JSON with sections and steps', async () => {
-    const list = (await (await fetch(`${server.url}/v1/articles`)).json()) as { total: number; articles: Array<{ slug: string }> };
+    const list = (await (await fetch(`${server.url}/v1/articles`)).json()) as {
+      total: number;
+      articles: Array<{ slug: string }>;
+    };
     assert.equal(list.total, list.articles.length);
-    const article = (await (await fetch(`${server.url}/v1/articles/expired-access-token`)).json()) as { sections: Array<{ heading: string }>; causes: Array<{ steps: Array<{ markdown: string }> }> };
+    const article = (await (await fetch(`${server.url}/v1/articles/expired-access-token`)).json()) as {
+      sections: Array<{ heading: string }>;
+      causes: Array<{ steps: Array<{ markdown: string }> }>;
+    };
     assert.ok(article.sections.some((section) => section.heading === 'Resolution steps'));
     assert.ok(article.causes[0]!.steps.every((step) => step.markdown.length > 0));
   });
@@ -173,9 +254,14 @@ describe('the Node server on a real port', () => {
   });
 
   it('publishes an OpenAPI 3.1 document and a reference page that needs no internet', async () => {
-    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     assert.equal(document.openapi, '3.1.0');
-    for (const path of ['/v1/diagnose', '/v1/search', '/v1/suggest', '/v1/articles', '/v1/articles/{slug}', '/healthz']) assert.ok(document.paths[path], path);
+    for (const path of ['/v1/diagnose', '/v1/search', '/v1/suggest', '/v1/articles', '/v1/articles/{slug}', '/healthz'])
+      assert.ok(document.paths[path], path);
     assert.ok(document.components.schemas.DiagnoseRequest);
     const html = await (await fetch(`${server.url}/docs`)).text();
     assert.match(html, /\/v1\/diagnose/);
@@ -185,7 +271,11 @@ describe('the Node server on a real port', () => {
   it('answers unknown routes with a problem, and logs requests as JSON without secrets', async () => {
     await expectProblem(await fetch(`${server.url}/v2/nothing`), 404, /API reference is at \/docs/);
     const requestId = uniqueRequestId('server-log-check');
-    const diagnosis = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ text: 'Authorization: Bearer sk_live_abcdefghijklmnop1234 fails with 401' }) });
+    const diagnosis = await fetch(`${server.url}/v1/diagnose`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ text: 'Authorization: Bearer sk_live_abcdefghijklmnop1234 fails with 401' }),
+    });
     assert.equal(diagnosis.headers.get('x-request-id'), requestId);
     await diagnosis.arrayBuffer();
     const entry = await waitForRequestLine(server, requestId);

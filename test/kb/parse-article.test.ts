@@ -65,7 +65,10 @@ describe('parseArticle', () => {
   it('reports a missing title on the title field', () => {
     const { article, problems } = parseArticle({ file: 'untitled.md', text: '---\nsummary: no title here\n---\nbody' });
     assert.equal(article, null);
-    assert.deepEqual(problems.map((problem) => [problem.field, problem.severity]), [['title', 'error']]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.field, problem.severity]),
+      [['title', 'error']],
+    );
   });
 
   it('reports a step reference with no heading, at the line of the steps list', () => {
@@ -75,7 +78,10 @@ describe('parseArticle', () => {
     const problem = problems.find((candidate) => candidate.field === 'causes[0].steps');
     assert.ok(problem);
     assert.match(problem.message, /"rotate-keys".*\{#rotate-keys\}/);
-    assert.equal(problem.line, text.split('\n').findIndex((line) => line.includes('steps: [refresh, rotate-keys]')) + 1);
+    assert.equal(
+      problem.line,
+      text.split('\n').findIndex((line) => line.includes('steps: [refresh, rotate-keys]')) + 1,
+    );
   });
 
   it('reports an invalid cause id and a bad status code', () => {
@@ -85,10 +91,15 @@ describe('parseArticle', () => {
   });
 
   it('reads mechanism words and warns about entries that are no word at all or too long to be one', () => {
-    const text = VALID.replace('phrases: ["jwt expired"]', 'phrases: ["jwt expired"]\n      words: [lifetime, "an hour", "the", "token lives only one hour", lifetime]');
+    const text = VALID.replace(
+      'phrases: ["jwt expired"]',
+      'phrases: ["jwt expired"]\n      words: [lifetime, "an hour", "the", "token lives only one hour", lifetime]',
+    );
     const { article, problems } = parseArticle({ file: 'words.md', text });
     assert.deepEqual(article?.causes[0]?.signals.words, ['lifetime', 'an hour']);
-    const warnings = problems.filter((problem) => problem.field === 'causes[0].signals.words').map((problem) => problem.message);
+    const warnings = problems
+      .filter((problem) => problem.field === 'causes[0].signals.words')
+      .map((problem) => problem.message);
     assert.equal(warnings.length, 3, warnings.join('\n'));
     assert.ok(warnings.some((message) => message.includes('"the"')));
     assert.ok(warnings.some((message) => message.includes('"token lives only one hour"')));
@@ -99,7 +110,10 @@ describe('parseArticle', () => {
     const text = VALID.replace('## Prevention\nRefresh early.\n', '');
     const { article, problems } = parseArticle({ file: 'short.md', text });
     assert.ok(article);
-    assert.deepEqual(problems.map((problem) => [problem.severity, problem.message]), [['warning', 'missing section "## Prevention"']]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.severity, problem.message]),
+      [['warning', 'missing section "## Prevention"']],
+    );
   });
 });
 
@@ -109,7 +123,10 @@ describe('buildKnowledgeBase', () => {
       { file: 'token-expired.md', text: VALID },
       { file: 'broken.md', text: '---\ntitle: [\n---\n' },
     ]);
-    assert.deepEqual(kb.articles.map((article) => article.slug), ['token-expired']);
+    assert.deepEqual(
+      kb.articles.map((article) => article.slug),
+      ['token-expired'],
+    );
     assert.equal(kb.problems.filter((problem) => problem.severity === 'error').length, 1);
   });
 
@@ -121,12 +138,24 @@ describe('buildKnowledgeBase', () => {
     ]);
     assert.equal(kb.articles.length, 1);
     const messages = kb.problems.map((problem) => `${problem.file}: ${problem.message}`);
-    assert.ok(messages.some((message) => /b\/token-expired.md: slug "token-expired" is already used by a\/token-expired.md/.test(message)), messages.join('\n'));
-    assert.ok(messages.some((message) => /other.md: cause "token-expired" is already declared by a\/token-expired.md/.test(message)), messages.join('\n'));
+    assert.ok(
+      messages.some((message) =>
+        /b\/token-expired.md: slug "token-expired" is already used by a\/token-expired.md/.test(message),
+      ),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((message) =>
+        /other.md: cause "token-expired" is already declared by a\/token-expired.md/.test(message),
+      ),
+      messages.join('\n'),
+    );
   });
 
   it('warns about related slugs that do not exist', () => {
-    const kb = buildKnowledgeBase([{ file: 'token-expired.md', text: VALID.replace('tags: [jwt]', 'tags: [jwt]\nrelated: [nowhere]') }]);
+    const kb = buildKnowledgeBase([
+      { file: 'token-expired.md', text: VALID.replace('tags: [jwt]', 'tags: [jwt]\nrelated: [nowhere]') },
+    ]);
     assert.equal(kb.articles.length, 1);
     assert.match(kb.problems[0]!.message, /related article "nowhere" does not exist/);
   });
@@ -134,8 +163,14 @@ describe('buildKnowledgeBase', () => {
 
 describe('internal articles', () => {
   it('are never linked from public ones: the links become text, related entries go, the author is told', () => {
-    const internal = { file: 'runbook.md', text: '---\ntitle: Runbook\nvisibility: internal\n---\n## Steps\nInternal only.\n' };
-    const linking = { file: 'guide.md', text: `---\ntitle: Guide\nrelated: [runbook]\n---\n## Steps\nSee [the runbook](/articles/runbook#steps) and [other](/articles/guide).\n` };
+    const internal = {
+      file: 'runbook.md',
+      text: '---\ntitle: Runbook\nvisibility: internal\n---\n## Steps\nInternal only.\n',
+    };
+    const linking = {
+      file: 'guide.md',
+      text: `---\ntitle: Guide\nrelated: [runbook]\n---\n## Steps\nSee [the runbook](/articles/runbook#steps) and [other](/articles/guide).\n`,
+    };
     const kb = buildKnowledgeBase([internal, linking]);
     const guide = kb.bySlug.get('guide')!;
     assert.match(guide.body, /See the runbook and \[other\]\(\/articles\/guide\)\./);
@@ -150,15 +185,23 @@ describe('questions for the chat', () => {
     file,
     text: `---\ntitle: ${file}\ncauses:\n  - id: ${cause}\n    title: T\n    questions:\n      - id: when\n        ask: "When?"\n        options: ${options}\n        expect: ${expect}\n---\nbody\n`,
   });
-  it('reads a cause\'s questions and refuses an expected answer that is not an option', () => {
+  it("reads a cause's questions and refuses an expected answer that is not an option", () => {
     const ok = buildKnowledgeBase([withQuestion('a.md', 'a-cause', '["Now", "Later"]', '["Now"]')]);
-    assert.deepEqual(ok.causes[0]?.questions, [{ id: 'when', ask: 'When?', options: ['Now', 'Later'], expect: ['Now'] }]);
+    assert.deepEqual(ok.causes[0]?.questions, [
+      { id: 'when', ask: 'When?', options: ['Now', 'Later'], expect: ['Now'] },
+    ]);
     const bad = buildKnowledgeBase([withQuestion('b.md', 'b-cause', '["Now", "Later"]', '["Never"]')]);
     assert.equal(bad.articles.length, 0);
     assert.match(bad.problems.find((problem) => problem.field.includes('questions'))!.message, /"Never" is not one/);
   });
   it('warns when a shared question offers different options in two articles', () => {
-    const kb = buildKnowledgeBase([withQuestion('a.md', 'a-cause', '["Now", "Later"]', '["Now"]'), withQuestion('b.md', 'b-cause', '["Now", "Soon"]', '["Now"]')]);
-    assert.match(kb.problems.find((problem) => problem.field.includes('questions'))!.message, /question "when" offers other options than in a\.md/);
+    const kb = buildKnowledgeBase([
+      withQuestion('a.md', 'a-cause', '["Now", "Later"]', '["Now"]'),
+      withQuestion('b.md', 'b-cause', '["Now", "Soon"]', '["Now"]'),
+    ]);
+    assert.match(
+      kb.problems.find((problem) => problem.field.includes('questions'))!.message,
+      /question "when" offers other options than in a\.md/,
+    );
   });
 });

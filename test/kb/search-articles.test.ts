@@ -12,14 +12,19 @@ describe('article search', async () => {
   const search = (query: string) => searchArticles(library, query, 50, { includeInternal: true });
   const mentions = (slug: string, word: string): boolean => {
     const article = library.kb.bySlug.get(slug)!;
-    const terms = new Set(termsOf(`${article.title} ${article.summary} ${article.body} ${article.causes.map((cause) => `${cause.title} ${cause.description} ${cause.signals.phrases.join(' ')}`).join(' ')}`));
+    const terms = new Set(
+      termsOf(
+        `${article.title} ${article.summary} ${article.body} ${article.causes.map((cause) => `${cause.title} ${cause.description} ${cause.signals.phrases.join(' ')}`).join(' ')}`,
+      ),
+    );
     return termsOf(word).every((term) => terms.has(term));
   };
 
   it('matches finished, known words as written: every hit for "cors preflight" mentions one of them', () => {
     const { hits } = search('cors preflight');
     assert.equal(hits[0]?.slug, 'cors-blocked-authorization');
-    for (const hit of hits) assert.ok(mentions(hit.slug, 'cors') || mentions(hit.slug, 'preflight'), `${hit.slug} mentions neither word`);
+    for (const hit of hits)
+      assert.ok(mentions(hit.slug, 'cors') || mentions(hit.slug, 'preflight'), `${hit.slug} mentions neither word`);
   });
 
   it('reads the last word as unfinished while someone types', () => {

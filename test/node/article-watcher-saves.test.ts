@@ -4,7 +4,7 @@ import { cp, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, startServer, waitFor, type RunningServer } from '../support/server.ts';
+import { ROOT, type RunningServer, startServer, waitFor } from '../support/server.ts';
 import { waitForLogLine } from '../support/server-log.ts';
 
 // The ways editors, tools and people really change files: each must reach the server within 3 s.
@@ -14,12 +14,18 @@ let server: RunningServer;
 let directory: string;
 
 const search = async (q: string): Promise<string[]> => {
-  const body = (await (await fetch(`${server.url}/v1/search?q=${encodeURIComponent(q)}`)).json()) as { hits: Array<{ slug: string }> };
+  const body = (await (await fetch(`${server.url}/v1/search?q=${encodeURIComponent(q)}`)).json()) as {
+    hits: Array<{ slug: string }>;
+  };
   return body.hits.map((hit) => hit.slug);
 };
-const health = async (): Promise<{ status: string; articles: number; problems: Array<{ file: string; message: string; severity: string }> }> =>
-  (await (await fetch(`${server.url}/healthz`)).json()) as never;
-const served = async (word: string, slug: string): Promise<number> => waitFor(async () => (await search(word))[0] === slug, SERVED_WITHIN_MS);
+const health = async (): Promise<{
+  status: string;
+  articles: number;
+  problems: Array<{ file: string; message: string; severity: string }>;
+}> => (await (await fetch(`${server.url}/healthz`)).json()) as never;
+const served = async (word: string, slug: string): Promise<number> =>
+  waitFor(async () => (await search(word))[0] === slug, SERVED_WITHIN_MS);
 
 const article = (title: string, cause = 'numbat-tenant-missing'): string => `---
 title: ${title}
@@ -63,8 +69,15 @@ describe('the watcher applies every kind of save', () => {
     assert.deepEqual((await search('numbat')).slice(0, 1), ['numbat']);
     const report = await health();
     assert.equal(report.status, 'degraded');
-    assert.ok(report.problems.some((problem) => problem.file === 'empty.md' && /empty/.test(problem.message)), JSON.stringify(report.problems));
-    await waitForLogLine(server, 'the problem with empty.md', (event) => event.event === 'article-problem' && String(event.message).includes('empty.md'));
+    assert.ok(
+      report.problems.some((problem) => problem.file === 'empty.md' && /empty/.test(problem.message)),
+      JSON.stringify(report.problems),
+    );
+    await waitForLogLine(
+      server,
+      'the problem with empty.md',
+      (event) => event.event === 'article-problem' && String(event.message).includes('empty.md'),
+    );
   });
 
   it('applies an atomic save (temp file renamed over the article) and a later in-place edit of the same file', async (t) => {
@@ -80,7 +93,9 @@ describe('the watcher applies every kind of save', () => {
     const atomicAgain = await served('bilby', 'numbat');
     await writeFile(file, article('Dunnart gateway rejects the tenant'));
     const inPlaceAgain = await served('dunnart', 'numbat');
-    t.diagnostic(`served after atomic save ${atomic} ms, in-place edit ${inPlace} ms, atomic ${atomicAgain} ms, in-place ${inPlaceAgain} ms`);
+    t.diagnostic(
+      `served after atomic save ${atomic} ms, in-place edit ${inPlace} ms, atomic ${atomicAgain} ms, in-place ${inPlaceAgain} ms`,
+    );
   });
 
   it('applies a save the way vim makes one, and never loads its temp, swap or backup files', async () => {
@@ -100,7 +115,15 @@ describe('the watcher applies every kind of save', () => {
     const leftovers = report.problems.filter((problem) => problem.file !== 'empty.md');
     assert.deepEqual(leftovers, [], 'editor leftovers are not articles');
     assert.deepEqual(await search('crswap'), []);
-    for (const name of ['.numbat.md.swp', 'numbat.md~', '.#numbat.md', '#numbat.md#', 'numbat.md.crswap', '~$numbat.md']) await unlink(join(directory, name));
+    for (const name of [
+      '.numbat.md.swp',
+      'numbat.md~',
+      '.#numbat.md',
+      '#numbat.md#',
+      'numbat.md.crswap',
+      '~$numbat.md',
+    ])
+      await unlink(join(directory, name));
   });
 
   it('follows an article renamed to a new name', async () => {
@@ -112,7 +135,10 @@ describe('the watcher applies every kind of save', () => {
   it('keeps the last good version of an article that became a 0-byte file, and serves its next save', async () => {
     const file = join(directory, 'numbat-renamed.md');
     await writeFile(file, '');
-    await waitFor(async () => (await health()).problems.some((problem) => problem.file === 'numbat-renamed.md'), SERVED_WITHIN_MS);
+    await waitFor(
+      async () => (await health()).problems.some((problem) => problem.file === 'numbat-renamed.md'),
+      SERVED_WITHIN_MS,
+    );
     assert.deepEqual((await search('echidna')).slice(0, 1), ['numbat-renamed']);
     await writeFile(file, article('Platypus gateway rejects the tenant'));
     await served('platypus', 'numbat-renamed');
@@ -125,14 +151,26 @@ describe('the watcher applies every kind of save', () => {
 
   it('refuses an article with JavaScript frontmatter without running it', async () => {
     const marker = join(directory, 'pwned');
-    await writeFile(join(directory, 'evil.md'), `---js\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ({ title: 'x' })\n---\nbody\n`);
-    await waitFor(async () => (await health()).problems.some((problem) => problem.file === 'evil.md' && /use YAML frontmatter/.test(problem.message)), SERVED_WITHIN_MS);
+    await writeFile(
+      join(directory, 'evil.md'),
+      `---js\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ({ title: 'x' })\n---\nbody\n`,
+    );
+    await waitFor(
+      async () =>
+        (await health()).problems.some(
+          (problem) => problem.file === 'evil.md' && /use YAML frontmatter/.test(problem.message),
+        ),
+      SERVED_WITHIN_MS,
+    );
     assert.ok(!existsSync(marker), 'the frontmatter ran in the server');
     await unlink(join(directory, 'evil.md'));
   });
 
   it('serves everything once the 0-byte file is filled in', async () => {
-    await writeFile(join(directory, 'empty.md'), article('Bandicoot gateway rejects the tenant', 'bandicoot-tenant-missing'));
+    await writeFile(
+      join(directory, 'empty.md'),
+      article('Bandicoot gateway rejects the tenant', 'bandicoot-tenant-missing'),
+    );
     await served('bandicoot', 'empty');
     assert.equal((await health()).status, 'ok');
   });

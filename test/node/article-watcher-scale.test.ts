@@ -16,20 +16,27 @@ before(async () => {
   directory = await mkdtemp(join(tmpdir(), 'fixpath-scale-'));
   await generateArticles(1000, directory, join(ROOT, 'articles'));
   watcher = await ArticleWatcher.open(directory);
-  watcher.start({ reloaded: (library) => reloads.push({ at: Date.now(), articles: library.kb.articles.length }), failed: (error) => assert.fail(String(error)) });
+  watcher.start({
+    reloaded: (library) => reloads.push({ at: Date.now(), articles: library.kb.articles.length }),
+    failed: (error) => assert.fail(String(error)),
+  });
 });
 after(async () => {
   watcher?.stop();
   await rm(directory, { recursive: true, force: true });
 });
 
-const titles = (query: string) => searchArticles(watcher.current(), query, 5, { includeInternal: true }).hits.map((hit) => hit.title);
+const titles = (query: string) =>
+  searchArticles(watcher.current(), query, 5, { includeInternal: true }).hits.map((hit) => hit.title);
 
 describe('watching 1,000 articles', () => {
   it('serves an edit within 2 seconds, updating only what changed', async () => {
     const file = join(directory, 'generated-00042.md');
     const before = watcher.current();
-    const edited = (await readFile(file, 'utf8')).replace(/^title: .*$/m, 'title: "Generated 42: platypus gateway rejects tenant"');
+    const edited = (await readFile(file, 'utf8')).replace(
+      /^title: .*$/m,
+      'title: "Generated 42: platypus gateway rejects tenant"',
+    );
     const started = Date.now();
     await writeFile(file, edited);
     while (!titles('platypus').includes('Generated 42: platypus gateway rejects tenant')) {
@@ -39,9 +46,18 @@ describe('watching 1,000 articles', () => {
     const after = watcher.current();
     assert.notEqual(after, before, 'a new library was swapped in');
     assert.equal(after.kb.articles.length, 1000);
-    assert.equal(after.kb.bySlug.get('generated-00041'), before.kb.bySlug.get('generated-00041'), 'unchanged articles are reused');
+    assert.equal(
+      after.kb.bySlug.get('generated-00041'),
+      before.kb.bySlug.get('generated-00041'),
+      'unchanged articles are reused',
+    );
     assert.deepEqual(titles('platypus').slice(0, 1), ['Generated 42: platypus gateway rejects tenant']);
-    assert.ok(!searchArticles(before, 'platypus', 5, { includeInternal: true }).hits.some((hit) => hit.slug === 'generated-00042'), 'the index in service before the swap was not changed');
+    assert.ok(
+      !searchArticles(before, 'platypus', 5, { includeInternal: true }).hits.some(
+        (hit) => hit.slug === 'generated-00042',
+      ),
+      'the index in service before the swap was not changed',
+    );
   });
 
   it('drops a deleted article from search and diagnosis data', async () => {
@@ -51,7 +67,10 @@ describe('watching 1,000 articles', () => {
       assert.ok(Date.now() - started < 2_000);
       await new Promise((done) => setTimeout(done, 25));
     }
-    assert.deepEqual(titles('platypus').filter((title) => title.includes('platypus')), []);
+    assert.deepEqual(
+      titles('platypus').filter((title) => title.includes('platypus')),
+      [],
+    );
     assert.equal(watcher.current().index.causes.documentCount, watcher.current().kb.causes.length);
   });
 });

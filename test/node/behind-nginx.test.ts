@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { type Browser, chromium } from 'playwright-core';
+import { type RunningServer, startServer } from '../support/server.ts';
 
 /**
  * fixpath behind a real TLS-terminating reverse proxy (Debian's nginx; `.ci/run` installs it):
@@ -19,7 +19,11 @@ import { startServer, type RunningServer } from '../support/server.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(NGINX) ? `needs ${NGINX} (apt-get install nginx-light; .ci/run installs it)` : !existsSync(CHROMIUM) ? `needs ${CHROMIUM}` : false;
+const skip = !existsSync(NGINX)
+  ? `needs ${NGINX} (apt-get install nginx-light; .ci/run installs it)`
+  : !existsSync(CHROMIUM)
+    ? `needs ${CHROMIUM}`
+    : false;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -32,14 +36,23 @@ function freePort(): Promise<number> {
 }
 
 /** A request through the proxy from a given loopback source address: a different client to nginx. */
-function getFrom(source: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: string }> {
+function getFrom(
+  source: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { method: body === undefined ? 'GET' : 'POST', localAddress: source, rejectUnauthorized: false, headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const request = httpsRequest(
+      url,
+      { method: body === undefined ? 'GET' : 'POST', localAddress: source, rejectUnauthorized: false, headers },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -56,7 +69,25 @@ describe('behind nginx terminating TLS', { skip }, () => {
 
   before(async () => {
     directory = mkdtempSync(join(tmpdir(), 'fixpath-nginx-'));
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem')], { encoding: 'utf8' });
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(directory, 'key.pem'),
+        '-out',
+        join(directory, 'cert.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(made.status, 0, made.stderr);
     const proxyPort = await freePort();
     const sitePort = await freePort();
@@ -103,7 +134,9 @@ http {
 }
 `,
     );
-    nginx = spawn(NGINX, ['-e', join(directory, 'error.log'), '-c', join(directory, 'nginx.conf')], { stdio: 'ignore' });
+    nginx = spawn(NGINX, ['-e', join(directory, 'error.log'), '-c', join(directory, 'nginx.conf')], {
+      stdio: 'ignore',
+    });
     for (let attempt = 0; ; attempt += 1) {
       try {
         if ((await getFrom('127.0.0.1', `${publicUrl}/healthz`)).status === 200) break;
@@ -114,9 +147,23 @@ http {
       await new Promise((done) => setTimeout(done, 100));
     }
     const page = `<!doctype html><html lang="en"><head><title>Acme</title></head><body><h1>Acme</h1><script src="${publicUrl}/widget.js" async data-fixpath="${publicUrl}" data-title="Acme help"></script></body></html>`;
-    customerSite = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    customerSite = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'text/html' }).end(page),
+    );
     await new Promise<void>((done) => customerSite.listen(sitePort, '127.0.0.1', done));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   });
 
   after(async () => {
@@ -131,10 +178,14 @@ http {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(`${publicUrl}/`);
-    await page.getByLabel(/Paste anything/).fill('HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"');
+    await page
+      .getByLabel(/Paste anything/)
+      .fill(
+        'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"',
+      );
     await page.getByRole('button', { name: 'Diagnose' }).click();
     await page.locator('article.cause.top h3').waitFor();
-    assert.match(await page.locator('article.cause.top h3').innerText(), /expired/i);
+    assert.match((await page.locator('article.cause.top h3').textContent()) ?? '', /expired/i);
     await context.close();
   });
 
@@ -144,17 +195,20 @@ http {
     await page.goto(siteUrl);
     await page.locator('fixpath-help').getByRole('button', { name: 'Acme help', exact: true }).click();
     await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
-    await page.locator('fixpath-help #problem').fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
+    await page
+      .locator('fixpath-help #problem')
+      .fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
     await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
     await page.locator('fixpath-help #cause-title').waitFor();
-    assert.match(await page.locator('fixpath-help #cause-title').innerText(), /expired/i);
+    assert.match((await page.locator('fixpath-help #cause-title').textContent()) ?? '', /expired/i);
     await context.close();
   });
 
   it('gives each client behind the proxy its own rate-limit budget, whatever X-Forwarded-For it sends', async () => {
     const statusesOf = async (source: string, headers: Record<string, string> = {}): Promise<number[]> => {
       const statuses: number[] = [];
-      for (let index = 0; index < 9; index += 1) statuses.push((await getFrom(source, `${publicUrl}/v1/search?q=token`, headers)).status);
+      for (let index = 0; index < 9; index += 1)
+        statuses.push((await getFrom(source, `${publicUrl}/v1/search?q=token`, headers)).status);
       return statuses;
     };
     // The budget is 8 a minute; a client claiming other addresses is still the address nginx saw.
@@ -164,7 +218,19 @@ http {
   });
 
   it('links replies and problems to the public origin, and refuses browser calls from unlisted sites', async () => {
-    const chat = await getFrom('127.0.0.5', `${publicUrl}/v1/chat`, { 'content-type': 'application/json' }, JSON.stringify({ messages: [{ role: 'user', text: 'HTTP/1.1 401\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"' }] }));
+    const chat = await getFrom(
+      '127.0.0.5',
+      `${publicUrl}/v1/chat`,
+      { 'content-type': 'application/json' },
+      JSON.stringify({
+        messages: [
+          {
+            role: 'user',
+            text: 'HTTP/1.1 401\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"',
+          },
+        ],
+      }),
+    );
     assert.equal(chat.status, 200, chat.body);
     assert.ok((JSON.parse(chat.body) as { reply: string }).reply.includes(`](${publicUrl}/articles/`), chat.body);
     const refused = await getFrom('127.0.0.4', `${publicUrl}/v1/search?q=token`, { origin: 'https://evil.example' });

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isArticleFileName } from '../../src/node/list-article-files.ts';
 import { ArticleWatcher } from '../../src/node/article-watcher.ts';
+import { isArticleFileName } from '../../src/node/list-article-files.ts';
 import { readArticleSources, scanArticleFolder } from '../../src/node/read-articles.ts';
 import { ROOT, waitFor } from '../support/server.ts';
 
@@ -20,9 +20,23 @@ after(async () => {
 const ARTICLE = (title: string): string => `---\ntitle: ${title}\n---\n## Symptoms\n${title}\n`;
 
 describe('which files are articles', () => {
-  it('takes .md files and leaves editors\' temp, swap, backup and lock files alone', () => {
+  it("takes .md files and leaves editors' temp, swap, backup and lock files alone", () => {
     for (const name of ['token.md', 'Token.MD', 'guides.md']) assert.ok(isArticleFileName(name), name);
-    for (const name of ['.token.md.swp', '.token.md.swx', 'token.md~', '4913', '.#token.md', '#token.md#', 'token.md.tmp', 'token.md.crswap', '~$token.md', 'token.md___jb_tmp___', '.token.md.kate-swp', 'README.md', 'readme.md']) {
+    for (const name of [
+      '.token.md.swp',
+      '.token.md.swx',
+      'token.md~',
+      '4913',
+      '.#token.md',
+      '#token.md#',
+      'token.md.tmp',
+      'token.md.crswap',
+      '~$token.md',
+      'token.md___jb_tmp___',
+      '.token.md.kate-swp',
+      'README.md',
+      'readme.md',
+    ]) {
       assert.ok(!isArticleFileName(name), name);
     }
   });
@@ -37,7 +51,10 @@ describe('which files are articles', () => {
     await symlink(join(root, 'top.md'), join(root, 'linked.md'));
     await symlink(join(root, 'guides'), join(root, 'linked-folder'));
     execFileSync('mkfifo', [join(root, 'pipe.md')]);
-    assert.deepEqual((await readArticleSources(root)).map((source) => source.file), ['guides/nested.md', 'top.md']);
+    assert.deepEqual(
+      (await readArticleSources(root)).map((source) => source.file),
+      ['guides/nested.md', 'top.md'],
+    );
   });
 });
 
@@ -111,9 +128,18 @@ await rm(directory, { recursive: true, force: true });
 describe('the watcher and unreadable files', () => {
   it('reports a file that became unreadable, keeps its last good version serving, and takes it back once readable', () => {
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', UNREADABLE_SCRIPT], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: tmpdir() }, ...asNobody });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', UNREADABLE_SCRIPT], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, HOME: tmpdir() },
+      ...asNobody,
+    });
     assert.equal(run.status, 0, run.stderr);
-    const { locked, unlocked } = JSON.parse(run.stdout) as Record<'locked' | 'unlocked', { titles: string[]; problems: string[] }>;
+    const { locked, unlocked } = JSON.parse(run.stdout) as Record<
+      'locked' | 'unlocked',
+      { titles: string[]; problems: string[] }
+    >;
     assert.deepEqual(locked.titles, ['Locked article', 'Open article']);
     assert.deepEqual(locked.problems, [
       'locked.md: the file could not be read (EACCES: permission denied); check that it is a readable file',

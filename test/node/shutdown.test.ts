@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawConnection } from '../support/raw-http.ts';
-import { startServer, waitFor, type RunningServer } from '../support/server.ts';
+import { type RunningServer, startServer, waitFor } from '../support/server.ts';
 
 /** Send the signal and resolve with the exit code and how long the process took to exit. */
-async function terminate(server: RunningServer, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+async function terminate(
+  server: RunningServer,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();
   const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));
   server.process.kill(signal);
@@ -13,7 +16,8 @@ async function terminate(server: RunningServer, signal: NodeJS.Signals = 'SIGTER
 }
 
 /** Resolve once the server has logged that it is shutting down. */
-const shuttingDown = (server: RunningServer): Promise<number> => waitFor(async () => server.logs.some((line) => line.includes('"event":"shutting-down"')), 5_000);
+const shuttingDown = (server: RunningServer): Promise<number> =>
+  waitFor(async () => server.logs.some((line) => line.includes('"event":"shutting-down"')), 5_000);
 
 function stoppedEvent(server: RunningServer): { cutConnections: boolean; durationMs: number } {
   const line = server.logs.find((entry) => entry.includes('"event":"stopped"'));
@@ -44,12 +48,18 @@ describe('shutting down on SIGTERM or SIGINT', () => {
   });
 
   it('SHUTDOWN_TIMEOUT_MS=1000: exits 0 within about 2 s however slowly a client sends', async () => {
-    const server = await startServer({ SHUTDOWN_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '120000' });
+    const server = await startServer({
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      HEADERS_TIMEOUT_MS: '60000',
+      REQUEST_TIMEOUT_MS: '120000',
+    });
     const head = await RawConnection.open(server.url);
     const body = await RawConnection.open(server.url);
     try {
       await head.write('GET /healthz HTTP/1.1\r\nHost: fixpath\r\n');
-      await body.write('POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n401 after');
+      await body.write(
+        'POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n401 after',
+      );
       const { code, ms } = await terminate(server, 'SIGINT');
       assert.equal(code, 0);
       assert.ok(ms >= 900 && ms < 2_500, `exited after ${ms} ms`);
@@ -65,7 +75,9 @@ describe('shutting down on SIGTERM or SIGINT', () => {
     const client = await RawConnection.open(server.url);
     try {
       const text = `TokenExpiredError: jwt expired ${'.'.repeat(200_000)}`;
-      await client.write(`POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n`);
+      await client.write(
+        `POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n`,
+      );
       await client.write(text.slice(0, 100_000));
       const exited = terminate(server);
       await shuttingDown(server);
@@ -122,7 +134,11 @@ describe('shutting down on SIGTERM or SIGINT', () => {
   });
 
   it('stops accepting connections at once', async () => {
-    const server = await startServer({ SHUTDOWN_TIMEOUT_MS: '3000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '120000' });
+    const server = await startServer({
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      HEADERS_TIMEOUT_MS: '60000',
+      REQUEST_TIMEOUT_MS: '120000',
+    });
     const holder = await RawConnection.open(server.url);
     try {
       // A half-sent head keeps the process alive while the new connection is tried.

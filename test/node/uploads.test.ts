@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { RawConnection } from '../support/raw-http.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { type RunningServer, startServer } from '../support/server.ts';
 
 const MIB = 1024 * 1024;
 const PYTHON = spawnSync('python3', ['--version']).status === 0 ? 'python3' : undefined;
@@ -40,12 +40,27 @@ interface UrllibResult {
   error?: string;
 }
 
-function urllibUploads(url: string, size: number, count: number, framing: 'content-length' | 'chunked'): Promise<UrllibResult[]> {
+function urllibUploads(
+  url: string,
+  size: number,
+  count: number,
+  framing: 'content-length' | 'chunked',
+): Promise<UrllibResult[]> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON!, ['-c', URLLIB_UPLOADS, url, String(size), String(count), framing], { maxBuffer: 16 * MIB }, (error, stdout) => {
-      if (error) return reject(error);
-      resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as UrllibResult));
-    });
+    execFile(
+      PYTHON!,
+      ['-c', URLLIB_UPLOADS, url, String(size), String(count), framing],
+      { maxBuffer: 16 * MIB },
+      (error, stdout) => {
+        if (error) return reject(error);
+        resolve(
+          stdout
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as UrllibResult),
+        );
+      },
+    );
   });
 }
 
@@ -58,21 +73,39 @@ const readThe413 = (result: UrllibResult): boolean => {
 
 /** A HAR capture padded to an exact byte size. */
 function captureOfSize(bytes: number): string {
-  const base = JSON.stringify({ log: { version: '1.2', entries: [{ request: { method: 'GET', url: 'https://a.example/' }, response: { status: 401, content: { text: '' } } }] } });
+  const base = JSON.stringify({
+    log: {
+      version: '1.2',
+      entries: [
+        { request: { method: 'GET', url: 'https://a.example/' }, response: { status: 401, content: { text: '' } } },
+      ],
+    },
+  });
   return base.replace('"text":""', `"text":"${'x'.repeat(bytes - base.length)}"`);
 }
 
 /** POST a body either with its Content-Length or chunked, without one. */
 function upload(url: string, body: string, framing: 'content-length' | 'chunked'): Promise<Response> {
   const bytes = new TextEncoder().encode(body);
-  if (framing === 'content-length') return fetch(`${url}/v1/diagnose`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/json' } });
+  if (framing === 'content-length')
+    return fetch(`${url}/v1/diagnose`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (let offset = 0; offset < bytes.length; offset += 64 * 1024) controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+      for (let offset = 0; offset < bytes.length; offset += 64 * 1024)
+        controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
       controller.close();
     },
   });
-  return fetch(`${url}/v1/diagnose`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+  return fetch(`${url}/v1/diagnose`, {
+    method: 'POST',
+    body: stream,
+    headers: { 'content-type': 'application/json' },
+    duplex: 'half',
+  } as RequestInit);
 }
 
 describe('uploads over MAX_UPLOAD_MB=1 on the real server', () => {
@@ -85,9 +118,15 @@ describe('uploads over MAX_UPLOAD_MB=1 on the real server', () => {
   // 24 MiB outgrows the sockets' buffers: closing at once loses the answer every time.
   for (const size of [3, 24]) {
     for (const framing of ['content-length', 'chunked'] as const) {
-      it(`urllib reads the 413 problem for 10 of 10 uploads of ${size} MiB sent with Connection: close (${framing})`, { skip: NO_PYTHON }, async () => {
+      it(`urllib reads the 413 problem for 10 of 10 uploads of ${size} MiB sent with Connection: close (${framing})`, {
+        skip: NO_PYTHON,
+      }, async () => {
         const results = await urllibUploads(`${server.url}/v1/diagnose`, size * MIB, 10, framing);
-        assert.equal(results.filter(readThe413).length, 10, JSON.stringify(results.map((result) => result.error ?? result.status)));
+        assert.equal(
+          results.filter(readThe413).length,
+          10,
+          JSON.stringify(results.map((result) => result.error ?? result.status)),
+        );
       });
     }
   }
@@ -111,13 +150,19 @@ describe('reading and dropping a refused body, within REFUSED_BODY_DRAIN_MB=8 an
     const [within] = await urllibUploads(`${server.url}/v1/diagnose`, 7 * MIB, 1, 'content-length');
     assert.ok(within && readThe413(within), JSON.stringify(within));
     const [past] = await urllibUploads(`${server.url}/v1/diagnose`, 32 * MIB, 1, 'content-length');
-    assert.match(past?.error ?? '', /Broken pipe|Connection reset|ConnectionResetError|BrokenPipeError/, JSON.stringify(past));
+    assert.match(
+      past?.error ?? '',
+      /Broken pipe|Connection reset|ConnectionResetError|BrokenPipeError/,
+      JSON.stringify(past),
+    );
   });
 
   it('answers a client that keeps sending slowly at once, and closes its connection after 1 s', async () => {
     const client = await RawConnection.open(server.url);
     try {
-      await client.write(`POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: application/json\r\nContent-Length: ${3 * MIB}\r\n\r\n`);
+      await client.write(
+        `POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: application/json\r\nContent-Length: ${3 * MIB}\r\n\r\n`,
+      );
       const response = await client.readResponse(2_000);
       assert.equal(response.status, 413);
       assert.equal(response.headers.connection, 'close');
@@ -136,7 +181,9 @@ describe('reading and dropping a refused body, within REFUSED_BODY_DRAIN_MB=8 an
 
 describe('MAX_UPLOAD_MB at its edge, on the real server', () => {
   // Above MAX_BODY_BYTES the limit stops the read; below it, the capture is refused once read.
-  for (const env of [{ MAX_UPLOAD_MB: '1' }, { MAX_UPLOAD_MB: '1', MAX_BODY_BYTES: '65536' }] as Array<Record<string, string>>) {
+  for (const env of [{ MAX_UPLOAD_MB: '1' }, { MAX_UPLOAD_MB: '1', MAX_BODY_BYTES: '65536' }] as Array<
+    Record<string, string>
+  >) {
     describe(JSON.stringify(env), () => {
       let server: RunningServer;
       before(async () => {
@@ -179,7 +226,9 @@ describe('an adversarial multipart body on the real server', () => {
       }
     })();
     try {
-      await client.write(`POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${8 * MIB}\r\n\r\n`);
+      await client.write(
+        `POST /v1/diagnose HTTP/1.1\r\nHost: fixpath\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${8 * MIB}\r\n\r\n`,
+      );
       await client.write(new Uint8Array(8 * MIB).fill(0x2d));
       const response = await client.readResponse(10_000);
       answered = true;
@@ -195,7 +244,11 @@ describe('an adversarial multipart body on the real server', () => {
   });
 
   it('refuses a boundary of 71 characters with a 400 problem', async () => {
-    const response = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${'b'.repeat(71)}` }, body: `--${'b'.repeat(71)}\r\n` });
+    const response = await fetch(`${server.url}/v1/diagnose`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${'b'.repeat(71)}` },
+      body: `--${'b'.repeat(71)}\r\n`,
+    });
     assert.equal(response.status, 400);
     assert.equal(response.headers.get('content-type'), 'application/problem+json');
     assert.match(((await response.json()) as { detail: string }).detail, /must be 1–70 characters/);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { readHar } from '../../src/har/read-har.ts';
 import { sanitizeHar } from '../../src/har/sanitize-har.ts';
 import { CANARY, canaryHar } from '../support/canary-har.ts';
-import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { ROOT, type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const leaks = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.toLowerCase().includes(CANARY));
@@ -37,8 +37,14 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
     assert.deepEqual(leaks(JSON.stringify(manifest)), []);
     assert.equal(readHar(har).entries.length, 2);
     assert.match(text, /error=\\"invalid_token\\"/);
-    const authorization = (har as { log: { entries: Array<{ request: { headers: Array<{ name: string; value: string }> } }> } }).log.entries[1]!.request.headers.find((header) => header.name === 'Authorization')!.value;
-    assert.match(authorization, /^Bearer eyJ[\w-]+\.eyJ[\w-]+\.redacted-[0-9a-f]{8}$/, 'header and claims kept, signature replaced');
+    const authorization = (
+      har as { log: { entries: Array<{ request: { headers: Array<{ name: string; value: string }> } }> } }
+    ).log.entries[1]!.request.headers.find((header) => header.name === 'Authorization')!.value;
+    assert.match(
+      authorization,
+      /^Bearer eyJ[\w-]+\.eyJ[\w-]+\.redacted-[0-9a-f]{8}$/,
+      'header and claims kept, signature replaced',
+    );
     assert.ok(manifest.removed.some((item) => item.name === 'Authorization'));
   });
 
@@ -52,7 +58,11 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
   });
 
   it('does not reach the diagnosis, the server logs, or an error', async () => {
-    const response = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ har: canaryHar() }) });
+    const response = await fetch(`${server.url}/v1/diagnose`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ har: canaryHar() }),
+    });
     const text = await response.text();
     assert.equal(response.status, 200);
     assert.deepEqual(leaks(text), []);
@@ -61,14 +71,22 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
 
     const broken = canaryHar() as { log: { entries: Array<{ request: { url: unknown } }> } };
     broken.log.entries[1]!.request.url = { secret: `${CANARY}-in-a-bad-field` };
-    const problem = await fetch(`${server.url}/v1/diagnose`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ har: broken }) });
+    const problem = await fetch(`${server.url}/v1/diagnose`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ har: broken }),
+    });
     assert.equal(problem.status, 422);
     const detail = await problem.text();
     assert.match(detail, /log\.entries\[1\]\.request\.url must be a string/);
     assert.deepEqual(leaks(detail), []);
 
     const requestId = uniqueRequestId('canary-sanitize');
-    const sanitized = await fetch(`${server.url}/v1/har/sanitize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify(canaryHar()) });
+    const sanitized = await fetch(`${server.url}/v1/har/sanitize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify(canaryHar()),
+    });
     assert.equal(sanitized.status, 200);
     assert.deepEqual(leaks(await sanitized.text()), []);
 
@@ -80,7 +98,8 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
     const input = join(directory, 'capture.har');
     const output = join(directory, 'clean.har');
     await writeFile(input, JSON.stringify(canaryHar()));
-    const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
     for (const run of [cli('triage', input), cli('triage', '--json', input), cli('sanitize', input, '-o', output)]) {
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(leaks(run.stdout + run.stderr), []);

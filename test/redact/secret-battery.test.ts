@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readHar } from '../../src/har/read-har.ts';
-import { Redactor } from '../../src/redact/redactor.ts';
 import { sanitizeHar } from '../../src/har/sanitize-har.ts';
+import { Redactor } from '../../src/redact/redactor.ts';
 import { leakedSecrets, secretBattery } from '../support/secret-battery.ts';
-import { ROOT, startServer, type RunningServer } from '../support/server.ts';
+import { ROOT, type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
 const battery = secretBattery();
@@ -27,19 +27,31 @@ after(async () => {
 });
 
 const post = async (path: string, body: BodyInit, contentType?: string): Promise<{ status: number; text: string }> => {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', body, ...(contentType ? { headers: { 'content-type': contentType } } : {}) });
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body,
+    ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+  });
   return { status: response.status, text: await response.text() };
 };
 
 describe('a battery of realistic secrets, planted the way captures and pastes carry them', () => {
   it('has at least 100 unique secrets in at least 50 places, all really in the inputs', () => {
     assert.ok(battery.secrets.length >= 100, `${battery.secrets.length} secrets`);
-    assert.equal(new Set(battery.secrets.map((secret) => secret.value)).size, battery.secrets.length, 'every secret is unique');
+    assert.equal(
+      new Set(battery.secrets.map((secret) => secret.value)).size,
+      battery.secrets.length,
+      'every secret is unique',
+    );
     assert.ok(new Set(battery.secrets.map((secret) => secret.place)).size >= 50);
     const planted = JSON.stringify(battery.har) + JSON.stringify(battery.pastes);
     const decoded = Buffer.from(JSON.stringify(battery.har)).toString() + atobAll(planted);
     // Each secret on its own: in the inputs as written, or inside a base64 value (Basic credentials, base64 bodies).
-    for (const secret of battery.secrets) assert.ok(leakedSecrets([secret], planted).length > 0 || decoded.includes(secret.value), `${secret.place} is planted`);
+    for (const secret of battery.secrets)
+      assert.ok(
+        leakedSecrets([secret], planted).length > 0 || decoded.includes(secret.value),
+        `${secret.place} is planted`,
+      );
     assert.equal(readHar(battery.har).entries.length, 32);
   });
 
@@ -48,8 +60,25 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
     assert.deepEqual(leaks(JSON.stringify(har)), []);
     assert.deepEqual(leaks(JSON.stringify(manifest)), []);
     assert.equal(readHar(har).entries.length, 32, 'the capture stays a valid HAR with the same entries');
-    for (const name of ['SAMLResponse', 'X-Acme-Hmac', 'CB-ACCESS-PASSPHRASE', 'password', 'SecretAccessKey', 'SessionToken', 'refresh_tokens', 'private_key', 'key shape', 'webhook url', 'token in path', 'jsessionid', 'cookie idp_csrf']) {
-      assert.ok(manifest.removed.some((item) => item.name === name || item.name.endsWith(name)), `manifest names ${name}`);
+    for (const name of [
+      'SAMLResponse',
+      'X-Acme-Hmac',
+      'CB-ACCESS-PASSPHRASE',
+      'password',
+      'SecretAccessKey',
+      'SessionToken',
+      'refresh_tokens',
+      'private_key',
+      'key shape',
+      'webhook url',
+      'token in path',
+      'jsessionid',
+      'cookie idp_csrf',
+    ]) {
+      assert.ok(
+        manifest.removed.some((item) => item.name === name || item.name.endsWith(name)),
+        `manifest names ${name}`,
+      );
     }
     assert.ok(manifest.total >= 90, `${manifest.total} removals`);
   });
@@ -84,7 +113,13 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
       for (const output of [
         await post('/v1/diagnose', JSON.stringify({ text: paste }), 'application/json'),
         await post('/v1/diagnose', paste, 'text/plain'),
-        await post('/v1/diagnose', JSON.stringify({ error: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: paste } }), 'application/json'),
+        await post(
+          '/v1/diagnose',
+          JSON.stringify({
+            error: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: paste },
+          }),
+          'application/json',
+        ),
       ]) {
         assert.equal(output.status, 200, output.text.slice(0, 300));
         assert.deepEqual(leaks(output.text), [], paste.slice(0, 60));
@@ -100,11 +135,28 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
       assert.deepEqual(leaks(output.text), []);
     }
     // A context the client made up is not echoed: answers must be options of known questions.
-    const [first, second, third] = battery.secrets.filter((secret) => secret.value.length <= 60).map((secret) => secret.value);
-    const forged = await post('/v1/chat', JSON.stringify({ messages: messages.slice(0, 1), context: { answers: { credential: first }, asked: [second], tried: [], pending: third } }), 'application/json');
+    const [first, second, third] = battery.secrets
+      .filter((secret) => secret.value.length <= 60)
+      .map((secret) => secret.value);
+    const forged = await post(
+      '/v1/chat',
+      JSON.stringify({
+        messages: messages.slice(0, 1),
+        context: { answers: { credential: first }, asked: [second], tried: [], pending: third },
+      }),
+      'application/json',
+    );
     assert.equal(forged.status, 200, forged.text.slice(0, 300));
     assert.deepEqual(leaks(forged.text), []);
-    const handoff = JSON.parse((await post('/v1/chat', JSON.stringify({ messages: [messages[1], { role: 'user', text: 'talk to a person' }] }), 'application/json')).text) as { handoff?: { ticket: string } };
+    const handoff = JSON.parse(
+      (
+        await post(
+          '/v1/chat',
+          JSON.stringify({ messages: [messages[1], { role: 'user', text: 'talk to a person' }] }),
+          'application/json',
+        )
+      ).text,
+    ) as { handoff?: { ticket: string } };
     assert.ok(handoff.handoff?.ticket.includes('curl -u deploy:[redacted:'), handoff.handoff?.ticket);
   });
 
@@ -114,23 +166,50 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
     const outputs = [
       await post('/v1/diagnose', JSON.stringify({ har: broken }), 'application/json'),
       await post('/v1/diagnose', `${JSON.stringify({ text: battery.pastes[1] }).slice(0, -2)}`, 'application/json'),
-      await post('/v1/chat', JSON.stringify({ messages: [{ role: 'robot', text: battery.pastes[2] }] }), 'application/json'),
-      { status: 0, text: await (await fetch(`${server.url}/v1/search?q=${encodeURIComponent(battery.pastes[3]!.repeat(20))}`)).text() },
+      await post(
+        '/v1/chat',
+        JSON.stringify({ messages: [{ role: 'robot', text: battery.pastes[2] }] }),
+        'application/json',
+      ),
+      {
+        status: 0,
+        text: await (
+          await fetch(`${server.url}/v1/search?q=${encodeURIComponent(battery.pastes[3]!.repeat(20))}`)
+        ).text(),
+      },
       // Paths are echoed in 404 answers: a token pasted into one must not come back.
       { status: 0, text: await (await fetch(`${server.url}/v1/articles/${battery.secrets[10]!.value}`)).text() },
       { status: 0, text: await (await fetch(`${server.url}/reset-password/${battery.secrets[20]!.value}`)).text() },
-      { status: 0, text: await (await fetch(`${server.url}/hooks/${encodeURIComponent(battery.secrets[30]!.value)}?access_token=${encodeURIComponent(battery.secrets[31]!.value)}`)).text() },
+      {
+        status: 0,
+        text: await (
+          await fetch(
+            `${server.url}/hooks/${encodeURIComponent(battery.secrets[30]!.value)}?access_token=${encodeURIComponent(battery.secrets[31]!.value)}`,
+          )
+        ).text(),
+      },
     ];
     // Feedback is logged, so it may only name what the knowledge base has.
-    const feedback = await post('/v1/feedback', JSON.stringify({ helpful: false, article: battery.secrets[12]!.value.slice(0, 100) }), 'application/json');
+    const feedback = await post(
+      '/v1/feedback',
+      JSON.stringify({ helpful: false, article: battery.secrets[12]!.value.slice(0, 100) }),
+      'application/json',
+    );
     assert.equal(feedback.status, 404);
     outputs.push(feedback);
     const requestId = uniqueRequestId('battery-feedback');
-    const known = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ helpful: true, article: 'expired-access-token' }) });
+    const known = await fetch(`${server.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ helpful: true, article: 'expired-access-token' }),
+    });
     assert.equal(known.status, 202, await known.text());
     for (const output of outputs) assert.deepEqual(leaks(output.text), []);
     await waitForRequestLine(server, requestId);
-    assert.ok(server.logs.some((line) => line.includes('"event":"feedback"') && line.includes('expired-access-token')), 'known feedback is logged');
+    assert.ok(
+      server.logs.some((line) => line.includes('"event":"feedback"') && line.includes('expired-access-token')),
+      'known feedback is logged',
+    );
     assert.deepEqual(leaks(server.logs.join('\n')), []);
   });
 
@@ -138,8 +217,18 @@ describe('a battery of realistic secrets, planted the way captures and pastes ca
     const input = join(directory, 'capture.har');
     const output = join(directory, 'clean.har');
     await writeFile(input, JSON.stringify(battery.har));
-    const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, encoding: 'utf8', input: battery.pastes.join('\n\n') });
-    for (const run of [cli('triage', input), cli('triage', '--json', input), cli('sanitize', input, '-o', output), cli('diagnose', '-')]) {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        input: battery.pastes.join('\n\n'),
+      });
+    for (const run of [
+      cli('triage', input),
+      cli('triage', '--json', input),
+      cli('sanitize', input, '-o', output),
+      cli('diagnose', '-'),
+    ]) {
       assert.ok(run.status === 0, run.stderr);
       assert.deepEqual(leaks(run.stdout + run.stderr), []);
     }
@@ -167,7 +256,10 @@ describe('what redaction keeps', () => {
       'Content-Type: application/json',
     ];
     for (const text of kept) assert.equal(redactor.text(text, 'test'), text);
-    assert.equal(redactor.url('https://api.example.com/v1/items?page=2&sort=name&grant_type=refresh_token', 'test'), 'https://api.example.com/v1/items?page=2&sort=name&grant_type=refresh_token');
+    assert.equal(
+      redactor.url('https://api.example.com/v1/items?page=2&sort=name&grant_type=refresh_token', 'test'),
+      'https://api.example.com/v1/items?page=2&sort=name&grant_type=refresh_token',
+    );
   });
 
   it('answers a lone surrogate beside a token in a URL without throwing', () => {
@@ -178,5 +270,7 @@ describe('what redaction keeps', () => {
 
 /** Every base64 run in the text, decoded: secrets planted inside Basic credentials and base64 bodies. */
 function atobAll(text: string): string {
-  return [...text.matchAll(/[A-Za-z0-9+/]{16,}={0,2}/g)].map((match) => Buffer.from(match[0], 'base64').toString('latin1')).join('\n');
+  return [...text.matchAll(/[A-Za-z0-9+/]{16,}={0,2}/g)]
+    .map((match) => Buffer.from(match[0], 'base64').toString('latin1'))
+    .join('\n');
 }

@@ -10,11 +10,18 @@ describe('sha256 and hmacSha256', () => {
       const data = randomBytes(length);
       assert.equal(toHex(sha256(data)), createHash('sha256').update(data).digest('hex'), `length ${length}`);
       const key = randomBytes(length % 100);
-      assert.equal(toHex(hmacSha256(key, data)), createHmac('sha256', key).update(data).digest('hex'), `hmac length ${length}`);
+      assert.equal(
+        toHex(hmacSha256(key, data)),
+        createHmac('sha256', key).update(data).digest('hex'),
+        `hmac length ${length}`,
+      );
     }
   });
 
   it('hashes the FIPS 180-4 example "abc"', () => {
-    assert.equal(toHex(sha256(new TextEncoder().encode('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal(
+      toHex(sha256(new TextEncoder().encode('abc'))),
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });

@@ -19,7 +19,19 @@ export const PER_MATCH_MS = 0.0002;
 /** A linear pattern crosses 64 KiB in well under this; a quadratic one takes seconds. */
 export const SCREEN_BUDGET_MS = 15;
 const BASE_CHARS = ['a', 'A', '0', ' ', '\n', '-', '.', '=', '/', ':', '"', '<'];
-const CLASS_CHARS: Record<string, string> = { d: '0', w: 'a', s: ' ', n: '\n', r: '\r', t: '\t', D: 'a', W: '-', S: 'a', f: '\f', v: '\v' };
+const CLASS_CHARS: Record<string, string> = {
+  d: '0',
+  w: 'a',
+  s: ' ',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  D: 'a',
+  W: '-',
+  S: 'a',
+  f: '\f',
+  v: '\v',
+};
 
 export interface FoundPattern {
   where: string;
@@ -45,7 +57,10 @@ export function findPatterns(): FoundPattern[] {
         const end = literal.lastIndexOf('/');
         const flags = literal.slice(end + 1);
         const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-        found.push({ where: `${relative(ROOT, file)}:${line} ${literal.length > 70 ? `${literal.slice(0, 70)}…` : literal}`, regex: new RegExp(literal.slice(1, end), flags.includes('g') ? flags : `${flags}g`) });
+        found.push({
+          where: `${relative(ROOT, file)}:${line} ${literal.length > 70 ? `${literal.slice(0, 70)}…` : literal}`,
+          regex: new RegExp(literal.slice(1, end), flags.includes('g') ? flags : `${flags}g`),
+        });
       }
       ts.forEachChild(node, visit);
     };
@@ -71,6 +86,7 @@ function charactersOf(source: string): string[] {
 
 /** Runs of two or more literal characters in the pattern (`eyJ`, `Bearer`, `://`). */
 function literalsOf(source: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks where a pattern's non-literal parts were
   const literals = source.replace(/\\[dwsDWSbBnrt]|\[[^\]]*\]|\{[^}]*\}/g, '\u0000').split(/[\u0000()?*+|^$.\\]/);
   return [...new Set(literals.filter((literal) => literal.length >= 2))].slice(0, 12);
 }
@@ -88,12 +104,20 @@ export function adversarialInputs(regex: RegExp, size: number): Array<{ name: st
   const pairChars = [...new Set([...own.slice(0, 14), 'a', ' ', '0'])];
   for (let first = 0; first < pairChars.length; first += 1) {
     for (let second = first + 1; second < pairChars.length; second += 1) {
-      inputs.push({ name: `pairs ${JSON.stringify(pairChars[first]! + pairChars[second]!)}`, text: fill(pairChars[first]! + pairChars[second]!) });
+      inputs.push({
+        name: `pairs ${JSON.stringify(pairChars[first]! + pairChars[second]!)}`,
+        text: fill(pairChars[first]! + pairChars[second]!),
+      });
     }
   }
   for (const literal of literalsOf(regex.source)) {
-    for (const tail of ['', 'a', ' ', '0', '=', '.', '-']) inputs.push({ name: `${JSON.stringify(literal + tail)} repeated`, text: fill(literal + tail) });
-    for (const run of ['a', '0', ' ', '-']) inputs.push({ name: `${JSON.stringify(literal)} then a run of ${JSON.stringify(run)}`, text: literal + run.repeat(size - literal.length) });
+    for (const tail of ['', 'a', ' ', '0', '=', '.', '-'])
+      inputs.push({ name: `${JSON.stringify(literal + tail)} repeated`, text: fill(literal + tail) });
+    for (const run of ['a', '0', ' ', '-'])
+      inputs.push({
+        name: `${JSON.stringify(literal)} then a run of ${JSON.stringify(run)}`,
+        text: literal + run.repeat(size - literal.length),
+      });
   }
   return inputs;
 }
@@ -104,7 +128,6 @@ export function runGlobally(regex: RegExp, text: string): number {
   text.replace(regex, '');
   return performance.now() - started;
 }
-
 
 export interface PatternTime {
   where: string;
@@ -125,7 +148,8 @@ export function measurePatterns(patterns: FoundPattern[]): PatternTime[] {
       if (ms > SCREEN_BUDGET_MS) ms = Math.min(ms, runGlobally(regex, input.text), runGlobally(regex, input.text));
       if (ms > slowest.ms) slowest = { name: input.name, ms };
     }
-    if (slowest.ms > SCREEN_BUDGET_MS) return { where, input: slowest.name, ms: slowest.ms, matches: 0, screenFailed: true };
+    if (slowest.ms > SCREEN_BUDGET_MS)
+      return { where, input: slowest.name, ms: slowest.ms, matches: 0, screenFailed: true };
     const full = adversarialInputs(regex, FULL_CHARS).find((input) => input.name === slowest.name)!;
     const ms = Math.min(runGlobally(regex, full.text), runGlobally(regex, full.text), runGlobally(regex, full.text));
     return { where, input: slowest.name, ms, matches: (full.text.match(regex) ?? []).length, screenFailed: false };

@@ -1,5 +1,5 @@
-import axe from 'axe-core';
 import type { AxeResults, NodeResult, Result } from 'axe-core';
+import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 
 /** The impacts that fail a test: a person using a keyboard, a screen reader or low vision is blocked. */
@@ -13,7 +13,10 @@ const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
 export async function runAxe(page: Page, include?: string): Promise<AxeResults> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
   return page.evaluate(
-    (selector) => (window as unknown as { axe: typeof axe }).axe.run(selector ? { include: [selector] } : document, { resultTypes: ['violations'] }),
+    (selector) =>
+      (window as unknown as { axe: typeof axe }).axe.run(selector ? { include: [selector] } : document, {
+        resultTypes: ['violations'],
+      }),
     include,
   );
 }
@@ -31,7 +34,12 @@ function targetOf(node: NodeResult): string {
 export function describeViolations(violations: Result[]): string {
   return violations
     .map((violation) => {
-      const nodes = violation.nodes.map((node) => `    at ${targetOf(node)}: ${node.html.slice(0, 120)}\n      ${(node.failureSummary ?? '').replace(/:\n\s*/g, ': ').replace(/\n\s*/g, '; ')}`).join('\n');
+      const nodes = violation.nodes
+        .map(
+          (node) =>
+            `    at ${targetOf(node)}: ${node.html.slice(0, 120)}\n      ${(node.failureSummary ?? '').replace(/:\n\s*/g, ': ').replace(/\n\s*/g, '; ')}`,
+        )
+        .join('\n');
       return `  ${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.helpUrl}\n${nodes}`;
     })
     .join('\n');
@@ -40,7 +48,11 @@ export function describeViolations(violations: Result[]): string {
 /** Fails with the full report when axe finds a serious or critical violation; proves axe ran. */
 export async function assertAccessible(page: Page, where: string, include?: string): Promise<void> {
   const results = await runAxe(page, include);
-  if (results.passes.length === 0) throw new Error(`${where}: axe-core checked nothing (is ${include ?? 'the page'} empty?)`);
+  if (results.passes.length === 0)
+    throw new Error(`${where}: axe-core checked nothing (is ${include ?? 'the page'} empty?)`);
   const blocking = blockingViolations(results);
-  if (blocking.length > 0) throw new Error(`${where}: ${blocking.length} serious or critical accessibility violation(s)\n${describeViolations(blocking)}`);
+  if (blocking.length > 0)
+    throw new Error(
+      `${where}: ${blocking.length} serious or critical accessibility violation(s)\n${describeViolations(blocking)}`,
+    );
 }

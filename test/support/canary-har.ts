@@ -4,7 +4,8 @@
  */
 export const CANARY = 'zqcanary';
 
-const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = Date.parse('2026-03-08T14:23:45Z') / 1000;
 export const CANARY_JWT = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ sub: 'u1', iss: 'https://auth.example.com/', exp: now - 600 })}.${b64(`${CANARY}-jwt-signature`)}`;
 const basic = Buffer.from(`client:${CANARY}-basic-password`).toString('base64');
@@ -15,7 +16,14 @@ export function canaryHar(): Record<string, unknown> {
     log: {
       version: '1.2',
       creator: { name: 'WebInspector', version: '537.36' },
-      pages: [{ id: 'page_1', title: `https://app.example.com/?session=${CANARY}-page-title`, startedDateTime: '2026-03-08T14:23:40Z', pageTimings: {} }],
+      pages: [
+        {
+          id: 'page_1',
+          title: `https://app.example.com/?session=${CANARY}-page-title`,
+          startedDateTime: '2026-03-08T14:23:40Z',
+          pageTimings: {},
+        },
+      ],
       entries: [
         {
           startedDateTime: '2026-03-08T14:23:41Z',
@@ -34,7 +42,10 @@ export function canaryHar(): Record<string, unknown> {
             postData: {
               mimeType: 'application/x-www-form-urlencoded',
               text: `grant_type=refresh_token&refresh_token=${CANARY}-form-text&client_id=web`,
-              params: [{ name: 'refresh_token', value: `${CANARY}-form-param` }, { name: 'grant_type', value: 'refresh_token' }],
+              params: [
+                { name: 'refresh_token', value: `${CANARY}-form-param` },
+                { name: 'grant_type', value: 'refresh_token' },
+              ],
             },
           },
           response: {
@@ -45,7 +56,14 @@ export function canaryHar(): Record<string, unknown> {
               { name: 'content-type', value: 'application/json' },
             ],
             cookies: [{ name: 'refresh', value: `${CANARY}-response-cookie` }],
-            content: { mimeType: 'application/json', text: JSON.stringify({ error: 'invalid_grant', error_description: 'Refresh token expired', debug: { nested: { deeper: [{ password: `${CANARY}-json-deep` }] } } }) },
+            content: {
+              mimeType: 'application/json',
+              text: JSON.stringify({
+                error: 'invalid_grant',
+                error_description: 'Refresh token expired',
+                debug: { nested: { deeper: [{ password: `${CANARY}-json-deep` }] } },
+              }),
+            },
             redirectURL: '',
           },
         },
@@ -62,14 +80,20 @@ export function canaryHar(): Record<string, unknown> {
               { name: 'X-Request-Signature', value: `${CANARY}-signature-header` },
               { name: 'X-Auth-Code', value: `${CANARY}-code-header` },
               { name: 'X-Client-Secret', value: `${CANARY}-secret-header` },
-              { name: 'X-Debug', value: `sk_live_${CANARY}0000stripe AKIA${CANARY.toUpperCase()}00000000 ghp_${CANARY}0000000000000000000000000000 AIza${CANARY}000000000000000000000000000000` },
+              {
+                name: 'X-Debug',
+                value: `sk_live_${CANARY}0000stripe AKIA${CANARY.toUpperCase()}00000000 ghp_${CANARY}0000000000000000000000000000 AIza${CANARY}000000000000000000000000000000`,
+              },
             ],
             queryString: [{ name: 'access_token', value: `${CANARY}-query-token` }],
           },
           response: {
             status: 401,
             headers: [
-              { name: 'www-authenticate', value: 'Bearer error="invalid_token", error_description="The access token expired"' },
+              {
+                name: 'www-authenticate',
+                value: 'Bearer error="invalid_token", error_description="The access token expired"',
+              },
               { name: 'content-type', value: 'application/json' },
             ],
             content: { mimeType: 'application/json', text: base64Body, encoding: 'base64' },

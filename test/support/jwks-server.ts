@@ -1,5 +1,5 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type CryptoKey } from 'jose';
 import { createServer, type Server } from 'node:http';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 
 /**
  * A real identity provider's key set on a local port: serves a JWKS, counts fetches, and can be
@@ -15,7 +15,16 @@ export interface JwksServer {
   mode: (mode: Mode) => Promise<void>;
   /** Adds a key with this kid to the published set; `sign` with that kid then uses it. */
   publishKey: (kid: string) => Promise<void>;
-  sign: (claims?: JWTPayload, options?: { kid?: string; expiresIn?: string | number; omitExp?: boolean; notBefore?: string | number; issuedAt?: number }) => Promise<string>;
+  sign: (
+    claims?: JWTPayload,
+    options?: {
+      kid?: string;
+      expiresIn?: string | number;
+      omitExp?: boolean;
+      notBefore?: string | number;
+      issuedAt?: number;
+    },
+  ) => Promise<string>;
   publicPem: () => Promise<string>;
   stop: () => Promise<void>;
 }
@@ -27,7 +36,9 @@ export const AUDIENCE = 'fixpath-agents';
 
 export async function startJwksServer(slowMs = 2_000): Promise<JwksServer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const published: Array<Record<string, unknown>> = [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }];
+  const published: Array<Record<string, unknown>> = [
+    { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' },
+  ];
   const privateKeys = new Map<string, CryptoKey>([['k1', privateKey as CryptoKey]]);
   let fetches = 0;
   let mode: Mode = 'up';

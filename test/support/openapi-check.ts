@@ -14,7 +14,10 @@ import { ROOT } from './server.ts';
  * from it must compile.
  */
 
-export type OpenApiDocument = { paths: Record<string, Record<string, Operation>>; components?: Record<string, unknown> };
+export type OpenApiDocument = {
+  paths: Record<string, Record<string, Operation>>;
+  components?: Record<string, unknown>;
+};
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
@@ -28,7 +31,12 @@ function closed(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    out[key] = key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${DOCUMENT_ID}${value}` : key === 'properties' || key === '$defs' ? Object.fromEntries(Object.entries(value as object).map(([name, inner]) => [name, closed(inner)])) : closed(value);
+    out[key] =
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/')
+        ? `${DOCUMENT_ID}${value}`
+        : key === 'properties' || key === '$defs'
+          ? Object.fromEntries(Object.entries(value as object).map(([name, inner]) => [name, closed(inner)]))
+          : closed(value);
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
@@ -47,7 +55,10 @@ export class ResponseChecker {
     addFormats(this.ajv);
     this.ajv.addFormat('binary', true);
     this.ajv.addSchema({ $id: DOCUMENT_ID, components: closed(document.components ?? {}) });
-    this.routes = Object.keys(document.paths).map((template) => ({ template, pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+    this.routes = Object.keys(document.paths).map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    }));
   }
 
   /** Assert that the response is one the document declares; returns the response, its body still unread. */
@@ -59,15 +70,22 @@ export class ResponseChecker {
     const operation = this.document.paths[route.template]![method.toLowerCase()];
     assert.ok(operation, `${where}: the document has no ${method} ${route.template}`);
     const status = String(response.status);
-    const declared = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default;
+    const declared =
+      operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default;
     assert.ok(declared, `${where}: status ${status} is not documented for ${method} ${route.template}`);
     const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const media = declared.content?.[type];
-    assert.ok(media, `${where}: content type ${type || '(none)'} is not documented (documented: ${Object.keys(declared.content ?? {}).join(', ') || 'none'})`);
+    assert.ok(
+      media,
+      `${where}: content type ${type || '(none)'} is not documented (documented: ${Object.keys(declared.content ?? {}).join(', ') || 'none'})`,
+    );
     if (/[/+]json$/.test(type)) {
       const body = (await response.clone().json()) as unknown;
       const validate = this.validatorOf(media.schema);
-      assert.ok(validate(body), `${where}: the body does not fit its documented schema: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`);
+      assert.ok(
+        validate(body),
+        `${where}: the body does not fit its documented schema: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`,
+      );
       if (type === 'application/problem+json') this.problemTypes.add((body as { type: string }).type);
     }
     this.checked += 1;
@@ -107,11 +125,23 @@ export function lintOpenApi(document: unknown): LintResult {
   try {
     const file = join(directory, 'openapi.json');
     writeFileSync(file, JSON.stringify(document));
-    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'), 'lint', file, '--extends', 'recommended', '--format', 'json'], {
-      cwd: directory,
-      encoding: 'utf8',
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'),
+        'lint',
+        file,
+        '--extends',
+        'recommended',
+        '--format',
+        'json',
+      ],
+      {
+        cwd: directory,
+        encoding: 'utf8',
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
+    );
     const start = run.stdout.indexOf('{');
     assert.ok(start >= 0, `redocly printed no report: ${run.stderr}`);
     return JSON.parse(run.stdout.slice(start)) as LintResult;
@@ -121,15 +151,31 @@ export function lintOpenApi(document: unknown): LintResult {
 }
 
 /** Generate types from the document (openapi-typescript) and type-check `source`, which imports them from `./api.ts`; returns tsc's output. */
-export async function compileAgainstDocument(document: unknown, source: string): Promise<{ status: number | null; output: string; types: string }> {
+export async function compileAgainstDocument(
+  document: unknown,
+  source: string,
+): Promise<{ status: number | null; output: string; types: string }> {
   const directory = scratch('fixpath-client-');
   try {
     const types = astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
     writeFileSync(join(directory, 'api.ts'), types);
     writeFileSync(join(directory, 'client.ts'), source);
-    const compilerOptions = { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', allowImportingTsExtensions: true, lib: ['ES2023', 'DOM'], types: [], skipLibCheck: true, noUncheckedIndexedAccess: true };
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      allowImportingTsExtensions: true,
+      lib: ['ES2023', 'DOM'],
+      types: [],
+      skipLibCheck: true,
+      noUncheckedIndexedAccess: true,
+    };
     writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['client.ts'] }));
-    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', directory], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', directory], {
+      encoding: 'utf8',
+    });
     return { status: run.status, output: `${run.stdout}${run.stderr}`, types };
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -78,7 +78,10 @@ export class RawConnection {
       }
       body = Buffer.concat(chunks);
     } else {
-      await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      await Promise.race([
+        this.ended,
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+      ]);
       body = this.received;
       this.received = Buffer.alloc(0);
     }
@@ -98,7 +101,10 @@ export class RawConnection {
     for (;;) {
       const at = found();
       if (at >= 0) return at;
-      if (this.socket.destroyed || this.socket.readableEnded) throw new Error(`the connection ended before a whole response arrived: ${JSON.stringify(this.received.toString('latin1').slice(0, 200))}`);
+      if (this.socket.destroyed || this.socket.readableEnded)
+        throw new Error(
+          `the connection ended before a whole response arrived: ${JSON.stringify(this.received.toString('latin1').slice(0, 200))}`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('no whole response in time');
       await new Promise<void>((resolve) => {

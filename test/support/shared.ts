@@ -9,7 +9,9 @@ export const SHARED = resolve(ROOT, '..', 'shared');
 /** `{ skip: reason }` for a test that reads a file from ../shared that is not there, saying how to get it. */
 export function needsShared(...path: string[]): { skip?: string } {
   const file = resolve(SHARED, ...path);
-  return existsSync(file) ? {} : { skip: `${file} is not here: put the team's shared material (spec/, eval/) beside this checkout as ../shared` };
+  return existsSync(file)
+    ? {}
+    : { skip: `${file} is not here: put the team's shared material (spec/, eval/) beside this checkout as ../shared` };
 }
 
 /** A file of the labelled development set: FIXPATH_EVAL_DIR, or ../shared/eval/dev. */
@@ -20,5 +22,9 @@ export function evalFile(...path: string[]): string {
 /** `{ skip: reason }` for a test that reads a development-set file that is not there, saying how to get it. */
 export function needsEvalFile(...path: string[]): { skip?: string } {
   const file = evalFile(...path);
-  return existsSync(file) ? {} : { skip: `${file} is not here: set FIXPATH_EVAL_DIR to a folder of labelled cases (cases.jsonl, dialogs.jsonl, har/), or put the team's shared material beside this checkout as ../shared` };
+  return existsSync(file)
+    ? {}
+    : {
+        skip: `${file} is not here: set FIXPATH_EVAL_DIR to a folder of labelled cases (cases.jsonl, dialogs.jsonl, har/), or put the team's shared material beside this checkout as ../shared`,
+      };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { onLines, ROOT, stopProcess, type RunningServer } from './server.ts';
+import { onLines, ROOT, type RunningServer, stopProcess } from './server.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -14,15 +14,30 @@ async function freePort(): Promise<number> {
  * Start the Worker in the real Workers runtime (workerd, through `wrangler dev`), with the
  * given vars (and optionally a wrangler.toml environment), and wait until it answers.
  */
-export async function startWorker(vars: Record<string, string> = {}, environment?: 'contract' | 'limits'): Promise<RunningServer> {
+export async function startWorker(
+  vars: Record<string, string> = {},
+  environment?: 'contract' | 'limits',
+): Promise<RunningServer> {
   const port = await freePort();
   const args = [
-    'wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--log-level', 'log',
+    'wrangler',
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--log-level',
+    'log',
     // A wrangler.toml environment: the same Worker with other Rate Limiting budgets.
     ...(environment ? ['--env', environment] : []),
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
-  const child = spawn('npx', args, { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npx', args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const logs: string[] = [];
   onLines(child.stdout!, (line) => logs.push(line));
   onLines(child.stderr!, (line) => logs.push(line));

@@ -5,12 +5,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
-import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { buildWebAssets } from '../../src/node/build-web.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
@@ -54,8 +54,12 @@ async function shot(page: Page, name: string): Promise<void> {
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
   await mkdir(SHOTS, { recursive: true });
-  allowedHost = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(apiUrl)));
-  refusedHost = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(apiUrl)));
+  allowedHost = createServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(apiUrl)),
+  );
+  refusedHost = createServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(apiUrl)),
+  );
   allowedUrl = await listen(allowedHost);
   refusedUrl = (await listen(refusedHost)).replace('127.0.0.1', 'localhost');
   const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
@@ -63,7 +67,13 @@ before(async () => {
     library: () => library,
     assets: await buildWebAssets(),
     widgetOrigins: new Set([allowedUrl]),
-    verifier: createVerifier({ mode: 'secret', secret: new TextEncoder().encode(SECRET), issuer: 'https://login.example.com/', audience: 'fixpath', clockToleranceSeconds: 30 }),
+    verifier: createVerifier({
+      mode: 'secret',
+      secret: new TextEncoder().encode(SECRET),
+      issuer: 'https://login.example.com/',
+      audience: 'fixpath',
+      clockToleranceSeconds: 30,
+    }),
     limits: { ...DEFAULT_LIMITS, rateLimitPerMinute: 100_000, uploadRateLimitPerMinute: 100_000 },
   });
   // Record every body the server receives, to prove what the browser sent.
@@ -77,7 +87,19 @@ before(async () => {
   });
   await new Promise((done) => setTimeout(done, 100));
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 });
 
 after(async () => {
@@ -96,7 +118,7 @@ async function widgetPage(url = allowedUrl, viewport = { width: 1280, height: 80
 }
 
 describe('the help widget, embedded on another origin', () => {
-  it('searches as you type, shows suggestions, and keeps the host page\'s styles out', async () => {
+  it("searches as you type, shows suggestions, and keeps the host page's styles out", async () => {
     const page = await widgetPage();
     const launcher = page.locator('fixpath-help').getByRole('button', { name: 'Acme help', exact: true });
     await launcher.click();
@@ -107,16 +129,21 @@ describe('the help widget, embedded on another origin', () => {
     await results.first().waitFor();
     assert.ok((await results.count()) >= 3);
     const color = await launcher.evaluate((element) => getComputedStyle(element).backgroundColor);
-    assert.equal(color, 'rgb(106, 27, 154)', 'the accent, not the host page\'s lime');
-    const snippet = await page.locator('fixpath-help ul.results .muted').first().evaluate((element) => ({ color: getComputedStyle(element).color, size: getComputedStyle(element).fontSize }));
-    assert.deepEqual(snippet, { color: 'rgb(87, 96, 106)', size: '13px' }, 'the host page\'s red 30px text stays out');
+    assert.equal(color, 'rgb(106, 27, 154)', "the accent, not the host page's lime");
+    const snippet = await page
+      .locator('fixpath-help ul.results .muted')
+      .first()
+      .evaluate((element) => ({ color: getComputedStyle(element).color, size: getComputedStyle(element).fontSize }));
+    assert.deepEqual(snippet, { color: 'rgb(87, 96, 106)', size: '13px' }, "the host page's red 30px text stays out");
     await shot(page, 'widget-search');
     await page.context().close();
   });
 
   it('opens an article with rendered Markdown and copyable code', async () => {
     const page = await widgetPage();
-    await page.evaluate(() => (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('clock skew'));
+    await page.evaluate(() =>
+      (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('clock skew'),
+    );
     await page.locator('fixpath-help ul.results button').first().click();
     const title = page.locator('fixpath-help #article-title');
     await title.waitFor();
@@ -133,7 +160,9 @@ describe('the help widget, embedded on another origin', () => {
     const page = await widgetPage();
     await page.evaluate(() => (window as unknown as { fixpath: { open: () => void } }).fixpath.open());
     await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
-    await page.locator('fixpath-help #problem').fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
+    await page
+      .locator('fixpath-help #problem')
+      .fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
     await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
     const cause = page.locator('fixpath-help #cause-title');
     await cause.waitFor();
@@ -153,7 +182,13 @@ describe('the help widget, embedded on another origin', () => {
     await quick.first().waitFor();
     assert.equal(await page.locator('fixpath-help #cause-title').count(), 0, 'asks before answering');
     // Answer as a customer whose token expired would.
-    const truthful = ['Calling the API with an access token', '401 Unauthorized', 'It worked, then failed after a while', 'All of them', 'Authorization: Bearer followed by the token'];
+    const truthful = [
+      'Calling the API with an access token',
+      '401 Unauthorized',
+      'It worked, then failed after a while',
+      'All of them',
+      'Authorization: Bearer followed by the token',
+    ];
     for (let turn = 0; turn < 6 && (await page.locator('fixpath-help #cause-title').count()) === 0; turn += 1) {
       const turns = await page.locator('fixpath-help .turn').count();
       const offered = await page.locator('fixpath-help .turn').last().locator('.quick button').allTextContents();
@@ -172,7 +207,11 @@ describe('the help widget, embedded on another origin', () => {
     const page = await widgetPage();
     await page.evaluate(() => (window as unknown as { fixpath: { open: () => void } }).fixpath.open());
     await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
-    await page.locator('fixpath-help #har').setInputFiles({ name: 'capture.har', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(canaryHar())) });
+    await page.locator('fixpath-help #har').setInputFiles({
+      name: 'capture.har',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(canaryHar())),
+    });
     await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
     await page.locator('fixpath-help details.card summary', { hasText: 'Removed before sending' }).waitFor();
     await page.locator('fixpath-help #cause-title, fixpath-help p.card').first().waitFor();
@@ -194,10 +233,18 @@ describe('the help widget, embedded on another origin', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.locator('fixpath-help #article-title').waitFor();
-    assert.equal(await page.evaluate(() => document.querySelector('fixpath-help')!.shadowRoot!.activeElement?.id), 'article-title', 'focus moves to the article');
+    assert.equal(
+      await page.evaluate(() => document.querySelector('fixpath-help')!.shadowRoot!.activeElement?.id),
+      'article-title',
+      'focus moves to the article',
+    );
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('fixpath-help #panel').isHidden(), true);
-    assert.equal(await page.evaluate(() => document.querySelector('fixpath-help')!.shadowRoot!.activeElement?.className), 'launcher', 'focus returns to the launcher');
+    assert.equal(
+      await page.evaluate(() => document.querySelector('fixpath-help')!.shadowRoot!.activeElement?.className),
+      'launcher',
+      'focus returns to the launcher',
+    );
     await page.context().close();
   });
 
@@ -214,7 +261,9 @@ describe('the help widget, embedded on another origin', () => {
     const page = await widgetPage(refusedUrl);
     // The browser blocks the answer (no CORS headers for this origin)…
     const blocked = page.waitForEvent('requestfailed', (request) => request.url().includes('/v1/search'));
-    await page.evaluate(() => (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('token expired'));
+    await page.evaluate(() =>
+      (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('token expired'),
+    );
     await blocked;
     await page.locator('fixpath-help #status.error').waitFor();
     // …and the server refused it before doing any work.
@@ -227,10 +276,17 @@ describe('the help widget, embedded on another origin', () => {
 
 describe('the agent console', () => {
   it('turns a paste into causes and a customer-ready reply', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 1000 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     const page = await context.newPage();
     await page.goto(`${apiUrl}/`);
-    await page.getByLabel(/Paste anything/).fill('HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n\n{"error":"invalid_token"}');
+    await page
+      .getByLabel(/Paste anything/)
+      .fill(
+        'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n\n{"error":"invalid_token"}',
+      );
     await page.getByRole('button', { name: 'Diagnose' }).click();
     const top = page.locator('article.cause.top h3');
     await top.waitFor();
@@ -244,7 +300,7 @@ describe('the agent console', () => {
     await context.close();
   });
 
-  it('draws a capture\'s timeline with the failing exchanges a click from their findings', async () => {
+  it("draws a capture's timeline with the failing exchanges a click from their findings", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     await page.goto(`${apiUrl}/`);
@@ -264,7 +320,13 @@ describe('the agent console', () => {
     const page = await context.newPage();
     await page.goto(`${apiUrl}/`);
     await page.locator('#who', { hasText: 'Not signed in' }).waitFor();
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://login.example.com/').setAudience('fixpath').setSubject('ana').setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://login.example.com/')
+      .setAudience('fixpath')
+      .setSubject('ana')
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(SECRET));
     await page.getByLabel('Agent token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#who', { hasText: 'Signed in as ana' }).waitFor();
@@ -283,12 +345,19 @@ describe('the accessibility check itself', () => {
   it('finds a planted keyboard trap in a shadow root and faint text, and says where and how to fix them', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.setContent('<!doctype html><html lang="en"><head><title>Planted</title></head><body><main><h1>Planted</h1><div id="host"></div><p id="faint" style="color:#bbb;background:#fff">faint text</p></main></body></html>');
+    await page.setContent(
+      '<!doctype html><html lang="en"><head><title>Planted</title></head><body><main><h1>Planted</h1><div id="host"></div><p id="faint" style="color:#bbb;background:#fff">faint text</p></main></body></html>',
+    );
     await page.evaluate((text) => {
-      document.querySelector('#host')!.attachShadow({ mode: 'open' }).innerHTML = `<pre id="wide" style="width:10rem;overflow:auto">${text}</pre>`;
+      document
+        .querySelector('#host')!
+        .attachShadow({ mode: 'open' }).innerHTML = `<pre id="wide" style="width:10rem;overflow:auto">${text}</pre>`;
     }, 'x'.repeat(400));
     const planted = blockingViolations(await runAxe(page));
-    assert.deepEqual(planted.map((violation) => [violation.id, violation.impact, violation.nodes.length]).sort(), [['color-contrast', 'serious', 1], ['scrollable-region-focusable', 'serious', 1]]);
+    assert.deepEqual(planted.map((violation) => [violation.id, violation.impact, violation.nodes.length]).sort(), [
+      ['color-contrast', 'serious', 1],
+      ['scrollable-region-focusable', 'serious', 1],
+    ]);
     const report = describeViolations(planted);
     assert.match(report, /scrollable-region-focusable \(serious\): Scrollable region must have keyboard access/);
     assert.match(report, /at #host >>> #wide/, 'the path into the shadow root');
@@ -310,7 +379,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
       const page = await context.newPage();
       await page.goto(url);
-      assert.equal(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), colorScheme === 'dark');
+      assert.equal(
+        await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches),
+        colorScheme === 'dark',
+      );
       return page;
     }
 
@@ -327,7 +399,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open(`${apiUrl}/`);
       await page.locator('#who', { hasText: 'Not signed in' }).waitFor();
       await assertAccessible(page, `console, empty (${colorScheme})`);
-      await page.getByLabel(/Paste anything/).fill('HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n\n{"error":"invalid_token"}');
+      await page
+        .getByLabel(/Paste anything/)
+        .fill(
+          'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer error="invalid_token", error_description="The access token expired"\n\n{"error":"invalid_token"}',
+        );
       await page.getByRole('button', { name: 'Diagnose' }).click();
       await page.locator('article.cause.top h3').waitFor();
       await page.getByRole('button', { name: 'Copy reply for the customer' }).click();
@@ -348,7 +424,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open(allowedUrl);
       await page.locator('fixpath-help').getByRole('button', { name: 'Acme help', exact: true }).waitFor();
       await assertAccessible(page, `widget, closed (${colorScheme})`, 'fixpath-help');
-      await page.evaluate(() => (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('clock skew'));
+      await page.evaluate(() =>
+        (window as unknown as { fixpath: { search: (q: string) => Promise<void> } }).fixpath.search('clock skew'),
+      );
       await page.locator('fixpath-help ul.results button').first().waitFor();
       await assertAccessible(page, `widget, open with results (${colorScheme})`, 'fixpath-help');
       await page.locator('fixpath-help ul.results button').first().click();
@@ -356,7 +434,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await assertAccessible(page, `widget, an article with code (${colorScheme})`, 'fixpath-help');
       await page.locator('fixpath-help #back').click();
       await page.locator('fixpath-help').getByRole('tab', { name: 'Describe your problem' }).click();
-      await page.locator('fixpath-help #problem').fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
+      await page
+        .locator('fixpath-help #problem')
+        .fill('Every API call fails with TokenExpiredError: jwt expired, about an hour after the job starts');
       await page.locator('fixpath-help').getByRole('button', { name: 'Find the cause' }).click();
       await page.locator('fixpath-help #cause-title').waitFor();
       await assertAccessible(page, `widget, with a diagnosis (${colorScheme})`, 'fixpath-help');

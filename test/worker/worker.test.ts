@@ -9,7 +9,11 @@ import { startWorker } from '../support/worker.ts';
  * binding (the `limits` environment: 8 requests and 3 uploads a minute), public answers kept in
  * the Cache API, and every request, feedback and start-up problem in the Worker's log as JSON.
  */
-const SIGN_IN = { AUTH_JWT_SECRET: 'worker-test-shared-secret-0123456789abcdefgh', AUTH_ISSUER: 'https://login.example.com/', AUTH_AUDIENCE: 'fixpath' };
+const SIGN_IN = {
+  AUTH_JWT_SECRET: 'worker-test-shared-secret-0123456789abcdefgh',
+  AUTH_ISSUER: 'https://login.example.com/',
+  AUTH_AUDIENCE: 'fixpath',
+};
 
 describe('the Worker in workerd', () => {
   let worker: RunningServer;
@@ -21,7 +25,8 @@ describe('the Worker in workerd', () => {
   });
 
   it('keeps public budgets in the Rate Limiting binding: 429 past the limit, per client', async () => {
-    const from = (client: string, index: number) => fetch(`${worker.url}/v1/search?q=token%20${client}%20${index}`, { headers: { 'cf-connecting-ip': client } });
+    const from = (client: string, index: number) =>
+      fetch(`${worker.url}/v1/search?q=token%20${client}%20${index}`, { headers: { 'cf-connecting-ip': client } });
     const statuses: number[] = [];
     for (let index = 0; index < 9; index += 1) statuses.push((await from('198.51.100.7', index)).status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 429]);
@@ -50,7 +55,11 @@ describe('the Worker in workerd', () => {
     }
     assert.equal(second!.headers.get('x-fixpath-cache'), 'HIT');
     assert.equal(await second!.text(), body);
-    assert.notEqual(second!.headers.get('x-request-id'), first.headers.get('x-request-id'), 'a cached answer carries no stale request id');
+    assert.notEqual(
+      second!.headers.get('x-request-id'),
+      first.headers.get('x-request-id'),
+      'a cached answer carries no stale request id',
+    );
     const signedIn = await fetch(url, { headers: { ...headers, authorization: 'Bearer not-a-token' } });
     assert.equal(signedIn.headers.get('x-fixpath-cache'), null);
     assert.equal(signedIn.status, 401);
@@ -58,12 +67,18 @@ describe('the Worker in workerd', () => {
 
   it('writes each request and each feedback to the log as JSON', async () => {
     const requestId = uniqueRequestId('worker-log-check');
-    const response = await fetch(`${worker.url}/healthz`, { headers: { 'x-request-id': requestId, 'cf-connecting-ip': '192.0.2.60' } });
+    const response = await fetch(`${worker.url}/healthz`, {
+      headers: { 'x-request-id': requestId, 'cf-connecting-ip': '192.0.2.60' },
+    });
     assert.equal(response.status, 200);
     const request = await waitForRequestLine(worker, requestId);
     assert.equal(request.status, 200);
     assert.equal(request.route, '/healthz');
-    const feedback = await fetch(`${worker.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.60' }, body: JSON.stringify({ helpful: true, article: 'expired-access-token' }) });
+    const feedback = await fetch(`${worker.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.60' },
+      body: JSON.stringify({ helpful: true, article: 'expired-access-token' }),
+    });
     assert.ok(feedback.ok, String(feedback.status));
     const logged = await waitForLogLine(worker, 'the feedback', (event) => event.event === 'feedback');
     assert.equal(logged.helpful, true);

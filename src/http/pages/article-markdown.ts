@@ -6,6 +6,7 @@ const LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
 const IMAGE_SCHEMES = new Set(['http', 'https']);
 
 /** Browsers drop these from a URL before reading its scheme (`java\tscript:`), so the check does too. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: URL parsers drop control characters, so `java\tscript:` must be read as `javascript:`
 const IGNORED_BY_URL_PARSERS = /[\u0000-\u0020\u007f]/g;
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 

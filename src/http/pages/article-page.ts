@@ -1,6 +1,6 @@
 import type { Article } from '../../kb/types.ts';
-import { renderArticleMarkdown } from './article-markdown.ts';
 import { escapeHtml } from '../../text/escape-html.ts';
+import { renderArticleMarkdown } from './article-markdown.ts';
 import { page } from './layout.ts';
 
 /**
@@ -17,11 +17,15 @@ ${renderArticleMarkdown(section.markdown)}</section>`;
     })
     .join('\n');
   const tags = article.tags.map((tag) => `<span class="tag">${escapeHtml(tag)}</span>`).join('');
-  const internal = article.visibility === 'internal' ? '<span class="tag badge-internal">internal: agents only</span>' : '';
+  const internal =
+    article.visibility === 'internal' ? '<span class="tag badge-internal">internal: agents only</span>' : '';
   const causes =
     article.causes.length > 0
       ? `<div class="causes"><strong>Root causes covered</strong><ul>${article.causes
-          .map((cause) => `<li><code>${escapeHtml(cause.id)}</code> ${escapeHtml(cause.title)}${cause.stepIds[0] ? ` — <a href="#${escapeHtml(cause.stepIds[0])}">steps</a>` : ''}</li>`)
+          .map(
+            (cause) =>
+              `<li><code>${escapeHtml(cause.id)}</code> ${escapeHtml(cause.title)}${cause.stepIds[0] ? ` — <a href="#${escapeHtml(cause.stepIds[0])}">steps</a>` : ''}</li>`,
+          )
           .join('')}</ul></div>`
       : '';
   const relatedList =

@@ -1,5 +1,5 @@
-import { problemTypes } from '../problems.ts';
 import { escapeHtml } from '../../text/escape-html.ts';
+import { problemTypes } from '../problems.ts';
 import { page } from './layout.ts';
 
 interface Operation {
@@ -27,18 +27,34 @@ curl -s http://127.0.0.1:8787/v1/diagnose -H 'content-type: text/plain' --data-b
  */
 export function renderDocsPage(document: Record<string, unknown>): string {
   const paths = (document.paths ?? {}) as Record<string, Record<string, Operation>>;
-  const schemas = ((document.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {}) as Record<string, unknown>;
+  const schemas = ((document.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {}) as Record<
+    string,
+    unknown
+  >;
   const operations = Object.entries(paths)
-    .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => renderOperation(path, method, operation)))
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => renderOperation(path, method, operation)),
+    )
     .join('\n');
   const toc = Object.entries(paths)
-    .flatMap(([path, methods]) => Object.keys(methods).map((method) => `<li><a href="#${anchor(method, path)}"><span class="method">${method}</span>${escapeHtml(path)}</a></li>`))
+    .flatMap(([path, methods]) =>
+      Object.keys(methods).map(
+        (method) =>
+          `<li><a href="#${anchor(method, path)}"><span class="method">${method}</span>${escapeHtml(path)}</a></li>`,
+      ),
+    )
     .join('');
   const schemaList = Object.entries(schemas)
-    .map(([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre tabindex="0"><code>${escapeHtml(JSON.stringify(schema, null, 2))}</code></pre>`)
+    .map(
+      ([name, schema]) =>
+        `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre tabindex="0"><code>${escapeHtml(JSON.stringify(schema, null, 2))}</code></pre>`,
+    )
     .join('\n');
   const problems = problemTypes()
-    .map((problem) => `<tr id="problem-${problem.code}"><td><code>${problem.code}</code></td><td>${problem.status}</td><td>${escapeHtml(problem.title)}</td><td>${escapeHtml(problem.when)}</td></tr>`)
+    .map(
+      (problem) =>
+        `<tr id="problem-${problem.code}"><td><code>${problem.code}</code></td><td>${problem.status}</td><td>${escapeHtml(problem.title)}</td><td>${escapeHtml(problem.when)}</td></tr>`,
+    )
     .join('');
   const info = document.info as { title?: string; version?: string; description?: string } | undefined;
   return page(
@@ -68,14 +84,26 @@ function anchor(method: string, path: string): string {
 
 function renderOperation(path: string, method: string, operation: Operation): string {
   const parameters = (operation.parameters ?? [])
-    .map((parameter) => `<tr><td><code>${escapeHtml(parameter.name)}</code></td><td>${escapeHtml(parameter.in)}</td><td>${parameter.required ? 'yes' : 'no'}</td><td>${escapeHtml(parameter.description ?? '')}</td></tr>`)
+    .map(
+      (parameter) =>
+        `<tr><td><code>${escapeHtml(parameter.name)}</code></td><td>${escapeHtml(parameter.in)}</td><td>${parameter.required ? 'yes' : 'no'}</td><td>${escapeHtml(parameter.description ?? '')}</td></tr>`,
+    )
     .join('');
   const body = operation.requestBody?.content
-    ? `<p><strong>Body</strong>: ${Object.keys(operation.requestBody.content).map((type) => `<code>${escapeHtml(type)}</code>`).join(', ')}</p>
+    ? `<p><strong>Body</strong>: ${Object.keys(operation.requestBody.content)
+        .map((type) => `<code>${escapeHtml(type)}</code>`)
+        .join(', ')}</p>
 <pre tabindex="0"><code>${escapeHtml(JSON.stringify(operation.requestBody.content['application/json']?.schema ?? operation.requestBody.content[Object.keys(operation.requestBody.content)[0]!]?.schema ?? {}, null, 2))}</code></pre>`
     : '';
   const responses = Object.entries(operation.responses ?? {})
-    .map(([status, response]) => `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(response.description ?? '')}</td><td>${Object.keys(response.content ?? {}).map((type) => `<code>${escapeHtml(type)}</code>`).join(' ')}</td></tr>`)
+    .map(
+      ([status, response]) =>
+        `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(response.description ?? '')}</td><td>${Object.keys(
+          response.content ?? {},
+        )
+          .map((type) => `<code>${escapeHtml(type)}</code>`)
+          .join(' ')}</td></tr>`,
+    )
     .join('');
   const example = CURL_EXAMPLES[`${method} ${path}`];
   return `<h2 id="${anchor(method, path)}"><span class="method">${escapeHtml(method)}</span>${escapeHtml(path)}</h2>

@@ -9,7 +9,10 @@ import { page } from './layout.ts';
  */
 export function renderHomePage(articles: Article[]): string {
   const list = articles
-    .map((article) => `<li><a href="/articles/${escapeHtml(article.slug)}">${escapeHtml(article.title)}</a>${article.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<br><span class="meta">${escapeHtml(article.summary)}</span></li>`)
+    .map(
+      (article) =>
+        `<li><a href="/articles/${escapeHtml(article.slug)}">${escapeHtml(article.title)}</a>${article.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<br><span class="meta">${escapeHtml(article.summary)}</span></li>`,
+    )
     .join('');
   return page(
     'Agent console',
