@@ -6,6 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { parseConfig } from './config/parse-config.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
+import { logEvents } from './http/log-events.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 import { buildWebAssets } from './node/build-web.ts';
@@ -88,15 +89,8 @@ async function main(): Promise<void> {
     peerAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
     proxy,
     assets: await readWebAssets(),
-    onFeedback: (event) => log({ level: 'info', event: 'feedback', ...event }),
     log: logRequest,
-    onUnexpectedError: (error, requestId) =>
-      log({
-        level: 'error',
-        event: 'unexpected-error',
-        requestId,
-        message: error instanceof Error ? error.message : String(error),
-      }),
+    ...logEvents(log),
   });
   let closing = false;
   const http = createServer(

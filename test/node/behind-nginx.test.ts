@@ -6,7 +6,8 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import { type RunningServer, startServer } from '../support/server.ts';
 
 /**
@@ -18,7 +19,6 @@ import { type RunningServer, startServer } from '../support/server.ts';
  */
 
 const NGINX = '/usr/sbin/nginx';
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(NGINX)
   ? `needs ${NGINX} (apt-get install nginx-light; .ci/run installs it)`
   : !existsSync(CHROMIUM)
@@ -151,19 +151,7 @@ http {
       response.writeHead(200, { 'content-type': 'text/html' }).end(page),
     );
     await new Promise<void>((done) => customerSite.listen(sitePort, '127.0.0.1', done));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

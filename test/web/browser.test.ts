@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ServerType, serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
@@ -16,13 +16,13 @@ import { buildWebAssets } from '../../src/node/build-web.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { assertAccessible, blockingViolations, describeViolations, runAxe } from '../support/axe.ts';
 import { CANARY, canaryHar } from '../support/canary-har.ts';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import { ROOT } from '../support/server.ts';
 
 /**
  * The widget and the console in real Chromium (Debian's, installed by .ci/run), against the real
  * app on a real port. The widget is embedded in a page served from another origin.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, '.artifacts', 'screenshots');
 const SECRET = 'browser-suite-shared-secret-0123456789abcdef';
 
@@ -87,19 +87,7 @@ before(async () => {
   });
   await new Promise((done) => setTimeout(done, 100));
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
