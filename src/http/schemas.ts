@@ -323,6 +323,11 @@ export function validationError(error: z.ZodError, what: string): ValidationErro
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed fields are listed at /docs`;
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_type') {
+    // A query parameter given twice (`?q=a&q=b`) arrives as a list.
+    if (issue.expected !== 'array' && /received array/.test(issue.message))
+      return `expected one ${issue.expected}, got several: give it once`;
+    return `expected ${issue.expected}`;
+  }
   return issue.message;
 }

@@ -69,6 +69,12 @@ describe('every limit, at its edge', () => {
     assert.ok(body.total > 3);
     assert.equal((await app.request('/v1/search?q=token&limit=0')).status, 422);
     assert.equal((await app.request('/v1/search?q=token&limit=abc')).status, 422);
+    const twice = await app.request('/v1/search?q=token&q=expired');
+    assert.equal(twice.status, 422);
+    assert.match(
+      ((await twice.json()) as { detail: string }).detail,
+      /\/q: expected one string, got several: give it once/,
+    );
   });
 
   it('refuses prototype-polluting keys without effect', async () => {
