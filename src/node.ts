@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { parseConfig } from './config/parse-config.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
-import { logEvents } from './http/log-events.ts';
+import { eventLogHooks } from './http/log-events.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 import { buildWebAssets } from './node/build-web.ts';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     proxy,
     assets: await readWebAssets(),
     log: logRequest,
-    ...logEvents(log),
+    ...eventLogHooks(log),
   });
   let closing = false;
   const http = createServer(

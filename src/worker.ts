@@ -5,7 +5,7 @@ import { parseConfig } from './config/parse-config.ts';
 import type { AppEnv } from './http/access.ts';
 import { type AccessLogEntry, createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
-import { logEvents } from './http/log-events.ts';
+import { eventLogHooks } from './http/log-events.ts';
 import { type LibraryData, loadLibrary } from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
 import { cached, type EdgeCacheOptions } from './worker/edge-cache.ts';
@@ -54,7 +54,7 @@ function appFor(env: Env): Hono<AppEnv> | null {
         : {}),
       assets: webJson as { widget: string; console: string },
       log: (entry: AccessLogEntry) => log({ level: 'info', event: 'request', ...entry }),
-      ...logEvents(log),
+      ...eventLogHooks(log),
     });
     log({
       level: 'info',

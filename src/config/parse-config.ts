@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { type AuthConfig, readAuthConfig } from './auth.ts';
-import { ConfigError, type Limits, readLimits } from './limits.ts';
+import { ConfigError, DEFAULT_LIMITS, type Limits, readLimits } from './limits.ts';
 import { readWidgetOrigins } from './origins.ts';
 import { type ProxySettings, ProxyTrust, readPublicOrigin } from './proxy.ts';
-import { readServerConfig, type ServerConfig } from './server.ts';
+import { DEFAULT_SERVER_CONFIG, readServerConfig, type ServerConfig } from './server.ts';
 
 /**
  * Every setting fixpath reads, validated once at the entry: the Node server and the CLI pass
@@ -59,14 +59,14 @@ export function parseConfig(env: unknown, runtime: Runtime): Config {
     }
   };
   const serves = runtime !== 'cli';
-  const server = serves ? read(() => readServerConfig(settings), readServerConfig({})) : readServerConfig({});
+  const server = serves ? read(() => readServerConfig(settings), DEFAULT_SERVER_CONFIG) : DEFAULT_SERVER_CONFIG;
   // Without sign-in, only a Node server on loopback or a Worker run by `wrangler dev` with LOCAL_MODE is local.
   const host = runtime === 'worker' ? (settings.LOCAL_MODE === 'true' ? '127.0.0.1' : 'workers.dev') : server.host;
   const local: AuthConfig = { mode: 'local' };
   const config: Config = {
     server,
     articlesDir: settings.ARTICLES_DIR || 'articles',
-    limits: read(() => readLimits(settings), readLimits({})),
+    limits: read(() => readLimits(settings), DEFAULT_LIMITS),
     auth: serves ? read(() => readAuthConfig(settings, host), local) : local,
     widgetOrigins: read(() => readWidgetOrigins(settings.WIDGET_ORIGINS), new Set<string>()),
     proxy: {

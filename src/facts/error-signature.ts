@@ -39,7 +39,7 @@ const MAX_CODES = 6;
 /** Upper-case letters then digits (`AADSTS50057`, `IDX10223`), or `ERR_` names; not standards or algorithms. */
 const VENDOR_CODE = /\b(?:[A-Z]{2,10}\d{3,6}|ERR_[A-Z0-9_]{2,40})\b/g;
 const NOT_CODES =
-  /^(?:RFC|ISO|UTF|SHA|HS|RS|ES|PS|TLS|SSL|HTTP|AES|RSA|UTC|GMT|CVE|PKCS|X|IPV|ASCII|ES|ECMA|UCS|CRC|MD|WIN)\d/;
+  /^(?:RFC|ISO|UTF|SHA|HS|RS|ES|PS|TLS|SSL|HTTP|AES|RSA|UTC|GMT|CVE|PKCS|X|IPV|ASCII|ECMA|UCS|CRC|MD|WIN)\d/;
 const EXCEPTION = /\b[A-Z][A-Za-z0-9]{1,60}(?:Exception|Error)\b/g;
 /** A code in an error body: `"code": "object_not_found"`, `"error": "invalid_grant"`. */
 const BODY_CODE =
@@ -54,19 +54,19 @@ const SENTENCE_END = /[.!?](?=\s|$)|\n/;
 const EMAIL_AT_START = /^[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/;
 
 /** Variable parts of a message, masked in this order (URLs before the numbers inside them). */
-const MASKS: Array<[RegExp, string | ((run: string) => string)]> = [
-  [/\bhttps?:\/\/[^\s'"<>]{1,2000}/gi, '<url>'],
-  [/\[redacted:[0-9a-f]{1,64}\]/g, '<secret>'],
+const MASKS: Array<[RegExp, (match: string) => string]> = [
+  [/\bhttps?:\/\/[^\s'"<>]{1,2000}/gi, () => '<url>'],
+  [/\[redacted:[0-9a-f]{1,64}\]/g, () => '<secret>'],
   // Word by word: a pattern that looked for the address anywhere would backtrack on every dot.
   [/\S+/g, (word) => word.replace(EMAIL_AT_START, '<email>')],
-  [/\beyJ[\w.-]{8,}/g, '<token>'],
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>'],
-  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g, '<time>'],
-  [/\b\d{1,2}:\d{2}(?::\d{2})?\b/g, '<time>'],
-  [/'[^'\n]{1,200}'|"[^"\n]{1,200}"|`[^`\n]{1,200}`/g, "'<value>'"],
+  [/\beyJ[\w.-]{8,}/g, () => '<token>'],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, () => '<id>'],
+  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g, () => '<time>'],
+  [/\b\d{1,2}:\d{2}(?::\d{2})?\b/g, () => '<time>'],
+  [/'[^'\n]{1,200}'|"[^"\n]{1,200}"|`[^`\n]{1,200}`/g, () => "'<value>'"],
   // A long run of letters and digits with a digit in it is an id, a key or a hash.
   [/[A-Za-z0-9_-]{16,}/g, (run) => (/\d/.test(run) ? '<id>' : run)],
-  [/\b\d+(?:\.\d+)?\b/g, '<n>'],
+  [/\b\d+(?:\.\d+)?\b/g, () => '<n>'],
 ];
 
 export function errorSignature(facts: FactSet): ErrorSignature {
@@ -155,8 +155,7 @@ function firstSentence(text: string): string {
 function templateOf(message: string | null): string | null {
   if (!message) return null;
   let template = message;
-  for (const [pattern, mask] of MASKS)
-    template = typeof mask === 'string' ? template.replace(pattern, mask) : template.replace(pattern, mask);
+  for (const [pattern, mask] of MASKS) template = template.replace(pattern, mask);
   template = template.replace(/\s+/g, ' ').trim().toLowerCase();
   if (template.length > TEMPLATE_CHARS) template = `${template.slice(0, TEMPLATE_CHARS)}…`;
   return template.length > 0 ? template : null;

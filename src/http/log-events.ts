@@ -5,7 +5,7 @@ import type { AppDeps } from './app.ts';
  * written (Node's buffered stdout, the Worker's console), this says what it holds. Only the
  * error's message is kept: errors that reach here have been redacted by the app.
  */
-export function logEvents(
+export function eventLogHooks(
   write: (entry: Record<string, unknown>) => void,
 ): Pick<AppDeps, 'onFeedback' | 'onUnexpectedError'> {
   return {

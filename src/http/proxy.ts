@@ -45,8 +45,9 @@ function forwardedOrigin(request: Request, trusted: boolean): string | null {
   if (!trusted) return null;
   const first = (name: string): string | undefined => request.headers.get(name)?.split(',')[0]?.trim();
   const proto = first('x-forwarded-proto')?.toLowerCase();
-  const host = first('x-forwarded-host') ?? request.headers.get('host') ?? undefined;
-  if (!proto && !first('x-forwarded-host')) return null;
+  const forwardedHost = first('x-forwarded-host');
+  if (!proto && !forwardedHost) return null;
+  const host = forwardedHost ?? request.headers.get('host') ?? undefined;
   const scheme = proto === 'https' || proto === 'http' ? proto : new URL(request.url).protocol.slice(0, -1);
   if (!host || !HOST.test(host)) return null;
   return new URL(`${scheme}://${host}`).origin;
