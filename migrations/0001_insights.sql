@@ -20,8 +20,8 @@ CREATE TABLE events (
   outcome TEXT,                -- cause, lookalike, abstained; confirmed (resolution); none, results (search); search (view)
   cause TEXT,                  -- the leading cause id, or the cause a resolution or hand-off is about
   nearest TEXT,                -- the best cause below the naming bar, when fixpath abstained
-  causes TEXT,                 -- JSON: [[cause id, confidence, kind], ...] as returned
-  steps TEXT,                  -- JSON: step ids shown
+  causes TEXT,                 -- the causes returned, "id:confidence" joined by spaces, best first
+  steps INTEGER,               -- how many resolution steps were shown (those of `cause`)
   article TEXT,                -- article viewed
   results INTEGER,             -- search: how many hits
   elapsed INTEGER,             -- resolution: minutes since the session's first diagnosis
@@ -29,7 +29,6 @@ CREATE TABLE events (
 );
 CREATE INDEX events_minute ON events (minute);
 CREATE INDEX events_session ON events (session);
-CREATE INDEX events_signature ON events (signature, minute);
 
 -- Error signatures seen, with what a gap inbox needs to know of them.
 CREATE TABLE signatures (

@@ -12,7 +12,8 @@ export type InputErrorCode =
   | 'text-too-long'
   | 'invalid-encoding'
   | 'invalid-multipart'
-  | 'not-found';
+  | 'not-found'
+  | 'analytics-off';
 
 export class InputError extends Error {
   override readonly name = 'InputError';

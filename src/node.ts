@@ -1,12 +1,15 @@
 import * as nodeCrypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { parseConfig } from './config/parse-config.ts';
 import { createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
+import type { InsightsSetting } from './http/insights-routes.ts';
 import { eventLogHooks } from './http/log-events.ts';
+import { EventStore } from './insights/event-store.ts';
 import { formatProblem } from './kb/knowledge-base.ts';
 import { ArticleWatcher } from './node/article-watcher.ts';
 import { buildWebAssets } from './node/build-web.ts';
@@ -14,6 +17,7 @@ import { closeGracefully } from './node/graceful-shutdown.ts';
 import { lingeringResponse } from './node/lingering-response.ts';
 import { flushLog, log, logRequest } from './node/log.ts';
 import { readIncomingBody } from './node/read-incoming-body.ts';
+import { SqliteDatabase } from './node/sqlite-database.ts';
 
 /** How often Node checks the head and request timeouts (its default, 30 s, would let them overrun by that much). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -26,6 +30,11 @@ async function readWebAssets(): Promise<{ widget: string; console: string }> {
     return buildWebAssets();
   }
 }
+
+/** The schema's migrations: `migrations/` beside `src/` (development) and beside `dist/` (built). */
+const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+/** How often finished days are rolled up and expired events deleted. */
+const MAINTAIN_EVERY_MS = 60 * 60 * 1000;
 
 const { createHash } = nodeCrypto;
 const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string) => string }).hash;
@@ -41,7 +50,7 @@ function sha256(parts: Array<string | Uint8Array>): string {
 }
 
 async function main(): Promise<void> {
-  const { server, limits, auth, widgetOrigins, proxy, ...config } = parseConfig(process.env, 'node');
+  const { server, limits, auth, widgetOrigins, proxy, analytics, ...config } = parseConfig(process.env, 'node');
   const { host } = server;
   const articlesDir = resolve(config.articlesDir);
   if (auth.mode === 'local') {
@@ -79,7 +88,49 @@ async function main(): Promise<void> {
     failed: (error) => log({ level: 'error', event: 'articles-reload-failed', message: String(error) }),
   });
 
+  let insights: InsightsSetting = { off: 'ANALYTICS=off' };
+  let database: SqliteDatabase | null = null;
+  let maintenance: ReturnType<typeof setInterval> | undefined;
+  if (analytics.enabled) {
+    const opened = SqliteDatabase.open(resolve(analytics.dataDir), MIGRATIONS_DIR);
+    database = opened.database;
+    const store = new EventStore(database, {
+      retention: { eventDays: analytics.eventDays, dailyDays: analytics.dailyDays },
+      batchSize: analytics.batchSize,
+      flushMs: analytics.flushMs,
+      onError: (error, lost) =>
+        log({
+          level: 'error',
+          event: 'analytics-write-failed',
+          lost,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    });
+    insights = { store, excerpts: analytics.excerpts };
+    log({
+      level: 'info',
+      event: 'analytics',
+      database: opened.database.path,
+      migrationsApplied: opened.applied,
+      excerpts: analytics.excerpts,
+      retentionDays: { events: analytics.eventDays, daily: analytics.dailyDays },
+    });
+    const maintain = (): void =>
+      void store
+        .maintain()
+        .then(
+          (done) => (done.rolledUp || done.deleted) && log({ level: 'info', event: 'analytics-maintained', ...done }),
+        )
+        .catch((error: unknown) => log({ level: 'error', event: 'analytics-maintain-failed', message: String(error) }));
+    maintain();
+    maintenance = setInterval(maintain, MAINTAIN_EVERY_MS);
+    maintenance.unref();
+  } else {
+    log({ level: 'info', event: 'analytics', off: true, message: 'ANALYTICS=off: nothing about traffic is kept' });
+  }
+
   const app = createApp({
+    insights,
     library: () => watcher.current(),
     limits,
     digest: sha256,
@@ -131,6 +182,13 @@ async function main(): Promise<void> {
       deadlineMs: server.shutdownTimeoutMs,
       idleGraceMs: server.shutdownIdleGraceMs,
     });
+    // Every answered request's events are written before the process ends.
+    if ('store' in insights) {
+      clearInterval(maintenance);
+      const written = await insights.store.flush();
+      log({ level: 'info', event: 'analytics-flushed', events: written });
+      database?.close();
+    }
     log({
       level: cut ? 'warn' : 'info',
       event: 'stopped',

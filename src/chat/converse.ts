@@ -76,6 +76,8 @@ export interface ChatDeps {
   diagnoseContext: Omit<DiagnoseContext, 'inspect'>;
   /** The origin article links in replies start with: replies are shown on customers' own sites, where a root-relative link would lead nowhere. */
   linkBase?: string;
+  /** Told each diagnosis the turn makes, with every cause's score (the event store records its facts). */
+  observe?: (diagnosis: ReturnType<typeof diagnose>, scores: Map<string, number>) => void;
 }
 
 export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatDeps): ChatReply {
@@ -220,6 +222,7 @@ function weigh(
           findings: [],
           articles: [],
         };
+  deps.observe?.(diagnosis, scores);
   const visible = deps.kb.causes.filter(
     (cause) =>
       (deps.diagnoseContext.includeInternal || deps.kb.bySlug.get(cause.articleSlug)?.visibility !== 'internal') &&

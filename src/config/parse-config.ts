@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AnalyticsConfig, DEFAULT_ANALYTICS, readAnalyticsConfig } from './analytics.ts';
 import { type AuthConfig, readAuthConfig } from './auth.ts';
 import { ConfigError, DEFAULT_LIMITS, type Limits, readLimits } from './limits.ts';
 import { readWidgetOrigins } from './origins.ts';
@@ -21,6 +22,8 @@ export interface Config {
   widgetOrigins: Set<string>;
   /** PUBLIC_ORIGIN and TRUST_PROXY. */
   proxy: ProxySettings;
+  /** ANALYTICS, DATA_DIR, retention and batching of the event store. */
+  analytics: AnalyticsConfig;
 }
 
 /** The Node server, the Worker, or the CLI (which serves nothing: its server and sign-in settings are not read). */
@@ -73,6 +76,7 @@ export function parseConfig(env: unknown, runtime: Runtime): Config {
       publicOrigin: read(() => readPublicOrigin(settings.PUBLIC_ORIGIN), null),
       trust: read(() => ProxyTrust.parse(settings.TRUST_PROXY), ProxyTrust.none()),
     },
+    analytics: read(() => readAnalyticsConfig(settings), DEFAULT_ANALYTICS),
   };
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return config;

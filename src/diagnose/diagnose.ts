@@ -1,4 +1,5 @@
 import { captureContextFacts } from '../facts/capture-context.ts';
+import { type ErrorSignature, errorSignature } from '../facts/error-signature.ts';
 import { extractFacts } from '../facts/extract-facts.ts';
 import { isFailing } from '../facts/failing-exchange.ts';
 import type { DecodedToken, Exchange, FactSet, Observation } from '../facts/types.ts';
@@ -55,6 +56,8 @@ export interface Diagnosis {
   causes: CauseAnswer[];
   findings: Finding[];
   articles: ArticleRef[];
+  /** What a machine printed in the input, as a key equal for the same error from any customer (docs/error-signature.md). */
+  signature?: ErrorSignature;
 }
 
 export interface DiagnoseContext {
@@ -155,6 +158,7 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     causes,
     findings,
     articles: relatedArticles(causes, textRanking, context),
+    signature: errorSignature(facts),
   };
 }
 

@@ -1,13 +1,15 @@
-import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Hono, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
 import type { ZodError } from 'zod';
-import { converse } from '../chat/converse.ts';
+import { type ChatContext, type ChatMessage, type ChatReply, converse } from '../chat/converse.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
 import { type ProxySettings, ProxyTrust } from '../config/proxy.ts';
 import { type Diagnosis, diagnose } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
 import { sanitizeHar } from '../har/sanitize-har.ts';
+import type { EventStore } from '../insights/event-store.ts';
+import { type AnswerFacts, chatFacts, diagnosisFacts, excerptOf, nearestOf } from '../insights/recorder.ts';
 import type { Library } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
@@ -15,6 +17,8 @@ import { Redactor } from '../redact/redactor.ts';
 import { type AppEnv, authenticate, type RateLimits, rateLimit, requireAgent } from './access.ts';
 import { createVerifier, type Verifier } from './auth.ts';
 import { checkDiagnoseContentType, readDiagnoseBody } from './diagnose-body.ts';
+import { type ClientIdentity, clientIdentity, type InsightsSetting, mountInsightsRoutes } from './insights-routes.ts';
+import { mountReadingItsBody } from './mount.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';
 import { renderDocsPage } from './pages/docs-page.ts';
@@ -31,7 +35,6 @@ import {
   consoleScriptRoute,
   diagnoseRoute,
   docsRoute,
-  feedbackRoute,
   healthRoute,
   homeRoute,
   meRoute,
@@ -41,7 +44,7 @@ import {
   suggestRoute,
   widgetScriptRoute,
 } from './routes.ts';
-import { ChatRequest, FeedbackRequest, validate, validationError } from './schemas.ts';
+import { ChatRequest, validate, validationError } from './schemas.ts';
 import {
   crossOriginScript,
   originGuard,
@@ -95,7 +98,9 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** The bundled browser code: the help widget and the agent console (`npm run build`). */
   assets?: { widget: string; console: string };
-  /** "Was this helpful?" events; stored by a later release, logged until then. */
+  /** The event store behind insights and feedback, or why there is none (ANALYTICS=off, no D1 binding). */
+  insights?: InsightsSetting;
+  /** Votes, for the operator's log (no comment, no session). */
   onFeedback?: (event: { helpful: boolean; article?: string; cause?: string; audience: 'public' | 'agent' }) => void;
 }
 
@@ -197,6 +202,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ subject: agent.subject, roles: agent.roles, mode: (deps.verifier ?? { mode: 'local' }).mode }, 200);
   });
 
+  const insights: InsightsSetting = deps.insights ?? { off: 'no event store was configured' };
+  const store = 'store' in insights ? insights.store : null;
+  const excerpts = 'store' in insights && insights.excerpts;
+
   app.openapi(healthRoute, (c) => {
     const { kb, loadedAt } = deps.library();
     const hasErrors = kb.problems.some((problem) => problem.severity === 'error');
@@ -206,18 +215,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         articles: kb.articles.length,
         causes: kb.causes.length,
         loadedAt: loadedAt.toISOString(),
+        analytics: store
+          ? { enabled: true, unflushed: store.unflushed }
+          : { enabled: false, reason: (insights as { off: string }).off },
         problems: kb.problems,
       },
       200,
     );
   });
 
-  // One cache for all routes, emptied whenever a reload swaps the library.
+  // One cache for all routes, emptied whenever a reload swaps the library; beside it, the facts
+  // each cached answer gives the event store, so a repeated paste is counted like the first.
   const cache = new ResponseCache(limits.responseCacheEntries);
+  const answerFacts = new ResponseCache<AnswerFacts>(store ? limits.responseCacheEntries : 0);
+  const searchTotals = new ResponseCache<number>(store ? limits.responseCacheEntries : 0);
   let cachedFor: Library | null = null;
   const cacheOf = (library: Library): ResponseCache => {
     if (library !== cachedFor) {
       cache.clear();
+      answerFacts.clear();
+      searchTotals.clear();
       cachedFor = library;
     }
     return cache;
@@ -240,16 +257,32 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.openapi(
     searchRoute,
-    (c) => {
+    async (c) => {
       const audience = c.get('audience');
       const query = c.req.valid('query');
       const q = checkQuery(query.q, limits);
       const limit = Math.min(query.limit ?? DEFAULT_SEARCH_RESULTS, limits.maxSearchResults);
       const library = deps.library();
-      return cachedJson(c, library, ['search', q, String(limit), String(audience.includeInternal)], () => ({
-        query: q,
-        ...(q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] }),
-      }));
+      const parts = ['search', q, String(limit), String(audience.includeInternal)];
+      let total: number | undefined;
+      const response = await cachedJson(c, library, parts, () => {
+        const found = q ? searchArticles(library, q, limit, audience) : { total: 0, hits: [] };
+        total = found.total;
+        return { query: q, ...found };
+      });
+      if (store && q) {
+        // A repeated search is answered from the cache: its count of hits is remembered beside it.
+        const key = await cacheKey('search-total', ...parts);
+        if (total !== undefined) searchTotals.set(key, total);
+        else total = searchTotals.get(key) ?? searchArticles(library, q, 1, audience).total;
+        store.record({
+          ...clientIdentity(c),
+          type: 'search',
+          results: total,
+          outcome: total === 0 ? 'none' : 'results',
+        });
+      }
+      return response;
     },
     refuseInvalid('the search query is not valid'),
   );
@@ -292,7 +325,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       : '';
     const library = deps.library();
     const cached = cacheable ? cacheOf(library).get(key) : undefined;
-    if (cached !== undefined) return jsonResponse<Diagnosis>(c, cached);
+    if (cached !== undefined) {
+      const facts = answerFacts.get(key);
+      if (store && facts) store.record({ ...clientIdentity(c), type: 'diagnose', ...facts });
+      return jsonResponse<Diagnosis>(c, cached);
+    }
     const input = readDiagnoseBody(handle.contentType, handle, limits);
     // An answer that compared a token with the current time is only true now: not cached.
     let usedClock = false;
@@ -300,18 +337,27 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       usedClock = true;
       return now();
     };
-    const body = encode(
-      JSON.stringify(
-        diagnose(input, {
-          kb: library.kb,
-          index: library.index,
-          clock,
-          includeInternal: audience.includeInternal,
-          harLimits,
-        }),
-      ),
-    );
-    if (cacheable && !usedClock) cacheOf(library).set(key, body);
+    let nearest: string | undefined;
+    const diagnosis = diagnose(input, {
+      kb: library.kb,
+      index: library.index,
+      clock,
+      includeInternal: audience.includeInternal,
+      harLimits,
+      ...(store ? { inspect: (scores: Map<string, number>) => (nearest = nearestOf(scores)) } : {}),
+    });
+    const body = encode(JSON.stringify(diagnosis));
+    let facts: AnswerFacts | undefined;
+    if (store) {
+      facts = diagnosisFacts(diagnosis, nearest);
+      if (excerpts && facts.outcome === 'abstained')
+        facts.excerpt = excerptOf(input.text ?? (input.error ? JSON.stringify(input.error) : undefined));
+      store.record({ ...clientIdentity(c), type: 'diagnose', ...facts });
+    }
+    if (cacheable && !usedClock) {
+      cacheOf(library).set(key, body);
+      if (facts) answerFacts.set(key, facts);
+    }
     return jsonResponse<Diagnosis>(c, body);
   });
 
@@ -327,7 +373,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     handle.bytes = null;
     const request = validate(ChatRequest, parseJsonSafely(text, limits.maxJsonDepth), 'the chat request is not valid');
     const library = deps.library();
-    const reply = converse(request.messages, request.context ?? { answers: {}, asked: [], tried: [] }, {
+    const sent = request.context ?? { answers: {}, asked: [], tried: [] };
+    let seen: { diagnosis: Diagnosis; nearest: string | undefined } | undefined;
+    const reply = converse(request.messages, sent, {
       kb: library.kb,
       diagnoseContext: {
         kb: library.kb,
@@ -337,8 +385,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         harLimits,
       },
       linkBase: c.get('client').origin,
+      observe: (diagnosis, scores) => (seen = { diagnosis, nearest: nearestOf(scores) }),
     });
-    return c.json(reply, 200);
+    if (store) recordChatTurn(store, clientIdentity(c, 'chat'), sent, reply, seen, excerpts ? request.messages : null);
+    return c.json(seen?.diagnosis.signature ? { ...reply, signature: seen.diagnosis.signature } : reply, 200);
   });
 
   mountReadingItsBody(app, sanitizeRoute, async (c) => {
@@ -406,23 +456,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.openapi(widgetScriptRoute, script(deps.assets?.widget, crossOriginScript));
   app.openapi(consoleScriptRoute, script(deps.assets?.console, {}));
 
-  mountReadingItsBody(app, feedbackRoute, async (c) => {
-    const text = decodeUtf8(await readBody(c, 4096, 'feedback is at most 4 KiB'));
-    const feedback = validate(FeedbackRequest, parseJsonSafely(text || '{}', 4), 'the feedback is not valid');
-    // Only names the knowledge base knows are kept: the log never holds a string a client made up.
-    const { kb } = deps.library();
-    if (feedback.article !== undefined && !kb.bySlug.has(feedback.article))
-      throw new InputError(
-        'not-found',
-        'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles',
-      );
-    if (feedback.cause !== undefined && !kb.byCauseId.has(feedback.cause))
-      throw new InputError(
-        'not-found',
-        'the feedback names a cause this knowledge base does not have; send a cause id from a diagnosis',
-      );
-    deps.onFeedback?.({ ...feedback, audience: c.get('agent') ? 'agent' : 'public' });
-    return c.json({ received: true as const }, 202);
+  mountInsightsRoutes(app, {
+    library: deps.library,
+    insights,
+    readBody,
+    ...(deps.onFeedback ? { onFeedback: deps.onFeedback } : {}),
   });
 
   app.openapi(openApiRoute, (c) => c.json(openApi(), 200));
@@ -431,27 +469,41 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
+/**
+ * A chat turn's events: the turn itself; a confirmed resolution when the person says the steps
+ * worked; a hand-off when they ask for a person. The chat keeps no state, so what the turn is
+ * about comes from the context the client sent back.
+ */
+function recordChatTurn(
+  store: EventStore,
+  identity: ClientIdentity,
+  sent: ChatContext,
+  reply: ChatReply,
+  seen: { diagnosis: Diagnosis; nearest: string | undefined } | undefined,
+  messages: ChatMessage[] | null,
+): void {
+  const facts = chatFacts(reply, seen?.diagnosis, seen?.nearest);
+  if (messages && facts.outcome === 'abstained')
+    facts.excerpt = excerptOf(messages.filter((message) => message.role === 'user').at(-1)?.text);
+  store.record({ ...identity, type: 'chat', ...facts });
+  if (reply.resolved)
+    store.record({ ...identity, type: 'resolution', outcome: 'confirmed', cause: sent.offered ?? undefined });
+  if (reply.handoff)
+    store.record({
+      ...identity,
+      type: 'handoff',
+      cause: sent.offered ?? sent.tried.at(-1),
+      signature: seen?.diagnosis.signature,
+      nearest: facts.nearest ?? seen?.diagnosis.causes[0]?.id,
+    });
+}
+
 /** The validation hook of a route: an invalid query or path is a 422 problem that points at each error. */
 function refuseInvalid(what: string) {
   return (result: { success: true } | { success: false; error: ZodError }): undefined => {
     if (!result.success) throw validationError(result.error, what);
     return undefined;
   };
-}
-
-/**
- * Mount a route whose body fixpath reads itself (byte limits named for their setting, the
- * streaming HAR reader, the JSON depth limit) rather than through the route's validator: it is
- * documented and routed from its definition like every other, and its handler validates the body
- * with the definition's own schema.
- */
-function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): string }>(
-  app: OpenAPIHono<AppEnv>,
-  route: R,
-  handler: (c: Context<AppEnv>) => Promise<RouteConfigToTypedResponse<R>>,
-): void {
-  app.openAPIRegistry.registerPath(route);
-  app.on(route.method.toUpperCase(), route.getRoutingPath(), handler);
 }
 
 function checkQuery(q: string, limits: Limits): string {

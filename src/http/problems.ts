@@ -29,6 +29,7 @@ const STATUS_OF: Record<InputErrorCode, ContentfulStatusCode> = {
   'invalid-encoding': 400,
   'invalid-multipart': 400,
   'not-found': 404,
+  'analytics-off': 409,
 };
 
 const TITLE_OF: Record<InputErrorCode, string> = {
@@ -42,6 +43,7 @@ const TITLE_OF: Record<InputErrorCode, string> = {
   'invalid-encoding': 'Body is not UTF-8',
   'invalid-multipart': 'Malformed multipart form',
   'not-found': 'Not found',
+  'analytics-off': 'Analytics are off',
 };
 
 /** When each problem is answered, in words, for the reference page. */
@@ -56,6 +58,7 @@ const WHEN: Record<InputErrorCode, string> = {
   'invalid-encoding': 'the body is not UTF-8',
   'invalid-multipart': 'the multipart form is malformed or has no valid boundary',
   'not-found': 'no route, article or cause has that name',
+  'analytics-off': 'insights were asked for, but nothing is kept: ANALYTICS=off, or a Worker without the D1 binding DB',
 };
 
 /** Problems answered before a route runs (sign-in, origins, rate limits) or when nothing else fits. */

@@ -8,12 +8,12 @@ import { toHex } from '../text/hex.ts';
  * Keys are SHA-256 digests of the request, never the request itself, so a pasted token is not
  * kept in memory; values are responses, which are redacted before they are cached.
  */
-export class ResponseCache {
-  private readonly entries = new Map<string, Uint8Array<ArrayBuffer>>();
+export class ResponseCache<V = Uint8Array<ArrayBuffer>> {
+  private readonly entries = new Map<string, V>();
 
   constructor(readonly maxEntries: number) {}
 
-  get(key: string): Uint8Array<ArrayBuffer> | undefined {
+  get(key: string): V | undefined {
     const value = this.entries.get(key);
     if (value === undefined) return undefined;
     // Re-insert to mark as most recently used: Map keeps insertion order.
@@ -23,7 +23,7 @@ export class ResponseCache {
   }
 
   /** Responses are kept encoded, so a hit is written out without encoding it again. */
-  set(key: string, value: Uint8Array<ArrayBuffer>): void {
+  set(key: string, value: V): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
     this.entries.set(key, value);

@@ -5,16 +5,26 @@ import {
   ArticleResponse,
   ChatRequest,
   ChatResponse,
+  ClientEventRequest,
   DiagnoseRequest,
   DiagnosisResponse,
   FeedbackReceived,
   FeedbackRequest,
+  GapDraftResponse,
+  GapIgnoreRequest,
+  GapIgnoreResponse,
+  GapListResponse,
+  GapsQuery,
   HealthResponse,
+  InsightsQuery,
+  InsightsSummaryResponse,
   MeResponse,
   ProblemResponse,
   SanitizeResponse,
   SearchQuery,
   SearchResponse,
+  SessionDataResponse,
+  SessionDeletedResponse,
   SuggestQuery,
   SuggestResponse,
 } from './schemas.ts';
@@ -23,6 +33,18 @@ import {
  * Every route the API serves, one `createRoute` definition each: the app routes and validates
  * from these, and the OpenAPI document and `/docs` are generated from them.
  */
+
+/** Who is asking, so votes count once and insights can tell channels apart; both optional. */
+const ClientHeaders = z.object({
+  'x-fixpath-session': z.string().optional().meta({
+    description:
+      'A random id the client keeps for its visit (8 to 64 letters, digits, - or _); hashed with a daily salt before it is kept.',
+  }),
+  'x-fixpath-channel': z
+    .string()
+    .optional()
+    .meta({ description: 'Which client is calling: `widget`, `console` or `cli`; anything else counts as the API.' }),
+});
 
 /** The security scheme agents sign in with (a JWT in `Authorization: Bearer`). */
 export const BEARER_AUTH = 'bearerAuth';
@@ -79,6 +101,7 @@ export const diagnoseRoute = createRoute({
   description:
     'Give a symptom in words, an error response, a HAR capture, or paste anything (free text, a JSON error body, a raw HTTP response, `curl -v` output, a HAR). Returns the ranked causes with evidence and resolution steps; `causes` is empty when nothing fits. HAR captures may be up to MAX_UPLOAD_MB; other bodies up to MAX_BODY_BYTES.',
   request: {
+    headers: ClientHeaders,
     body: {
       required: true,
       content: {
@@ -115,7 +138,10 @@ export const chatRoute = createRoute({
   summary: 'Guided troubleshooting, one turn at a time',
   description:
     'Send the conversation so far and the context the previous reply returned. The reply either gives the steps of the cause it is sure of (then asks whether they worked), asks the question that best separates the candidates (with quick-reply options), or hands over to a person with a summary. The server keeps no state between turns.',
-  request: { body: { required: true, content: { 'application/json': { schema: ChatRequest } } } },
+  request: {
+    headers: ClientHeaders,
+    body: { required: true, content: { 'application/json': { schema: ChatRequest } } },
+  },
   responses: withAccessProblems({
     200: json('The next turn.', ChatResponse),
     400: problem('Malformed JSON.'),
@@ -169,7 +195,7 @@ export const searchRoute = createRoute({
   operationId: 'searchArticles',
   tags: ['Articles'],
   summary: 'Search the articles',
-  request: { query: SearchQuery },
+  request: { query: SearchQuery, headers: ClientHeaders },
   responses: withAccessProblems({
     200: json('Hits, best first.', SearchResponse),
     422: problem('Missing or invalid query parameters.'),
@@ -231,15 +257,160 @@ export const feedbackRoute = createRoute({
   path: '/v1/feedback',
   operationId: 'sendFeedback',
   tags: ['Articles'],
-  summary: '"Was this helpful?"',
-  request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequest } } } },
+  summary: 'A vote: right cause? did this step fix it? was this article helpful?',
+  description:
+    'One vote per session (`X-Fixpath-Session`) and item; a later vote replaces the earlier one. A "no" may say why (`reason`) and add a comment, which is redacted before it is stored.',
+  request: {
+    headers: ClientHeaders,
+    body: { required: true, content: { 'application/json': { schema: FeedbackRequest } } },
+  },
   responses: withAccessProblems({
     202: json('Received.', FeedbackReceived),
     400: problem('Malformed JSON, or a body that is not UTF-8.'),
-    404: problem('The article or cause is not in this knowledge base.'),
+    404: problem('The article, cause or step is not in this knowledge base.'),
     413: problem('Feedback is at most 4 KiB.'),
     422: problem('Not a feedback event.'),
   }),
+});
+
+export const clientEventRoute = createRoute({
+  method: 'post',
+  path: '/v1/events',
+  operationId: 'sendClientEvent',
+  tags: ['Articles'],
+  summary: 'An article opened in the widget or the console',
+  description:
+    'Sent as `text/plain` too, so a page can send it as it closes without a preflight. Nothing is kept when analytics are off.',
+  request: {
+    headers: ClientHeaders,
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: ClientEventRequest },
+        'text/plain': { schema: z.string().meta({ description: 'The same JSON.' }) },
+      },
+    },
+  },
+  responses: withAccessProblems({
+    202: json('Received.', FeedbackReceived),
+    400: problem('Malformed JSON, or a body that is not UTF-8.'),
+    404: problem('The article is not in this knowledge base.'),
+    413: problem('An event is at most 4 KiB.'),
+    422: problem('Not a client event.'),
+  }),
+});
+
+const INSIGHTS_PROBLEMS = {
+  401: problem('No token: insights are for support agents.'),
+  403: problem('The token does not carry the agent role (AUTH_AGENT_ROLE).'),
+  409: problem('Analytics are off (ANALYTICS=off, or no D1 binding on Workers): nothing is kept to report.'),
+  422: problem('A bad date or span.'),
+};
+const csv = (description: string) => ({ description, content: { 'text/csv': { schema: z.string() } } });
+
+export const insightsSummaryRoute = createRoute({
+  method: 'get',
+  path: '/v1/insights/summary',
+  operationId: 'getInsightsSummary',
+  tags: ['Insights'],
+  summary: 'Outcomes, resolutions and causes over a span of days',
+  security: AGENTS_ONLY,
+  request: { query: InsightsQuery },
+  responses: withAccessProblems({
+    200: {
+      description: 'The summary (`format=csv`: one row per day, then one per cause).',
+      content: { ...json('', InsightsSummaryResponse).content, ...csv('').content },
+    },
+    ...INSIGHTS_PROBLEMS,
+  }),
+});
+
+export const insightsGapsRoute = createRoute({
+  method: 'get',
+  path: '/v1/insights/gaps',
+  operationId: 'listInsightGaps',
+  tags: ['Insights'],
+  summary: 'What fixpath could not settle, grouped by error signature',
+  security: AGENTS_ONLY,
+  request: { query: GapsQuery },
+  responses: withAccessProblems({
+    200: {
+      description: 'Gaps, most frequent first (`format=csv`: one row per gap).',
+      content: { ...json('', GapListResponse).content, ...csv('').content },
+    },
+    ...INSIGHTS_PROBLEMS,
+  }),
+});
+
+const GapParams = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, 'a gap id: 16 hex digits')
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const gapDraftRoute = createRoute({
+  method: 'get',
+  path: '/v1/insights/gaps/{id}/draft',
+  operationId: 'getGapDraft',
+  tags: ['Insights'],
+  summary: "A draft article for a gap, with the signature's signals in its frontmatter",
+  security: AGENTS_ONLY,
+  request: { params: GapParams },
+  responses: withAccessProblems({
+    200: json('The draft, and the frontmatter change for the nearest existing cause.', GapDraftResponse),
+    404: problem('No gap has this id.'),
+    ...INSIGHTS_PROBLEMS,
+  }),
+});
+
+export const gapIgnoreRoute = createRoute({
+  method: 'post',
+  path: '/v1/insights/gaps/{id}/ignore',
+  operationId: 'ignoreGap',
+  tags: ['Insights'],
+  summary: 'Ignore a gap (it stays ignored), or take it back with `{"ignored": false}`',
+  security: AGENTS_ONLY,
+  request: {
+    params: GapParams,
+    body: { required: false, content: { 'application/json': { schema: GapIgnoreRequest } } },
+  },
+  responses: withAccessProblems({
+    200: json('Its status now.', GapIgnoreResponse),
+    404: problem('No gap has this id.'),
+    ...INSIGHTS_PROBLEMS,
+  }),
+});
+
+const SessionParams = z.object({
+  session: z
+    .string()
+    .regex(/^[\w-]{8,64}$/, "the client's session id (8 to 64 letters, digits, - or _)")
+    .openapi({ param: { name: 'session', in: 'path' } }),
+});
+
+export const sessionExportRoute = createRoute({
+  method: 'get',
+  path: '/v1/insights/sessions/{session}',
+  operationId: 'exportSession',
+  tags: ['Insights'],
+  summary: 'Everything kept about one session (data-subject access)',
+  description:
+    "The session id is the one the customer's widget shows (its `X-Fixpath-Session`); it is hashed per day before anything is kept, so only its owner can name it.",
+  security: AGENTS_ONLY,
+  request: { params: SessionParams },
+  responses: withAccessProblems({ 200: json('Its events and votes.', SessionDataResponse), ...INSIGHTS_PROBLEMS }),
+});
+
+export const sessionDeleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/insights/sessions/{session}',
+  operationId: 'deleteSession',
+  tags: ['Insights'],
+  summary: 'Delete everything kept about one session (data-subject erasure)',
+  security: AGENTS_ONLY,
+  request: { params: SessionParams },
+  responses: withAccessProblems({ 200: json('What was deleted.', SessionDeletedResponse), ...INSIGHTS_PROBLEMS }),
 });
 
 export const meRoute = createRoute({

@@ -105,6 +105,25 @@ export const CauseAnswer = z
   })
   .meta({ id: 'Cause', description: 'A root cause, with what points to it and the steps that fix it.' });
 
+export const SignatureSchema = z
+  .object({
+    key: z
+      .string()
+      .meta({ description: 'Readable: status · codes · exceptions · the message with its variable parts masked.' }),
+    id: z
+      .string()
+      .meta({ description: 'First 16 hex digits of the SHA-256 of `key`; the gap id in /v1/insights/gaps.' }),
+    status: z.number().int().nullable(),
+    codes: z.array(z.string()),
+    exceptions: z.array(z.string()),
+    template: z.string().nullable(),
+  })
+  .meta({
+    id: 'ErrorSignature',
+    description:
+      'What a machine printed in the input, equal for the same error from any customer (docs/error-signature.md). Send its `id` with feedback.',
+  });
+
 export const DiagnosisResponse = z
   .object({
     summary: z.string().meta({
@@ -155,6 +174,7 @@ export const DiagnosisResponse = z
       }),
     ),
     articles: z.array(ArticleRef),
+    signature: SignatureSchema.optional(),
   })
   .meta({
     id: 'Diagnosis',
@@ -186,14 +206,52 @@ export const ArticleResponse = ArticleSummary.extend({
 export const FeedbackRequest = z
   .object({
     helpful: z.boolean(),
-    article: z.string().max(100).optional(),
-    cause: z.string().max(100).optional(),
+    cause: z.string().max(100).optional().meta({ description: '"Right cause?": the cause id from a diagnosis.' }),
+    step: z
+      .string()
+      .max(100)
+      .optional()
+      .meta({ description: '"This fixed it" / "didn\'t help": a step id of `cause` (send both).' }),
+    article: z.string().max(100).optional().meta({ description: '"Helpful?": an article slug.' }),
+    reason: z
+      .enum(['wrong-cause', 'steps-unclear', 'tried-failed', 'other'])
+      .optional()
+      .meta({ description: 'Why not, for a "no".' }),
+    comment: z
+      .string()
+      .max(500)
+      .optional()
+      .meta({ description: 'Optional words with a "no"; redacted before it is stored, never logged.' }),
+    signature: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional()
+      .meta({ description: 'The diagnosis\'s `signature.id`, so a "no" counts against that error\'s gap.' }),
   })
   .strict()
+  .refine((vote) => vote.cause !== undefined || vote.article !== undefined, {
+    message: 'name what the vote is about: a cause (with a step for a step), or an article',
+  })
+  .refine((vote) => vote.step === undefined || vote.cause !== undefined, {
+    message: 'a step vote names its cause too',
+  })
   .meta({
     id: 'Feedback',
-    description: '"Was this helpful?" for an article or a diagnosed cause. No free text, so nothing personal is kept.',
+    description:
+      'A vote on a cause, a step or an article. One vote per session (`X-Fixpath-Session`) and item: a later vote replaces the earlier one.',
   });
+
+export const ClientEventRequest = z
+  .object({
+    type: z.literal('view'),
+    article: z.string().max(100),
+    via: z
+      .enum(['search', 'diagnosis', 'chat', 'link'])
+      .optional()
+      .meta({ description: 'How the reader got there; `search` counts as a click on a search result.' }),
+  })
+  .strict()
+  .meta({ id: 'ClientEvent', description: 'Something the browser saw that the server did not: an article opened.' });
 
 export const FeedbackReceived = z.object({ received: z.literal(true) }).meta({ id: 'FeedbackReceived' });
 
@@ -243,6 +301,7 @@ export const ChatResponse = z
     handoff: z.object({ summary: z.string(), ticket: z.string() }).optional(),
     resolved: z.boolean().optional(),
     context: ChatContextSchema,
+    signature: SignatureSchema.optional(),
   })
   .meta({ id: 'ChatReply' });
 
@@ -266,6 +325,16 @@ export const HealthResponse = z
     articles: z.number().int(),
     causes: z.number().int(),
     loadedAt: z.string(),
+    analytics: z
+      .object({
+        enabled: z.boolean(),
+        reason: z.string().optional().meta({ description: 'Why analytics are off.' }),
+        unflushed: z.number().int().optional().meta({ description: 'Events waiting in memory for the next batch.' }),
+      })
+      .meta({
+        description:
+          'Whether the event store keeps facts about traffic (ANALYTICS, DATA_DIR; the D1 binding DB on Workers).',
+      }),
     problems: z.array(
       z.object({
         file: z.string(),
@@ -331,3 +400,160 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   return issue.message;
 }
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-12-01')
+  .meta({ description: 'A UTC date, YYYY-MM-DD.' });
+const rate = z.number().min(0).max(1).nullable();
+
+export const InsightsQuery = z
+  .object({
+    from: isoDate.optional().meta({ description: 'First day (default: 29 days before `to`).' }),
+    to: isoDate.optional().meta({ description: 'Last day, included (default: today).' }),
+    format: z.enum(['json', 'csv']).optional().meta({ description: '`csv` for a spreadsheet.' }),
+  })
+  .strict();
+
+export const GapsQuery = InsightsQuery.extend({
+  status: z
+    .enum(['open', 'settled', 'ignored', 'all'])
+    .optional()
+    .meta({ description: 'Which gaps (default `open`).' }),
+}).strict();
+
+export const InsightsSummaryResponse = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    diagnoses: z.object({
+      total: z.number().int(),
+      cause: z.number().int(),
+      lookalike: z.number().int(),
+      abstained: z.number().int(),
+    }),
+    chat: z.object({ turns: z.number().int(), conversations: z.number().int() }),
+    searches: z.object({
+      total: z.number().int(),
+      noResult: z.number().int(),
+      noResultRate: rate,
+      noClickRate: rate.meta({ description: 'Searches with results whose reader opened none of them.' }),
+    }),
+    views: z.number().int(),
+    handoffs: z.number().int(),
+    resolutions: z.object({
+      confirmed: z.number().int().meta({ description: '"Yes, it works now" in the chat.' }),
+      assumed: z.number().int().meta({
+        description: 'Conversations shown steps that ended (30 minutes idle) without asking for a person.',
+      }),
+    }),
+    selfServiceRatio: rate,
+    feedback: z.object({
+      helpful: z.number().int(),
+      notHelpful: z.number().int(),
+      reasons: z.record(z.string(), z.number().int()),
+    }),
+    channels: z.record(z.string(), z.number().int()),
+    daily: z.array(
+      z.object({
+        day: z.string(),
+        cause: z.number().int(),
+        lookalike: z.number().int(),
+        abstained: z.number().int(),
+        searches: z.number().int(),
+        handoffs: z.number().int(),
+        confirmed: z.number().int(),
+        assumed: z.number().int(),
+      }),
+    ),
+    causes: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        kind: z.string(),
+        count: z.number().int(),
+        confirmed: z.number().int(),
+        confirmedShare: rate,
+        handoffs: z.number().int(),
+        handoffRate: z.number().min(0).nullable(),
+        medianMinutesToFix: z.number().nullable(),
+        votes: z.object({ helpful: z.number().int(), notHelpful: z.number().int() }),
+        steps: z.array(
+          z.object({
+            id: z.string(),
+            title: z.string(),
+            fixed: z.number().int(),
+            didNotHelp: z.number().int(),
+            successRate: rate,
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'InsightsSummary', description: 'What happened in a span of days: outcomes, resolutions, per cause.' });
+
+export const GapSchema = z
+  .object({
+    id: z.string().meta({ description: 'The error signature id.' }),
+    signature: z.string(),
+    status: z.enum(['open', 'settled', 'ignored']),
+    count: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    settledAt: z.string().nullable().meta({ description: 'Since when fixpath names a cause for it.' }),
+    trend: z.enum(['new', 'rising', 'falling', 'steady']),
+    daily: z.array(z.object({ day: z.string(), count: z.number().int() })),
+    sources: z.object({
+      abstained: z.number().int(),
+      'wrong-cause': z.number().int(),
+      'step-failed': z.number().int(),
+      handoff: z.number().int(),
+    }),
+    channels: z.record(z.string(), z.number().int()),
+    nearestCause: z.object({ id: z.string(), title: z.string() }).nullable(),
+    example: z.object({
+      status: z.number().int().nullable(),
+      codes: z.array(z.string()),
+      exceptions: z.array(z.string()),
+      template: z.string().nullable(),
+      excerpt: z.string().nullable().meta({ description: 'Redacted; only with ANALYTICS_EXCERPTS=on.' }),
+    }),
+  })
+  .meta({ id: 'Gap', description: 'What fixpath could not settle, for one error signature.' });
+
+export const GapListResponse = z
+  .object({ from: z.string(), to: z.string(), total: z.number().int(), gaps: z.array(GapSchema) })
+  .meta({ id: 'GapList' });
+
+export const GapDraftResponse = z
+  .object({
+    gap: z.string(),
+    filename: z.string(),
+    slug: z.string(),
+    causeId: z.string(),
+    markdown: z.string().meta({ description: 'The article; it lints clean once steps are written.' }),
+    attach: z
+      .object({ cause: z.string(), article: z.string(), filename: z.string(), yaml: z.string() })
+      .nullable()
+      .meta({ description: 'For a gap near an existing cause: the signals to add to it instead.' }),
+  })
+  .meta({ id: 'GapDraft' });
+
+export const GapIgnoreRequest = z
+  .object({ ignored: z.boolean().default(true) })
+  .strict()
+  .meta({ id: 'GapIgnore' });
+
+export const GapIgnoreResponse = z.object({ id: z.string(), status: z.enum(['open', 'settled', 'ignored']) });
+
+export const SessionDataResponse = z
+  .object({
+    session: z.string(),
+    events: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))),
+    feedback: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))),
+  })
+  .meta({ id: 'SessionData', description: 'Everything kept about one client session id (data-subject request).' });
+
+export const SessionDeletedResponse = z
+  .object({ session: z.string(), deleted: z.object({ events: z.number().int(), feedback: z.number().int() }) })
+  .meta({ id: 'SessionDeleted' });

@@ -4,7 +4,7 @@ import type { SqlDatabase, SqlRow, SqlStatement, SqlValue } from '../insights/sq
  * The event store's database on Workers: the D1 binding `DB`. A batch is one D1 batch, which
  * D1 runs as a transaction. The schema comes from `wrangler d1 migrations apply DB`.
  */
-export class D1Database implements SqlDatabase {
+export class D1SqlDatabase implements SqlDatabase {
   constructor(private readonly d1: D1Database_) {}
 
   async batch(statements: SqlStatement[]): Promise<void> {
@@ -21,5 +21,12 @@ export class D1Database implements SqlDatabase {
   }
 }
 
-/** Workers' own D1 type, named apart from the adapter. */
-type D1Database_ = globalThis.D1Database;
+/** The part of Workers' D1 binding the store uses (declared here, as the core is checked without Workers' types). */
+export interface D1Database_ {
+  prepare(sql: string): D1Statement;
+  batch(statements: D1Statement[]): Promise<unknown[]>;
+}
+interface D1Statement {
+  bind(...values: unknown[]): D1Statement;
+  all<T>(): Promise<{ results: T[] }>;
+}

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +20,11 @@ export interface RunningServer {
  * it listens. Its JSON log lines are collected for assertions.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  // Each server keeps its events in a folder of its own, removed when it stops, unless the test names one.
+  const ownDataDir = env.DATA_DIR ? null : mkdtempSync(join(tmpdir(), 'fixpath-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'node.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -48,7 +52,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     url,
     logs,
     process: child,
-    stop: () => stopProcess(child, () => child.kill('SIGTERM')),
+    stop: async () => {
+      await stopProcess(child, () => child.kill('SIGTERM'));
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
   };
 }
 
