@@ -1,5 +1,6 @@
 import type { ChatReply } from '../chat/converse.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
+import { SCORING } from '../diagnose/scoring.ts';
 import { Redactor } from '../redact/redactor.ts';
 import type { InsightEvent } from './events.ts';
 
@@ -9,12 +10,15 @@ export type AnswerFacts = Pick<
   'inputKind' | 'signature' | 'outcome' | 'cause' | 'nearest' | 'causes' | 'steps' | 'excerpt'
 >;
 
-/** The best-scoring cause, for an answer that named none: where a gap's draft might attach. */
+/** A cause scoring at least half the naming bar is "near": its phrases may be all a gap lacks. */
+const NEAR_SCORE = SCORING.minimumScore / 2;
+
+/** The best-scoring cause, for an answer that named none, if it came near: where a gap's draft might attach. */
 export function nearestOf(scores: Map<string, number>): string | undefined {
   let best: string | undefined;
-  let top = 0;
+  let top = NEAR_SCORE;
   for (const [id, score] of scores)
-    if (score > top) {
+    if (score >= top) {
       top = score;
       best = id;
     }
