@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { readHar } from '../../src/har/read-har.ts';
 import { sanitizeHar } from '../../src/har/sanitize-har.ts';
-import { CANARY, canaryHar } from '../support/canary-har.ts';
+import { CANARY, CANARY_JWT, canaryHar } from '../support/canary-har.ts';
 import { ROOT, type RunningServer, startServer } from '../support/server.ts';
 import { uniqueRequestId, waitForRequestLine } from '../support/server-log.ts';
 
@@ -105,5 +107,68 @@ describe('a canary planted in every place a HAR keeps secrets', () => {
       assert.deepEqual(leaks(run.stdout + run.stderr), []);
     }
     assert.deepEqual(leaks(await readFile(output, 'utf8')), []);
+  });
+
+  it('does not reach the event store: every route, excerpts on, then the database file itself', async () => {
+    const dataDir = join(directory, 'data');
+    const store = await startServer({ DATA_DIR: dataDir, ANALYTICS_EXCERPTS: 'on', ANALYTICS_FLUSH_MS: '50' });
+    const headers = { 'x-fixpath-session': `${CANARY}-not-a-session-id`, 'x-fixpath-channel': 'widget' };
+    // Pastes fixpath cannot settle keep a redacted excerpt; these carry secrets where pastes do.
+    const pastes = [
+      `HTTP/1.1 418 I'm a teapot\nSet-Cookie: sid=${CANARY}-pasted-cookie\nAuthorization: Bearer ${CANARY_JWT}\n\n{"code":"BrewFailed","message":"kettle said no","client_secret":"${CANARY}-pasted-json"}`,
+      `ZZQ9001 our kettle fails; curl -H 'X-Api-Key: ${CANARY}-pasted-header' 'https://api.example.com/v1/pots?access_token=${CANARY}-pasted-query'`,
+      `password=${CANARY}-pasted-form&client_id=web gives ZZQ9002 from the kettle`,
+    ];
+    const post = (path: string, body: string, type = 'text/plain') =>
+      fetch(`${store.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': type }, body });
+    const sent: Response[] = [];
+    for (const paste of pastes) {
+      sent.push(await post('/v1/diagnose', paste));
+      sent.push(
+        await post('/v1/chat', JSON.stringify({ messages: [{ role: 'user', text: paste }] }), 'application/json'),
+      );
+    }
+    sent.push(await post('/v1/diagnose', JSON.stringify({ har: canaryHar() }), 'application/json'));
+    sent.push(
+      await post('/v1/chat', JSON.stringify({ messages: [{ role: 'user', har: canaryHar() }] }), 'application/json'),
+    );
+    sent.push(
+      await post(
+        '/v1/feedback',
+        JSON.stringify({
+          helpful: false,
+          cause: 'token-expired',
+          reason: 'other',
+          comment: `still failing with Authorization: Bearer ${CANARY_JWT} and api_key=${CANARY}-comment-key`,
+        }),
+        'application/json',
+      ),
+    );
+    sent.push(await fetch(`${store.url}/v1/search?q=${CANARY}-search-secret`, { headers }));
+    sent.push(
+      await post('/v1/events', JSON.stringify({ type: 'view', article: 'expired-access-token', via: 'search' })),
+    );
+    assert.deepEqual(
+      sent.map((response) => response.status).filter((status) => status >= 300),
+      [],
+    );
+    await store.stop();
+
+    const kept = new DatabaseSync(join(dataDir, 'fixpath.db'), { readOnly: true });
+    const counts = kept
+      .prepare(
+        'SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM feedback) AS votes, (SELECT count(*) FROM events WHERE excerpt IS NOT NULL) AS excerpts',
+      )
+      .get() as Record<string, number>;
+    const comment = kept.prepare('SELECT comment FROM feedback').get() as { comment: string };
+    kept.close();
+    assert.ok(counts.events! >= 10 && counts.votes === 1 && counts.excerpts! >= 1, JSON.stringify(counts));
+    assert.match(comment.comment, /still failing with Authorization: Bearer/, 'the comment is kept, redacted');
+    for (const file of ['fixpath.db', 'fixpath.db-wal', 'fixpath.db-shm']) {
+      const path = join(dataDir, file);
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path).toString('latin1').toLowerCase();
+      assert.equal(bytes.includes(CANARY), false, `${file} holds a planted secret`);
+    }
   });
 });
