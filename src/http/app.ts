@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Hono, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
-import type { ZodError } from 'zod';
 import { type ChatContext, type ChatMessage, type ChatReply, converse } from '../chat/converse.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
 import { type ProxySettings, ProxyTrust } from '../config/proxy.ts';
@@ -18,7 +17,7 @@ import { type AppEnv, authenticate, type RateLimits, rateLimit, requireAgent } f
 import { createVerifier, type Verifier } from './auth.ts';
 import { checkDiagnoseContentType, readDiagnoseBody } from './diagnose-body.ts';
 import { type ClientIdentity, clientIdentity, type InsightsSetting, mountInsightsRoutes } from './insights-routes.ts';
-import { mountReadingItsBody } from './mount.ts';
+import { mountReadingItsBody, refuseInvalid } from './mount.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { renderArticlePage } from './pages/article-page.ts';
 import { renderDocsPage } from './pages/docs-page.ts';
@@ -496,14 +495,6 @@ function recordChatTurn(
       signature: seen?.diagnosis.signature,
       nearest: facts.nearest ?? seen?.diagnosis.causes[0]?.id,
     });
-}
-
-/** The validation hook of a route: an invalid query or path is a 422 problem that points at each error. */
-function refuseInvalid(what: string) {
-  return (result: { success: true } | { success: false; error: ZodError }): undefined => {
-    if (!result.success) throw validationError(result.error, what);
-    return undefined;
-  };
 }
 
 function checkQuery(q: string, limits: Limits): string {

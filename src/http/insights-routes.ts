@@ -8,7 +8,7 @@ import { type DayRange, type Gap, insightsGaps, insightsSummary, setGapIgnored }
 import type { Library } from '../kb/library.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { type AppEnv, requireAgent } from './access.ts';
-import { mountReadingItsBody } from './mount.ts';
+import { mountReadingItsBody, refuseInvalid } from './mount.ts';
 import { decodeUtf8, parseJsonSafely } from './read-body.ts';
 import {
   clientEventRoute,
@@ -120,14 +120,18 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
     return c.json({ received: true as const }, 202);
   });
 
-  app.openapi({ ...insightsSummaryRoute, middleware: requireAgent() }, async (c) => {
-    const query = c.req.valid('query');
-    const store = storeOrRefuse();
-    const summary = await insightsSummary(store, deps.library().kb, dayRange(query, store.now()));
-    if (query.format === 'csv')
-      return csvResponse(c, `fixpath-summary-${summary.from}-${summary.to}.csv`, summaryCsv(summary));
-    return c.json(summary, 200);
-  });
+  app.openapi(
+    { ...insightsSummaryRoute, middleware: requireAgent() },
+    async (c) => {
+      const query = c.req.valid('query');
+      const store = storeOrRefuse();
+      const summary = await insightsSummary(store, deps.library().kb, dayRange(query, store.now()));
+      if (query.format === 'csv')
+        return csvResponse(c, `fixpath-summary-${summary.from}-${summary.to}.csv`, summaryCsv(summary));
+      return c.json(summary, 200);
+    },
+    refuseInvalid('the insights query is not valid'),
+  );
 
   const gapsOf = async (query: { from?: string; to?: string; status?: string }) => {
     const store = storeOrRefuse();
@@ -137,21 +141,29 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
     return { range, gaps: status === 'all' ? all : all.filter((gap) => gap.status === status) };
   };
 
-  app.openapi({ ...insightsGapsRoute, middleware: requireAgent() }, async (c) => {
-    const query = c.req.valid('query');
-    const { range, gaps } = await gapsOf(query);
-    const [from, to] = [isoDate(range.from), isoDate(range.to)];
-    if (query.format === 'csv') return csvResponse(c, `fixpath-gaps-${from}-${to}.csv`, gapsCsv(gaps));
-    return c.json({ from, to, total: gaps.length, gaps }, 200);
-  });
+  app.openapi(
+    { ...insightsGapsRoute, middleware: requireAgent() },
+    async (c) => {
+      const query = c.req.valid('query');
+      const { range, gaps } = await gapsOf(query);
+      const [from, to] = [isoDate(range.from), isoDate(range.to)];
+      if (query.format === 'csv') return csvResponse(c, `fixpath-gaps-${from}-${to}.csv`, gapsCsv(gaps));
+      return c.json({ from, to, total: gaps.length, gaps }, 200);
+    },
+    refuseInvalid('the gaps query is not valid'),
+  );
 
-  app.openapi({ ...gapDraftRoute, middleware: requireAgent() }, async (c) => {
-    const { id } = c.req.valid('param');
-    const store = storeOrRefuse();
-    const gap = await findGap(store, deps.library(), id);
-    const draft = draftForGap(gap, deps.library().kb, store.now());
-    return c.json({ gap: gap.id, ...draft }, 200);
-  });
+  app.openapi(
+    { ...gapDraftRoute, middleware: requireAgent() },
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const store = storeOrRefuse();
+      const gap = await findGap(store, deps.library(), id);
+      const draft = draftForGap(gap, deps.library().kb, store.now());
+      return c.json({ gap: gap.id, ...draft }, 200);
+    },
+    refuseInvalid('the gap id is not valid'),
+  );
 
   mountReadingItsBody(
     app,
@@ -171,15 +183,23 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
     requireAgent(),
   );
 
-  app.openapi({ ...sessionExportRoute, middleware: requireAgent() }, async (c) => {
-    const { session } = c.req.valid('param');
-    return c.json({ session, ...(await storeOrRefuse().exportSession(session)) }, 200);
-  });
+  app.openapi(
+    { ...sessionExportRoute, middleware: requireAgent() },
+    async (c) => {
+      const { session } = c.req.valid('param');
+      return c.json({ session, ...(await storeOrRefuse().exportSession(session)) }, 200);
+    },
+    refuseInvalid('the session id is not valid'),
+  );
 
-  app.openapi({ ...sessionDeleteRoute, middleware: requireAgent() }, async (c) => {
-    const { session } = c.req.valid('param');
-    return c.json({ session, deleted: await storeOrRefuse().deleteSession(session) }, 200);
-  });
+  app.openapi(
+    { ...sessionDeleteRoute, middleware: requireAgent() },
+    async (c) => {
+      const { session } = c.req.valid('param');
+      return c.json({ session, deleted: await storeOrRefuse().deleteSession(session) }, 200);
+    },
+    refuseInvalid('the session id is not valid'),
+  );
 }
 
 async function findGap(store: EventStore, library: Library, id: string): Promise<Gap> {

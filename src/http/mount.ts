@@ -1,6 +1,8 @@
 import type { OpenAPIHono, RouteConfig, RouteConfigToTypedResponse } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { ZodError } from 'zod';
 import type { AppEnv } from './access.ts';
+import { validationError } from './schemas.ts';
 
 /**
  * Mount a route whose body fixpath reads itself (byte limits named for their setting, the
@@ -22,4 +24,12 @@ export function mountReadingItsBody<R extends RouteConfig & { getRoutingPath(): 
     ...middleware,
     handler as unknown as MiddlewareHandler<AppEnv>,
   );
+}
+
+/** The validation hook of a route: an invalid query or path is a 422 problem that points at each error. */
+export function refuseInvalid(what: string) {
+  return (result: { success: true } | { success: false; error: ZodError }): undefined => {
+    if (!result.success) throw validationError(result.error, what);
+    return undefined;
+  };
 }
