@@ -35,7 +35,7 @@ export function templatePhrases(template: string | null): string[] {
 /** The signals a gap's signature gives: its status, its codes (machine codes lower case), and its phrases. */
 function signalsOf(gap: Gap): { status: number[]; error: string[]; phrases: string[] } {
   const { status, codes, exceptions, template } = gap.example;
-  const vendorCodes = codes.filter((code) => /^[A-Z]{2,10}\d{3,6}$|^ERR_/.test(code));
+  const vendorCodes = codes.filter((code) => /^[A-Z]{2,10}\d{3,}$|^ERR_/.test(code));
   return {
     status: status === null ? [] : [status],
     error: codes.filter((code) => !vendorCodes.includes(code)).map((code) => code.toLowerCase()),
