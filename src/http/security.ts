@@ -54,7 +54,10 @@ export function originGuard(policy: OriginPolicy, refuse: (c: Context, origin: s
     c.header('access-control-allow-origin', origin);
     if (c.req.method === 'OPTIONS') {
       c.header('access-control-allow-methods', 'GET, POST, OPTIONS');
-      c.header('access-control-allow-headers', 'authorization, content-type, x-request-id, x-fixpath-session, x-fixpath-channel');
+      c.header(
+        'access-control-allow-headers',
+        'authorization, content-type, x-request-id, x-fixpath-session, x-fixpath-channel',
+      );
       c.header('access-control-max-age', '600');
       return c.body(null, 204);
     }
