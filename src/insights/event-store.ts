@@ -33,6 +33,7 @@ export interface CountRow {
 /** A conversation that was shown steps and ended without a hand-off or a "yes, fixed" is an assumed resolution once idle this long. */
 const IDLE_MINUTES = 30;
 const MAX_QUEUE = 50_000;
+const MAX_REMEMBERED_HASHES = 10_000;
 
 /**
  * The event store: facts about each diagnosis, chat turn, search, view, hand-off, resolution and
@@ -48,6 +49,7 @@ export class EventStore {
   }> = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<number> = Promise.resolve(0);
+  private dropped = 0;
   private salt: Promise<string> | undefined;
   readonly now: () => Date;
   readonly retention: Retention;
@@ -100,7 +102,11 @@ export class EventStore {
   }
 
   private enqueue(minute: number, session: string | null, build: (session: string | null) => SqlStatement[]): void {
-    if (this.pending.length >= MAX_QUEUE) return;
+    // A database that cannot keep up must not take the server's memory with it.
+    if (this.pending.length >= MAX_QUEUE) {
+      this.dropped += 1;
+      return;
+    }
     this.pending.push({ minute, session, build });
     if (this.pending.length >= this.batchSize) void this.flush();
     else if (this.flushMs > 0 && !this.timer) {
@@ -121,13 +127,17 @@ export class EventStore {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
+    if (this.dropped > 0) {
+      this.options.onError?.(new Error(`the queue was full (${MAX_QUEUE} events): events were dropped`), this.dropped);
+      this.dropped = 0;
+    }
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return 0;
       try {
         const salt = await this.saltOf();
         const statements: SqlStatement[] = [];
         for (const { minute, session, build } of batch)
-          statements.push(...build(session === null ? null : await hashSession(salt, session, dayOf(minute))));
+          statements.push(...build(session === null ? null : await this.hashed(salt, session, dayOf(minute))));
         await this.db.batch(statements);
         return batch.length;
       } catch (error) {
@@ -136,6 +146,20 @@ export class EventStore {
       }
     });
     return this.writing;
+  }
+
+  /** Hashes already made: a visit sends several requests, each hashed once. */
+  private readonly hashes = new Map<string, string>();
+
+  private async hashed(salt: string, session: string, day: number): Promise<string> {
+    const key = `${day}\0${session}`;
+    let hash = this.hashes.get(key);
+    if (hash === undefined) {
+      hash = await hashSession(salt, session, day);
+      if (this.hashes.size >= MAX_REMEMBERED_HASHES) this.hashes.clear();
+      this.hashes.set(key, hash);
+    }
+    return hash;
   }
 
   /** The salt session ids are hashed with: made once, kept in the database. */
