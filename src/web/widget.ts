@@ -1,5 +1,8 @@
+import type { z } from 'zod';
 import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { ArticleDetail, Cause, SearchResults, Suggestions } from '../http/api-types.ts';
+import type { ClientEventRequest, FeedbackRequest } from '../http/schemas.ts';
+import { Redactor } from '../redact/redactor.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { type ChatReply, ChatSession } from './chat-session.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -60,11 +63,53 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .quick button { border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 4px 10px; cursor: pointer; }
 #answer pre { white-space: pre-wrap; font-size: 12px; }
 .feedback { margin-top: 12px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-.feedback button { border: 1px solid #8c959f; background: #fff; border-radius: 6px; padding: 4px 10px; cursor: pointer; }
+.feedback > button { border: 1px solid #8c959f; background: #fff; border-radius: 6px; padding: 4px 10px; cursor: pointer; }
+.feedback > button[aria-pressed=true] { background: var(--accent); border-color: var(--accent); font-weight: 600; }
+.root .feedback > button[aria-pressed=true] { color: #fff; }
+.feedback.step { margin-top: 4px; }
+.feedback .thanks:empty { display: none; }
+form.reasons { width: 100%; } form.reasons fieldset { border: 0; margin: 0; padding: 0; } form.reasons legend { padding: 0; margin-bottom: 4px; }
+form.reasons fieldset label { display: block; margin: 2px 0; } form.reasons textarea { min-height: 60px; margin-top: 4px; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #d0d7de; padding: 3px 6px; }
 @media (max-width: 420px) { :host { right: 8px; left: 8px; bottom: 8px; } .panel { width: calc(100vw - 16px); right: 0; left: 0; } }
 @media (prefers-reduced-motion: reduce) { .panel { transition: none; } }
 `;
+
+/** The channel the event store counts the widget's calls under. */
+const CHANNEL = 'widget';
+/** Where the visit's session id is kept: the host page's sessionStorage, one tab's visit. */
+const SESSION_KEY = 'fixpath-session';
+const SESSION_PATTERN = /^[\w-]{8,64}$/;
+/** The longest comment the API keeps. */
+const COMMENT_MAX = 500;
+
+type Vote = z.input<typeof FeedbackRequest>;
+type Reason = NonNullable<Vote['reason']>;
+/** What a vote is about: a cause, one of its steps, or an article; with the answer's signature. */
+type VotedItem = Pick<Vote, 'cause' | 'step' | 'article' | 'signature'>;
+type ViewedVia = NonNullable<z.input<typeof ClientEventRequest>['via']>;
+
+/**
+ * A random id for this visit, sent with every call so that the event store can tell one
+ * visitor's votes and conversation apart (and a second vote replace the first). Kept in
+ * sessionStorage so it survives a page change in the tab; in memory where storage is refused.
+ */
+function visitSession(): string {
+  try {
+    const kept = sessionStorage.getItem(SESSION_KEY);
+    if (kept && SESSION_PATTERN.test(kept)) return kept;
+    const fresh = randomId();
+    sessionStorage.setItem(SESSION_KEY, fresh);
+    return fresh;
+  } catch {
+    return randomId();
+  }
+}
+
+/** 128 random bits as 32 hex digits (crypto.randomUUID is missing on pages served over plain http). */
+function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 
 export class FixpathHelp extends HTMLElement {
   private root: ShadowRoot;
@@ -73,6 +118,10 @@ export class FixpathHelp extends HTMLElement {
   private active = -1;
   private debounce: ReturnType<typeof setTimeout> | undefined;
   private lastQuery = '';
+  private readonly session = visitSession();
+  /** Votes go one after another, so a replaced vote can never overtake its replacement. */
+  private voting: Promise<void> = Promise.resolve();
+  private ids = 0;
 
   constructor() {
     super();
@@ -155,13 +204,18 @@ export class FixpathHelp extends HTMLElement {
           () => undefined,
         );
       }
-      const slug = target.closest<HTMLElement>('[data-slug]')?.dataset.slug;
-      if (slug) void this.showArticle(slug);
+      const link = target.closest<HTMLElement>('[data-slug]');
+      if (link) void this.showArticle(link.dataset.slug!, link.closest('#view-search') ? 'search' : 'chat');
       const quick = target.closest<HTMLElement>('[data-reply]')?.dataset.reply;
       if (quick) void this.describe(quick);
-      const helpful = target.closest<HTMLElement>('[data-helpful]')?.dataset.helpful;
-      if (helpful)
-        void this.feedback(helpful === 'yes', target.closest<HTMLElement>('[data-about]')?.dataset.about ?? '');
+      const choice = target.closest<HTMLElement>('[data-helpful]');
+      if (choice) this.choose(choice);
+    });
+    this.root.addEventListener('submit', (event) => {
+      const form = event.target as HTMLFormElement;
+      if (!form.matches('form.reasons')) return;
+      event.preventDefault();
+      this.sendReasons(form);
     });
   }
 
@@ -198,7 +252,10 @@ export class FixpathHelp extends HTMLElement {
     if (!navigator.onLine) throw new Error(this.strings.offline);
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, init);
+      const headers = new Headers(init?.headers);
+      headers.set('x-fixpath-session', this.session);
+      headers.set('x-fixpath-channel', CHANNEL);
+      response = await fetch(`${this.base}${path}`, { ...init, headers });
     } catch {
       throw new Error(navigator.onLine ? this.strings.error : this.strings.offline);
     }
@@ -256,7 +313,7 @@ export class FixpathHelp extends HTMLElement {
       this.$('#q').setAttribute('aria-activedescendant', options[this.active]!.id);
     } else if (event.key === 'Enter' && this.active >= 0 && options[this.active]) {
       event.preventDefault();
-      void this.showArticle(options[this.active]!.dataset.slug!);
+      void this.showArticle(options[this.active]!.dataset.slug!, 'search');
     }
   }
 
@@ -268,7 +325,8 @@ export class FixpathHelp extends HTMLElement {
     return this.search(words);
   }
 
-  async showArticle(slug: string): Promise<void> {
+  /** Open an article; how the reader got there is counted as a view (a click, when it came from search). */
+  async showArticle(slug: string, via: ViewedVia = 'link'): Promise<void> {
     this.setStatus(this.strings.loading);
     try {
       const article = await this.api<ArticleDetail>(`/v1/articles/${encodeURIComponent(slug)}`);
@@ -278,33 +336,116 @@ export class FixpathHelp extends HTMLElement {
       view.innerHTML = `<button type="button" class="link" id="back">← ${escapeHtml(this.strings.back)}</button>
 <article aria-labelledby="article-title"><h3 id="article-title" tabindex="-1">${escapeHtml(article.title)}</h3><p class="muted">${escapeHtml(article.summary)}</p>
 ${article.sections.map((section) => `<h${Math.min(section.level + 2, 6)}>${escapeHtml(section.heading)}</h${Math.min(section.level + 2, 6)}>${renderMarkdown(section.markdown, { linkBase: this.base, copyLabel: this.strings.copy })}`).join('\n')}</article>
-${this.feedbackBlock(`article:${article.slug}`)}`;
+${this.voteBlock({ article: article.slug }, { text: this.strings.helpful })}`;
       this.$('#back').addEventListener('click', () => this.selectTab('tab-search', true));
       this.$('#article-title').focus();
       this.setStatus('');
+      this.sendView(article.slug, via);
     } catch (error) {
       this.setStatus((error as Error).message, true);
     }
   }
 
-  private feedbackBlock(about: string): string {
-    const s = this.strings;
-    return `<div class="feedback" data-about="${escapeHtml(about)}" role="group" aria-label="${escapeHtml(s.helpful)}"><span>${escapeHtml(s.helpful)}</span><button type="button" data-helpful="yes">${escapeHtml(s.yes)}</button><button type="button" data-helpful="no">${escapeHtml(s.no)}</button></div>`;
+  private sendView(article: string, via: ViewedVia): void {
+    this.api('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ type: 'view', article, via }),
+    }).catch(() => undefined);
   }
 
-  private async feedback(helpful: boolean, about: string): Promise<void> {
-    const [kind, id] = about.split(':');
-    try {
-      await this.api('/v1/feedback', {
+  private nextId(prefix: string): string {
+    this.ids += 1;
+    return `${prefix}-${this.ids}`;
+  }
+
+  /**
+   * A yes/no vote on one item, named by its own text or by an element already on the page. The
+   * choice stays pressed; choosing again replaces the vote.
+   */
+  private voteBlock(item: VotedItem, label: { text: string } | { by: string }, answers?: [string, string]): string {
+    const [yes, no] = answers ?? [this.strings.yes, this.strings.no];
+    const own = 'text' in label ? this.nextId('vote') : '';
+    return `<div class="feedback${item.step ? ' step' : ''}" role="group" aria-labelledby="${'by' in label ? escapeHtml(label.by) : own}" data-vote="${escapeHtml(JSON.stringify(item))}">
+${'text' in label ? `<span id="${own}">${escapeHtml(label.text)}</span>` : ''}<button type="button" data-helpful="yes" aria-pressed="false">${escapeHtml(yes)}</button><button type="button" data-helpful="no" aria-pressed="false">${escapeHtml(no)}</button><span class="thanks" role="status"></span></div>`;
+  }
+
+  /**
+   * A yes is sent at once. A no is sent at once too, then asks why (optional): the answer
+   * replaces it. Pressing the pressed "no" again asks again without sending.
+   */
+  private choose(button: HTMLElement): void {
+    const block = button.closest<HTMLElement>('.feedback')!;
+    const helpful = button.dataset.helpful === 'yes';
+    const form = block.querySelector('form.reasons');
+    if (button.getAttribute('aria-pressed') === 'true') {
+      if (!helpful && !form) this.askWhy(block);
+      return;
+    }
+    for (const each of block.querySelectorAll('[data-helpful]'))
+      each.setAttribute('aria-pressed', String(each === button));
+    form?.remove();
+    const thanks = block.querySelector('.thanks')!;
+    thanks.textContent = '';
+    void this.sendVote(block, { helpful }).then((sent) => {
+      if (sent && helpful) thanks.textContent = this.strings.thanks;
+    });
+    if (!helpful) this.askWhy(block);
+  }
+
+  private askWhy(block: HTMLElement): void {
+    block.querySelector('.thanks')!.insertAdjacentHTML('beforebegin', this.reasonForm());
+    block.querySelector<HTMLInputElement>('form.reasons input')!.focus();
+  }
+
+  private reasonForm(): string {
+    const s = this.strings;
+    const reasons: Array<[Reason, string]> = [
+      ['wrong-cause', s.reasonWrongCause],
+      ['steps-unclear', s.reasonStepsUnclear],
+      ['tried-failed', s.reasonTriedFailed],
+      ['other', s.reasonOther],
+    ];
+    const name = this.nextId('reason');
+    const comment = this.nextId('comment');
+    return `<form class="reasons"><fieldset><legend>${escapeHtml(s.whyNot)}</legend>
+${reasons.map(([value, text]) => `<label><input type="radio" name="${name}" value="${value}"> ${escapeHtml(text)}</label>`).join('')}</fieldset>
+<label class="muted" for="${comment}">${escapeHtml(s.comment)}</label>
+<textarea id="${comment}" maxlength="${COMMENT_MAX}" aria-describedby="${comment}-hint"></textarea>
+<p class="muted" id="${comment}-hint">${escapeHtml(s.commentHint)}</p>
+<button class="primary" type="submit">${escapeHtml(s.send)}</button></form>`;
+  }
+
+  private sendReasons(form: HTMLFormElement): void {
+    const block = form.closest<HTMLElement>('.feedback')!;
+    const reason = form.querySelector<HTMLInputElement>('input:checked')?.value as Reason | undefined;
+    const text = form.querySelector('textarea')!.value.trim().slice(0, COMMENT_MAX);
+    // Secrets are removed here, before the words leave the browser (the server removes them again).
+    const comment = text ? new Redactor().text(text, 'feedback').slice(0, COMMENT_MAX) : '';
+    form.remove();
+    block.querySelector<HTMLElement>('[data-helpful="no"]')!.focus();
+    void this.sendVote(block, { helpful: false, ...(reason ? { reason } : {}), ...(comment ? { comment } : {}) }).then(
+      (sent) => {
+        if (sent) block.querySelector('.thanks')!.textContent = this.strings.thanks;
+      },
+    );
+  }
+
+  /** Resolves whether the vote was received; feedback is a courtesy, so a failure never interrupts the customer. */
+  private sendVote(block: HTMLElement, choice: Pick<Vote, 'helpful' | 'reason' | 'comment'>): Promise<boolean> {
+    const vote: Vote = { ...(JSON.parse(block.dataset.vote!) as VotedItem), ...choice };
+    const sent = this.voting.then(() =>
+      this.api('/v1/feedback', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ helpful, ...(kind === 'article' ? { article: id } : { cause: id }) }),
-      });
-    } catch {
-      // Feedback is a courtesy: never interrupt the customer for it.
-    }
-    const block = this.root.querySelector(`[data-about="${CSS.escape(about)}"]`);
-    if (block) block.textContent = this.strings.thanks;
+        body: JSON.stringify(vote),
+      }).then(
+        () => true,
+        () => false,
+      ),
+    );
+    this.voting = sent.then(() => undefined);
+    return sent;
   }
 
   private readonly chat = new ChatSession((body) =>
@@ -355,7 +496,7 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
     const s = this.strings;
     const cause = reply.steps && reply.causes[0] ? { ...reply.causes[0], steps: reply.steps } : null;
     const body = cause
-      ? this.causeCard(cause)
+      ? this.causeCard(cause, reply.signature?.id)
       : `<div class="bubble bot" tabindex="-1">${renderMarkdown(reply.reply, { linkBase: this.base, copyLabel: s.copy })}</div>`;
     const options = reply.question
       ? `<div class="quick" role="group" aria-label="${escapeHtml(reply.question.text)}">${cause ? `<p>${escapeHtml(reply.question.text)}</p>` : ''}${reply.question.options.map((option) => `<button type="button" data-reply="${escapeHtml(option)}">${escapeHtml(option)}</button>`).join('')}</div>`
@@ -364,14 +505,20 @@ ${this.feedbackBlock(`article:${article.slug}`)}`;
     return `<div class="turn">${body}${options}${handoff}</div>`;
   }
 
-  private causeCard(cause: Cause): string {
+  private causeCard(cause: Cause, signature: string | undefined): string {
     const s = this.strings;
+    const about = { cause: cause.id, ...(signature ? { signature } : {}) };
+    const steps = cause.steps.map((step) => {
+      const title = this.nextId('step');
+      return `<li><strong id="${title}">${escapeHtml(step.title)}</strong>${renderMarkdown(step.markdown, { linkBase: this.base, copyLabel: s.copy })}
+${this.voteBlock({ ...about, step: step.id }, { by: title }, [s.stepFixed, s.stepDidNotHelp])}</li>`;
+    });
     return `<section class="card" aria-labelledby="cause-title"><p class="muted">${escapeHtml(cause.kind === 'lookalike' ? s.notAuth : s.likelyCause)} · ${Math.round(cause.confidence * 100)}% ${escapeHtml(s.confidence)}</p>
 <h3 id="cause-title" tabindex="-1">${escapeHtml(cause.title)}</h3>
-<h4>${escapeHtml(s.steps)}</h4><ol>${cause.steps.map((step) => `<li><strong>${escapeHtml(step.title)}</strong>${renderMarkdown(step.markdown, { linkBase: this.base, copyLabel: s.copy })}</li>`).join('')}</ol>
+${this.voteBlock(about, { text: s.rightCause })}
+<h4>${escapeHtml(s.steps)}</h4><ol>${steps.join('')}</ol>
 <details><summary>${escapeHtml(s.evidence)}</summary><ul>${cause.evidence.map((item) => `<li>${escapeHtml(item.detail)}</li>`).join('')}</ul></details>
-<p><button type="button" class="link" data-slug="${escapeHtml(cause.article.slug)}">${escapeHtml(s.readArticle)}</button></p>
-${this.feedbackBlock(`cause:${cause.id}`)}</section>`;
+<p><button type="button" class="link" data-slug="${escapeHtml(cause.article.slug)}">${escapeHtml(s.readArticle)}</button></p></section>`;
   }
 }
 
