@@ -13,8 +13,10 @@ import {
   ResponseChecker,
 } from '../support/openapi-check.ts';
 import { ROOT, type RunningServer, startServer } from '../support/server.ts';
+import { logEvents } from '../support/server-log.ts';
 import { needsEvalFile } from '../support/shared.ts';
-import { startWorker } from '../support/worker.ts';
+import { startLocalWorker } from '../worker/local-worker.ts';
+import { insightsContract } from './insights-contract.ts';
 
 /**
  * One HTTP contract, two runtimes: the Node server and the Worker in workerd must answer the
@@ -41,21 +43,35 @@ const runtimes: Record<string, RunningServer> = {};
 /** Each runtime's own OpenAPI document, and a checker that holds its answers to it. */
 const documents: Record<string, OpenApiDocument> = {};
 const checkers: Record<string, ResponseChecker> = {};
+/** Every call each runtime was asked, for the check that every documented operation was. */
+const asked: Record<string, Array<{ method: string; path: string }>> = { node: [], worker: [] };
+/** Every call of this suite goes through its runtime's checker: each answer must fit the document that runtime serves. */
+const fetchOn = (name: string) => {
+  const checked = checkedFetch(() => checkers[name]!);
+  return (url: string, init: RequestInit = {}): Promise<Response> => {
+    asked[name]!.push({ method: (init.method ?? 'GET').toLowerCase(), path: new URL(url).pathname });
+    return checked(url, init);
+  };
+};
+
 before(async () => {
-  [runtimes.node, runtimes.worker] = await Promise.all([startServer(CONFIG), startWorker(CONFIG, 'contract')]);
+  // Node writes its events every 100 ms; the Worker after each request, to a local D1 migrated first.
+  [runtimes.node, runtimes.worker] = await Promise.all([
+    startServer({ ...CONFIG, ANALYTICS_FLUSH_MS: '100' }),
+    startLocalWorker(CONFIG, { environment: 'contract', migrate: true }),
+  ]);
   for (const [name, runtime] of Object.entries(runtimes)) {
     const response = await fetch(`${runtime.url}/openapi.json`);
     documents[name] = (await response.clone().json()) as OpenApiDocument;
     checkers[name] = new ResponseChecker(documents[name]);
     await checkers[name].check('GET', `${runtime.url}/openapi.json`, response);
+    asked[name]!.push({ method: 'get', path: '/openapi.json' });
   }
 });
 after(async () => {
   await Promise.all(Object.values(runtimes).map((server) => server.stop()));
 });
 
-/** Every call of this suite goes through its runtime's checker: each answer must fit the document that runtime serves. */
-const fetchOn = (name: string) => checkedFetch(() => checkers[name]!);
 const post = (name: string, path: string, body: string, type: string, headers: Record<string, string> = {}) =>
   fetchOn(name)(`${runtimes[name]!.url}${path}`, {
     method: 'POST',
@@ -157,6 +173,7 @@ for (const name of ['node', 'worker']) {
       assert.equal((await fetch(`${base()}/healthz`)).status, 200);
       assert.equal((await fetch(`${base()}/`)).status, 200);
       assert.equal((await fetch(`${base()}/widget.js`)).status, 200);
+      assert.equal((await fetch(`${base()}/console.js`)).status, 200);
       assert.equal(
         (await post(name, '/v1/feedback', JSON.stringify({ helpful: true, article: 'clock-skew' }), 'application/json'))
           .status,
@@ -180,6 +197,13 @@ for (const name of ['node', 'worker']) {
       assert.equal((await post(name, '/v1/har/sanitize?format=har', har, 'application/json')).status, 200);
     });
 
+    insightsContract({ base, fetch, agentToken });
+
+    it('wrote every batch of events', () => {
+      const failed = logEvents(runtimes[name]!).filter((event) => event.event === 'analytics-write-failed');
+      assert.deepEqual(failed, []);
+    });
+
     it("serves an OpenAPI document that passes Redocly's recommended rules", () => {
       const result = lintOpenApi(documents[name]);
       assert.deepEqual(
@@ -198,6 +222,16 @@ for (const name of ['node', 'worker']) {
         assert.ok(docs.includes(`id="${url.hash.slice(1)}"`), `${type}: /docs has no ${url.hash}`);
       }
       assert.ok(checkers[name]!.checked > 20, `only ${checkers[name]!.checked} responses were checked`);
+    });
+
+    it('asks every operation of its document, and checks the answers against it', () => {
+      const missing = Object.entries(documents[name]!.paths).flatMap(([template, operations]) => {
+        const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+        return Object.keys(operations)
+          .filter((method) => !asked[name]!.some((call) => call.method === method && pattern.test(call.path)))
+          .map((method) => `${method.toUpperCase()} ${template}`);
+      });
+      assert.deepEqual(missing, [], 'operations the contract never asked');
     });
   });
 }

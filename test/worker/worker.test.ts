@@ -1,24 +1,44 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { checkedFetch, type OpenApiDocument, ResponseChecker } from '../support/openapi-check.ts';
 import type { RunningServer } from '../support/server.ts';
 import { uniqueRequestId, waitForLogLine, waitForRequestLine } from '../support/server-log.ts';
-import { startWorker } from '../support/worker.ts';
+import { applyMigrations, type LocalWorker, startLocalWorker } from './local-worker.ts';
 
 /**
  * The Worker in production shape, in workerd (wrangler dev): budgets kept by the Rate Limiting
  * binding (the `limits` environment: 8 requests and 3 uploads a minute), public answers kept in
  * the Cache API, and every request, feedback and start-up problem in the Worker's log as JSON.
+ * `limits` has no D1 binding: it is also the Worker that keeps nothing. The event store on D1
+ * is held to the HTTP contract (test/contract); here, what happens before its migrations are
+ * applied, and the cron trigger.
  */
 const SIGN_IN = {
   AUTH_JWT_SECRET: 'worker-test-shared-secret-0123456789abcdefgh',
   AUTH_ISSUER: 'https://login.example.com/',
   AUTH_AUDIENCE: 'fixpath',
 };
+const agentToken = () =>
+  new SignJWT({ roles: ['agent'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(SIGN_IN.AUTH_ISSUER)
+    .setAudience(SIGN_IN.AUTH_AUDIENCE)
+    .setSubject('ana')
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(SIGN_IN.AUTH_JWT_SECRET));
+
+/** `fetch` that holds every answer to the Worker's own OpenAPI document. */
+async function documentedFetch(worker: RunningServer): Promise<(url: string, init?: RequestInit) => Promise<Response>> {
+  const document = (await (await fetch(`${worker.url}/openapi.json`)).json()) as OpenApiDocument;
+  const checker = new ResponseChecker(document);
+  return checkedFetch(() => checker);
+}
 
 describe('the Worker in workerd', () => {
   let worker: RunningServer;
   before(async () => {
-    worker = await startWorker(SIGN_IN, 'limits');
+    worker = await startLocalWorker(SIGN_IN, { environment: 'limits', testScheduled: true });
   });
   after(async () => {
     await worker?.stop();
@@ -84,6 +104,92 @@ describe('the Worker in workerd', () => {
     assert.equal(logged.helpful, true);
     assert.equal(logged.article, 'expired-access-token');
   });
+
+  it('keeps nothing without a D1 binding: /healthz says so, and insights answer 409', async () => {
+    const fetchChecked = await documentedFetch(worker);
+    const headers = { 'cf-connecting-ip': '192.0.2.70' };
+    const health = (await (await fetchChecked(`${worker.url}/healthz`, { headers })).json()) as {
+      analytics: { enabled: boolean; reason?: string };
+    };
+    assert.deepEqual(health.analytics, { enabled: false, reason: 'no D1 binding DB' });
+    const refused = await fetchChecked(`${worker.url}/v1/insights/summary`, {
+      headers: { ...headers, authorization: `Bearer ${await agentToken()}` },
+    });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+    assert.match(((await refused.json()) as { detail: string }).detail, /no D1 binding DB/);
+    const skipped = await fetch(`${worker.url}/__scheduled?cron=17+*+*+*+*`);
+    assert.equal(skipped.status, 200);
+    const logged = await waitForLogLine(
+      worker,
+      'the skipped cron run',
+      (event) => event.event === 'analytics-maintain-skipped',
+    );
+    assert.equal(logged.reason, 'no D1 binding DB');
+  });
+});
+
+describe('the Worker with a D1 database, before and after its migrations', () => {
+  let worker: LocalWorker;
+  before(async () => {
+    // The contract environment's D1, left empty: as a Worker deployed before `wrangler d1 migrations apply DB`.
+    worker = await startLocalWorker(SIGN_IN, { environment: 'contract', testScheduled: true });
+  });
+  after(async () => {
+    await worker?.stop();
+  });
+  const diagnose = (tenant: number) =>
+    fetch(`${worker.url}/v1/diagnose`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-fixpath-session': 'worker-test-session' },
+      body: JSON.stringify({ text: `QX4411: the gizmo rejected the frobnication for tenant ${tenant}` }),
+    });
+  const summary = async () =>
+    (await documentedFetch(worker))(`${worker.url}/v1/insights/summary`, {
+      headers: { authorization: `Bearer ${await agentToken()}` },
+    });
+  const HINT = /wrangler d1 migrations apply DB/;
+
+  it('still diagnoses without the tables, logs what to run, and answers insights with a 409 problem', async () => {
+    assert.equal((await diagnose(1)).status, 200);
+    const failed = await waitForLogLine(
+      worker,
+      'the failed write',
+      (event) => event.event === 'analytics-write-failed',
+    );
+    assert.equal(failed.level, 'error');
+    assert.equal(failed.lost, 1);
+    assert.match(String(failed.message), HINT);
+    const refused = await summary();
+    assert.equal(refused.status, 409);
+    assert.match(((await refused.json()) as { detail: string }).detail, HINT);
+    assert.equal((await fetch(`${worker.url}/__scheduled?cron=17+*+*+*+*`)).status, 200);
+    const maintain = await waitForLogLine(
+      worker,
+      'the failed cron run',
+      (event) => event.event === 'analytics-maintain-failed',
+    );
+    assert.match(String(maintain.message), HINT);
+  });
+
+  it('keeps events once the migrations are applied, without a restart, and maintains them on the cron trigger', async () => {
+    await applyMigrations(worker.state, 'contract');
+    assert.equal((await diagnose(2)).status, 200);
+    const kept = await summary();
+    assert.equal(kept.status, 200);
+    assert.deepEqual(((await kept.json()) as { diagnoses: unknown }).diagnoses, {
+      total: 1,
+      cause: 0,
+      lookalike: 0,
+      abstained: 1,
+    });
+    assert.equal((await fetch(`${worker.url}/__scheduled?cron=17+*+*+*+*`)).status, 200);
+    const maintained = await waitForLogLine(worker, 'the cron run', (event) => event.event === 'analytics-maintained');
+    assert.equal(maintained.level, 'info');
+    assert.equal(maintained.cron, '17 * * * *');
+    // Today is not finished and nothing has expired: the run is wired, the store's own tests cover the arithmetic.
+    assert.deepEqual([maintained.rolledUp, maintained.deleted], [0, 0]);
+  });
 });
 
 describe('the Worker with a bad setting', () => {
@@ -93,7 +199,7 @@ describe('the Worker with a bad setting', () => {
   });
 
   it('answers 503 problem+json and logs the problem as an error', async () => {
-    worker = await startWorker({ ...SIGN_IN, MAX_UPLOAD_MB: 'lots' }, 'limits');
+    worker = await startLocalWorker({ ...SIGN_IN, MAX_UPLOAD_MB: 'lots' }, { environment: 'limits' });
     const response = await fetch(`${worker.url}/v1/search?q=token`);
     assert.equal(response.status, 503);
     const problem = (await response.json()) as { type: string; detail: string };
