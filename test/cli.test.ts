@@ -8,8 +8,14 @@ import { describe, it } from 'node:test';
 import { ROOT } from './support/server.ts';
 
 const cli = (...args: string[]) => cliAs({}, ...args);
+// What the CLI records is cli-feedback.test.ts's subject: here nothing is written into the checkout's data folder.
 const cliAs = (options: SpawnSyncOptions, ...args: string[]) =>
-  spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], { cwd: ROOT, ...options, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'fixpath.js'), ...args], {
+    cwd: ROOT,
+    ...options,
+    env: { ...(options.env ?? process.env), ANALYTICS: 'off' },
+    encoding: 'utf8',
+  });
 
 describe('the fixpath command line', () => {
   it('lints the bundled articles clean', () => {
