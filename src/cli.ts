@@ -54,8 +54,8 @@ Usage:
 
 Nothing leaves this machine: the articles are read from disk and everything runs here, except a
 vote sent with --server. With analytics on (the default), diagnose and feedback record facts
-(never the text) in DATA_DIR/fixpath.db (default ./data), the database a Node server there reads;
-ANALYTICS=off records nothing.`;
+(not the text, unless ANALYTICS_EXCERPTS=on keeps a redacted excerpt) in DATA_DIR/fixpath.db
+(default ./data), the database a Node server there reads; ANALYTICS=off records nothing.`;
 
 interface Options {
   json: boolean;
