@@ -6,7 +6,13 @@ import type {
   ChatContextSchema,
   ChatRequest,
   ChatResponse,
+  ClientEventRequest,
   DiagnosisResponse,
+  FeedbackRequest,
+  GapDraftResponse,
+  GapIgnoreResponse,
+  GapListResponse,
+  InsightsSummaryResponse,
   MeResponse,
   ProblemResponse,
   SearchResponse,
@@ -30,3 +36,10 @@ export type ArticleList = z.output<typeof ArticleListResponse>;
 export type ArticleDetail = z.output<typeof ArticleResponse>;
 export type Me = z.output<typeof MeResponse>;
 export type Problem = z.output<typeof ProblemResponse>;
+export type FeedbackVote = z.input<typeof FeedbackRequest>;
+export type ClientEvent = z.input<typeof ClientEventRequest>;
+export type InsightsSummary = z.output<typeof InsightsSummaryResponse>;
+export type GapList = z.output<typeof GapListResponse>;
+export type Gap = GapList['gaps'][number];
+export type GapDraft = z.output<typeof GapDraftResponse>;
+export type GapIgnored = z.output<typeof GapIgnoreResponse>;

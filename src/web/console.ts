@@ -1,29 +1,25 @@
-import type { Cause, Diagnosis, Me, SearchResults, Suggestions } from '../http/api-types.ts';
+import type { Cause, ClientEvent, Diagnosis, Me, SearchResults, Suggestions } from '../http/api-types.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { type ChatReply, ChatSession } from './chat-session.ts';
+import { api, recordView, TOKEN_KEY } from './console-api.ts';
+import { copyText } from './console-clipboard.ts';
+import { causeVoteHtml, handleVotes, stepVoteHtml } from './console-feedback.ts';
+import { routeViews } from './console-views.ts';
+import { InsightsView } from './insights-view.ts';
 import { renderMarkdown } from './markdown.ts';
 
 /**
  * The agent console at `/`: search, one paste box for anything (text, an error, raw HTTP, a
  * HAR) with a drop zone for .har files, cause cards with evidence and steps, a timeline of a
- * capture's exchanges, and a customer-ready reply to copy. Signing in with a token shows
- * internal articles too.
+ * capture's exchanges, votes on causes and steps, and a customer-ready reply to copy. Signing in
+ * with a token shows internal articles too, and the Insights view (`#insights`).
  */
 
-const TOKEN_KEY = 'fixpath-agent-token';
 const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => document.querySelector(selector) as T;
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return { ...extra, ...(token ? { authorization: `Bearer ${token}` } : {}) };
-}
-
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(path, { ...init, headers: headers(init.headers as Record<string, string>) });
-  const body = (await response.json().catch(() => ({}))) as T & { detail?: string };
-  if (!response.ok) throw new Error(body.detail ?? `the server answered ${response.status}`);
-  return body;
-}
+/** A link to an article that tells the server, when followed, how the reader got there. */
+const articleLink = (article: { slug: string; url: string }, via: NonNullable<ClientEvent['via']>): string =>
+  `href="${escapeHtml(article.url)}" data-article="${escapeHtml(article.slug)}" data-via="${via}"`;
 
 function status(message: string, error = false): void {
   const element = $('#status');
@@ -62,13 +58,13 @@ async function search(query: string): Promise<void> {
       api<SearchResults>(`/v1/search?q=${encodeURIComponent(q)}&limit=8`),
     ]);
     list.innerHTML = suggest.suggestions
-      .map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.text)}</a></li>`)
+      .map((item) => `<li><a ${articleLink(item, 'search')}>${escapeHtml(item.text)}</a></li>`)
       .join('');
     results.innerHTML = found.hits.length
       ? found.hits
           .map(
             (hit) =>
-              `<li><a href="${escapeHtml(hit.url)}">${escapeHtml(hit.title)}</a>${hit.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<div class="muted">${escapeHtml(hit.snippet)}</div></li>`,
+              `<li><a ${articleLink(hit, 'search')}>${escapeHtml(hit.title)}</a>${hit.visibility === 'internal' ? ' <span class="badge">internal</span>' : ''}<div class="muted">${escapeHtml(hit.snippet)}</div></li>`,
           )
           .join('')
       : '<li class="muted">No articles match.</li>';
@@ -124,14 +120,15 @@ function renderDiagnosis(result: Diagnosis): void {
 <div class="meta"><span class="confidence" title="confidence">${Math.round(cause.confidence * 100)}%</span> <code>${escapeHtml(cause.id)}</code>${cause.kind === 'lookalike' ? ' <span class="lookalike">not an authentication problem</span>' : ''}</div>
 <h3 id="cause-${index}">${escapeHtml(cause.title)}</h3>
 <h4>Evidence</h4><ul class="evidence">${cause.evidence.map((item) => `<li>${item.entry !== undefined ? `<button type="button" class="entry" data-entry="${item.entry}">entry ${item.entry}</button> ` : ''}${escapeHtml(item.detail)}</li>`).join('')}</ul>
-<h4>Steps</h4><ol class="steps">${cause.steps.map((step) => `<li><details${index === 0 ? ' open' : ''}><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details></li>`).join('')}</ol>
-<p><a href="${escapeHtml(cause.article.url)}" target="_blank">${escapeHtml(cause.article.title)}</a></p>
+<h4>Steps</h4><ol class="steps">${cause.steps.map((step) => `<li><details${index === 0 ? ' open' : ''}><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details>${stepVoteHtml(cause.id, step)}</li>`).join('')}</ol>
+<p><a ${articleLink(cause.article, 'diagnosis')} target="_blank">${escapeHtml(cause.article.title)}</a></p>
+${causeVoteHtml(cause.id, index)}
 </article>`,
     )
     .join('');
   const timeline = capture ? renderTimeline(result) : '';
   const related = result.articles.length
-    ? `<p class="muted">Further reading: ${result.articles.map((article) => `<a href="${escapeHtml(article.url)}">${escapeHtml(article.title)}</a>`).join(' · ')}</p>`
+    ? `<p class="muted">Further reading: ${result.articles.map((article) => `<a ${articleLink(article, 'diagnosis')}>${escapeHtml(article.title)}</a>`).join(' · ')}</p>`
     : '';
   const reply = result.causes.length
     ? '<p><button type="button" id="copy-reply" class="primary">Copy reply for the customer</button></p><textarea id="reply" aria-label="Reply for the customer" readonly hidden></textarea>'
@@ -200,15 +197,8 @@ async function copyReply(): Promise<void> {
   if (!cause) return;
   const text = composeReply(cause, location.origin);
   const box = $<HTMLTextAreaElement>('#reply');
-  box.value = text;
   box.hidden = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    status('Reply copied.');
-  } catch {
-    box.select();
-    status('Select the reply below and copy it.');
-  }
+  status((await copyText(text, box)) ? 'Reply copied.' : 'Select the reply below and copy it.');
 }
 
 const chat = new ChatSession((body) =>
@@ -238,6 +228,16 @@ async function converse(text: string): Promise<void> {
 }
 
 function start(): void {
+  const insights = new InsightsView();
+  routeViews((view) => {
+    if (view === 'insights') insights.show();
+  });
+  handleVotes($('#answer'), () => lastDiagnosis?.signature?.id, status);
+  document.addEventListener('click', (event) => {
+    const link = (event.target as HTMLElement).closest<HTMLAnchorElement>('a[data-article]');
+    if (link?.dataset.article)
+      recordView({ type: 'view', article: link.dataset.article, via: link.dataset.via as ClientEvent['via'] });
+  });
   $('#chat-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = $<HTMLInputElement>('#chat-input');
@@ -282,10 +282,12 @@ function start(): void {
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
     $<HTMLInputElement>('#token').value = '';
     void refreshIdentity();
+    if (location.hash === '#insights') insights.show(true);
   });
   $('#signout').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
     void refreshIdentity();
+    if (location.hash === '#insights') insights.show(true);
   });
   void refreshIdentity();
 }
