@@ -120,9 +120,9 @@ function renderDiagnosis(result: Diagnosis): void {
 <div class="meta"><span class="confidence" title="confidence">${Math.round(cause.confidence * 100)}%</span> <code>${escapeHtml(cause.id)}</code>${cause.kind === 'lookalike' ? ' <span class="lookalike">not an authentication problem</span>' : ''}</div>
 <h3 id="cause-${index}">${escapeHtml(cause.title)}</h3>
 <h4>Evidence</h4><ul class="evidence">${cause.evidence.map((item) => `<li>${item.entry !== undefined ? `<button type="button" class="entry" data-entry="${item.entry}">entry ${item.entry}</button> ` : ''}${escapeHtml(item.detail)}</li>`).join('')}</ul>
+${causeVoteHtml(cause.id, index)}
 <h4>Steps</h4><ol class="steps">${cause.steps.map((step) => `<li><details${index === 0 ? ' open' : ''}><summary>${escapeHtml(step.title)}</summary>${renderMarkdown(step.markdown)}</details>${stepVoteHtml(cause.id, step)}</li>`).join('')}</ol>
 <p><a ${articleLink(cause.article, 'diagnosis')} target="_blank">${escapeHtml(cause.article.title)}</a></p>
-${causeVoteHtml(cause.id, index)}
 </article>`,
     )
     .join('');

@@ -27,7 +27,7 @@ ul.gaps li.gap { border: 1px solid var(--line); border-radius: 8px; padding: .6r
 .gap h3 { margin: .2rem 0 .4rem; font-size: 1rem; overflow-wrap: anywhere; }
 .gap-facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .3rem 1rem; margin: .4rem 0; }
 .gap-facts dt { font-size: .8rem; color: var(--muted); } .gap-facts dd { margin: 0; }
-.gap-actions button, .vote button { border: 1px solid var(--muted); background: var(--bg); color: var(--fg); border-radius: 6px; padding: .2rem .7rem; }
+.gap-actions button, .vote [data-vote] { border: 1px solid var(--muted); background: var(--bg); color: var(--fg); border-radius: 6px; padding: .2rem .7rem; }
 .vote button[aria-pressed=true] { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
 .vote { margin: .6rem 0 0; } .vote-buttons { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; }
 .step-vote { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; margin: .2rem 0 .6rem; font-size: .85rem; }
