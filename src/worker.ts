@@ -138,15 +138,14 @@ export default {
   async scheduled(controller: ScheduledController, env: Env): Promise<void> {
     const ready = settingsFor(env);
     if (!ready) return;
-    const store = storeOf(ready.insights);
-    if (!store) {
-      const reason = (ready.insights as { off: string }).off;
-      log({ level: 'info', event: 'analytics-maintain-skipped', cron: controller.cron, reason });
+    const { insights } = ready;
+    if (!('store' in insights)) {
+      log({ level: 'info', event: 'analytics-maintain-skipped', cron: controller.cron, reason: insights.off });
       return;
     }
     const started = Date.now();
     try {
-      const done = await store.maintain();
+      const done = await insights.store.maintain();
       log({
         level: 'info',
         event: 'analytics-maintained',
