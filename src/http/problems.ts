@@ -58,7 +58,8 @@ const WHEN: Record<InputErrorCode, string> = {
   'invalid-encoding': 'the body is not UTF-8',
   'invalid-multipart': 'the multipart form is malformed or has no valid boundary',
   'not-found': 'no route, article or cause has that name',
-  'analytics-off': 'insights were asked for, but nothing is kept: ANALYTICS=off, or a Worker without the D1 binding DB',
+  'analytics-off':
+    'insights were asked for, but nothing is kept: ANALYTICS=off, a Worker without the D1 binding DB, or a D1 database whose migrations were not applied (`wrangler d1 migrations apply DB`)',
 };
 
 /** Problems answered before a route runs (sign-in, origins, rate limits) or when nothing else fits. */

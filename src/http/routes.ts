@@ -303,7 +303,9 @@ export const clientEventRoute = createRoute({
 const INSIGHTS_PROBLEMS = {
   401: problem('No token: insights are for support agents.'),
   403: problem('The token does not carry the agent role (AUTH_AGENT_ROLE).'),
-  409: problem('Analytics are off (ANALYTICS=off, or no D1 binding on Workers): nothing is kept to report.'),
+  409: problem(
+    'Analytics are off (ANALYTICS=off, or no D1 binding on Workers) or its D1 database is not migrated: nothing is kept to report.',
+  ),
   422: problem('A bad date or span.'),
 };
 const csv = (description: string) => ({ description, content: { 'text/csv': { schema: z.string() } } });

@@ -193,24 +193,30 @@ export class EventStore {
     session: string,
   ): Promise<{ events: Record<string, SqlValue>[]; feedback: Record<string, SqlValue>[] }> {
     await this.flush();
-    const hashes = await this.sessionHashes(session);
-    const marks = hashes.map(() => '?').join(', ');
-    const [events, feedback] = await Promise.all([
-      this.db.all(`SELECT * FROM events WHERE session IN (${marks}) ORDER BY minute, id`, hashes),
-      this.db.all(`SELECT * FROM feedback WHERE session IN (${marks}) ORDER BY minute`, hashes),
-    ]);
-    return { events: events.map(withTimes), feedback: feedback.map(withTimes) };
+    const events: Record<string, SqlValue>[] = [];
+    const feedback: Record<string, SqlValue>[] = [];
+    for (const hashes of chunks(await this.sessionHashes(session))) {
+      const marks = hashes.map(() => '?').join(', ');
+      events.push(...(await this.db.all(`SELECT * FROM events WHERE session IN (${marks})`, hashes)));
+      feedback.push(...(await this.db.all(`SELECT * FROM feedback WHERE session IN (${marks})`, hashes)));
+    }
+    const byTime = (a: Record<string, SqlValue>, b: Record<string, SqlValue>) =>
+      Number(a.minute) - Number(b.minute) || Number(a.id ?? 0) - Number(b.id ?? 0);
+    return { events: events.sort(byTime).map(withTimes), feedback: feedback.sort(byTime).map(withTimes) };
   }
 
   /** Delete everything kept about one client session id; daily counts hold no session and stay. */
   async deleteSession(session: string): Promise<{ events: number; feedback: number }> {
     const found = await this.exportSession(session);
-    const hashes = await this.sessionHashes(session);
-    const marks = hashes.map(() => '?').join(', ');
-    await this.db.batch([
-      { sql: `DELETE FROM events WHERE session IN (${marks})`, params: hashes },
-      { sql: `DELETE FROM feedback WHERE session IN (${marks})`, params: hashes },
-    ]);
+    await this.db.batch(
+      chunks(await this.sessionHashes(session)).flatMap((hashes) => {
+        const marks = hashes.map(() => '?').join(', ');
+        return [
+          { sql: `DELETE FROM events WHERE session IN (${marks})`, params: hashes },
+          { sql: `DELETE FROM feedback WHERE session IN (${marks})`, params: hashes },
+        ];
+      }),
+    );
     return { events: found.events.length, feedback: found.feedback.length };
   }
 
@@ -446,6 +452,14 @@ function unsettledSignature(id: string, minute: number): SqlStatement[] {
       params: [minute, id],
     },
   ];
+}
+
+/** D1 binds at most 100 values per statement: long lists go in slices. */
+const MAX_BOUND = 90;
+function chunks<T>(items: T[]): T[][] {
+  const slices: T[][] = [];
+  for (let start = 0; start < items.length; start += MAX_BOUND) slices.push(items.slice(start, start + MAX_BOUND));
+  return slices;
 }
 
 /** A client's session id as kept: SHA-256 of the salt, the day and the id, 16 hex digits. */

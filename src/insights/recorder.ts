@@ -56,7 +56,8 @@ export function diagnosisFacts(diagnosis: Diagnosis, nearest: string | undefined
 
 /**
  * A chat turn: it settles when it gives a cause's steps or names a lookalike; it abstains when
- * the person gave evidence and no cause fits. A turn still asking questions is `asking`.
+ * the person gave evidence and no cause fits. A turn still asking questions is `asking`; one that
+ * hands over to a person or hears that the fix worked is `handoff` or `resolved`.
  */
 export function chatFacts(
   reply: ChatReply,
@@ -65,13 +66,18 @@ export function chatFacts(
 ): AnswerFacts {
   const offered = reply.steps?.length ? reply.context.offered : undefined;
   const lookalike = reply.causes[0]?.kind === 'lookalike' && !reply.question;
-  const outcome = offered
-    ? 'cause'
-    : lookalike
-      ? 'lookalike'
-      : reply.causes.length === 0 && !reply.question
-        ? 'abstained'
-        : 'asking';
+  // A turn that hands over or closes the conversation judges nothing: its own event says what happened.
+  const outcome = reply.handoff
+    ? 'handoff'
+    : reply.resolved
+      ? 'resolved'
+      : offered
+        ? 'cause'
+        : lookalike
+          ? 'lookalike'
+          : reply.causes.length === 0 && !reply.question
+            ? 'abstained'
+            : 'asking';
   return {
     inputKind: diagnosis?.input.kind,
     signature: diagnosis?.signature,
