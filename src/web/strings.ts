@@ -1,6 +1,9 @@
 /** The widget's words, per language (data-lang). Missing languages fall back to English. */
 export const STRINGS = {
   en: {
+    privacy: 'What we keep',
+    privacyText:
+      'Facts about this visit (which errors, which answers, your votes), never what you typed, and no address. To see or delete them, give support this visit id:',
     title: 'Help',
     close: 'Close help',
     search: 'Search help articles',
@@ -44,6 +47,9 @@ export const STRINGS = {
     suggestions: 'Suggestions',
   },
   de: {
+    privacy: 'Was wir speichern',
+    privacyText:
+      'Fakten zu diesem Besuch (welche Fehler, welche Antworten, Ihre Bewertungen), nie Ihren Text und keine Adresse. Zum Einsehen oder Löschen nennen Sie dem Support diese Besuchs-ID:',
     title: 'Hilfe',
     close: 'Hilfe schließen',
     search: 'Hilfeartikel durchsuchen',
@@ -88,6 +94,9 @@ export const STRINGS = {
     suggestions: 'Vorschläge',
   },
   fr: {
+    privacy: 'Ce que nous gardons',
+    privacyText:
+      'Des faits sur cette visite (quelles erreurs, quelles réponses, vos votes), jamais ce que vous avez écrit, ni votre adresse. Pour les consulter ou les effacer, donnez au support cet identifiant de visite :',
     title: 'Aide',
     close: "Fermer l'aide",
     search: "Rechercher dans l'aide",

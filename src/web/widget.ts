@@ -171,6 +171,7 @@ export class FixpathHelp extends HTMLElement {
     </div>
     <div id="view-article" hidden></div>
     <div class="status" id="status" role="status" aria-live="polite"></div>
+    <details class="privacy muted"><summary>${escapeHtml(s.privacy)}</summary><p>${escapeHtml(s.privacyText)} <code id="visit-id">${escapeHtml(this.session)}</code></p></details>
   </div>
 </section></div>`;
     this.$('.launcher').addEventListener('click', () => (this.$('.panel').hidden ? this.open() : this.close()));

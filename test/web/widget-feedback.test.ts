@@ -176,6 +176,12 @@ describe('feedback in the help widget, as the agents read it', () => {
     const sessions = new Set(api.map((request) => request.headers['x-fixpath-session']));
     assert.equal(sessions.size, 1);
     assert.match([...sessions][0] ?? '', /^[\w-]{8,64}$/);
+    // The visitor can read that id in the widget, and an agent finds the visit's data by it.
+    await widget.getByText('What we keep').click();
+    const shown = (await widget.locator('#visit-id').textContent()) ?? '';
+    assert.equal(shown, [...sessions][0]);
+    const kept = (await (await fetch(`${server.url}/v1/insights/sessions/${shown}`)).json()) as { events: unknown[] };
+    assert.ok(kept.events.length >= 3, `${kept.events.length} events found by the visit id`);
     for (const path of ['/v1/search', '/v1/chat', '/v1/feedback', '/v1/events'])
       assert.ok(
         api.some((request) => new URL(request.url).pathname === path),
