@@ -37,6 +37,7 @@ const CLIENT_CHANNELS = new Set<string>(CHANNELS.filter((channel) => channel !==
 /** Longest span one insights request may cover: the daily counts' retention at most. */
 const MAX_SPAN_DAYS = 3_650;
 const DEFAULT_SPAN_DAYS = 30;
+const DEFAULT_GAPS = 100;
 const CLIENT_BODY_BYTES = 4096;
 
 /** The client's session id (`X-Fixpath-Session`) and channel (`X-Fixpath-Channel`); either may be absent or bad, and then counts as none. */
@@ -148,7 +149,7 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
       const { range, gaps } = await gapsOf(query);
       const [from, to] = [isoDate(range.from), isoDate(range.to)];
       if (query.format === 'csv') return csvResponse(c, `fixpath-gaps-${from}-${to}.csv`, gapsCsv(gaps));
-      return c.json({ from, to, total: gaps.length, gaps }, 200);
+      return c.json({ from, to, total: gaps.length, gaps: gaps.slice(0, query.limit ?? DEFAULT_GAPS) }, 200);
     },
     refuseInvalid('the gaps query is not valid'),
   );

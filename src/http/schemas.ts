@@ -416,6 +416,15 @@ export const InsightsQuery = z
   .strict();
 
 export const GapsQuery = InsightsQuery.extend({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({
+      description: 'Most gaps listed, most frequent first (default 100; `total` counts them all; CSV lists all).',
+    }),
   status: z
     .enum(['open', 'settled', 'ignored', 'all'])
     .optional()

@@ -1,4 +1,5 @@
 import { toHex } from '../text/hex.ts';
+import { CODES, type CodeKind, codeOf, nameOfCode } from './codes.ts';
 import { dayOf, type FeedbackVote, type InsightEvent, isoDay, MINUTES_PER_DAY, minuteOf, votedItem } from './events.ts';
 import type { SqlDatabase, SqlStatement, SqlValue } from './sql-database.ts';
 
@@ -22,6 +23,12 @@ export interface EventStoreOptions {
   onError?: (error: unknown, lost: number) => void;
 }
 
+/** Which counts to read: these metrics, day by day or summed over the span. */
+export interface CountSelection {
+  metrics: string[];
+  perDay: boolean;
+}
+
 /** One row of a day's counts: what was counted (metric), for what (key), how many. */
 export interface CountRow {
   day: number;
@@ -34,6 +41,8 @@ export interface CountRow {
 const IDLE_MINUTES = 30;
 const MAX_QUEUE = 50_000;
 const MAX_REMEMBERED_HASHES = 10_000;
+/** Event ids are minute × PER_MINUTE + the event's place in its minute. */
+const PER_MINUTE = 1_000_000;
 
 /**
  * The event store: facts about each diagnosis, chat turn, search, view, hand-off, resolution and
@@ -45,8 +54,11 @@ export class EventStore {
   private pending: Array<{
     minute: number;
     session: string | null;
-    build: (session: string | null) => SqlStatement[];
+    named: Array<string | undefined>;
+    build: (session: number | null, idOf: (name: string | undefined) => number | null) => SqlStatement[];
   }> = [];
+  /** Ids of cause ids, article slugs and signature ids already in `names`: they never change. */
+  private readonly nameIds = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<number> = Promise.resolve(0);
   private dropped = 0;
@@ -69,14 +81,21 @@ export class EventStore {
   /** Queue an event; it is written with the next batch. */
   record(event: InsightEvent): void {
     const minute = minuteOf(this.now());
-    this.enqueue(minute, event.session, (session) => eventStatements(event, minute, session));
+    const named = [
+      event.cause,
+      event.nearest,
+      event.article,
+      event.signature?.id,
+      ...(event.causes ?? []).map((cause) => cause.id),
+    ];
+    this.enqueue(minute, event.session, named, (session, idOf) => eventStatements(event, minute, session, idOf));
   }
 
   /** Queue a vote; a later vote by the same session on the same item replaces it. */
   vote(vote: FeedbackVote): void {
     const minute = minuteOf(this.now());
     const { kind, item } = votedItem(vote);
-    this.enqueue(minute, vote.session, (session) => [
+    this.enqueue(minute, vote.session, [], (session) => [
       {
         sql: `INSERT INTO feedback (session, item_kind, item, minute, channel, audience, helpful, reason, comment, cause, signature)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,7 +103,7 @@ export class EventStore {
                 helpful = excluded.helpful, reason = excluded.reason, comment = excluded.comment,
                 signature = coalesce(excluded.signature, feedback.signature)`,
         params: [
-          session ?? `anonymous-${crypto.randomUUID()}`,
+          session === null ? `anonymous-${crypto.randomUUID()}` : sessionHex(session),
           kind,
           item,
           minute,
@@ -101,13 +120,18 @@ export class EventStore {
     ]);
   }
 
-  private enqueue(minute: number, session: string | null, build: (session: string | null) => SqlStatement[]): void {
+  private enqueue(
+    minute: number,
+    session: string | null,
+    named: Array<string | undefined>,
+    build: (session: number | null, idOf: (name: string | undefined) => number | null) => SqlStatement[],
+  ): void {
     // A database that cannot keep up must not take the server's memory with it.
     if (this.pending.length >= MAX_QUEUE) {
       this.dropped += 1;
       return;
     }
-    this.pending.push({ minute, session, build });
+    this.pending.push({ minute, session, named, build });
     if (this.pending.length >= this.batchSize) void this.flush();
     else if (this.flushMs > 0 && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
@@ -135,9 +159,10 @@ export class EventStore {
       if (batch.length === 0) return 0;
       try {
         const salt = await this.saltOf();
+        const idOf = await this.resolveNames(batch.flatMap((item) => item.named));
         const statements: SqlStatement[] = [];
         for (const { minute, session, build } of batch)
-          statements.push(...build(session === null ? null : await this.hashed(salt, session, dayOf(minute))));
+          statements.push(...build(session === null ? null : await this.hashed(salt, session, dayOf(minute)), idOf));
         await this.db.batch(statements);
         return batch.length;
       } catch (error) {
@@ -148,10 +173,42 @@ export class EventStore {
     return this.writing;
   }
 
-  /** Hashes already made: a visit sends several requests, each hashed once. */
-  private readonly hashes = new Map<string, string>();
+  /** The ids of these names in `names`, adding those it lacks. */
+  private async resolveNames(named: Array<string | undefined>): Promise<(name: string | undefined) => number | null> {
+    const missing = [...new Set(named.filter((name): name is string => name !== undefined && !this.nameIds.has(name)))];
+    for (const slice of chunks(missing)) {
+      const marks = slice.map(() => '(?)').join(', ');
+      await this.db.batch([
+        { sql: `INSERT INTO names (name) VALUES ${marks} ON CONFLICT (name) DO NOTHING`, params: slice },
+      ]);
+      const rows = await this.db.all<{ id: number; name: string }>(
+        `SELECT id, name FROM names WHERE name IN (${slice.map(() => '?').join(', ')})`,
+        slice,
+      );
+      for (const row of rows) this.nameIds.set(row.name, row.id);
+    }
+    return (name) => (name === undefined ? null : (this.nameIds.get(name) ?? null));
+  }
 
-  private async hashed(salt: string, session: string, day: number): Promise<string> {
+  /** Names by id, for reading counts back; loaded as ids appear. */
+  private readonly namesById = new Map<number, string>();
+
+  async namesOf(ids: Iterable<number>): Promise<Map<number, string>> {
+    const missing = [...new Set(ids)].filter((id) => !this.namesById.has(id));
+    for (const slice of chunks(missing)) {
+      const rows = await this.db.all<{ id: number; name: string }>(
+        `SELECT id, name FROM names WHERE id IN (${slice.map(() => '?').join(', ')})`,
+        slice,
+      );
+      for (const row of rows) this.namesById.set(row.id, row.name);
+    }
+    return this.namesById;
+  }
+
+  /** Hashes already made: a visit sends several requests, each hashed once. */
+  private readonly hashes = new Map<string, number>();
+
+  private async hashed(salt: string, session: string, day: number): Promise<number> {
     const key = `${day}\0${session}`;
     let hash = this.hashes.get(key);
     if (hash === undefined) {
@@ -179,10 +236,10 @@ export class EventStore {
   }
 
   /** The hashes one client session id had on each day events are kept. */
-  private async sessionHashes(session: string): Promise<string[]> {
+  private async sessionHashes(session: string): Promise<number[]> {
     const salt = await this.saltOf();
     const today = dayOf(minuteOf(this.now()));
-    const hashes: string[] = [];
+    const hashes: number[] = [];
     for (let day = today - this.retention.eventDays - 1; day <= today; day += 1)
       hashes.push(await hashSession(salt, session, day));
     return hashes;
@@ -197,8 +254,14 @@ export class EventStore {
     const feedback: Record<string, SqlValue>[] = [];
     for (const hashes of chunks(await this.sessionHashes(session))) {
       const marks = hashes.map(() => '?').join(', ');
-      events.push(...(await this.db.all(`SELECT * FROM events WHERE session IN (${marks})`, hashes)));
-      feedback.push(...(await this.db.all(`SELECT * FROM feedback WHERE session IN (${marks})`, hashes)));
+      events.push(
+        ...(await this.db.all(
+          `SELECT * FROM events_as_text WHERE id IN (SELECT id FROM events WHERE session IN (${marks}))`,
+          hashes,
+        )),
+      );
+      const hexes = hashes.map(sessionHex);
+      feedback.push(...(await this.db.all(`SELECT * FROM feedback WHERE session IN (${marks})`, hexes)));
     }
     const byTime = (a: Record<string, SqlValue>, b: Record<string, SqlValue>) =>
       Number(a.minute) - Number(b.minute) || Number(a.id ?? 0) - Number(b.id ?? 0);
@@ -213,7 +276,7 @@ export class EventStore {
         const marks = hashes.map(() => '?').join(', ');
         return [
           { sql: `DELETE FROM events WHERE session IN (${marks})`, params: hashes },
-          { sql: `DELETE FROM feedback WHERE session IN (${marks})`, params: hashes },
+          { sql: `DELETE FROM feedback WHERE session IN (${marks})`, params: hashes.map(sessionHex) },
         ];
       }),
     );
@@ -230,7 +293,7 @@ export class EventStore {
     let through = await this.rolledThrough();
     if (through === null) {
       const [first] = await this.db.all<{ minute: number | null }>(
-        'SELECT min(minute) AS minute FROM (SELECT min(minute) AS minute FROM events UNION ALL SELECT min(minute) FROM feedback)',
+        `SELECT min(minute) AS minute FROM (SELECT min(id) / ${PER_MINUTE} AS minute FROM events UNION ALL SELECT min(minute) FROM feedback)`,
       );
       through = first?.minute == null ? today - 1 : dayOf(first.minute) - 1;
     }
@@ -254,11 +317,11 @@ export class EventStore {
     const eventCutoff = Math.min((today - this.retention.eventDays) * MINUTES_PER_DAY, (rolled + 1) * MINUTES_PER_DAY);
     const dailyCutoff = today - this.retention.dailyDays;
     const [before] = await this.db.all<{ n: number }>(
-      'SELECT (SELECT count(*) FROM events WHERE minute < ?) + (SELECT count(*) FROM feedback WHERE minute < ?) AS n',
-      [eventCutoff, eventCutoff],
+      'SELECT (SELECT count(*) FROM events WHERE id < ?) + (SELECT count(*) FROM feedback WHERE minute < ?) AS n',
+      [eventCutoff * PER_MINUTE, eventCutoff],
     );
     await this.db.batch([
-      { sql: 'DELETE FROM events WHERE minute < ?', params: [eventCutoff] },
+      { sql: 'DELETE FROM events WHERE id < ?', params: [eventCutoff * PER_MINUTE] },
       { sql: 'DELETE FROM feedback WHERE minute < ?', params: [eventCutoff] },
       { sql: 'DELETE FROM daily WHERE day < ?', params: [dailyCutoff] },
       { sql: 'DELETE FROM signatures WHERE last_seen < ?', params: [dailyCutoff * MINUTES_PER_DAY] },
@@ -272,147 +335,221 @@ export class EventStore {
   }
 
   /**
-   * The day-by-day counts for [fromDay, toDay]: rolled-up days from `daily`, the rest (today,
-   * and any day not rolled up yet) counted from the events themselves.
+   * Counts for [fromDay, toDay], one list per selection: the named metrics, day by day or summed
+   * over the span (then `day` is -1). Rolled-up days are read from `daily`, summed by SQLite;
+   * the rest (today, and any day not rolled up yet) is counted from the events, once for all
+   * selections.
    */
-  async counts(fromDay: number, toDay: number): Promise<CountRow[]> {
+  async counts(fromDay: number, toDay: number, selections: CountSelection[]): Promise<CountRow[][]> {
     await this.flush();
     const through = (await this.rolledThrough()) ?? fromDay - 1;
-    const rolled =
-      through >= fromDay
-        ? await this.db.all<CountRow & Record<string, SqlValue>>(
-            'SELECT day, metric, key, count FROM daily WHERE day >= ? AND day <= ?',
-            [fromDay, Math.min(toDay, through)],
-          )
-        : [];
     const rawFrom = Math.max(fromDay, through + 1);
     const raw =
       rawFrom <= toDay ? await this.aggregateEvents(rawFrom * MINUTES_PER_DAY, (toDay + 1) * MINUTES_PER_DAY) : [];
-    return [...rolled, ...raw];
+    return Promise.all(
+      selections.map(async ({ metrics, perDay }) => {
+        const marks = metrics.map(() => '?').join(', ');
+        const rolled =
+          through >= fromDay
+            ? await this.db.all<CountRow & Record<string, SqlValue>>(
+                `SELECT ${perDay ? 'day' : '-1'} AS day, metric, key, sum(count) AS count FROM daily
+                 WHERE metric IN (${marks}) AND day >= ? AND day <= ? GROUP BY metric, ${perDay ? 'day, ' : ''}key`,
+                [...metrics, fromDay, Math.min(toDay, through)],
+              )
+            : [];
+        const wanted = new Set(metrics);
+        const fresh = raw.filter((row) => wanted.has(row.metric));
+        return [...rolled, ...(perDay ? fresh : fresh.map((row) => ({ ...row, day: -1 })))];
+      }),
+    );
   }
 
   /** Count one span of events and votes, day by day, into the metrics the insights read. */
   async aggregateEvents(fromMinute: number, toMinute: number): Promise<CountRow[]> {
     const idleBefore = minuteOf(this.now()) - IDLE_MINUTES;
-    const span = 'minute >= ? AND minute < ?';
-    const range = [fromMinute, toMinute];
-    const queries: Array<[string, SqlValue[]]> = [
-      [
-        `SELECT minute / 1440 AS day, 'event' AS metric, type AS key, count(*) AS count FROM events WHERE ${span} GROUP BY day, type`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'outcome', outcome, count(*) FROM events WHERE type = 'diagnose' AND ${span} GROUP BY day, outcome`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'channel', channel, count(*) FROM events WHERE type IN ('diagnose', 'chat', 'search') AND ${span} GROUP BY day, channel`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'search-none', '', count(*) FROM events WHERE type = 'search' AND results = 0 AND ${span} GROUP BY day`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'view-from', outcome, count(*) FROM events WHERE type = 'view' AND ${span} GROUP BY day, outcome`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'cause', cause, count(*) FROM events WHERE (type = 'diagnose' OR (type = 'chat' AND steps > 0)) AND cause IS NOT NULL AND ${span} GROUP BY day, cause`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'confirmed', coalesce(cause, ''), count(*) FROM events WHERE type = 'resolution' AND ${span} GROUP BY day, cause`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'handoff', coalesce(cause, ''), count(*) FROM events WHERE type = 'handoff' AND ${span} GROUP BY day, cause`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'fix-minutes', coalesce(cause, '') || '|' || elapsed, count(*) FROM events WHERE type = 'resolution' AND elapsed IS NOT NULL AND ${span} GROUP BY day, cause, elapsed`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'conversations', '', count(DISTINCT session) FROM events WHERE type = 'chat' AND session IS NOT NULL AND ${span} GROUP BY day`,
-        range,
-      ],
-      [
-        `SELECT day, 'assumed', cause, count(*) FROM (
-           SELECT min(minute) / 1440 AS day, session, max(cause) AS cause FROM events
-           WHERE type = 'chat' AND steps > 0 AND session IS NOT NULL AND ${span}
-           GROUP BY session
-           HAVING max(minute) < ? AND NOT EXISTS (
-             SELECT 1 FROM events AS later WHERE later.session = events.session AND later.type IN ('handoff', 'resolution'))
-         ) GROUP BY day, cause`,
-        [...range, idleBefore],
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'vote-' || item_kind, item || '|' || helpful, count(*) FROM feedback WHERE ${span} GROUP BY day, item_kind, item, helpful`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'reason', reason, count(*) FROM feedback WHERE reason IS NOT NULL AND ${span} GROUP BY day, reason`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'gap', signature || '|' || CASE type WHEN 'handoff' THEN 'handoff' ELSE 'abstained' END || '|' || channel, count(*)
-         FROM events WHERE signature IS NOT NULL AND (outcome = 'abstained' OR type = 'handoff') AND ${span}
-         GROUP BY day, signature, type, channel`,
-        range,
-      ],
-      [
-        `SELECT minute / 1440 AS day, 'gap', signature || '|' || CASE item_kind WHEN 'cause' THEN 'wrong-cause' ELSE 'step-failed' END || '|' || channel, count(*)
-         FROM feedback WHERE signature IS NOT NULL AND helpful = 0 AND item_kind IN ('cause', 'step') AND ${span}
-         GROUP BY day, signature, item_kind, channel`,
-        range,
-      ],
+    // Events sit in id order, which is time order: a span of minutes is a span of ids.
+    const ids = 'id >= ? AND id < ?';
+    const idRange = [fromMinute * PER_MINUTE, toMinute * PER_MINUTE];
+    const minutes = 'minute >= ? AND minute < ?';
+    const minuteRange = [fromMinute, toMinute];
+    const { type, outcome } = CODES;
+    // Each query gives (day, a, b, count); `key` names the metric and makes its key from a and b.
+    // One pass over the span gives the simple counts (by type, outcome, channel, cause).
+    const simple = await this.db.all<{
+      day: number;
+      type: number;
+      outcome: number | null;
+      channel: number;
+      cause: number | null;
+      none: number | null;
+      shown: number | null;
+      n: number;
+    }>(
+      `SELECT minute / 1440 AS day, type, outcome, channel, cause, results = 0 AS none, steps > 0 AS shown, count(*) AS n
+       FROM events WHERE ${ids} GROUP BY day, type, outcome, channel, cause, none, shown`,
+      idRange,
+    );
+    await this.namesOf(simple.flatMap((row) => (row.cause === null ? [] : [row.cause])));
+    const counted = new Map<string, CountRow>();
+    const add = (day: number, metric: string, key: string, n: number): void => {
+      const id = `${day}\0${metric}\0${key}`;
+      const row = counted.get(id);
+      if (row) row.count += n;
+      else counted.set(id, { day, metric, key, count: n });
+    };
+    for (const row of simple) {
+      const { day, n } = row;
+      add(day, 'event', codeName('type', row.type), n);
+      if (row.type === type.diagnose) add(day, 'outcome', codeName('outcome', row.outcome), n);
+      if (row.type === type.diagnose || row.type === type.chat || row.type === type.search)
+        add(day, 'channel', codeName('channel', row.channel), n);
+      if (row.type === type.search && row.none === 1) add(day, 'search-none', '', n);
+      if (row.type === type.view) add(day, 'view-from', codeName('outcome', row.outcome), n);
+      if (row.cause !== null && (row.type === type.diagnose || (row.type === type.chat && row.shown === 1)))
+        add(day, 'cause', this.nameOf(row.cause), n);
+      if (row.type === type.resolution) add(day, 'confirmed', this.nameOf(row.cause), n);
+      if (row.type === type.handoff) add(day, 'handoff', this.nameOf(row.cause), n);
+    }
+    const queries: Array<{
+      sql: string;
+      params: SqlValue[];
+      /** Whether column a is a `names` id (a cause or a signature). */
+      named?: boolean;
+      key: (a: SqlValue, b: SqlValue) => [string, string];
+    }> = [
+      {
+        sql: `SELECT minute / 1440 AS day, cause AS a, elapsed AS b, count(*) AS n FROM events
+              WHERE type = ${type.resolution} AND elapsed IS NOT NULL AND ${ids} GROUP BY day, a, b`,
+        params: idRange,
+        named: true,
+        key: (a, b) => ['fix-minutes', `${this.nameOf(a)}|${b}`],
+      },
+      {
+        sql: `SELECT minute / 1440 AS day, NULL AS a, NULL AS b, count(DISTINCT session) AS n FROM events
+              WHERE type = ${type.chat} AND session IS NOT NULL AND ${ids} GROUP BY day`,
+        params: idRange,
+        key: () => ['conversations', ''],
+      },
+      {
+        sql: `SELECT day AS day, cause AS a, NULL AS b, count(*) AS n FROM (
+                SELECT min(minute) / 1440 AS day, session, max(cause) AS cause FROM events
+                WHERE type = ${type.chat} AND steps > 0 AND session IS NOT NULL AND ${ids}
+                GROUP BY session
+                HAVING max(minute) < ? AND NOT EXISTS (
+                  SELECT 1 FROM events AS later
+                  WHERE later.session = events.session AND later.type IN (${type.handoff}, ${type.resolution}))
+              ) GROUP BY day, a`,
+        params: [...idRange, idleBefore],
+        named: true,
+        key: (a) => ['assumed', this.nameOf(a)],
+      },
+      {
+        sql: `SELECT minute / 1440 AS day, 'vote-' || item_kind AS a, item || '|' || helpful AS b, count(*) AS n FROM feedback
+              WHERE ${minutes} GROUP BY day, item_kind, item, helpful`,
+        params: minuteRange,
+        key: (a, b) => [String(a), String(b)],
+      },
+      {
+        sql: `SELECT minute / 1440 AS day, reason AS a, NULL AS b, count(*) AS n FROM feedback WHERE reason IS NOT NULL AND ${minutes} GROUP BY day, a`,
+        params: minuteRange,
+        key: (a) => ['reason', String(a)],
+      },
+      {
+        sql: `SELECT minute / 1440 AS day, signature AS a, type * 100 + channel AS b, count(*) AS n FROM events
+              WHERE signature IS NOT NULL AND (outcome = ${outcome.abstained} OR type = ${type.handoff}) AND ${ids}
+              GROUP BY day, a, b`,
+        params: idRange,
+        named: true,
+        key: (a, b) => {
+          const source = Math.floor(Number(b) / 100) === type.handoff ? 'handoff' : 'abstained';
+          return ['gap', `${this.nameOf(a)}|${source}|${codeName('channel', Number(b) % 100)}`];
+        },
+      },
+      {
+        sql: `SELECT minute / 1440 AS day, signature AS a, CASE item_kind WHEN 'cause' THEN 'wrong-cause' ELSE 'step-failed' END || '|' || channel AS b, count(*) AS n FROM feedback WHERE signature IS NOT NULL AND helpful = 0 AND item_kind IN ('cause', 'step') AND ${minutes}
+              GROUP BY day, a, b`,
+        params: minuteRange,
+        key: (a, b) => ['gap', `${a}|${b}`],
+      },
     ];
-    const results = await Promise.all(
-      queries.map(([sql, params]) => this.db.all<Record<string, SqlValue>>(sql, params)),
-    );
-    return results.flatMap((rows) =>
-      rows.map((row) => {
-        const [day, metric, key, count] = Object.values(row);
-        return { day: Number(day), metric: String(metric), key: String(key ?? ''), count: Number(count) };
-      }),
-    );
+    const results = await Promise.all(queries.map(({ sql, params }) => this.db.all(sql, params)));
+    const named = new Set<number>();
+    for (const [index, rows] of results.entries())
+      if (queries[index]!.named)
+        for (const row of rows) {
+          const id = Object.values(row)[1];
+          if (typeof id === 'number') named.add(id);
+        }
+    await this.namesOf(named);
+    return [
+      ...counted.values(),
+      ...results.flatMap((rows, index) =>
+        rows.map((row) => {
+          const [day, a, b, count] = Object.values(row);
+          const [metric, key] = queries[index]!.key(a ?? null, b ?? null);
+          return { day: Number(day), metric, key, count: Number(count) };
+        }),
+      ),
+    ];
+  }
+
+  /** A name's text from its id; empty for none. */
+  private nameOf(id: SqlValue): string {
+    return id === null ? '' : (this.namesById.get(Number(id)) ?? '');
   }
 }
 
+const codeName = (kind: CodeKind, code: SqlValue): string =>
+  nameOfCode(kind, code === null ? null : Number(code)) ?? '';
+
 /** The statements that keep one event: the row, and the signature's gap state. */
-function eventStatements(event: InsightEvent, minute: number, session: string | null): SqlStatement[] {
+function eventStatements(
+  event: InsightEvent,
+  minute: number,
+  session: number | null,
+  idOf: (name: string | undefined) => number | null,
+): SqlStatement[] {
   const signature = event.signature;
+  const [lead, ...others] = event.causes ?? [];
   const row: SqlValue[] = [
     minute,
-    event.type,
-    event.channel,
-    event.audience,
+    codeOf('type', event.type),
+    codeOf('channel', event.channel),
+    codeOf('audience', event.audience),
     session,
-    event.inputKind ?? null,
-    signature?.id ?? null,
-    event.outcome ?? null,
-    event.cause ?? null,
-    event.nearest ?? null,
-    event.causes?.length ? event.causes.map((cause) => `${cause.id}:${cause.confidence}`).join(' ') : null,
+    codeOf('input', event.inputKind),
+    idOf(signature?.id),
+    codeOf('outcome', event.outcome),
+    idOf(event.cause),
+    idOf(event.nearest),
+    others.length ? others.map((cause) => `${idOf(cause.id)}:${Math.round(cause.confidence * 100)}`).join(' ') : null,
+    lead ? Math.round(lead.confidence * 100) : null,
     event.steps ?? null,
-    event.article ?? null,
+    idOf(event.article),
     event.results ?? null,
     event.excerpt ?? null,
   ];
   const columns =
-    'minute, type, channel, audience, session, input_kind, signature, outcome, cause, nearest, causes, steps, article, results, excerpt';
+    'minute, type, channel, audience, session, input_kind, signature, outcome, cause, nearest, causes, confidence, steps, article, results, excerpt';
+  // The minute's next id, minute × 1,000,000 + its place, taken inside the transaction.
+  const id = `(SELECT coalesce(max(id) + 1, ? * ${PER_MINUTE}) FROM events WHERE id >= ? * ${PER_MINUTE} AND id < (? + 1) * ${PER_MINUTE})`;
+  const values = row.map(() => '?').join(', ');
   const statements: SqlStatement[] =
     event.type === 'resolution'
       ? [
           {
             // How long the fix took: from the session's first diagnosis or chat turn (same day: sessions rotate daily).
-            sql: `INSERT INTO events (${columns}, elapsed) VALUES (${row.map(() => '?').join(', ')},
-                  (SELECT ? - min(minute) FROM events WHERE session = ? AND type IN ('diagnose', 'chat')))`,
-            params: [...row, minute, session],
+            sql: `INSERT INTO events (id, ${columns}, elapsed) VALUES (${id}, ${values},
+                  (SELECT ? - min(minute) FROM events WHERE session = ? AND type IN (${CODES.type.diagnose}, ${CODES.type.chat})))`,
+            params: [minute, minute, minute, ...row, minute, session],
           },
         ]
-      : [{ sql: `INSERT INTO events (${columns}) VALUES (${row.map(() => '?').join(', ')})`, params: row }];
+      : [
+          {
+            sql: `INSERT INTO events (id, ${columns}) VALUES (${id}, ${values})`,
+            params: [minute, minute, minute, ...row],
+          },
+        ];
   if (signature) {
     const unsettled = event.outcome === 'abstained' || event.type === 'handoff';
     const settles = event.outcome === 'cause' || event.outcome === 'lookalike';
@@ -462,11 +599,18 @@ function chunks<T>(items: T[]): T[][] {
   return slices;
 }
 
-/** A client's session id as kept: SHA-256 of the salt, the day and the id, 16 hex digits. */
-async function hashSession(salt: string, session: string, day: number): Promise<string> {
+/**
+ * A client's session id as kept: the first 52 bits of SHA-256 of the salt, the day and the id,
+ * as a number (exact in JavaScript and SQLite alike; a collision among a day's visits is
+ * vanishingly rare).
+ */
+async function hashSession(salt: string, session: string, day: number): Promise<number> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${salt}\0${day}\0${session}`));
-  return toHex(new Uint8Array(digest)).slice(0, 16);
+  return Number.parseInt(toHex(new Uint8Array(digest)).slice(0, 13), 16);
 }
+
+/** The kept session as text, as votes and exports show it: 13 hex digits. */
+const sessionHex = (session: number): string => session.toString(16).padStart(13, '0');
 
 /** A stored row with its minute as an ISO time, for people reading an export. */
 function withTimes(row: Record<string, SqlValue>): Record<string, SqlValue> {

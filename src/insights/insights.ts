@@ -50,6 +50,25 @@ export interface InsightsSummary {
   causes: CauseInsight[];
 }
 
+/** Every metric the summary reads (the gap inbox reads `gap`). */
+const SUMMARY_METRICS = [
+  'event',
+  'outcome',
+  'channel',
+  'search-none',
+  'view-from',
+  'cause',
+  'confirmed',
+  'handoff',
+  'fix-minutes',
+  'conversations',
+  'assumed',
+  'vote-cause',
+  'vote-step',
+  'vote-article',
+  'reason',
+];
+
 const ratio = (part: number, whole: number): number | null =>
   whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null;
 
@@ -62,7 +81,10 @@ function byKey(rows: CountRow[], metric: string): Map<string, number> {
 const total = (sums: Map<string, number>): number => [...sums.values()].reduce((sum, n) => sum + n, 0);
 
 export async function insightsSummary(store: EventStore, kb: KnowledgeBase, range: DayRange): Promise<InsightsSummary> {
-  const rows = await store.counts(range.from, range.to);
+  const [rows = [], perDay = []] = await store.counts(range.from, range.to, [
+    { metrics: SUMMARY_METRICS, perDay: false },
+    { metrics: ['outcome', 'event', 'handoff', 'confirmed', 'assumed'], perDay: true },
+  ]);
   const events = byKey(rows, 'event');
   const outcomes = byKey(rows, 'outcome');
   const confirmed = byKey(rows, 'confirmed');
@@ -90,7 +112,9 @@ export async function insightsSummary(store: EventStore, kb: KnowledgeBase, rang
   for (const [key, count] of byKey(rows, 'fix-minutes')) {
     const split = key.lastIndexOf('|');
     const cause = key.slice(0, split);
-    fixMinutes.set(cause, [...(fixMinutes.get(cause) ?? []), [Number(key.slice(split + 1)), count]]);
+    const histogram = fixMinutes.get(cause) ?? [];
+    histogram.push([Number(key.slice(split + 1)), count]);
+    fixMinutes.set(cause, histogram);
   }
 
   const given = byKey(rows, 'cause');
@@ -140,7 +164,7 @@ export async function insightsSummary(store: EventStore, kb: KnowledgeBase, rang
       confirmed: 0,
       assumed: 0,
     });
-  for (const row of rows) {
+  for (const row of perDay) {
     const entry = daily.get(row.day);
     if (!entry) continue;
     if (row.metric === 'outcome' && (row.key === 'cause' || row.key === 'lookalike' || row.key === 'abstained'))
@@ -239,11 +263,13 @@ interface SignatureRow {
 
 /** What fixpath could not settle in a span, grouped by error signature, most frequent first. */
 export async function insightsGaps(store: EventStore, kb: KnowledgeBase, range: DayRange): Promise<Gap[]> {
-  const rows = (await store.counts(range.from, range.to)).filter((row) => row.metric === 'gap');
+  const [rows = []] = await store.counts(range.from, range.to, [{ metrics: ['gap'], perDay: true }]);
   const bySignature = new Map<string, CountRow[]>();
   for (const row of rows) {
     const id = row.key.slice(0, row.key.indexOf('|'));
-    bySignature.set(id, [...(bySignature.get(id) ?? []), row]);
+    const found = bySignature.get(id);
+    if (found) found.push(row);
+    else bySignature.set(id, [row]);
   }
   if (bySignature.size === 0) return [];
   const ids = [...bySignature.keys()];
@@ -258,9 +284,9 @@ export async function insightsGaps(store: EventStore, kb: KnowledgeBase, range: 
   }
   const excerpts = new Map<string, string>();
   for (const row of await store.db.all<{ signature: string; excerpt: string }>(
-    `SELECT signature, max(excerpt) AS excerpt FROM events WHERE excerpt IS NOT NULL AND signature IS NOT NULL
-       AND minute >= ? GROUP BY signature`,
-    [range.from * MINUTES_PER_DAY],
+    `SELECT n.name AS signature, max(e.excerpt) AS excerpt FROM events AS e JOIN names AS n ON n.id = e.signature
+       WHERE e.excerpt IS NOT NULL AND e.id >= ? GROUP BY e.signature`,
+    [range.from * MINUTES_PER_DAY * 1_000_000],
   ))
     excerpts.set(row.signature, row.excerpt);
 

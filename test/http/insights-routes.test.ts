@@ -74,6 +74,8 @@ describe('insights refuse what they cannot answer, saying what to fix', () => {
     ['/v1/insights/summary?from=2016-01-01&to=2026-01-01', 422, /ask for at most 3650/],
     ['/v1/insights/summary?from=yesterday', 422, /a date such as 2026-12-01/],
     ['/v1/insights/gaps?status=closed', 422, /status/],
+    ['/v1/insights/gaps?limit=1001', 422, /limit/],
+    ['/v1/insights/gaps?limit=0', 422, /limit/],
     ['/v1/insights/gaps/not-an-id/draft', 422, /16 hex digits/],
     ['/v1/insights/gaps/0123456789abcdef/draft', 404, /no gap has the id "0123456789abcdef"/],
     ['/v1/insights/sessions/short', 422, /8 to 64/],
@@ -84,6 +86,22 @@ describe('insights refuse what they cannot answer, saying what to fix', () => {
       assert.equal(response.status, status);
       assert.match((await problem(response)).detail, detail);
     });
+
+  it('list at most `limit` gaps, up to 1000, and count them all', async () => {
+    for (const id of ['eeeeeeeeeeeeeee1', 'eeeeeeeeeeeeeee2'])
+      store.record({
+        type: 'diagnose',
+        channel: 'api',
+        audience: 'public',
+        session: null,
+        outcome: 'abstained',
+        signature: { id, key: id, status: null, codes: [], exceptions: [], template: null },
+      });
+    const one = (await (await local.request('/v1/insights/gaps?limit=1')).json()) as { total: number; gaps: unknown[] };
+    assert.equal(one.gaps.length, 1);
+    assert.ok(one.total >= 2);
+    assert.equal((await local.request('/v1/insights/gaps?limit=1000')).status, 200);
+  });
 
   it('take a span of exactly ten years', async () => {
     assert.equal((await local.request('/v1/insights/summary?from=2016-12-03&to=2026-11-30')).status, 200);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { CODES } from '../../src/insights/codes.ts';
 import { EventStore } from '../../src/insights/event-store.ts';
 import type { InsightEvent } from '../../src/insights/events.ts';
 import { insightsGaps, insightsSummary } from '../../src/insights/insights.ts';
@@ -84,7 +85,7 @@ describe('the event store', () => {
     const sessions = (await rows('SELECT session FROM events ORDER BY id')).map((row) => row.session);
     assert.equal(sessions.length, 2);
     assert.notEqual(sessions[0], sessions[1], 'a different id each day');
-    for (const session of sessions) assert.match(String(session), /^[0-9a-f]{16}$/);
+    for (const session of sessions) assert.ok(Number.isSafeInteger(session) && Number(session) < 2 ** 52);
     const file = readFileSync(join(directory, 'fixpath.db')).toString('latin1') + readWal();
     assert.ok(!file.includes('visitor-0001'), 'the client id itself is nowhere in the file');
   });
@@ -252,26 +253,67 @@ describe('the event store', () => {
     assert.equal(cause.medianMinutesToFix, 7, 'fixes after 4 and 10 minutes');
   });
 
-  it('keeps facts only: an event has no column for what a person wrote', async () => {
-    const columns = (await rows('PRAGMA table_info(events)')).map((row) => row.name);
+  it('keeps facts only: an event is numbers, but for the causes list and the opt-in excerpt', async () => {
+    const columns = await rows('PRAGMA table_info(events)');
     assert.deepEqual(
-      columns.filter((name) => !['id', 'minute', 'steps', 'results', 'elapsed'].includes(String(name))).sort(),
-      [
-        'article',
-        'audience',
-        'cause',
-        'causes',
-        'channel',
-        'excerpt',
-        'input_kind',
-        'nearest',
-        'outcome',
-        'session',
-        'signature',
-        'type',
-      ],
-      'the excerpt is the one text column, filled only with ANALYTICS_EXCERPTS=on, redacted',
+      columns.filter((column) => column.type !== 'INTEGER').map((column) => column.name),
+      ['causes', 'excerpt'],
+      'causes is "names id:percent" pairs; the excerpt is filled only with ANALYTICS_EXCERPTS=on, redacted',
     );
+  });
+
+  it('reads back as words through events_as_text, with the same codes the code uses', async () => {
+    const table = await rows('SELECT kind, code, name FROM codes');
+    for (const [kind, values] of Object.entries(CODES))
+      for (const [name, code] of Object.entries(values))
+        assert.ok(
+          table.some((row) => row.kind === kind && row.code === code && row.name === name),
+          `codes has ${kind} ${code} = ${name}`,
+        );
+    assert.equal(
+      table.length,
+      Object.values(CODES).reduce((sum, values) => sum + Object.keys(values).length, 0),
+    );
+    store.record(
+      diagnoseEvent({
+        outcome: 'cause',
+        cause: 'token-expired',
+        inputKind: 'error',
+        signature: signature('dddddddddddddddd'),
+        causes: [
+          { id: 'token-expired', confidence: 0.82 },
+          { id: 'clock-skew', confidence: 0.4 },
+        ],
+      }),
+    );
+    await store.flush();
+    const [event] = await rows('SELECT * FROM events_as_text');
+    assert.deepEqual(
+      { ...event, id: undefined, session: undefined },
+      {
+        id: undefined,
+        minute: Math.floor(start / 60_000),
+        time: '2026-11-10 09:00:00',
+        type: 'diagnose',
+        channel: 'widget',
+        audience: 'public',
+        session: undefined,
+        input_kind: 'error',
+        signature: 'dddddddddddddddd',
+        outcome: 'cause',
+        cause: 'token-expired',
+        nearest: null,
+        confidence: 82,
+        causes: `${(await rows("SELECT id FROM names WHERE name = 'clock-skew'"))[0]!.id}:40`,
+        steps: null,
+        article: null,
+        results: null,
+        elapsed: null,
+        excerpt: null,
+      },
+    );
+    assert.match(String(event!.session), /^[0-9a-f]{13}$/);
+    assert.equal(Number(event!.id), Math.floor(start / 60_000) * 1_000_000, "the minute's first event");
   });
 });
 
