@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { EventStore } from '../src/insights/event-store.ts';
+import { dayOf, isoDay, MINUTES_PER_DAY, minuteOf } from '../src/insights/events.ts';
+import { type DayRange, insightsGaps, insightsSummary } from '../src/insights/insights.ts';
+import type { SqlDatabase, SqlRow, SqlStatement, SqlValue } from '../src/insights/sql-database.ts';
+import type { Library } from '../src/kb/library.ts';
+import { SqliteDatabase } from '../src/node/sqlite-database.ts';
+import { median, p95, startServer, stopServer } from './insights-server.ts';
+
+/**
+ * Issue 14's second target, its measure: the insights API answered by the real server over the
+ * generated database, timed over HTTP; then the same reads in-process with every query timed,
+ * so a slow answer names the query that made it slow.
+ */
+
+const WARM_UP_REQUESTS = 2;
+const TIMED_REQUESTS = 20;
+
+export interface InsightsRead {
+  name: string;
+  /** The span asked for, in days ending today. */
+  days: number;
+  read: 'summary' | 'gaps';
+}
+
+export const INSIGHTS_READS: InsightsRead[] = [
+  { name: 'summary, 7 days', days: 7, read: 'summary' },
+  { name: 'summary, 30 days', days: 30, read: 'summary' },
+  { name: 'summary, 90 days', days: 90, read: 'summary' },
+  { name: 'summary, 365 days', days: 365, read: 'summary' },
+  { name: 'gaps, 30 days', days: 30, read: 'gaps' },
+];
+
+export interface ReadTiming {
+  name: string;
+  median: number;
+  p95: number;
+  bytes: number;
+}
+
+const spanOf = (days: number): DayRange => {
+  const today = dayOf(minuteOf(new Date()));
+  return { from: today - days + 1, to: today };
+};
+
+/** Each read over HTTP against the real server on this data folder: a few unrecorded, then timed one by one. */
+export async function timeInsightsOverHttp(dataDir: string): Promise<{ timings: ReadTiming[]; diagnoses: number }> {
+  const server = await startServer({ ANALYTICS: 'on', DATA_DIR: dataDir });
+  try {
+    const timings: ReadTiming[] = [];
+    for (const read of INSIGHTS_READS) {
+      const span = spanOf(read.days);
+      const url = `${server.url}/v1/insights/${read.read}?from=${isoDay(span.from)}&to=${isoDay(span.to)}`;
+      const samples: number[] = [];
+      let bytes = 0;
+      for (let index = 0; index < WARM_UP_REQUESTS + TIMED_REQUESTS; index += 1) {
+        const started = performance.now();
+        const response = await fetch(url);
+        const body = await response.arrayBuffer();
+        const elapsed = performance.now() - started;
+        if (response.status !== 200)
+          throw new Error(
+            `insights bench: ${read.name} answered ${response.status}: ${new TextDecoder().decode(body)}`,
+          );
+        if (index >= WARM_UP_REQUESTS) samples.push(elapsed);
+        bytes = body.byteLength;
+      }
+      timings.push({ name: read.name, median: median(samples), p95: p95(samples), bytes });
+    }
+    const year = spanOf(365);
+    const summary = (await (
+      await fetch(`${server.url}/v1/insights/summary?from=${isoDay(year.from)}&to=${isoDay(year.to)}`)
+    ).json()) as { diagnoses: { total: number } };
+    return { timings, diagnoses: summary.diagnoses.total };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/** A database that times each read, with the rows it returned. */
+class TimedDatabase implements SqlDatabase {
+  calls: Array<{ sql: string; ms: number; rows: number }> = [];
+
+  constructor(private readonly inner: SqlDatabase) {}
+
+  batch(statements: SqlStatement[]): Promise<void> {
+    return this.inner.batch(statements);
+  }
+
+  async all<T extends SqlRow = SqlRow>(sql: string, params?: SqlValue[]): Promise<T[]> {
+    // node:sqlite answers before the promise is returned: timing the call alone keeps reads run side by side apart.
+    const started = performance.now();
+    const answer = this.inner.all<T>(sql, params);
+    const ms = performance.now() - started;
+    const rows = await answer;
+    this.calls.push({ sql, ms, rows: rows.length });
+    return rows;
+  }
+}
+
+export interface ReadProfile {
+  name: string;
+  totalMs: number;
+  /** Time inside SQLite, rows turned into objects included; the rest is the insights code. */
+  sqlMs: number;
+  slowest: Array<{ sql: string; ms: number; rows: number }>;
+}
+
+/** Each read in-process (after one unrecorded run), with its three slowest queries; then one whole day counted raw. */
+export async function profileInsights(dataDir: string, library: Library): Promise<ReadProfile[]> {
+  const database = new SqliteDatabase(join(dataDir, 'fixpath.db'));
+  const timed = new TimedDatabase(database);
+  const store = new EventStore(timed, { flushMs: 0 });
+  const profiles: ReadProfile[] = [];
+  try {
+    for (const read of INSIGHTS_READS) {
+      const run = () =>
+        read.read === 'summary'
+          ? insightsSummary(store, library.kb, spanOf(read.days))
+          : insightsGaps(store, library.kb, spanOf(read.days));
+      await run();
+      timed.calls = [];
+      const started = performance.now();
+      await run();
+      const totalMs = performance.now() - started;
+      const calls = timed.calls;
+      profiles.push({
+        name: read.name,
+        totalMs,
+        sqlMs: calls.reduce((sum, call) => sum + call.ms, 0),
+        slowest: slowestOf(calls),
+      });
+    }
+    // Today is counted from its raw events: just before midnight, that is a whole day of them.
+    const yesterday = dayOf(minuteOf(new Date())) - 1;
+    timed.calls = [];
+    const started = performance.now();
+    await store.aggregateEvents(yesterday * MINUTES_PER_DAY, (yesterday + 1) * MINUTES_PER_DAY);
+    const calls = timed.calls;
+    profiles.push({
+      name: 'a whole day of raw events counted (today, just before midnight)',
+      totalMs: performance.now() - started,
+      sqlMs: calls.reduce((sum, call) => sum + call.ms, 0),
+      slowest: slowestOf(calls),
+    });
+  } finally {
+    database.close();
+  }
+  return profiles;
+}
+
+const slowestOf = (calls: TimedDatabase['calls']): ReadProfile['slowest'] =>
+  [...calls]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((call) => ({ ...call, sql: call.sql.replace(/\s+/g, ' ').trim() }));

@@ -1,0 +1,165 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCorpus } from '../evaluation/corpus.ts';
+import { buildLibrary } from '../src/kb/library.ts';
+import { readArticleSources } from '../src/node/read-articles.ts';
+import { profileInsights, timeInsightsOverHttp } from './insights-latency.ts';
+import { benchStoreOverhead } from './insights-load.ts';
+import { ROOT } from './insights-server.ts';
+import { answerPalette, seededRandom, trafficModel } from './insights-traffic.ts';
+import {
+  checkpoint,
+  databaseBytes,
+  databaseShape,
+  formatBytes,
+  generateYear,
+  vacuum,
+  type YearResult,
+} from './insights-year.ts';
+
+/**
+ * `npm run bench:insights`: issue 14's targets for the event store.
+ *
+ * 1. Diagnose throughput with the store on is at least 0.9x with it off (uncached diagnoses of
+ *    the real-world corpus, same load, alternating rounds, medians; req/s and server CPU ms per
+ *    request).
+ * 2. A year at 50,000 diagnoses a day keeps GET /v1/insights/summary under 200 ms and the
+ *    database under 1 GB: the year is generated through the real store and its maintenance,
+ *    then the real server answers the insights API over it.
+ *
+ * `--days 30 --per-day 5000` runs a smaller year in a minute or two; `--reuse` keeps a year
+ * already generated with the same flags; `--skip-load` or `--skip-year` runs one half;
+ * `--no-vacuum` skips the VACUUM that shows the file's size without its free pages.
+ */
+const SUMMARY_TARGET_MS = 200;
+const DATABASE_TARGET_BYTES = 1e9;
+const THROUGHPUT_TARGET = 0.9;
+
+const { values: flags } = parseArgs({
+  options: {
+    days: { type: 'string', default: '365' },
+    'per-day': { type: 'string', default: '50000' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '5' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '5' },
+    connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '10' },
+    seed: { type: 'string', default: '14' },
+    reuse: { type: 'boolean', default: false },
+    'no-vacuum': { type: 'boolean', default: false },
+    'skip-load': { type: 'boolean', default: false },
+    'skip-year': { type: 'boolean', default: false },
+  },
+});
+
+function wholeNumber(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`insights bench: --${name} must be a whole number above 0`);
+  return value;
+}
+const days = wholeNumber('days', flags.days);
+const perDay = wholeNumber('per-day', flags['per-day']);
+
+const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
+const inputs = (await readCorpus()).map((entry) =>
+  entry.kind === 'error' ? { error: entry.input } : { text: String(entry.input) },
+);
+
+if (!flags['skip-load']) {
+  const rounds = wholeNumber('rounds', flags.rounds);
+  const seconds = wholeNumber('seconds', flags.seconds);
+  const connections = wholeNumber('connections', flags.connections);
+  console.log(
+    `Diagnose throughput, store on vs ANALYTICS=off: ${inputs.length} real-world reports, RESPONSE_CACHE_ENTRIES=0, ${connections} connections, ${rounds} alternating rounds of ${seconds} s`,
+  );
+  const load = await benchStoreOverhead({
+    rounds,
+    seconds,
+    connections,
+    bodies: inputs.map((body) => JSON.stringify(body)),
+  });
+  console.log('\nstore          req/s   p99 ms   CPU ms/request');
+  for (const [name, sample] of [
+    ['on', load.on],
+    ['off', load.off],
+  ] as const)
+    console.log(
+      `${name.padEnd(10)} ${sample.rps.toFixed(0).padStart(9)}  ${sample.p99.toFixed(1).padStart(7)}  ${sample.cpuMsPerRequest.toFixed(3).padStart(15)}`,
+    );
+  const ratio = load.on.rps / load.off.rps;
+  console.log(
+    `on/off: ${ratio.toFixed(3)}x req/s, ${(load.on.cpuMsPerRequest / load.off.cpuMsPerRequest).toFixed(3)}x CPU per request (target: req/s at least ${THROUGHPUT_TARGET}x): ${ratio >= THROUGHPUT_TARGET ? 'met' : 'MISSED'}`,
+  );
+  // autocannon does not count the requests in flight when a run ends; the server answered and recorded them.
+  console.log(
+    `the store counted ${load.recorded} diagnoses; the client saw ${load.answered} answers (plus up to ${connections} in flight at the end of each run)\n`,
+  );
+}
+
+if (!flags['skip-year']) {
+  const dataDir = join(ROOT, 'bench', 'data', `insights-${days}d-${perDay}`);
+  const resultFile = join(dataDir, 'generated.json');
+  let year: YearResult;
+  if (flags.reuse && existsSync(resultFile)) {
+    year = JSON.parse(readFileSync(resultFile, 'utf8')) as YearResult;
+    console.log(`Reusing the year generated in ${dataDir} (today's events are as of when it was made)`);
+  } else {
+    const palette = answerPalette(library, inputs);
+    const model = trafficModel(library, palette, seededRandom(wholeNumber('seed', flags.seed)));
+    console.log(
+      `Generating ${days} days at ${perDay} diagnoses a day (${model.signatures} error signatures; answers from ${palette.cause.length} cause, ${palette.lookalike.length} lookalike and ${palette.abstained.length} abstained real diagnoses) into ${dataDir}`,
+    );
+    year = await generateYear({ dataDir, days, perDay, model });
+    writeFileSync(resultFile, JSON.stringify(year));
+  }
+  console.log(
+    `\ngenerated ${year.events} events and ${year.votes} votes (${year.todayEvents} of them today, up to now) in ${(year.generationMs / 1000).toFixed(0)} s; rolling up and expiring one finished day: median ${year.maintainMs.median.toFixed(0)} ms, max ${year.maintainMs.max.toFixed(0)} ms`,
+  );
+
+  const beforeCheckpoint = databaseBytes(dataDir);
+  checkpoint(dataDir);
+  const shape = databaseShape(dataDir);
+  console.log(
+    `database: ${formatBytes(beforeCheckpoint)} before a checkpoint (fixpath.db + -wal), ${formatBytes(shape.fileBytes + shape.walBytes)} after wal_checkpoint(TRUNCATE), of which ${formatBytes(shape.freePages * shape.pageSize)} free pages`,
+  );
+  console.log(
+    `rows: ${Object.entries(shape.rows)
+      .map(([table, count]) => `${table} ${count}`)
+      .join(', ')}`,
+  );
+  console.log(`bytes: ${shape.objects.map((object) => `${object.name} ${formatBytes(object.bytes)}`).join(', ')}`);
+
+  const { timings, diagnoses } = await timeInsightsOverHttp(dataDir);
+  console.log(`\nover HTTP (real server, ${diagnoses} diagnoses in the 365-day summary)`);
+  console.log('read                  median ms   p95 ms   bytes');
+  for (const timing of timings)
+    console.log(
+      `${timing.name.padEnd(20)} ${timing.median.toFixed(1).padStart(10)}  ${timing.p95.toFixed(1).padStart(7)}  ${String(timing.bytes).padStart(7)}`,
+    );
+
+  console.log('\nin-process, per query (time in SQLite includes turning rows into objects)');
+  for (const profile of await profileInsights(dataDir, library)) {
+    console.log(
+      `${profile.name}: ${profile.totalMs.toFixed(1)} ms, ${profile.sqlMs.toFixed(1)} ms of it in queries, ${(profile.totalMs - profile.sqlMs).toFixed(1)} ms in the insights code`,
+    );
+    for (const call of profile.slowest)
+      console.log(
+        `  ${call.ms.toFixed(1).padStart(7)} ms ${String(call.rows).padStart(8)} rows  ${call.sql.slice(0, 150)}`,
+      );
+  }
+
+  let vacuumed: number | undefined;
+  if (!flags['no-vacuum']) {
+    const vacuumMs = vacuum(dataDir);
+    vacuumed = databaseBytes(dataDir);
+    console.log(`\nafter VACUUM (${(vacuumMs / 1000).toFixed(0)} s): ${formatBytes(vacuumed)}`);
+  }
+
+  const slowSummaries = timings.filter(
+    (timing) => timing.name.startsWith('summary') && timing.median >= SUMMARY_TARGET_MS,
+  );
+  const size = shape.fileBytes + shape.walBytes;
+  console.log(
+    `\ntargets: summary under ${SUMMARY_TARGET_MS} ms: ${slowSummaries.length ? `MISSED (${slowSummaries.map((timing) => timing.name).join(', ')})` : 'met'}; database under ${formatBytes(DATABASE_TARGET_BYTES)}: ${size < DATABASE_TARGET_BYTES ? 'met' : 'MISSED'} (${formatBytes(size)}${vacuumed === undefined ? '' : `, ${formatBytes(vacuumed)} vacuumed`})`,
+  );
+}
