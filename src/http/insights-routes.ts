@@ -43,7 +43,8 @@ const CLIENT_BODY_BYTES = 4096;
 /** The client's session id (`X-Fixpath-Session`) and channel (`X-Fixpath-Channel`); either may be absent or bad, and then counts as none. */
 export function clientIdentity(c: Context<AppEnv>, channel?: Channel): ClientIdentity {
   const session = c.req.header('x-fixpath-session');
-  const named = c.req.header('x-fixpath-channel')?.toLowerCase();
+  // A browser's GET names its channel in the query: a custom header would cost it a preflight.
+  const named = (c.req.header('x-fixpath-channel') ?? c.req.query('channel'))?.toLowerCase();
   return {
     session: session && SESSION.test(session) ? session : null,
     channel: channel ?? (named && CLIENT_CHANNELS.has(named) ? (named as Channel) : 'api'),

@@ -44,11 +44,19 @@ export const DiagnoseRequest = z
 export const SearchQuery = z.object({
   q: z.string().meta({ description: 'Search words; prefix and typo tolerant.', example: 'token expired' }),
   limit: z.coerce.number().int().min(1).optional().meta({ description: 'Most hits to return (default 10).' }),
+  channel: z.string().max(20).optional().meta({
+    description:
+      "Which client asks (`widget`, `console`): a query parameter, so that a browser's search stays a simple request with no CORS preflight.",
+  }),
 });
 
 export const SuggestQuery = z.object({
   q: z.string().meta({ description: 'What the person has typed so far.', example: 'invalid cli' }),
   limit: z.coerce.number().int().min(1).optional(),
+  channel: z.string().max(20).optional().meta({
+    description:
+      "Which client asks (`widget`, `console`): a query parameter, so that a browser's search stays a simple request with no CORS preflight.",
+  }),
 });
 
 const CauseRef = z.object({ id: z.string(), title: z.string() });
@@ -416,15 +424,9 @@ export const InsightsQuery = z
   .strict();
 
 export const GapsQuery = InsightsQuery.extend({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .meta({
-      description: 'Most gaps listed, most frequent first (default 100; `total` counts them all; CSV lists all).',
-    }),
+  limit: z.coerce.number().int().min(1).max(1000).optional().meta({
+    description: 'Most gaps listed, most frequent first (default 100; `total` counts them all; CSV lists all).',
+  }),
   status: z
     .enum(['open', 'settled', 'ignored', 'all'])
     .optional()

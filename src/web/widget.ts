@@ -254,9 +254,15 @@ export class FixpathHelp extends HTMLElement {
     let response: Response;
     try {
       const headers = new Headers(init?.headers);
-      headers.set('x-fixpath-session', this.session);
-      headers.set('x-fixpath-channel', CHANNEL);
-      response = await fetch(`${this.base}${path}`, { ...init, headers });
+      // A GET stays a simple request (no CORS preflight for every search typed): its channel goes
+      // in the query, and it carries no session, which no count of searches needs.
+      const read = (init?.method ?? 'GET') === 'GET';
+      if (!read) {
+        headers.set('x-fixpath-session', this.session);
+        headers.set('x-fixpath-channel', CHANNEL);
+      }
+      const url = read ? `${path}${path.includes('?') ? '&' : '?'}channel=${CHANNEL}` : path;
+      response = await fetch(`${this.base}${url}`, { ...init, headers });
     } catch {
       throw new Error(navigator.onLine ? this.strings.error : this.strings.offline);
     }

@@ -81,10 +81,17 @@ describe('feedback in the help widget, as the agents read it', () => {
   it('counts one vote per item, the reasons, the steps that worked, a view from search and a confirmed fix', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const sent: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+    const sent: Array<{ url: string; method: string; headers: Record<string, string>; body: string }> = [];
+    const preflights: string[] = [];
     page.on('request', (request) => {
-      if (request.url().startsWith(server.url) && request.method() !== 'OPTIONS' && !request.url().endsWith('.js'))
-        sent.push({ url: request.url(), headers: request.headers(), body: request.postData() ?? '' });
+      if (request.url().startsWith(server.url) && request.method() === 'OPTIONS') preflights.push(request.url());
+      else if (request.url().startsWith(server.url) && !request.url().endsWith('.js'))
+        sent.push({
+          url: request.url(),
+          method: request.method(),
+          headers: request.headers(),
+          body: request.postData() ?? '',
+        });
     });
     await page.goto(hostUrl);
     const widget = page.locator('fixpath-help');
@@ -170,10 +177,23 @@ describe('feedback in the help widget, as the agents read it', () => {
       .first()
       .waitFor();
 
-    // Every call said who it came from, with one session id for the whole visit.
+    // Every call said who it came from: a POST in headers, with one session id for the whole visit;
+    // a GET in its query, so that searching as one types costs no CORS preflight.
     const api = sent.filter((request) => new URL(request.url).pathname.startsWith('/v1/'));
-    assert.deepEqual(new Set(api.map((request) => request.headers['x-fixpath-channel'])), new Set(['widget']));
-    const sessions = new Set(api.map((request) => request.headers['x-fixpath-session']));
+    const posts = api.filter((request) => request.method === 'POST');
+    const gets = api.filter((request) => request.method === 'GET');
+    assert.deepEqual(new Set(posts.map((request) => request.headers['x-fixpath-channel'])), new Set(['widget']));
+    assert.deepEqual(
+      new Set(gets.map((request) => new URL(request.url).searchParams.get('channel'))),
+      new Set(['widget']),
+    );
+    assert.ok(gets.every((request) => request.headers['x-fixpath-session'] === undefined));
+    assert.deepEqual(
+      preflights.filter((url) => /\/v1\/(search|suggest)/.test(url)),
+      [],
+      'no preflight for a search',
+    );
+    const sessions = new Set(posts.map((request) => request.headers['x-fixpath-session']));
     assert.equal(sessions.size, 1);
     assert.match([...sessions][0] ?? '', /^[\w-]{8,64}$/);
     // The visitor can read that id in the widget, and an agent finds the visit's data by it.
