@@ -1,14 +1,13 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { median, processCpuMs, ROOT, type RunningServer, startServer, stopServer } from './insights-server.ts';
+import { dayOf, isoDay, minuteOf } from '../src/insights/events.ts';
+import { median, processCpuMs, type RunningServer, startServer, stopServer } from './insights-server.ts';
 
 /**
  * Issue 14's first target: diagnosing with the event store on costs at most 10% of the
- * throughput with it off. Two real servers, alike but for ANALYTICS, both with the response
- * cache off so every request is diagnosed, take the same load in alternating rounds; each
- * round reads the server's own CPU time from /proc, because the load generator shares this
- * machine's cores and req/s alone would hide what the server spent.
+ * throughput with it off. Real servers, alike but for ANALYTICS (and, for the store, how much it
+ * already holds), all with the response cache off so every request is diagnosed, take the same
+ * load in alternating rounds; each round reads the server's own CPU time from /proc, because the
+ * load generator shares this machine's cores and req/s alone would hide what the server spent.
  */
 
 /** Clients send their session id and channel, as the widget does: the store hashes each session. */
@@ -16,12 +15,19 @@ const SESSIONS = 64;
 /** Longer than ANALYTICS_FLUSH_MS (1 s), so the round's last batch is written inside its CPU window. */
 const SETTLE_MS = 1_500;
 
+export interface LoadTarget {
+  name: string;
+  /** Settings beside RESPONSE_CACHE_ENTRIES=0: ANALYTICS, DATA_DIR. */
+  env: Record<string, string>;
+}
+
 export interface LoadOptions {
   rounds: number;
   seconds: number;
   connections: number;
   /** Request bodies for POST /v1/diagnose, as JSON. */
   bodies: string[];
+  targets: LoadTarget[];
 }
 
 export interface LoadSample {
@@ -30,12 +36,11 @@ export interface LoadSample {
   cpuMsPerRequest: number;
 }
 
-export interface LoadResult {
-  on: LoadSample;
-  off: LoadSample;
-  rounds: Array<{ on: LoadSample; off: LoadSample }>;
-  /** Diagnoses the store-on server counted in its summary, against the 2xx answers it gave. */
-  recorded: number;
+export interface TargetResult extends LoadSample {
+  name: string;
+  rounds: LoadSample[];
+  /** With the store on: the diagnoses it counted today during the load, against the 2xx answers the client saw. */
+  recorded: number | null;
   answered: number;
 }
 
@@ -78,45 +83,52 @@ async function measureRound(
   };
 }
 
-export async function benchStoreOverhead(options: LoadOptions): Promise<LoadResult> {
-  const dataDir = join(ROOT, 'bench', 'data', 'insights-load');
-  rmSync(dataDir, { recursive: true, force: true });
-  const common = { RESPONSE_CACHE_ENTRIES: '0' };
-  const on = await startServer({ ...common, ANALYTICS: 'on', DATA_DIR: dataDir });
-  const off = await startServer({ ...common, ANALYTICS: 'off' });
-  const rounds: LoadResult['rounds'] = [];
-  let answered = 0;
-  try {
-    for (let round = 0; round < options.rounds; round += 1) {
-      // Alternate which goes first, so drift in the machine's speed falls on both alike.
-      const order = round % 2 === 0 ? ([on, off] as const) : ([off, on] as const);
-      const samples = new Map<RunningServer, LoadSample>();
-      for (const server of order) {
-        const { answered: ok, failed, ...sample } = await measureRound(server, options);
-        if (failed > 0) throw new Error(`insights bench: ${failed} diagnose requests failed`);
-        if (server === on) answered += ok;
-        samples.set(server, sample);
-      }
-      rounds.push({ on: samples.get(on)!, off: samples.get(off)! });
-      console.log(
-        `  round ${round + 1}: on ${samples.get(on)!.rps.toFixed(0)} req/s ${samples.get(on)!.cpuMsPerRequest.toFixed(2)} CPU ms/req, off ${samples.get(off)!.rps.toFixed(0)} req/s ${samples.get(off)!.cpuMsPerRequest.toFixed(2)} CPU ms/req`,
-      );
-    }
-    const summary = (await (await fetch(`${on.url}/v1/insights/summary`)).json()) as { diagnoses: { total: number } };
-    return {
-      on: medianSample(rounds.map((round) => round.on)),
-      off: medianSample(rounds.map((round) => round.off)),
-      rounds,
-      recorded: summary.diagnoses.total,
-      answered,
-    };
-  } finally {
-    await Promise.all([stopServer(on), stopServer(off)]);
-  }
+/** Diagnoses the store has counted today (null with ANALYTICS=off). */
+async function diagnosesToday(server: RunningServer): Promise<number | null> {
+  const today = isoDay(dayOf(minuteOf(new Date())));
+  const response = await fetch(`${server.url}/v1/insights/summary?from=${today}&to=${today}`);
+  if (response.status === 409) return null;
+  return ((await response.json()) as { diagnoses: { total: number } }).diagnoses.total;
 }
 
-const medianSample = (samples: LoadSample[]): LoadSample => ({
-  rps: median(samples.map((sample) => sample.rps)),
-  p99: median(samples.map((sample) => sample.p99)),
-  cpuMsPerRequest: median(samples.map((sample) => sample.cpuMsPerRequest)),
-});
+export async function benchStoreOverhead(options: LoadOptions): Promise<TargetResult[]> {
+  const servers: RunningServer[] = [];
+  try {
+    for (const target of options.targets)
+      servers.push(await startServer({ RESPONSE_CACHE_ENTRIES: '0', ...target.env }));
+    const before = await Promise.all(servers.map(diagnosesToday));
+    const samples = servers.map((): LoadSample[] => []);
+    const answered = servers.map(() => 0);
+    for (let round = 0; round < options.rounds; round += 1) {
+      // Each round starts with the next target, so drift in the machine's speed falls on all alike.
+      for (let step = 0; step < servers.length; step += 1) {
+        const index = (round + step) % servers.length;
+        const { answered: ok, failed, ...sample } = await measureRound(servers[index]!, options);
+        if (failed > 0)
+          throw new Error(`insights bench: ${failed} diagnose requests failed (${options.targets[index]!.name})`);
+        answered[index]! += ok;
+        samples[index]!.push(sample);
+      }
+      console.log(
+        `  round ${round + 1}: ${options.targets
+          .map(
+            (target, index) =>
+              `${target.name} ${samples[index]!.at(-1)!.rps.toFixed(0)} req/s ${samples[index]!.at(-1)!.cpuMsPerRequest.toFixed(2)} CPU ms`,
+          )
+          .join('; ')}`,
+      );
+    }
+    const after = await Promise.all(servers.map(diagnosesToday));
+    return options.targets.map((target, index) => ({
+      name: target.name,
+      rps: median(samples[index]!.map((sample) => sample.rps)),
+      p99: median(samples[index]!.map((sample) => sample.p99)),
+      cpuMsPerRequest: median(samples[index]!.map((sample) => sample.cpuMsPerRequest)),
+      rounds: samples[index]!,
+      recorded: after[index] === null ? null : after[index]! - (before[index] ?? 0),
+      answered: answered[index]!,
+    }));
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+}

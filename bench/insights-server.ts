@@ -8,6 +8,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLOCK_TICKS_PER_SECOND = 100;
 const START_TIMEOUT_MS = 60_000;
 
+/** Servers still running: stopped if the bench ends early, so none is left holding a port and a core. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface RunningServer {
   url: string;
   child: ChildProcess;
@@ -22,6 +28,8 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const logLines: string[] = [];
   const url = await new Promise<string>((done, fail) => {
     let buffer = '';

@@ -35,6 +35,8 @@ export interface YearResult {
   votes: number;
   /** Events generated for today, up to the current minute. */
   todayEvents: number;
+  /** The most fixpath.db and its write-ahead log held on disk together, checked after each day's maintenance. */
+  peakBytes: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function generateYear(options: YearOptions): Promise<YearResult> {
   let events = 0;
   let votes = 0;
   let todayEvents = 0;
+  let peakBytes = 0;
   for (let day = today - options.days + 1; day <= today; day += 1) {
     const actions = options.model.day(day, options.perDay, day === today ? nowMinute : undefined);
     for (const action of actions) {
@@ -92,6 +95,7 @@ export async function generateYear(options: YearOptions): Promise<YearResult> {
     const maintainStarted = performance.now();
     await store.maintain();
     maintainMs.push(performance.now() - maintainStarted);
+    peakBytes = Math.max(peakBytes, databaseBytes(options.dataDir));
     const done = day - (today - options.days);
     if (done % 30 === 0)
       console.log(
@@ -107,6 +111,7 @@ export async function generateYear(options: YearOptions): Promise<YearResult> {
     events,
     votes,
     todayEvents,
+    peakBytes,
   };
 }
 
@@ -131,8 +136,10 @@ export function databaseShape(dataDir: string): DatabaseShape {
   try {
     const value = (sql: string) => Object.values(database.db.prepare(sql).get() as Record<string, number>)[0]!;
     const rows: Record<string, number> = {};
-    for (const table of ['events', 'feedback', 'signatures', 'daily', 'meta'])
-      rows[table] = value(`SELECT count(*) FROM ${table}`);
+    const tables = database.db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as Array<{ name: string }>;
+    for (const { name } of tables) rows[name] = value(`SELECT count(*) FROM "${name}"`);
     const objects = (
       database.db
         .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC')

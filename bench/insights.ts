@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCorpus } from '../evaluation/corpus.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
 import { profileInsights, timeInsightsOverHttp } from './insights-latency.ts';
-import { benchStoreOverhead } from './insights-load.ts';
+import { benchStoreOverhead, type LoadTarget, type TargetResult } from './insights-load.ts';
 import { ROOT } from './insights-server.ts';
 import { answerPalette, seededRandom, trafficModel } from './insights-traffic.ts';
 import {
@@ -21,12 +21,12 @@ import {
 /**
  * `npm run bench:insights`: issue 14's targets for the event store.
  *
- * 1. Diagnose throughput with the store on is at least 0.9x with it off (uncached diagnoses of
- *    the real-world corpus, same load, alternating rounds, medians; req/s and server CPU ms per
- *    request).
- * 2. A year at 50,000 diagnoses a day keeps GET /v1/insights/summary under 200 ms and the
+ * 1. A year at 50,000 diagnoses a day keeps GET /v1/insights/summary under 200 ms and the
  *    database under 1 GB: the year is generated through the real store and its maintenance,
  *    then the real server answers the insights API over it.
+ * 2. Diagnose throughput with the store on is at least 0.9x with it off (uncached diagnoses of
+ *    the real-world corpus, same load, alternating rounds, medians; req/s and server CPU ms per
+ *    request), with an empty database and with a copy of the year's.
  *
  * `--days 30 --per-day 5000` runs a smaller year in a minute or two; `--reuse` keeps a year
  * already generated with the same flags; `--skip-load` or `--skip-year` runs one half;
@@ -65,39 +65,38 @@ const inputs = (await readCorpus()).map((entry) =>
   entry.kind === 'error' ? { error: entry.input } : { text: String(entry.input) },
 );
 
-if (!flags['skip-load']) {
-  const rounds = wholeNumber('rounds', flags.rounds);
-  const seconds = wholeNumber('seconds', flags.seconds);
-  const connections = wholeNumber('connections', flags.connections);
-  console.log(
-    `Diagnose throughput, store on vs ANALYTICS=off: ${inputs.length} real-world reports, RESPONSE_CACHE_ENTRIES=0, ${connections} connections, ${rounds} alternating rounds of ${seconds} s`,
-  );
-  const load = await benchStoreOverhead({
-    rounds,
-    seconds,
-    connections,
-    bodies: inputs.map((body) => JSON.stringify(body)),
-  });
-  console.log('\nstore          req/s   p99 ms   CPU ms/request');
-  for (const [name, sample] of [
-    ['on', load.on],
-    ['off', load.off],
-  ] as const)
-    console.log(
-      `${name.padEnd(10)} ${sample.rps.toFixed(0).padStart(9)}  ${sample.p99.toFixed(1).padStart(7)}  ${sample.cpuMsPerRequest.toFixed(3).padStart(15)}`,
-    );
-  const ratio = load.on.rps / load.off.rps;
-  console.log(
-    `on/off: ${ratio.toFixed(3)}x req/s, ${(load.on.cpuMsPerRequest / load.off.cpuMsPerRequest).toFixed(3)}x CPU per request (target: req/s at least ${THROUGHPUT_TARGET}x): ${ratio >= THROUGHPUT_TARGET ? 'met' : 'MISSED'}`,
-  );
-  // autocannon does not count the requests in flight when a run ends; the server answered and recorded them.
-  console.log(
-    `the store counted ${load.recorded} diagnoses; the client saw ${load.answered} answers (plus up to ${connections} in flight at the end of each run)\n`,
-  );
+const DATA_DIR = join(ROOT, 'bench', 'data');
+const LOCK_FILE = join(DATA_DIR, 'insights.lock');
+
+/** One run at a time: a second would delete the first one's year, and both would share two cores. */
+function lockBench(): void {
+  mkdirSync(DATA_DIR, { recursive: true });
+  if (existsSync(LOCK_FILE)) {
+    const holder = Number(readFileSync(LOCK_FILE, 'utf8'));
+    const alive = (() => {
+      try {
+        process.kill(holder, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (alive && holder !== process.pid)
+      throw new Error(`insights bench: another run (pid ${holder}) holds ${LOCK_FILE}; wait for it to finish`);
+  }
+  writeFileSync(LOCK_FILE, String(process.pid));
+  process.on('exit', () => rmSync(LOCK_FILE, { force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 }
 
-if (!flags['skip-year']) {
-  const dataDir = join(ROOT, 'bench', 'data', `insights-${days}d-${perDay}`);
+interface YearFindings {
+  dataDir: string;
+  size: number;
+  slowSummaries: string[];
+}
+
+async function benchYear(): Promise<YearFindings> {
+  const dataDir = join(DATA_DIR, `insights-${days}d-${perDay}`);
   const resultFile = join(dataDir, 'generated.json');
   let year: YearResult;
   if (flags.reuse && existsSync(resultFile)) {
@@ -119,15 +118,21 @@ if (!flags['skip-year']) {
   const beforeCheckpoint = databaseBytes(dataDir);
   checkpoint(dataDir);
   const shape = databaseShape(dataDir);
+  const size = shape.fileBytes + shape.walBytes;
   console.log(
-    `database: ${formatBytes(beforeCheckpoint)} before a checkpoint (fixpath.db + -wal), ${formatBytes(shape.fileBytes + shape.walBytes)} after wal_checkpoint(TRUNCATE), of which ${formatBytes(shape.freePages * shape.pageSize)} free pages`,
+    `database: ${formatBytes(beforeCheckpoint)} before a checkpoint (fixpath.db + -wal), ${formatBytes(size)} after wal_checkpoint(TRUNCATE), of which ${formatBytes(shape.freePages * shape.pageSize)} free pages; at most ${formatBytes(year.peakBytes)} with its log during the year`,
   );
   console.log(
     `rows: ${Object.entries(shape.rows)
       .map(([table, count]) => `${table} ${count}`)
       .join(', ')}`,
   );
-  console.log(`bytes: ${shape.objects.map((object) => `${object.name} ${formatBytes(object.bytes)}`).join(', ')}`);
+  console.log(
+    `bytes: ${shape.objects
+      .filter((object) => object.bytes >= 1e5)
+      .map((object) => `${object.name} ${formatBytes(object.bytes)}`)
+      .join(', ')}`,
+  );
 
   const { timings, diagnoses } = await timeInsightsOverHttp(dataDir);
   console.log(`\nover HTTP (real server, ${diagnoses} diagnoses in the 365-day summary)`);
@@ -147,19 +152,83 @@ if (!flags['skip-year']) {
         `  ${call.ms.toFixed(1).padStart(7)} ms ${String(call.rows).padStart(8)} rows  ${call.sql.slice(0, 150)}`,
       );
   }
+  const slowSummaries = timings
+    .filter((timing) => timing.name.startsWith('summary') && timing.median >= SUMMARY_TARGET_MS)
+    .map((timing) => timing.name);
+  return { dataDir, size, slowSummaries };
+}
 
-  let vacuumed: number | undefined;
-  if (!flags['no-vacuum']) {
-    const vacuumMs = vacuum(dataDir);
-    vacuumed = databaseBytes(dataDir);
-    console.log(`\nafter VACUUM (${(vacuumMs / 1000).toFixed(0)} s): ${formatBytes(vacuumed)}`);
+async function benchLoad(yearDir: string | undefined): Promise<TargetResult[]> {
+  const rounds = wholeNumber('rounds', flags.rounds);
+  const seconds = wholeNumber('seconds', flags.seconds);
+  const connections = wholeNumber('connections', flags.connections);
+  const emptyDir = join(DATA_DIR, 'insights-load');
+  rmSync(emptyDir, { recursive: true, force: true });
+  const targets: LoadTarget[] = [
+    { name: 'off', env: { ANALYTICS: 'off' } },
+    { name: 'on, empty database', env: { ANALYTICS: 'on', DATA_DIR: emptyDir } },
+  ];
+  // A copy, so the year stays as generated: the load adds its diagnoses to today.
+  const yearCopy = join(DATA_DIR, 'insights-load-year');
+  if (yearDir) {
+    rmSync(yearCopy, { recursive: true, force: true });
+    mkdirSync(yearCopy, { recursive: true });
+    copyFileSync(join(yearDir, 'fixpath.db'), join(yearCopy, 'fixpath.db'));
+    targets.push({ name: "on, the year's database", env: { ANALYTICS: 'on', DATA_DIR: yearCopy } });
   }
-
-  const slowSummaries = timings.filter(
-    (timing) => timing.name.startsWith('summary') && timing.median >= SUMMARY_TARGET_MS,
-  );
-  const size = shape.fileBytes + shape.walBytes;
   console.log(
-    `\ntargets: summary under ${SUMMARY_TARGET_MS} ms: ${slowSummaries.length ? `MISSED (${slowSummaries.map((timing) => timing.name).join(', ')})` : 'met'}; database under ${formatBytes(DATABASE_TARGET_BYTES)}: ${size < DATABASE_TARGET_BYTES ? 'met' : 'MISSED'} (${formatBytes(size)}${vacuumed === undefined ? '' : `, ${formatBytes(vacuumed)} vacuumed`})`,
+    `\nDiagnose throughput, store on vs ANALYTICS=off: ${inputs.length} real-world reports, RESPONSE_CACHE_ENTRIES=0, ${connections} connections, ${rounds} alternating rounds of ${seconds} s`,
+  );
+  try {
+    const results = await benchStoreOverhead({
+      rounds,
+      seconds,
+      connections,
+      bodies: inputs.map((body) => JSON.stringify(body)),
+      targets,
+    });
+    const off = results[0]!;
+    console.log(
+      '\nstore                       req/s   p99 ms   CPU ms/request   vs off (req/s, CPU)   diagnoses counted',
+    );
+    for (const result of results)
+      console.log(
+        `${result.name.padEnd(25)} ${result.rps.toFixed(0).padStart(7)}  ${result.p99.toFixed(1).padStart(7)}  ${result.cpuMsPerRequest.toFixed(3).padStart(15)}   ${`${(result.rps / off.rps).toFixed(3)}x, ${(result.cpuMsPerRequest / off.cpuMsPerRequest).toFixed(3)}x`.padStart(19)}   ${result.recorded === null ? '' : `${result.recorded} of ${result.answered}+`}`,
+      );
+    // autocannon does not count the requests in flight when a run ends; the server answered and recorded them.
+    console.log(`(answers seen by the client; up to ${connections} more were in flight at the end of each run)`);
+    return results;
+  } finally {
+    rmSync(yearCopy, { recursive: true, force: true });
+  }
+}
+
+lockBench();
+const year = flags['skip-year'] ? undefined : await benchYear();
+const load = flags['skip-load'] ? undefined : await benchLoad(year?.dataDir);
+
+let vacuumed: number | undefined;
+if (year && !flags['no-vacuum']) {
+  const vacuumMs = vacuum(year.dataDir);
+  vacuumed = databaseBytes(year.dataDir);
+  console.log(`\nafter VACUUM (${(vacuumMs / 1000).toFixed(0)} s): ${formatBytes(vacuumed)}`);
+}
+
+console.log('\ntargets');
+if (load) {
+  const off = load[0]!;
+  for (const result of load.slice(1)) {
+    const ratio = result.rps / off.rps;
+    console.log(
+      `  store on (${result.name.slice(4)}) at least ${THROUGHPUT_TARGET}x the req/s of off: ${ratio >= THROUGHPUT_TARGET ? 'met' : 'MISSED'} (${ratio.toFixed(3)}x)`,
+    );
+  }
+}
+if (year) {
+  console.log(
+    `  summary under ${SUMMARY_TARGET_MS} ms (median): ${year.slowSummaries.length ? `MISSED (${year.slowSummaries.join(', ')})` : 'met'}`,
+  );
+  console.log(
+    `  database under ${formatBytes(DATABASE_TARGET_BYTES)}: ${year.size < DATABASE_TARGET_BYTES ? 'met' : 'MISSED'} (${formatBytes(year.size)}${vacuumed === undefined ? '' : `, ${formatBytes(vacuumed)} vacuumed`})`,
   );
 }
