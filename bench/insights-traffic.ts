@@ -36,8 +36,9 @@ const DIAGNOSE_CHANNELS: Array<{ channel: Channel; weight: number; session: bool
   { channel: 'api', weight: 0.2, session: false },
   { channel: 'cli', weight: 0.1, session: true },
 ];
+/** The widget's searches are simple GETs: they carry no session (src/web/widget.ts). */
 const SEARCH_CHANNELS: Array<{ channel: Channel; weight: number; session: boolean }> = [
-  { channel: 'widget', weight: 0.6, session: true },
+  { channel: 'widget', weight: 0.6, session: false },
   { channel: 'console', weight: 0.3, session: true },
   { channel: 'api', weight: 0.1, session: false },
 ];
@@ -295,7 +296,8 @@ export function trafficModel(library: Library, palette: Palette, random: () => n
         const fixed = offered && next < 0.35;
         const handedOff = offered ? next >= 0.35 && next < 0.45 : next < 0.4;
         if (!fixed && !handedOff) return;
-        event(minute, { type: 'chat', ...identity, inputKind: 'text', outcome: 'asking', causes: [], steps: 0 });
+        // The closing turn judges nothing; its own event says what happened (recorder.ts chatFacts).
+        event(minute, { type: 'chat', ...identity, outcome: fixed ? 'resolved' : 'handoff', causes: [], steps: 0 });
         if (fixed) event(minute, { type: 'resolution', ...identity, outcome: 'confirmed', cause: offered });
         else
           event(minute, {
