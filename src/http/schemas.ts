@@ -487,7 +487,10 @@ export const InsightsSummaryResponse = z
         confirmedShare: rate,
         handoffs: z.number().int(),
         handoffRate: z.number().min(0).nullable(),
-        medianMinutesToFix: z.number().nullable(),
+        medianMinutesToFix: z.number().nullable().meta({
+          description:
+            "Median minutes from a session's first diagnosis to its confirmed fix; exact under 10, then in steps of 5 (to an hour), 15 (to four hours) and 60.",
+        }),
         votes: z.object({ helpful: z.number().int(), notHelpful: z.number().int() }),
         steps: z.array(
           z.object({

@@ -41,6 +41,7 @@ export interface CountRow {
 const IDLE_MINUTES = 30;
 const MAX_QUEUE = 50_000;
 const MAX_REMEMBERED_HASHES = 10_000;
+const MAX_REMEMBERED_COUNTS = 64;
 /** Event ids are minute × PER_MINUTE + the event's place in its minute. */
 const PER_MINUTE = 1_000_000;
 
@@ -205,6 +206,9 @@ export class EventStore {
     return this.namesById;
   }
 
+  /** Sums of rolled-up days, by selection, span and how far the roll-up had gone. */
+  private readonly rolledCounts = new Map<string, CountRow[]>();
+
   /** Hashes already made: a visit sends several requests, each hashed once. */
   private readonly hashes = new Map<string, number>();
 
@@ -349,14 +353,21 @@ export class EventStore {
     return Promise.all(
       selections.map(async ({ metrics, perDay }) => {
         const marks = metrics.map(() => '?').join(', ');
-        const rolled =
-          through >= fromDay
-            ? await this.db.all<CountRow & Record<string, SqlValue>>(
-                `SELECT ${perDay ? 'day' : '-1'} AS day, metric, key, sum(count) AS count FROM daily
-                 WHERE metric IN (${marks}) AND day >= ? AND day <= ? GROUP BY metric, ${perDay ? 'day, ' : ''}key`,
-                [...metrics, fromDay, Math.min(toDay, through)],
-              )
-            : [];
+        // Rolled-up days change only when another day is rolled up: their sums are remembered until then.
+        const cacheKey = `${perDay}|${metrics.join(',')}|${fromDay}|${Math.min(toDay, through)}|${through}`;
+        let rolled = this.rolledCounts.get(cacheKey);
+        if (!rolled) {
+          rolled =
+            through >= fromDay
+              ? await this.db.all<CountRow & Record<string, SqlValue>>(
+                  `SELECT ${perDay ? 'day' : '-1'} AS day, metric, key, sum(count) AS count FROM daily
+                   WHERE metric IN (${marks}) AND day >= ? AND day <= ? GROUP BY metric, ${perDay ? 'day, ' : ''}key`,
+                  [...metrics, fromDay, Math.min(toDay, through)],
+                )
+              : [];
+          if (this.rolledCounts.size >= MAX_REMEMBERED_COUNTS) this.rolledCounts.clear();
+          this.rolledCounts.set(cacheKey, rolled);
+        }
         const wanted = new Set(metrics);
         const fresh = raw.filter((row) => wanted.has(row.metric));
         return [...rolled, ...(perDay ? fresh : fresh.map((row) => ({ ...row, day: -1 })))];
@@ -418,8 +429,11 @@ export class EventStore {
       key: (a: SqlValue, b: SqlValue) => [string, string];
     }> = [
       {
-        sql: `SELECT minute / 1440 AS day, cause AS a, elapsed AS b, count(*) AS n FROM events
-              WHERE type = ${type.resolution} AND elapsed IS NOT NULL AND ${ids} GROUP BY day, a, b`,
+        // Minutes to a fix, exact under 10, then in steps of 5, 15 and 60: a median needs no finer grain.
+        sql: `SELECT minute / 1440 AS day, cause AS a,
+                CASE WHEN elapsed < 10 THEN elapsed WHEN elapsed < 60 THEN elapsed / 5 * 5
+                     WHEN elapsed < 240 THEN elapsed / 15 * 15 ELSE elapsed / 60 * 60 END AS b, count(*) AS n
+              FROM events WHERE type = ${type.resolution} AND elapsed IS NOT NULL AND ${ids} GROUP BY day, a, b`,
         params: idRange,
         named: true,
         key: (a, b) => ['fix-minutes', `${this.nameOf(a)}|${b}`],

@@ -18,7 +18,7 @@ export interface CauseInsight {
   confirmedShare: number | null;
   handoffs: number;
   handoffRate: number | null;
-  /** Median minutes from a session's first diagnosis to its confirmed fix. */
+  /** Median minutes from a session's first diagnosis to its confirmed fix: exact under 10, then to 5, 15 and 60 minutes. */
   medianMinutesToFix: number | null;
   votes: { helpful: number; notHelpful: number };
   steps: Array<{ id: string; title: string; fixed: number; didNotHelp: number; successRate: number | null }>;
