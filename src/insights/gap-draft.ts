@@ -17,18 +17,25 @@ const MASK = /<(?:url|secret|email|token|id|time|n)>|'<value>'/g;
 /** A phrase must be this long to identify an error rather than match any sentence. */
 const MIN_PHRASE_WORDS = 3;
 
+/** What a phrase does not start or end with. */
+const EDGE_PUNCTUATION = ' \t\n\r.:;,!?\'"()[]';
+
+/** `text` without the given characters at either end; a loop, where a pattern anchored at the end would backtrack. */
+function trimOf(text: string, characters: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && characters.includes(text[start]!)) start += 1;
+  while (end > start && characters.includes(text[end - 1]!)) end -= 1;
+  return text.slice(start, end);
+}
+
 /** The literal runs of a masked template, usable as article phrases. */
 export function templatePhrases(template: string | null): string[] {
   if (!template) return [];
   return template
     .replace(/^"|"$/g, '')
     .split(MASK)
-    .map((part) =>
-      part
-        .replace(/[\s.:;,!?'"()[\]]+$/g, '')
-        .replace(/^[\s.:;,!?'"()[\]]+/g, '')
-        .trim(),
-    )
+    .map((part) => trimOf(part, EDGE_PUNCTUATION))
     .filter((part) => part.split(/\s+/).length >= MIN_PHRASE_WORDS);
 }
 
@@ -56,9 +63,9 @@ function slugOf(gap: Gap): string {
   ]
     .join(' ')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  const slug = words.split('-').slice(0, 8).join('-');
+    .replace(/[^a-z0-9]+/g, '-');
+  const trimmed = trimOf(words, '-');
+  const slug = trimmed.split('-').slice(0, 8).join('-');
   return slug.length >= 3 ? slug : `gap-${gap.id}`;
 }
 
