@@ -20,7 +20,8 @@ async function bundle(entry: string): Promise<string> {
     target: ['es2022'],
     platform: 'browser',
     write: false,
-    legalComments: 'none',
+    // Licence notices of bundled packages (Chart.js's MIT notice) stay, at the end of the script.
+    legalComments: 'eof',
   });
   return result.outputFiles[0]!.text;
 }
