@@ -1,7 +1,26 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { SqlDatabase, SqlRow, SqlStatement, SqlValue } from '../insights/sql-database.ts';
+
+/**
+ * node:sqlite, loaded when the first database opens. Node 22 and 24 print once that it is
+ * experimental; the part used here (open, exec, prepare, run, all) is the stable core, so that
+ * one warning is not passed on to the operator's log or the CLI's stderr. Other warnings are.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = warning instanceof Error ? warning.message : warning;
+    if (!text.startsWith('SQLite is an experimental feature'))
+      (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
 
 /** How long a writer waits for another process's lock before giving up. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -15,7 +34,8 @@ export class SqliteDatabase implements SqlDatabase {
   readonly db: DatabaseSync;
 
   constructor(readonly path: string) {
-    this.db = new DatabaseSync(path);
+    const { DatabaseSync: Database } = loadSqlite();
+    this.db = new Database(path);
     this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;`);
   }
 
