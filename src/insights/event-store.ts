@@ -44,6 +44,8 @@ const MAX_REMEMBERED_HASHES = 10_000;
 const MAX_REMEMBERED_COUNTS = 64;
 /** Event ids are minute × PER_MINUTE + the event's place in its minute. */
 const PER_MINUTE = 1_000_000;
+/** Events deleted in one statement when they expire: an hour of them. */
+const DELETE_SLICE = 60 * PER_MINUTE;
 
 /**
  * The event store: facts about each diagnosis, chat turn, search, view, hand-off, resolution and
@@ -324,8 +326,17 @@ export class EventStore {
       'SELECT (SELECT count(*) FROM events WHERE id < ?) + (SELECT count(*) FROM feedback WHERE minute < ?) AS n',
       [eventCutoff * PER_MINUTE, eventCutoff],
     );
+    // A day of events is deleted an hour at a time, letting requests run in between: on Node the
+    // database works on the server's own thread, and one delete of a busy day held it for a second.
+    const [oldest] = await this.db.all<{ id: number | null }>('SELECT min(id) AS id FROM events');
+    const cutoffId = eventCutoff * PER_MINUTE;
+    for (let start = oldest?.id ?? cutoffId; start < cutoffId; start += DELETE_SLICE) {
+      await this.db.batch([
+        { sql: 'DELETE FROM events WHERE id < ?', params: [Math.min(start + DELETE_SLICE, cutoffId)] },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     await this.db.batch([
-      { sql: 'DELETE FROM events WHERE id < ?', params: [eventCutoff * PER_MINUTE] },
       { sql: 'DELETE FROM feedback WHERE minute < ?', params: [eventCutoff] },
       { sql: 'DELETE FROM daily WHERE day < ?', params: [dailyCutoff] },
       { sql: 'DELETE FROM signatures WHERE last_seen < ?', params: [dailyCutoff * MINUTES_PER_DAY] },

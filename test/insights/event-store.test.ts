@@ -178,12 +178,14 @@ describe('the event store', () => {
       retention: { eventDays: 2, dailyDays: 5 },
     });
     short.record(diagnoseEvent({ outcome: 'cause', cause: 'token-expired' }));
+    time += 3 * 3_600_000;
+    short.record(diagnoseEvent({ outcome: 'cause', cause: 'token-expired' }));
     await short.flush();
-    time += 3 * DAY;
+    time += 3 * DAY - 3 * 3_600_000;
     const first = await short.maintain();
-    assert.equal(first.deleted, 1);
+    assert.equal(first.deleted, 2, 'events hours apart, deleted an hour at a time');
     assert.equal((await rows('SELECT count(*) AS n FROM events'))[0]!.n, 0);
-    assert.equal((await insightsSummary(short, kb, { from: today, to: today + 3 })).diagnoses.total, 1);
+    assert.equal((await insightsSummary(short, kb, { from: today, to: today + 3 })).diagnoses.total, 2);
     time += 3 * DAY;
     await short.maintain();
     assert.equal((await insightsSummary(short, kb, { from: today, to: today + 6 })).diagnoses.total, 0);
