@@ -62,18 +62,6 @@ interface Palette {
   abstained: AnswerFacts[];
 }
 
-/** A seeded generator (mulberry32): the same flags give the same year. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Run the real diagnosis over each corpus input and keep its answer's facts, grouped by outcome. */
 export function answerPalette(library: Library, inputs: Array<{ text: string } | { error: unknown }>): Palette {
   const palette: Palette = { cause: [], lookalike: [], abstained: [] };

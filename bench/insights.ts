@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util';
 import { readCorpus } from '../evaluation/corpus.ts';
 import { buildLibrary } from '../src/kb/library.ts';
 import { readArticleSources } from '../src/node/read-articles.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 import { profileInsights, timeInsightsOverHttp } from './insights-latency.ts';
 import { benchStoreOverhead, type LoadTarget, type TargetResult } from './insights-load.ts';
 import { ROOT } from './insights-server.ts';
-import { answerPalette, seededRandom, trafficModel } from './insights-traffic.ts';
+import { answerPalette, trafficModel } from './insights-traffic.ts';
 import {
   checkpoint,
   databaseBytes,

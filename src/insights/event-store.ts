@@ -27,6 +27,8 @@ export interface EventStoreOptions {
 export interface CountSelection {
   metrics: string[];
   perDay: boolean;
+  /** Only keys that start with this (one signature's gap counts). */
+  keyPrefix?: string;
 }
 
 /** One row of a day's counts: what was counted (metric), for what (key), how many. */
@@ -362,25 +364,31 @@ export class EventStore {
     const raw =
       rawFrom <= toDay ? await this.aggregateEvents(rawFrom * MINUTES_PER_DAY, (toDay + 1) * MINUTES_PER_DAY) : [];
     return Promise.all(
-      selections.map(async ({ metrics, perDay }) => {
+      selections.map(async ({ metrics, perDay, keyPrefix = '' }) => {
         const marks = metrics.map(() => '?').join(', ');
         // Rolled-up days change only when another day is rolled up: their sums are remembered until then.
-        const cacheKey = `${perDay}|${metrics.join(',')}|${fromDay}|${Math.min(toDay, through)}|${through}`;
+        const cacheKey = `${perDay}|${metrics.join(',')}|${keyPrefix}|${fromDay}|${Math.min(toDay, through)}|${through}`;
         let rolled = this.rolledCounts.get(cacheKey);
         if (!rolled) {
           rolled =
             through >= fromDay
               ? await this.db.all<CountRow & Record<string, SqlValue>>(
                   `SELECT ${perDay ? 'day' : '-1'} AS day, metric, key, sum(count) AS count FROM daily
-                   WHERE metric IN (${marks}) AND day >= ? AND day <= ? GROUP BY metric, ${perDay ? 'day, ' : ''}key`,
-                  [...metrics, fromDay, Math.min(toDay, through)],
+                   WHERE metric IN (${marks}) AND day >= ? AND day <= ?${keyPrefix ? ' AND key >= ? AND key < ?' : ''}
+                   GROUP BY metric, ${perDay ? 'day, ' : ''}key`,
+                  [
+                    ...metrics,
+                    fromDay,
+                    Math.min(toDay, through),
+                    ...(keyPrefix ? [keyPrefix, `${keyPrefix}\uffff`] : []),
+                  ],
                 )
               : [];
           if (this.rolledCounts.size >= MAX_REMEMBERED_COUNTS) this.rolledCounts.clear();
           this.rolledCounts.set(cacheKey, rolled);
         }
         const wanted = new Set(metrics);
-        const fresh = raw.filter((row) => wanted.has(row.metric));
+        const fresh = raw.filter((row) => wanted.has(row.metric) && row.key.startsWith(keyPrefix));
         return [...rolled, ...(perDay ? fresh : fresh.map((row) => ({ ...row, day: -1 })))];
       }),
     );

@@ -262,8 +262,15 @@ interface SignatureRow {
 }
 
 /** What fixpath could not settle in a span, grouped by error signature, most frequent first. */
-export async function insightsGaps(store: EventStore, kb: KnowledgeBase, range: DayRange): Promise<Gap[]> {
-  const [rows = []] = await store.counts(range.from, range.to, [{ metrics: ['gap'], perDay: true }]);
+export async function insightsGaps(
+  store: EventStore,
+  kb: KnowledgeBase,
+  range: DayRange,
+  only?: string,
+): Promise<Gap[]> {
+  const [rows = []] = await store.counts(range.from, range.to, [
+    { metrics: ['gap'], perDay: true, ...(only ? { keyPrefix: `${only}|` } : {}) },
+  ]);
   const bySignature = new Map<string, CountRow[]>();
   for (const row of rows) {
     const id = row.key.slice(0, row.key.indexOf('|'));
@@ -346,12 +353,14 @@ function sumDays(perDay: Map<number, number>, from: number, to: number): number 
   return sum;
 }
 
-/** Ignore a gap (it stays ignored, whatever comes later) or take it back into the inbox. */
-export async function setGapIgnored(store: EventStore, id: string, ignored: boolean): Promise<boolean> {
-  const [found] = await store.db.all('SELECT id FROM signatures WHERE id = ?', [id]);
-  if (!found) return false;
+/** Ignore a gap (it stays ignored, whatever comes later) or take it back into the inbox: its status after, or null when no signature has this id. */
+export async function setGapIgnored(store: EventStore, id: string, ignored: boolean): Promise<GapStatus | null> {
+  const [found] = await store.db.all<{ settled_at: number | null }>('SELECT settled_at FROM signatures WHERE id = ?', [
+    id,
+  ]);
+  if (!found) return null;
   await store.db.batch([
     { sql: 'UPDATE signatures SET ignored_at = ? WHERE id = ?', params: [ignored ? minuteOf(store.now()) : null, id] },
   ]);
-  return true;
+  return ignored ? 'ignored' : found.settled_at !== null ? 'settled' : 'open';
 }

@@ -39,6 +39,18 @@ const agentToken = await new SignJWT({})
 const asAgent = { authorization: `Bearer ${agentToken}` };
 const local = createApp({ library: () => library, insights: { store, excerpts: false } });
 
+/** An API diagnosis fixpath could not settle, with this signature: a gap. */
+function recordAbstention(id: string, key: string, template: string | null): void {
+  store.record({
+    type: 'diagnose',
+    channel: 'api',
+    audience: 'public',
+    session: null,
+    outcome: 'abstained',
+    signature: { id, key, status: null, codes: [], exceptions: [], template },
+  });
+}
+
 async function problem(response: Response): Promise<{ status: number; detail: string; type: string }> {
   assert.equal(response.headers.get('content-type'), 'application/problem+json');
   return (await response.json()) as { status: number; detail: string; type: string };
@@ -88,15 +100,7 @@ describe('insights refuse what they cannot answer, saying what to fix', () => {
     });
 
   it('list at most `limit` gaps, up to 1000, and count them all', async () => {
-    for (const id of ['eeeeeeeeeeeeeee1', 'eeeeeeeeeeeeeee2'])
-      store.record({
-        type: 'diagnose',
-        channel: 'api',
-        audience: 'public',
-        session: null,
-        outcome: 'abstained',
-        signature: { id, key: id, status: null, codes: [], exceptions: [], template: null },
-      });
+    for (const id of ['eeeeeeeeeeeeeee1', 'eeeeeeeeeeeeeee2']) recordAbstention(id, id, null);
     const one = (await (await local.request('/v1/insights/gaps?limit=1')).json()) as { total: number; gaps: unknown[] };
     assert.equal(one.gaps.length, 1);
     assert.ok(one.total >= 2);
@@ -174,21 +178,7 @@ describe('with analytics off', () => {
 
 describe('CSV exports', () => {
   it('are spreadsheet-safe: quoted where needed, downloadable by name', async () => {
-    store.record({
-      type: 'diagnose',
-      channel: 'api',
-      audience: 'public',
-      session: null,
-      outcome: 'abstained',
-      signature: {
-        id: 'cccccccccccccccc',
-        key: '=HYPERLINK("x") · "a, b"',
-        status: null,
-        codes: [],
-        exceptions: [],
-        template: 'a, b',
-      },
-    });
+    recordAbstention('cccccccccccccccc', '=HYPERLINK("x") · "a, b"', 'a, b');
     const response = await local.request('/v1/insights/gaps?format=csv');
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type')!, /^text\/csv/);
