@@ -179,7 +179,7 @@ async function runDiagnose(options: Options, analytics: AnalyticsConfig): Promis
       index: library.index,
       clock: () => new Date(),
       includeInternal: true,
-      ...(analytics.enabled ? { inspect: (scores: Map<string, number>) => (nearest = nearestOf(scores)) } : {}),
+      ...(analytics.enabled ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
     },
   );
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiagnosis(result));

@@ -1,5 +1,6 @@
 import { articleRef, type CauseAnswer, type DiagnoseContext, diagnose, summarise } from '../diagnose/diagnose.ts';
 import type { DiagnoseInput, ErrorInput } from '../diagnose/observe-input.ts';
+import type { CauseScores } from '../diagnose/score-causes.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { Cause, CauseQuestion } from '../kb/types.ts';
 import { isNegation, termsOf, tokenize } from '../kb/vocabulary.ts';
@@ -77,7 +78,7 @@ export interface ChatDeps {
   /** The origin article links in replies start with: replies are shown on customers' own sites, where a root-relative link would lead nowhere. */
   linkBase?: string;
   /** Told each diagnosis the turn makes, with every cause's score (the event store records its facts). */
-  observe?: (diagnosis: ReturnType<typeof diagnose>, scores: Map<string, number>) => void;
+  observe?: (diagnosis: ReturnType<typeof diagnose>, scores: CauseScores | undefined) => void;
 }
 
 export function converse(messages: ChatMessage[], sent: ChatContext, deps: ChatDeps): ChatReply {
@@ -204,7 +205,7 @@ function weigh(
     ...(error ? { error } : {}),
     ...(har !== undefined ? { har } : {}),
   };
-  let scores = new Map<string, number>();
+  let scores: CauseScores | undefined;
   let facts = new Set<string>();
   const diagnosis =
     input.text || input.error || input.har !== undefined
@@ -228,16 +229,16 @@ function weigh(
       (deps.diagnoseContext.includeInternal || deps.kb.bySlug.get(cause.articleSlug)?.visibility !== 'internal') &&
       !state.tried.includes(cause.id),
   );
-  const best = Math.max(0, ...visible.map((cause) => scores.get(cause.id) ?? 0));
+  const best = Math.max(0, ...visible.map((cause) => scores?.get(cause.id) ?? 0));
   const weights = visible.map((cause) => {
-    let weight = Math.exp(((scores.get(cause.id) ?? 0) - best) / TEMPERATURE);
+    let weight = Math.exp(((scores?.get(cause.id) ?? 0) - best) / TEMPERATURE);
     for (const [id, answer] of Object.entries(state.answers)) {
       if (answer !== 'unknown' && questions.has(id)) weight *= likelihood(cause, questions.get(id)!, answer);
     }
     return { cause, probability: weight };
   });
   const positive =
-    [...scores.values()].some((score) => score > 0) ||
+    [...(scores?.values() ?? [])].some((score) => score > 0) ||
     Object.values(state.answers).some((answer) => answer !== 'unknown');
   return {
     posterior: normalise(weights),

@@ -10,7 +10,7 @@ import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { type DiagnoseInput, observeInput } from './observe-input.ts';
-import { CauseCatalogue, type Evidence, nearTieOf, scoreCauses } from './score-causes.ts';
+import { CauseCatalogue, type CauseScores, type Evidence, nearTieOf, scoreCauses } from './score-causes.ts';
 
 export interface ArticleRef {
   slug: string;
@@ -68,7 +68,7 @@ export interface DiagnoseContext {
   includeInternal: boolean;
   harLimits?: HarLimits;
   /** Receives every cause's raw score and the facts' ids (the chat weighs them itself). */
-  inspect?: (scores: Map<string, number>, factIds: Set<string>) => void;
+  inspect?: (scores: CauseScores, factIds: Set<string>) => void;
 }
 
 const BODY_EXCERPT_CHARS = 500;
@@ -83,8 +83,11 @@ const RELATED_ARTICLES = 3;
 const MAX_FINDINGS = 50;
 const catalogues = new WeakMap<KnowledgeBase, CauseCatalogue>();
 
-/** Compile a knowledge base's causes once; a reloaded knowledge base gets its own. */
-function catalogueFor(kb: KnowledgeBase): CauseCatalogue {
+/**
+ * Compile a knowledge base's causes once; a reloaded knowledge base gets its own. Call it when
+ * a library loads, so the first diagnosis does not pay for it.
+ */
+export function catalogueFor(kb: KnowledgeBase): CauseCatalogue {
   let catalogue = catalogues.get(kb);
   if (!catalogue) {
     catalogue = new CauseCatalogue(kb);
@@ -243,7 +246,7 @@ function lowerFirst(text: string): string {
 }
 
 /** Further reading: the top cause's related articles, then the articles the input's words fit best. */
-function relatedArticles(causes: CauseAnswer[], textRanking: string[], context: DiagnoseContext): ArticleRef[] {
+function relatedArticles(causes: CauseAnswer[], textRanking: Iterable<string>, context: DiagnoseContext): ArticleRef[] {
   if (causes.length === 0) return [];
   const shown = new Set(causes.map((cause) => cause.article.slug));
   const related: ArticleRef[] = [];
@@ -255,6 +258,9 @@ function relatedArticles(causes: CauseAnswer[], textRanking: string[], context: 
   };
   const top = context.kb.bySlug.get(causes[0]!.article.slug);
   for (const slug of top?.related ?? []) push(context.kb.bySlug.get(slug));
-  for (const causeId of textRanking) push(context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
+  for (const causeId of textRanking) {
+    if (related.length >= RELATED_ARTICLES) break;
+    push(context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
+  }
   return related;
 }

@@ -1,6 +1,7 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
-import { preprocessedQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
+import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
+import type { QueryResult } from '../kb/term-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
 import { processTerm, tokenize } from '../kb/vocabulary.ts';
 import { type CompiledPhrase, compilePhrases, PhraseIndex, TermPositions } from './phrase-matcher.ts';
@@ -43,6 +44,17 @@ export class CauseCatalogue {
   readonly statusCauses = new Map<number, number>();
   /** How much each mechanism word counts: 1 / the number of causes that declare it. */
   readonly wordWeights = new Map<string, number>();
+  /** Catalogue position of each cause id. */
+  readonly numbers = new Map<string, number>();
+  /** The causes that declare each error code, and each fact. */
+  readonly byCode = new Map<string, number[]>();
+  readonly byFact = new Map<string, number[]>();
+  /**
+   * Causes alike in what scores them without any evidence of their own (their statuses and
+   * whether they expect a network error or a how-to question): one score serves each group.
+   */
+  readonly groups: Array<{ members: number[] }> = [];
+  readonly groupOf: Uint32Array;
 
   constructor(kb: KnowledgeBase) {
     this.compiled = kb.causes.map((cause) => ({
@@ -65,8 +77,39 @@ export class CauseCatalogue {
     for (const cause of kb.causes)
       for (const status of new Set(cause.signals.status))
         this.statusCauses.set(status, (this.statusCauses.get(status) ?? 0) + 1);
+    this.groupOf = new Uint32Array(kb.causes.length);
+    const groupKeys = new Map<string, number>();
+    kb.causes.forEach((cause, number) => {
+      this.numbers.set(cause.id, number);
+      for (const code of new Set(cause.signals.error)) listed(this.byCode, code).push(number);
+      for (const fact of new Set(cause.signals.facts)) listed(this.byFact, fact).push(number);
+      const key = JSON.stringify([cause.signals.status, PENALTIES.map(([fact]) => cause.signals.facts.includes(fact))]);
+      let group = groupKeys.get(key);
+      if (group === undefined) {
+        group = this.groups.length;
+        groupKeys.set(key, group);
+        this.groups.push({ members: [] });
+      }
+      this.groups[group]!.members.push(number);
+      this.groupOf[number] = group;
+    });
   }
 }
+
+function listed<K>(map: Map<K, number[]>, key: K): number[] {
+  let list = map.get(key);
+  if (!list) {
+    list = [];
+    map.set(key, list);
+  }
+  return list;
+}
+
+/** Signs that the report is not an authentication failure at all: they count against every cause that does not expect them. */
+const PENALTIES = [
+  ['network.error', 'networkError'],
+  ['text.how-to', 'howToQuestion'],
+] as const;
 
 /** Two spellings of one word ("cookies", "cookie") are one word. */
 function wordKey(word: CompiledPhrase): string {
@@ -80,18 +123,84 @@ export interface ScoreOptions {
 }
 
 /**
- * Score every cause against the facts: declared statuses, error codes, phrases and facts add
+ * Score the causes against the facts: declared statuses, error codes, phrases and facts add
  * points with evidence a person can check; text relevance to the cause's article adds the
- * rest. Returns the causes that clear the threshold, best first; an empty list means no cause
- * fits.
+ * rest. Only candidates are scored in full: causes with an error code, phrase, word or fact
+ * found in the input, or whose article the input's words fit. Every other cause scores at
+ * most what a status gives (2.5 points), below the bar to be named.
  */
 export interface Scores {
   /** Causes that clear the bar, best first; empty when nothing fits. */
   causes: ScoredCause[];
-  /** Every cause whose article the input's words fit, best first, for further reading. */
-  textRanking: string[];
+  /** Causes whose article the input's words fit, best first, for further reading (found lazily). */
+  textRanking: Iterable<string>;
   /** Every visible cause's score, also those below the bar or below zero: the chat's prior. */
-  all: Map<string, number>;
+  all: CauseScores;
+}
+
+/**
+ * Every visible cause's score, computed on demand: candidates were scored in full; any other
+ * cause's score is its group's, which depends only on the statuses it declares.
+ */
+export class CauseScores {
+  constructor(
+    private readonly catalogue: CauseCatalogue,
+    private readonly scored: Map<number, number>,
+    private readonly groupScore: (group: number) => number,
+    private readonly includeInternal: boolean,
+  ) {}
+
+  private visible(number: number): boolean {
+    return this.includeInternal || this.catalogue.compiled[number]!.visibility !== 'internal';
+  }
+
+  private scoreOf(number: number): number {
+    return this.scored.get(number) ?? this.groupScore(this.catalogue.groupOf[number]!);
+  }
+
+  /** A visible cause's score; undefined for unknown or hidden causes. */
+  get(id: string): number | undefined {
+    const number = this.catalogue.numbers.get(id);
+    return number === undefined || !this.visible(number) ? undefined : this.scoreOf(number);
+  }
+
+  /** Every visible cause with its score, in catalogue order (walks every cause). */
+  *entries(): Generator<[string, number]> {
+    for (let number = 0; number < this.catalogue.compiled.length; number += 1)
+      if (this.visible(number)) yield [this.catalogue.compiled[number]!.cause.id, this.scoreOf(number)];
+  }
+
+  *values(): Generator<number> {
+    for (const [, score] of this.entries()) yield score;
+  }
+
+  /**
+   * The best-scoring visible cause at or above `floor`, the last of equals in catalogue order;
+   * reads the candidates and one cause per group, not every cause.
+   */
+  best(floor: number): string | undefined {
+    let best = -1;
+    let top = floor;
+    const consider = (number: number, score: number): void => {
+      if (score > top || (score === top && number > best)) {
+        top = score;
+        best = number;
+      }
+    };
+    for (const [number, score] of this.scored) if (this.visible(number)) consider(number, score);
+    this.catalogue.groups.forEach(({ members }, group) => {
+      const score = this.groupScore(group);
+      if (score < top) return;
+      for (let at = members.length - 1; at >= 0; at -= 1) {
+        const number = members[at]!;
+        if (!this.scored.has(number) && this.visible(number)) {
+          consider(number, score);
+          return;
+        }
+      }
+    });
+    return best < 0 ? undefined : this.catalogue.compiled[best]!.cause.id;
+  }
 }
 
 export function scoreCauses(
@@ -124,11 +233,11 @@ export function scoreCauses(
     list.push(fact);
     factIds.set(fact.id, list);
   }
+  const foundCodes = new Set(facts.errorCodes.map((found) => found.code));
 
-  const scored: ScoredCause[] = [];
-  const all = new Map<string, number>();
-  for (const { cause, visibility } of catalogue.compiled) {
-    if (visibility === 'internal' && !options.includeInternal) continue;
+  /** One cause's score and evidence, from everything the input shows. */
+  const scoreOne = (number: number): { score: number; hard: boolean; evidence: Evidence[]; relevance: number } => {
+    const { cause } = catalogue.compiled[number]!;
     const evidence: Evidence[] = [];
     let score = 0;
     let hard = false;
@@ -202,11 +311,8 @@ export function scoreCauses(
     }
 
     // Signs that the report is not an authentication failure at all count against every cause.
-    for (const [factId, penalty] of [
-      ['network.error', scoring.networkError],
-      ['text.how-to', scoring.howToQuestion],
-    ] as const) {
-      if (factIds.has(factId) && !signals.facts.includes(factId)) score += penalty;
+    for (const [factId, penalty] of PENALTIES) {
+      if (factIds.has(factId) && !signals.facts.includes(factId)) score += scoring[penalty];
     }
 
     // Mechanism words read a story that lacks the cause's known wording; where that wording
@@ -222,20 +328,58 @@ export function scoreCauses(
       evidence.push({ source: 'words', detail: `the description speaks of ${shown.join(', ')}` });
     }
 
-    const textScore = relevance.byCause.get(cause.id);
-    if (textScore && textScore.value >= scoring.minimumRelevance) {
-      score += scoring.textRelevance * textScore.value;
-      const words = textScore.terms.slice(0, 6).map((term) => relevance.words.get(term) ?? term);
+    const textValue = relevance.valueOf(cause.id);
+    if (textValue >= scoring.minimumRelevance) {
+      score += scoring.textRelevance * textValue;
+      const words = relevance
+        .termsOf(cause.id)
+        .slice(0, 6)
+        .map((term) => relevance.words().get(term) ?? term);
       evidence.push({
         source: 'text',
         detail: `the description shares these words with this cause's article: ${words.join(', ')}`,
       });
     }
+    return { score, hard, evidence, relevance: textValue };
+  };
 
-    all.set(cause.id, score);
-    if (score > 0) scored.push({ cause, score, relevance: textScore?.value ?? 0, hard, confidence: 0, evidence });
+  // Candidates: what the input itself points at. Scored in catalogue order, as ties keep it.
+  const candidates = new Set<number>();
+  const add = (id: string): void => {
+    const number = catalogue.numbers.get(id);
+    if (number !== undefined) candidates.add(number);
+  };
+  for (const id of phraseMatches.keys()) add(id);
+  for (const id of wordMatches.keys()) add(id);
+  for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) candidates.add(number);
+  for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) candidates.add(number);
+  for (const id of relevance.above(scoring.minimumRelevance)) add(id);
+
+  const scored: ScoredCause[] = [];
+  const scores = new Map<number, number>();
+  for (const number of [...candidates].sort((a, b) => a - b)) {
+    const { cause, visibility } = catalogue.compiled[number]!;
+    if (visibility === 'internal' && !options.includeInternal) continue;
+    const { score, hard, evidence, relevance: value } = scoreOne(number);
+    scores.set(number, score);
+    if (score > 0) scored.push({ cause, score, relevance: value, hard, confidence: 0, evidence });
   }
-  return { causes: rank(scored, scoring), textRanking: [...relevance.byCause.keys()], all };
+  const groupScores = new Map<number, number>();
+  const groupScore = (group: number): number => {
+    let score = groupScores.get(group);
+    if (score === undefined) {
+      // Any member without evidence of its own scores what the group scores.
+      const plain = catalogue.groups[group]!.members.find((number) => !candidates.has(number));
+      score = plain === undefined ? 0 : scoreOne(plain).score;
+      groupScores.set(group, score);
+    }
+    return score;
+  };
+  return {
+    causes: rank(scored, scoring),
+    textRanking: relevance.ranking(),
+    all: new CauseScores(catalogue, scores, groupScore, options.includeInternal),
+  };
 }
 
 /**
@@ -280,46 +424,77 @@ function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
 }
 
 /**
- * How well the input's words fit each cause's article, in 0..1. MiniSearch ranks the cause
- * documents; each score is taken relative to the best one, and the whole set is scaled down
- * when even the best match is weak, so a few shared common words stay low.
+ * How well the input's words fit each cause's article, in 0..1. The cause documents are ranked
+ * by BM25+; each score is taken relative to the best one, and the whole set is scaled down when
+ * even the best match is weak, so a few shared common words stay low.
  */
 interface TextRelevance {
-  byCause: Map<string, { value: number; terms: string[] }>;
-  /** The input's own word for each term, to show people words rather than stems. */
-  words: Map<string, string>;
+  valueOf(causeId: string): number;
+  /** The index terms the cause's document shares with the input. */
+  termsOf(causeId: string): string[];
+  /** Causes whose relevance reaches `floor`. */
+  above(floor: number): string[];
+  /** Causes best first, found as far as the caller reads. */
+  ranking(): Iterable<string>;
+  /** The input's own word for each term of the five best causes, to show people words rather than stems. */
+  words(): Map<string, string>;
 }
+
+const NO_RELEVANCE: TextRelevance = {
+  valueOf: () => 0,
+  termsOf: () => [],
+  above: () => [],
+  ranking: () => [],
+  words: () => new Map(),
+};
 
 function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): TextRelevance {
   const text = texts.join(' \n ');
   const terms = queryTerms(text);
-  const relevance = new Map<string, { value: number; terms: string[] }>();
-  const words = new Map<string, string>();
-  if (terms.length === 0) return { byCause: relevance, words };
-  const results = index.causes.search(
-    terms.join(' '),
-    preprocessedQuery({
-      filter: (result) => includeInternal || result.visibility !== 'internal',
-    }),
-  );
-  const top = results[0];
-  const best = top?.score ?? 0;
+  if (terms.length === 0) return NO_RELEVANCE;
+  const results = index.causes.search(exactQuery(terms), { combine: 'or', includeInternal });
+  const [top] = results.top(1);
+  if (top === undefined) return NO_RELEVANCE;
+  const best = results.score(top);
   // Words another cause knows and the best one does not ("dns", "quota") say the input is about
   // something else; words no article uses at all (product names, versions, ids) say nothing.
-  const vocabulary = (index.causes as unknown as { _index?: { has?: (term: string) => boolean } })._index;
-  const known =
-    typeof vocabulary?.has === 'function' ? terms.filter((term) => vocabulary.has!(term)).length : terms.length;
-  const coverage = (top?.terms.length ?? 0) / Math.max(1, known);
+  const known = terms.filter((term) => index.causes.has(term)).length;
+  const coverage = results.terms(top).length / Math.max(1, known);
   const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
-  for (const result of results) {
-    relevance.set(String(result.id), { value: (result.score / best) * strength, terms: result.terms });
-  }
-  const wanted = new Set(results.slice(0, 5).flatMap((result) => result.terms));
+  const numbers = new Map<string, number>();
+  for (const document of results.documents) numbers.set(results.id(document), document);
+  const value = (document: number): number => (results.score(document) / best) * strength;
+  let words: Map<string, string> | undefined;
+  return {
+    valueOf: (causeId) => {
+      const document = numbers.get(causeId);
+      return document === undefined ? 0 : value(document);
+    },
+    termsOf: (causeId) => {
+      const document = numbers.get(causeId);
+      return document === undefined ? [] : results.terms(document);
+    },
+    above: (floor) => [...results.documents].filter((document) => value(document) >= floor).map(results.id, results),
+    ranking: () => idsOf(results),
+    words: () => {
+      words ??= inputWords(text, results);
+      return words;
+    },
+  };
+}
+
+function* idsOf(results: QueryResult): Generator<string> {
+  for (const document of results.ranked()) yield results.id(document);
+}
+
+function inputWords(text: string, results: QueryResult): Map<string, string> {
+  const words = new Map<string, string>();
+  const wanted = new Set(results.top(5).flatMap((document) => results.terms(document)));
   for (const word of tokenize(text.slice(0, 65_536))) {
     const term = processTerm(word);
     if (term && wanted.has(term) && !words.has(term)) words.set(term, word.toLowerCase());
   }
-  return { byCause: relevance, words };
+  return words;
 }
 
 /** The causes that fit about as well as the first: when there are two or more, the answer is uncertain. */

@@ -343,7 +343,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       clock,
       includeInternal: audience.includeInternal,
       harLimits,
-      ...(store ? { inspect: (scores: Map<string, number>) => (nearest = nearestOf(scores)) } : {}),
+      ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
     });
     const body = encode(JSON.stringify(diagnosis));
     let facts: AnswerFacts | undefined;
@@ -384,7 +384,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         harLimits,
       },
       linkBase: c.get('client').origin,
-      observe: (diagnosis, scores) => (seen = { diagnosis, nearest: nearestOf(scores) }),
+      observe: (diagnosis, scores) => (seen = { diagnosis, nearest: scores && nearestOf(scores) }),
     });
     if (store) recordChatTurn(store, clientIdentity(c, 'chat'), sent, reply, seen, excerpts ? request.messages : null);
     return c.json(seen?.diagnosis.signature ? { ...reply, signature: seen.diagnosis.signature } : reply, 200);

@@ -1,5 +1,6 @@
 import type { ChatReply } from '../chat/converse.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
+import type { CauseScores } from '../diagnose/score-causes.ts';
 import { SCORING } from '../diagnose/scoring.ts';
 import { Redactor } from '../redact/redactor.ts';
 import type { InsightEvent } from './events.ts';
@@ -14,15 +15,8 @@ export type AnswerFacts = Pick<
 const NEAR_SCORE = SCORING.minimumScore / 2;
 
 /** The best-scoring cause, for an answer that named none, if it came near: where a gap's draft might attach. */
-export function nearestOf(scores: Map<string, number>): string | undefined {
-  let best: string | undefined;
-  let top = NEAR_SCORE;
-  for (const [id, score] of scores)
-    if (score >= top) {
-      top = score;
-      best = id;
-    }
-  return best;
+export function nearestOf(scores: Pick<CauseScores, 'best'>): string | undefined {
+  return scores.best(NEAR_SCORE);
 }
 
 /** How many characters of an input an excerpt keeps, cut after redaction. */

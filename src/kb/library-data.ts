@@ -1,40 +1,129 @@
 import type { KnowledgeBase } from './knowledge-base.ts';
 import type { Library } from './library.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
-import type { Article, ArticleProblem } from './types.ts';
+import type { Article, ArticleProblem, Section, Step } from './types.ts';
 
 /**
- * A library as plain data: validated articles and their prebuilt index. `npm run build` writes
- * it; the Worker imports it, so an edge location answers without parsing a single article.
- * Loading needs neither gray-matter nor a file system.
+ * A library as one file of bytes: validated articles, and the search index as arrays that load
+ * without parsing. `npm run build` writes it; the Node server loads it at start when it matches
+ * the articles, and the Worker reads it from its static assets. Loading needs neither
+ * gray-matter nor a file system.
+ *
+ * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, the
+ * header, zero padding to a multiple of 8, then the index arrays. An article's text is stored
+ * once: its sections and steps are ranges of its body, wherever they are found in it.
  */
-export interface LibraryData {
+export interface LibraryHeader {
   format: number;
   builtAt: string;
-  articles: Article[];
+  /** What the library was built from, so a server can tell whether its articles still match. */
+  sources?: string;
+  articles: StoredArticle[];
   problems: ArticleProblem[];
   index: SerialisedIndex;
+  /** Where each index buffer sits, after the header. */
+  buffers: Array<[number, number]>;
 }
 
-export function serialiseLibrary(library: Library): LibraryData {
+/** Markdown kept as itself, or as a [start, end) range of the article's body. */
+type StoredText = string | [number, number];
+
+export type StoredArticle = Omit<Article, 'sections' | 'steps'> & {
+  sections: Array<Omit<Section, 'markdown'> & { markdown: StoredText }>;
+  steps: Array<Omit<Step, 'markdown'> & { markdown: StoredText }>;
+};
+
+const MAGIC = 0x424c5846; // "FXLB" read as a little-endian u32
+
+function stored(body: string, markdown: string, from: { at: number }): StoredText {
+  if (markdown === '') return '';
+  let start = body.indexOf(markdown, from.at);
+  if (start < 0) start = body.indexOf(markdown);
+  if (start < 0) return markdown;
+  from.at = start;
+  return [start, start + markdown.length];
+}
+
+function storeArticle(article: Article): StoredArticle {
+  const cursor = { at: 0 };
+  const sections = article.sections.map((section) => ({
+    ...section,
+    markdown: stored(article.body, section.markdown, cursor),
+  }));
+  cursor.at = 0;
+  const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
+  return { ...article, sections, steps };
+}
+
+function restoreArticle(article: StoredArticle): Article {
+  // A slice of a long string shares its characters in V8: the text stays in memory once.
+  const text = (markdown: StoredText): string =>
+    typeof markdown === 'string' ? markdown : article.body.slice(markdown[0], markdown[1]);
   return {
+    ...article,
+    sections: article.sections.map((section) => ({ ...section, markdown: text(section.markdown) })),
+    steps: article.steps.map((step) => ({ ...step, markdown: text(step.markdown) })),
+  };
+}
+
+export function serialiseLibrary(library: Library, sources?: string): Uint8Array {
+  const index = serialiseSearchIndex(library.index);
+  const buffers: Array<[number, number]> = [];
+  let size = 0;
+  for (const buffer of index.buffers) {
+    buffers.push([size, buffer.byteLength]);
+    size += Math.ceil(buffer.byteLength / 8) * 8;
+  }
+  const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    articles: library.kb.articles,
+    ...(sources ? { sources } : {}),
+    articles: library.kb.articles.map(storeArticle),
     problems: library.kb.problems,
-    index: serialiseSearchIndex(library.index),
+    index: index.header,
+    buffers,
   };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const start = Math.ceil((8 + json.byteLength) / 8) * 8;
+  const bytes = new Uint8Array(start + size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, json.byteLength, true);
+  bytes.set(json, 8);
+  index.buffers.forEach((buffer, which) => {
+    bytes.set(buffer, start + buffers[which]![0]);
+  });
+  return bytes;
 }
 
-export function loadLibrary(data: LibraryData): Library {
-  if (data.format !== INDEX_FORMAT)
-    throw new Error(`library data: format ${data.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
+/** The header alone: what a library was built from and when, without loading its index. */
+export function readLibraryHeader(bytes: Uint8Array): { header: LibraryHeader; start: number } {
+  if (bytes.byteLength < 8) throw new Error('library data: the file is too short; run `npm run build` again');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC)
+    throw new Error('library data: not a fixpath library; run `npm run build` again');
+  const length = view.getUint32(4, true);
+  if (8 + length > bytes.byteLength) throw new Error('library data: the file is cut short; run `npm run build` again');
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as LibraryHeader;
+  if (header.format !== INDEX_FORMAT)
+    throw new Error(`library data: format ${header.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
+  return { header, start: Math.ceil((8 + length) / 8) * 8 };
+}
+
+export function loadLibrary(bytes: Uint8Array): Library {
+  const { header, start } = readLibraryHeader(bytes);
+  const articles = header.articles.map(restoreArticle);
   const kb: KnowledgeBase = {
-    articles: data.articles,
-    bySlug: new Map(data.articles.map((article) => [article.slug, article])),
-    causes: data.articles.flatMap((article) => article.causes),
-    byCauseId: new Map(data.articles.flatMap((article) => article.causes.map((cause) => [cause.id, cause] as const))),
-    problems: data.problems,
+    articles,
+    bySlug: new Map(articles.map((article) => [article.slug, article])),
+    causes: articles.flatMap((article) => article.causes),
+    byCauseId: new Map(articles.flatMap((article) => article.causes.map((cause) => [cause.id, cause] as const))),
+    problems: header.problems,
   };
-  return { kb, index: loadSearchIndex(data.index), loadedAt: new Date(data.builtAt) };
+  const buffers = header.buffers.map(([offset, length]) => {
+    if (start + offset + length > bytes.byteLength)
+      throw new Error('library data: the index is cut short; run `npm run build` again');
+    return bytes.subarray(start + offset, start + offset + length);
+  });
+  return { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt) };
 }

@@ -1,7 +1,6 @@
-import type { SearchResult } from 'minisearch';
 import type { Library } from './library.ts';
 import { plainText } from './markdown-sections.ts';
-import { articleSearchOptions } from './search-index.ts';
+import { articleQuery, suggestionQuery } from './search-index.ts';
 import type { Article } from './types.ts';
 import { termsOf } from './vocabulary.ts';
 
@@ -29,10 +28,6 @@ export interface Audience {
 
 const SNIPPET_CHARS = 200;
 
-function visibleTo(audience: Audience) {
-  return (result: SearchResult): boolean => audience.includeInternal || result.visibility !== 'internal';
-}
-
 /** Full-text search over articles, best first, each hit with the sentence that matched best. */
 export function searchArticles(
   library: Library,
@@ -40,38 +35,38 @@ export function searchArticles(
   limit: number,
   audience: Audience,
 ): { total: number; hits: SearchHit[] } {
-  const results = library.index.articles.search(query, {
-    ...articleSearchOptions(library.index.articles),
-    filter: visibleTo(audience),
+  const index = library.index.articles;
+  const results = index.search(articleQuery(index, query), {
+    combine: 'or',
+    includeInternal: audience.includeInternal,
   });
   const queryTerms = new Set(termsOf(query));
-  const hits = results.slice(0, limit).map((result): SearchHit => {
-    const article = library.kb.bySlug.get(String(result.id))!;
+  const hits = results.top(limit).map((document): SearchHit => {
+    const article = library.kb.bySlug.get(results.id(document))!;
     return {
       slug: article.slug,
       title: article.title,
       summary: article.summary,
       url: `/articles/${article.slug}`,
-      score: Math.round(result.score * 1000) / 1000,
+      score: Math.round(results.score(document) * 1000) / 1000,
       snippet: snippetOf(article, queryTerms),
       causes: article.causes.map((cause) => ({ id: cause.id, title: cause.title })),
       visibility: article.visibility,
     };
   });
-  return { total: results.length, hits };
+  return { total: results.size, hits };
 }
 
 /** Completions for a half-typed query: titles of the articles its words lead to. */
 export function suggestArticles(library: Library, query: string, limit: number, audience: Audience): Suggestion[] {
-  const results = library.index.articles.search(query, {
-    fields: ['title', 'gist'],
-    prefix: true,
-    fuzzy: (term: string) => (term.length >= 5 ? 0.2 : false),
-    combineWith: 'AND',
-    filter: visibleTo(audience),
+  const { specs, fields } = suggestionQuery(query);
+  const results = library.index.articles.search(specs, {
+    fields,
+    combine: 'and',
+    includeInternal: audience.includeInternal,
   });
-  return results.slice(0, limit).map((result) => {
-    const article = library.kb.bySlug.get(String(result.id))!;
+  return results.top(limit).map((document) => {
+    const article = library.kb.bySlug.get(results.id(document))!;
     return { text: article.title, slug: article.slug, url: `/articles/${article.slug}` };
   });
 }

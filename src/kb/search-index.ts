@@ -1,11 +1,11 @@
-import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import type { KnowledgeBase } from './knowledge-base.ts';
 import { plainText } from './markdown-sections.ts';
+import { type IndexedDocument, type QuerySpec, type SerialisedTermIndex, TermIndex } from './term-index.ts';
 import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 4;
+export const INDEX_FORMAT = 5;
 
 interface ArticleDocument {
   id: string;
@@ -29,70 +29,76 @@ interface CauseDocument {
  * Every search setting in one place.
  * - Terms go through the shared vocabulary (stemming, 401/unauthorized, jwt/token, …) on both
  *   the index and the query side, so they meet on the same terms.
- * - Few, wide fields: each field is a separate pass over the postings, so three fields keep a
- *   search over thousands of articles fast. Titles outrank the gist (summary, causes, literal
- *   error texts, symptoms), which outranks the body.
+ * - Few, wide fields: titles outrank the gist (summary, causes, literal error texts, symptoms),
+ *   which outranks the body.
  * - The last word of a query may be unfinished (search as you type), so from 3 letters it also
  *   matches as a prefix; the words before it are finished and match as they are.
  * - Fuzzy matching forgives one typo (one edit) in words of 4 to 7 letters, two from 8 letters
- *   on, but only in words the articles never use (see `articleSearchOptions`): a known word is
- *   not a typo. Words with digits (401, IDX10223) must match as typed.
+ *   on, but only in words the articles never use: a known word is not a typo. Words with
+ *   digits (401, IDX10223) must match as typed.
  * Matching known, finished words exactly keeps results sharp, and it keeps a search over
  * thousands of articles fast: every prefix or fuzzy variant is another pass over postings.
  */
-const ARTICLE_SEARCH_OPTIONS = {
-  fields: ['title', 'gist', 'body'],
-  storeFields: ['visibility'],
-  tokenize,
-  processTerm,
-  searchOptions: {
-    boost: { title: 4, gist: 2, body: 1 },
-    prefix: (term: string, index: number, terms: string[]) => index === terms.length - 1 && term.length >= 3,
-    fuzzy: (term: string) => typoDistance(term),
-    combineWith: 'OR',
-    weights: { fuzzy: 0.45, prefix: 0.375 },
-  },
-} satisfies Options<ArticleDocument>;
+const ARTICLE_FIELDS = [
+  { name: 'title', boost: 4 },
+  { name: 'gist', boost: 2 },
+  { name: 'body', boost: 1 },
+];
+/** Suggestions look at titles and gists only. */
+const SUGGEST_FIELDS = [0, 1];
 
 /** How many edits a word may be away from what it meant: none for short words and codes. */
-function typoDistance(term: string): number | false {
-  return term.length < 4 || /\d/.test(term) ? false : term.length < 8 ? 1 : 2;
+function typoDistance(term: string): number {
+  return term.length < 4 || /\d/.test(term) ? 0 : term.length < 8 ? 1 : 2;
 }
 
-/**
- * Search options for one index: fuzzy matching only for words the index does not know. Reads
- * MiniSearch's term tree directly (it has no public lookup); without one, every word is fuzzy.
- */
-export function articleSearchOptions(index: MiniSearch<ArticleDocument>): SearchOptions {
-  const terms = (index as unknown as { _index?: { has?: (term: string) => boolean } })._index;
-  if (typeof terms?.has !== 'function') return {};
-  return { fuzzy: (term: string) => (terms.has!(term) ? false : typoDistance(term)) };
+const ANALYZER = { tokenize, processTerm };
+
+/** A typed query's terms as the article index reads them. */
+function queryWords(query: string): string[] {
+  return tokenize(query)
+    .map(processTerm)
+    .filter((term): term is string => Boolean(term));
+}
+
+/** What a search box query looks for: typo-tolerant unknown words, the last word as a prefix. */
+export function articleQuery(index: TermIndex, query: string): QuerySpec[] {
+  const terms = queryWords(query);
+  return terms.map((term, position) => ({
+    term,
+    prefix: position === terms.length - 1 && term.length >= 3,
+    fuzzy: index.has(term) ? 0 : typoDistance(term),
+  }));
+}
+
+/** What a half-typed query completes to: every word a prefix, long words forgiving a typo. */
+export function suggestionQuery(query: string): { specs: QuerySpec[]; fields: number[] } {
+  const specs = queryWords(query).map((term) => ({
+    term,
+    prefix: true,
+    fuzzy: term.length >= 5 ? Math.min(6, Math.round(term.length * 0.2)) : 0,
+  }));
+  return { specs, fields: SUGGEST_FIELDS };
 }
 
 /**
  * Cause documents serve diagnosis: how well a symptom description fits each cause. No prefix
  * or fuzzy matching here; a description is whole words and near-misses would blur the causes.
  */
-const CAUSE_SEARCH_OPTIONS = {
-  fields: ['signals', 'context'],
-  storeFields: ['visibility'],
-  tokenize,
-  processTerm,
-  searchOptions: {
-    boost: { signals: 3, context: 1 },
-    combineWith: 'OR',
-  },
-} satisfies Options<CauseDocument>;
+const CAUSE_FIELDS = [
+  { name: 'signals', boost: 3 },
+  { name: 'context', boost: 1 },
+];
 
 export interface SearchIndex {
-  articles: MiniSearch<ArticleDocument>;
-  causes: MiniSearch<CauseDocument>;
+  articles: TermIndex;
+  causes: TermIndex;
 }
 
 export interface SerialisedIndex {
   format: number;
-  articles: unknown;
-  causes: unknown;
+  articles: SerialisedTermIndex;
+  causes: SerialisedTermIndex;
 }
 
 function sectionText(article: Article, heading: string, keepCode = false): string {
@@ -132,57 +138,74 @@ function causeDocument(cause: Cause, article: Article): CauseDocument {
   };
 }
 
+function articleEntry(article: Article): IndexedDocument {
+  const document = articleDocument(article);
+  return {
+    id: document.id,
+    internal: document.visibility === 'internal',
+    texts: [document.title, document.gist, document.body],
+  };
+}
+
+function causeEntry(cause: Cause, article: Article): IndexedDocument {
+  const document = causeDocument(cause, article);
+  return {
+    id: document.id,
+    internal: document.visibility === 'internal',
+    texts: [document.signals, document.context],
+  };
+}
+
 export function buildSearchIndex(kb: KnowledgeBase): SearchIndex {
-  const articles = new MiniSearch<ArticleDocument>(ARTICLE_SEARCH_OPTIONS);
-  articles.addAll(kb.articles.map(articleDocument));
-  const causes = new MiniSearch<CauseDocument>(CAUSE_SEARCH_OPTIONS);
-  causes.addAll(kb.causes.map((cause) => causeDocument(cause, kb.bySlug.get(cause.articleSlug)!)));
-  return { articles, causes };
+  return {
+    articles: TermIndex.build(ARTICLE_FIELDS, kb.articles.map(articleEntry), ANALYZER),
+    causes: TermIndex.build(
+      CAUSE_FIELDS,
+      kb.causes.map((cause) => causeEntry(cause, kb.bySlug.get(cause.articleSlug)!)),
+      ANALYZER,
+    ),
+  };
 }
 
 /**
- * The index for a new knowledge base, built from the previous one: a copy of it (so the index
- * in service is never changed under a request) with only the articles and causes that changed
- * removed and added again. A reload of one file among thousands takes a fraction of a rebuild.
+ * The index for a new knowledge base, built from the previous one: the postings of articles
+ * and causes that did not change are copied, only the changed ones are read again. The index
+ * in service is never changed under a request, and the result equals a fresh build.
  */
 export function updateSearchIndex(previous: { kb: KnowledgeBase; index: SearchIndex }, kb: KnowledgeBase): SearchIndex {
-  const index = loadSearchIndex(serialiseSearchIndex(previous.index));
-  for (const article of previous.kb.articles) {
-    if (kb.bySlug.get(article.slug) !== article) index.articles.discard(article.slug);
-  }
-  for (const article of kb.articles) {
-    if (previous.kb.bySlug.get(article.slug) !== article) index.articles.add(articleDocument(article));
-  }
+  const articles = kb.articles.map((article) =>
+    previous.kb.bySlug.get(article.slug) === article ? article.slug : articleEntry(article),
+  );
   // A cause's document changes with its article: same id, same article object, or redone.
-  const same = (id: string): boolean => {
-    const before = previous.kb.byCauseId.get(id);
-    const after = kb.byCauseId.get(id);
-    return Boolean(
-      before &&
-        after &&
-        before.articleSlug === after.articleSlug &&
-        previous.kb.bySlug.get(before.articleSlug) === kb.bySlug.get(after.articleSlug),
-    );
+  const causes = kb.causes.map((cause) => {
+    const before = previous.kb.byCauseId.get(cause.id);
+    const article = kb.bySlug.get(cause.articleSlug)!;
+    const same =
+      before && before.articleSlug === cause.articleSlug && previous.kb.bySlug.get(before.articleSlug) === article;
+    return same ? cause.id : causeEntry(cause, article);
+  });
+  return {
+    articles: previous.index.articles.rebuild(articles, ANALYZER),
+    causes: previous.index.causes.rebuild(causes, ANALYZER),
   };
-  for (const cause of previous.kb.causes) if (!same(cause.id)) index.causes.discard(cause.id);
-  for (const cause of kb.causes)
-    if (!same(cause.id)) index.causes.add(causeDocument(cause, kb.bySlug.get(cause.articleSlug)!));
-  return index;
 }
 
-export function serialiseSearchIndex(index: SearchIndex): SerialisedIndex {
-  return { format: INDEX_FORMAT, articles: index.articles.toJSON(), causes: index.causes.toJSON() };
+export function serialiseSearchIndex(index: SearchIndex): { header: SerialisedIndex; buffers: Uint8Array[] } {
+  const articles = index.articles.serialise();
+  const causes = index.causes.serialise();
+  return {
+    header: { format: INDEX_FORMAT, articles: articles.header, causes: causes.header },
+    buffers: [articles.buffer, causes.buffer],
+  };
 }
 
-export function loadSearchIndex(serialised: SerialisedIndex): SearchIndex {
-  if (serialised.format !== INDEX_FORMAT) {
-    throw new Error(
-      `search index: format ${serialised.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``,
-    );
+export function loadSearchIndex(header: SerialisedIndex, buffers: Uint8Array[]): SearchIndex {
+  if (header.format !== INDEX_FORMAT) {
+    throw new Error(`search index: format ${header.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``);
   }
   return {
-    articles: MiniSearch.loadJS(serialised.articles as never, ARTICLE_SEARCH_OPTIONS),
-    causes: MiniSearch.loadJS(serialised.causes as never, CAUSE_SEARCH_OPTIONS),
+    articles: TermIndex.load(header.articles, buffers[0]!),
+    causes: TermIndex.load(header.causes, buffers[1]!),
   };
 }
 
@@ -200,9 +223,7 @@ export function queryTerms(text: string, max = MAX_QUERY_TERMS): string[] {
   return [...seen];
 }
 
-/** Options for a query that is already a list of processed terms. */
-export function preprocessedQuery(options: SearchOptions = {}): SearchOptions {
-  return { ...options, tokenize: (text: string) => text.split(' '), processTerm: (term: string) => term };
+/** Specs for a query that is already a list of processed terms: each word as it is. */
+export function exactQuery(terms: string[]): QuerySpec[] {
+  return terms.map((term) => ({ term, prefix: false, fuzzy: 0 }));
 }
-
-export type { SearchResult };
