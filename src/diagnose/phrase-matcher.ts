@@ -24,42 +24,77 @@ export function compilePhrases(phrases: string[]): CompiledPhrase[] {
   return phrases.map(compilePhrase).filter((phrase) => phrase.terms.length > 0);
 }
 
+interface PhraseEntry<Owner> {
+  phrase: CompiledPhrase;
+  owner: Owner;
+  /** Order of adding: matches are reported in the order a scan by first term would find them. */
+  order: number;
+}
+
+type Buckets<Owner> = Record<'exact' | 'content', Map<string, Array<PhraseEntry<Owner>>>>;
+
 /**
- * The terms of one or more texts with their positions, so that hundreds of phrases can be
- * checked against a long paste without rescanning it for each phrase.
- */
-/**
- * Phrases filed under their first term, so a request checks only the phrases whose first
- * term it contains instead of every phrase of the knowledge base.
+ * Phrases filed under their rarest term (the one fewest phrases use), so a request checks only
+ * the phrases whose rarest term it contains: with thousands of causes, a phrase starting with
+ * "token" is not tried against every report that says "token".
  */
 export class PhraseIndex<Owner> {
-  private readonly exact = new Map<string, Array<{ phrase: CompiledPhrase; owner: Owner }>>();
-  private readonly content = new Map<string, Array<{ phrase: CompiledPhrase; owner: Owner }>>();
+  private readonly entries: Array<PhraseEntry<Owner>> = [];
+  private buckets?: Buckets<Owner>;
 
   add(phrase: CompiledPhrase, owner: Owner): void {
-    const index = phrase.exact ? this.exact : this.content;
-    const first = phrase.terms[0]!;
-    const list = index.get(first) ?? [];
-    list.push({ phrase, owner });
-    index.set(first, list);
+    this.entries.push({ phrase, owner, order: this.entries.length });
+    this.buckets = undefined;
   }
 
-  /** Every phrase found in the text, with how it matched. */
+  /** File every phrase under its rarest term; done once, before the first match. */
+  prepare(): void {
+    if (this.buckets) return;
+    const uses = new Map<string, number>();
+    for (const { phrase } of this.entries)
+      for (const term of new Set(phrase.terms)) uses.set(term, (uses.get(term) ?? 0) + 1);
+    const buckets: Buckets<Owner> = { exact: new Map(), content: new Map() };
+    for (const entry of this.entries) {
+      let key = entry.phrase.terms[0]!;
+      for (const term of entry.phrase.terms) if (uses.get(term)! < uses.get(key)!) key = term;
+      const index = entry.phrase.exact ? buckets.exact : buckets.content;
+      const list = index.get(key);
+      if (list) list.push(entry);
+      else index.set(key, [entry]);
+    }
+    this.buckets = buckets;
+  }
+
+  /**
+   * Every phrase found in the text, with how it matched: word-for-word phrases first, then by
+   * where the phrase's first term first occurs, then in the order the phrases were added.
+   */
   matchAll(positions: TermPositions): Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> {
+    this.prepare();
     const found: Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> = [];
     for (const exact of [true, false]) {
-      const index = exact ? this.exact : this.content;
-      for (const term of positions.termsPresent(exact)) {
-        for (const candidate of index.get(term) ?? []) {
-          const how = positions.match(candidate.phrase);
-          if (how) found.push({ ...candidate, how });
+      const buckets = this.buckets!;
+      const index = exact ? buckets.exact : buckets.content;
+      const rank = new Map<string, number>();
+      for (const term of positions.termsPresent(exact)) rank.set(term, rank.size);
+      const matched: Array<{ entry: PhraseEntry<Owner>; how: 'exact' | 'near'; first: number }> = [];
+      for (const term of rank.keys()) {
+        for (const entry of index.get(term) ?? []) {
+          const how = positions.match(entry.phrase);
+          if (how) matched.push({ entry, how, first: rank.get(entry.phrase.terms[0]!)! });
         }
       }
+      matched.sort((a, b) => a.first - b.first || a.entry.order - b.entry.order);
+      for (const { entry, how } of matched) found.push({ phrase: entry.phrase, owner: entry.owner, how });
     }
     return found;
   }
 }
 
+/**
+ * The terms of one or more texts with their positions, so that hundreds of phrases can be
+ * checked against a long paste without rescanning it for each phrase.
+ */
 export class TermPositions {
   private readonly content: Map<string, number[]>;
   private readonly all: Map<string, number[]>;

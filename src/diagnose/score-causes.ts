@@ -27,6 +27,9 @@ export interface ScoredCause {
   evidence: Evidence[];
 }
 
+/** A cause scored without its evidence in words: how many items, and where to find it again. */
+type Candidate = ScoredCause & { number: number; count: number };
+
 /** Causes whose scores are within this share of the best are a near-tie: the answer is uncertain. */
 export const NEAR_TIE_RATIO = 0.9;
 
@@ -235,10 +238,22 @@ export function scoreCauses(
   }
   const foundCodes = new Set(facts.errorCodes.map((found) => found.code));
 
-  /** One cause's score and evidence, from everything the input shows. */
-  const scoreOne = (number: number): { score: number; hard: boolean; evidence: Evidence[]; relevance: number } => {
+  /**
+   * One cause's score and evidence, from everything the input shows. Without `describe` the
+   * evidence is only counted (ties are told apart by its amount): most candidates are scored
+   * and dropped, and only the few named need their evidence in words.
+   */
+  const scoreOne = (
+    number: number,
+    describe: boolean,
+  ): { score: number; hard: boolean; evidence: Evidence[]; count: number; relevance: number } => {
     const { cause } = catalogue.compiled[number]!;
     const evidence: Evidence[] = [];
+    let count = 0;
+    const note = (item: () => Evidence): void => {
+      count += 1;
+      if (describe) evidence.push(item());
+    };
     let score = 0;
     let hard = false;
     const { signals } = cause;
@@ -251,13 +266,13 @@ export function scoreCauses(
         score += matching.inferred
           ? scoring.statusInferred
           : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
-        evidence.push({
+        note(() => ({
           source: 'status',
           detail: matching.inferred
             ? `the report mentions status ${matching.status}`
             : `the response status is ${matching.status}`,
           ...entryOf(matching.entry),
-        });
+        }));
       } else {
         // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
         const unrelated = observedStatuses.some((observed) => observed.network || !AUTH_STATUSES.has(observed.status));
@@ -277,11 +292,11 @@ export function scoreCauses(
       seenCodes.add(found.code);
       score += scoring.errorCode;
       hard = true;
-      evidence.push({
+      note(() => ({
         source: 'error-code',
         detail: `error code ${found.code} in ${found.where}`,
         ...entryOf(found.entry),
-      });
+      }));
     }
 
     const found = phraseMatches.get(cause.id) ?? [];
@@ -291,13 +306,16 @@ export function scoreCauses(
       const weight = exact.length > 0 ? 1 : scoring.nearPhraseFactor;
       hard = true;
       score += weight * (scoring.phrase + scoring.extraPhrase * Math.min(matched.length - 1, scoring.maxExtraPhrases));
-      const shown = matched
-        .slice(0, 3)
-        .map((phrase) => `“${phrase.text}”`)
-        .join(', ');
-      evidence.push({
-        source: 'phrase',
-        detail: exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}`,
+      note(() => {
+        const shown = matched
+          .slice(0, 3)
+          .map((phrase) => `“${phrase.text}”`)
+          .join(', ');
+        return {
+          source: 'phrase',
+          detail:
+            exact.length > 0 ? `the input matches the known wording ${shown}` : `the input comes close to ${shown}`,
+        };
       });
     }
 
@@ -307,7 +325,7 @@ export function scoreCauses(
       score += scoring.fact;
       hard = true;
       for (const fact of found.slice(0, 3))
-        evidence.push({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) });
+        note(() => ({ source: fact.source, detail: fact.detail, ...entryOf(fact.entry) }));
     }
 
     // Signs that the report is not an authentication failure at all count against every cause.
@@ -321,26 +339,30 @@ export function scoreCauses(
     if (words.length > 0 && exact.length === 0) {
       const points = words.reduce((sum, [key]) => sum + (catalogue.wordWeights.get(key) ?? 0), 0);
       score += scoring.word * Math.min(scoring.maxWordPoints, points);
-      const shown = words
-        .sort(([a], [b]) => (catalogue.wordWeights.get(b) ?? 0) - (catalogue.wordWeights.get(a) ?? 0))
-        .slice(0, 6)
-        .map(([, word]) => word.text);
-      evidence.push({ source: 'words', detail: `the description speaks of ${shown.join(', ')}` });
+      note(() => {
+        const shown = words
+          .sort(([a], [b]) => (catalogue.wordWeights.get(b) ?? 0) - (catalogue.wordWeights.get(a) ?? 0))
+          .slice(0, 6)
+          .map(([, word]) => word.text);
+        return { source: 'words', detail: `the description speaks of ${shown.join(', ')}` };
+      });
     }
 
     const textValue = relevance.valueOf(cause.id);
     if (textValue >= scoring.minimumRelevance) {
       score += scoring.textRelevance * textValue;
-      const words = relevance
-        .termsOf(cause.id)
-        .slice(0, 6)
-        .map((term) => relevance.words().get(term) ?? term);
-      evidence.push({
-        source: 'text',
-        detail: `the description shares these words with this cause's article: ${words.join(', ')}`,
+      note(() => {
+        const words = relevance
+          .termsOf(cause.id)
+          .slice(0, 6)
+          .map((term) => relevance.words().get(term) ?? term);
+        return {
+          source: 'text',
+          detail: `the description shares these words with this cause's article: ${words.join(', ')}`,
+        };
       });
     }
-    return { score, hard, evidence, relevance: textValue };
+    return { score, hard, evidence, count, relevance: textValue };
   };
 
   // Candidates: what the input itself points at. Scored in catalogue order, as ties keep it.
@@ -355,14 +377,14 @@ export function scoreCauses(
   for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) candidates.add(number);
   for (const id of relevance.above(scoring.minimumRelevance)) add(id);
 
-  const scored: ScoredCause[] = [];
+  const scored: Candidate[] = [];
   const scores = new Map<number, number>();
   for (const number of [...candidates].sort((a, b) => a - b)) {
     const { cause, visibility } = catalogue.compiled[number]!;
     if (visibility === 'internal' && !options.includeInternal) continue;
-    const { score, hard, evidence, relevance: value } = scoreOne(number);
+    const { score, hard, count, relevance: value } = scoreOne(number, false);
     scores.set(number, score);
-    if (score > 0) scored.push({ cause, score, relevance: value, hard, confidence: 0, evidence });
+    if (score > 0) scored.push({ cause, number, score, relevance: value, hard, confidence: 0, evidence: [], count });
   }
   const groupScores = new Map<number, number>();
   const groupScore = (group: number): number => {
@@ -370,13 +392,17 @@ export function scoreCauses(
     if (score === undefined) {
       // Any member without evidence of its own scores what the group scores.
       const plain = catalogue.groups[group]!.members.find((number) => !candidates.has(number));
-      score = plain === undefined ? 0 : scoreOne(plain).score;
+      score = plain === undefined ? 0 : scoreOne(plain, false).score;
       groupScores.set(group, score);
     }
     return score;
   };
+  const named = rank(scored, scoring).map(({ number, count: _count, ...named }) => ({
+    ...named,
+    evidence: scoreOne(number, true).evidence,
+  }));
   return {
-    causes: rank(scored, scoring),
+    causes: named,
     textRanking: relevance.ranking(),
     all: new CauseScores(catalogue, scores, groupScore, options.includeInternal),
   };
@@ -399,14 +425,14 @@ function entryOf(entry: number | undefined): { entry?: number } {
 }
 
 /** Keep causes that clear the bar and are close enough to the best; attach confidences. */
-function rank(scored: ScoredCause[], scoring: Scoring): ScoredCause[] {
+function rank(scored: Candidate[], scoring: Scoring): Candidate[] {
   // Equal scores are told apart by how well the words fit, then by the amount of evidence;
   // never by id. What stays equal is reported as a near-tie (see nearTieOf).
-  scored.sort((a, b) => b.score - a.score || b.relevance - a.relevance || b.evidence.length - a.evidence.length);
+  scored.sort((a, b) => b.score - a.score || b.relevance - a.relevance || b.count - a.count);
   const best = scored[0]?.score ?? 0;
   // A lookalike named on soft evidence costs no false alarm: it says "not an authentication
   // problem" and routes the customer elsewhere, so it needs only the ordinary bar.
-  const clears = (candidate: ScoredCause): boolean =>
+  const clears = (candidate: Candidate): boolean =>
     candidate.score >=
     (candidate.hard || candidate.cause.kind === 'lookalike' ? scoring.minimumScore : scoring.minimumSoftScore);
   // When the best fit is too weak to name, nothing is named: a weaker one is not a better answer.
