@@ -46,7 +46,12 @@ const Environment = z
     Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
   );
 
-export function parseConfig(env: unknown, runtime: Runtime): Config {
+/** What the entry knows of the machine: the CPUs Node may use (the default WORKERS). */
+export interface Machine {
+  cpus: number;
+}
+
+export function parseConfig(env: unknown, runtime: Runtime, machine: Machine = { cpus: 1 }): Config {
   // process.env and a Worker's env are not plain objects: their own entries are the settings.
   const parsed = Environment.safeParse(typeof env === 'object' && env !== null ? { ...env } : env);
   if (!parsed.success) throw new ConfigError('the environment is not a set of named settings');
@@ -62,7 +67,9 @@ export function parseConfig(env: unknown, runtime: Runtime): Config {
     }
   };
   const serves = runtime !== 'cli';
-  const server = serves ? read(() => readServerConfig(settings), DEFAULT_SERVER_CONFIG) : DEFAULT_SERVER_CONFIG;
+  const server = serves
+    ? read(() => readServerConfig(settings, machine.cpus), DEFAULT_SERVER_CONFIG)
+    : DEFAULT_SERVER_CONFIG;
   // Without sign-in, only a Node server on loopback or a Worker run by `wrangler dev` with LOCAL_MODE is local.
   const host = runtime === 'worker' ? (settings.LOCAL_MODE === 'true' ? '127.0.0.1' : 'workers.dev') : server.host;
   const local: AuthConfig = { mode: 'local' };

@@ -21,6 +21,8 @@ export interface ServerConfig {
   refusedBodyDrainBytes: number;
   /** …and for at most this long. */
   refusedBodyDrainMs: number;
+  /** Processes that serve: 1 serves from this process alone; more run a cluster of that many workers on one port. */
+  workers: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -33,13 +35,23 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   shutdownIdleGraceMs: 1_000,
   refusedBodyDrainBytes: 64 * 1024 * 1024,
   refusedBodyDrainMs: 5_000,
+  workers: 1,
 };
 
 const MIN_HEADER_BYTES = 1024;
+/**
+ * Most workers WORKERS may ask for. Each holds its own knowledge base and index in memory, and
+ * one primary answers every worker's rate-limit questions and writes every event: past this many
+ * processes that one thread, not the cores, sets the pace.
+ */
+export const MAX_WORKERS = 64;
 
-/** Read the server settings from the environment; a bad value stops start-up with its name. */
-export function readServerConfig(env: Record<string, string | undefined>): ServerConfig {
-  const config = { ...DEFAULT_SERVER_CONFIG };
+/**
+ * Read the server settings from the environment; a bad value stops start-up with its name.
+ * `cpus` is the machine's (the entry asks Node): WORKERS defaults to it, up to MAX_WORKERS.
+ */
+export function readServerConfig(env: Record<string, string | undefined>, cpus = 1): ServerConfig {
+  const config = { ...DEFAULT_SERVER_CONFIG, workers: Math.min(Math.max(1, Math.floor(cpus)), MAX_WORKERS) };
   const set = (variable: string, read: (raw: string) => void): void => {
     const raw = env[variable];
     if (raw !== undefined && raw !== '') read(raw);
@@ -67,6 +79,14 @@ export function readServerConfig(env: Record<string, string | undefined>): Serve
     (raw) => (config.refusedBodyDrainBytes = readMebibytes('REFUSED_BODY_DRAIN_MB', raw, 0)),
   );
   set('REFUSED_BODY_DRAIN_MS', (raw) => (config.refusedBodyDrainMs = readWholeNumber('REFUSED_BODY_DRAIN_MS', raw, 0)));
+  set('WORKERS', (raw) => {
+    const workers = Number(raw);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+      throw new ConfigError(
+        `WORKERS must be a whole number of processes from 1 to ${MAX_WORKERS} (1 serves from one process; the default is the number of CPUs), not "${raw}"`,
+      );
+    config.workers = workers;
+  });
   // Node refuses a head timeout longer than the whole request's.
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

@@ -7,9 +7,33 @@ import type { AccessLogEntry } from '../http/app.ts';
  */
 const LOG_FLUSH_MS = 50;
 let pendingLines: string[] = [];
+/** The worker that writes, in a cluster: every line names it. */
+let worker: number | undefined;
+let workerField = '';
+let write = (text: string): void => void process.stdout.write(text);
+let delivered = (): Promise<void> => Promise.resolve();
+
+/** Where a cluster worker's lines go, and how it knows they have arrived. */
+export interface LogChannel {
+  write: (text: string) => void;
+  /** Resolves once everything written so far has reached its reader. */
+  delivered: () => Promise<void>;
+}
+
+/**
+ * In a cluster worker: every line says which worker wrote it, and leaves through `channel`
+ * (to the primary, which alone writes the shared stdout: writes of several processes to one
+ * pipe may interleave mid-line once they pass the pipe's atomic size, and a batch of lines does).
+ */
+export function logAsWorker(id: number, channel: LogChannel): void {
+  worker = id;
+  workerField = `,"worker":${id}`;
+  write = channel.write;
+  delivered = channel.delivered;
+}
 
 export function log(event: Record<string, unknown>): void {
-  queueLine(JSON.stringify({ time: isoNow(), ...event }));
+  queueLine(JSON.stringify(worker === undefined ? { time: isoNow(), ...event } : { time: isoNow(), worker, ...event }));
 }
 
 /**
@@ -18,7 +42,7 @@ export function log(event: Record<string, unknown>): void {
  */
 export function logRequest(entry: AccessLogEntry): void {
   queueLine(
-    `{"time":"${isoNow()}","level":"info","event":"request","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"durationMs":${entry.durationMs}}`,
+    `{"time":"${isoNow()}"${workerField},"level":"info","event":"request","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"durationMs":${entry.durationMs}}`,
   );
 }
 
@@ -27,7 +51,13 @@ export function flushLog(): void {
   if (pendingLines.length === 0) return;
   const lines = pendingLines;
   pendingLines = [];
-  process.stdout.write(lines.join(''));
+  write(lines.join(''));
+}
+
+/** Write the queued lines and wait until they have reached the log: before the process exits. */
+export async function flushLogAndWait(): Promise<void> {
+  flushLog();
+  await delivered();
 }
 
 function queueLine(line: string): void {

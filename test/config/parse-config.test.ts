@@ -65,6 +65,18 @@ describe('parseConfig', () => {
     );
   });
 
+  it('defaults WORKERS to the CPUs the entry reports, and names it among the other bad settings', () => {
+    assert.equal(parseConfig({}, 'node', { cpus: 6 }).server.workers, 6);
+    assert.equal(parseConfig({ WORKERS: '2' }, 'node', { cpus: 6 }).server.workers, 2);
+    assert.throws(
+      () => parseConfig({ WORKERS: '0', MAX_JSON_DEPTH: '0' }, 'node', { cpus: 6 }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /WORKERS must be a whole number/.test(error.message) &&
+        /MAX_JSON_DEPTH/.test(error.message),
+    );
+  });
+
   it('requires sign-in for a server that listens beyond loopback', () => {
     assert.throws(() => parseConfig({ HOST: '0.0.0.0' }, 'node'), /AUTH_JWT_SECRET/);
   });

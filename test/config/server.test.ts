@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/limits.ts';
-import { DEFAULT_SERVER_CONFIG, readServerConfig } from '../../src/config/server.ts';
+import { DEFAULT_SERVER_CONFIG, MAX_WORKERS, readServerConfig } from '../../src/config/server.ts';
 import { RawConnection } from '../support/raw-http.ts';
 import { startServer } from '../support/server.ts';
 
@@ -21,6 +21,7 @@ describe('readServerConfig', () => {
         SHUTDOWN_IDLE_GRACE_MS: '0',
         REFUSED_BODY_DRAIN_MB: '0.5',
         REFUSED_BODY_DRAIN_MS: '0',
+        WORKERS: '3',
       }),
       {
         port: 0,
@@ -32,8 +33,25 @@ describe('readServerConfig', () => {
         shutdownIdleGraceMs: 0,
         refusedBodyDrainBytes: 524_288,
         refusedBodyDrainMs: 0,
+        workers: 3,
       },
     );
+  });
+
+  it('WORKERS: the number of CPUs by default, at most MAX_WORKERS, 1 to MAX_WORKERS when set', () => {
+    assert.equal(readServerConfig({}).workers, 1, 'without the machine, one process');
+    assert.equal(readServerConfig({}, 2).workers, 2);
+    assert.equal(readServerConfig({}, MAX_WORKERS).workers, MAX_WORKERS);
+    assert.equal(readServerConfig({}, MAX_WORKERS + 1).workers, MAX_WORKERS, 'a bigger machine gets the most allowed');
+    assert.equal(readServerConfig({ WORKERS: '1' }, 8).workers, 1);
+    assert.equal(readServerConfig({ WORKERS: String(MAX_WORKERS) }, 2).workers, MAX_WORKERS);
+    assert.equal(readServerConfig({ WORKERS: '' }, 4).workers, 4, 'empty is unset');
+    for (const bad of ['0', String(MAX_WORKERS + 1), '1.5', '-2', 'all', 'auto'])
+      assert.throws(
+        () => readServerConfig({ WORKERS: bad }),
+        refused(new RegExp(`^WORKERS must be a whole number of processes from 1 to ${MAX_WORKERS} .*not "${bad}"`)),
+        bad,
+      );
   });
 
   it('refuses values past each edge, naming the variable', () => {

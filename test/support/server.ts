@@ -17,14 +17,22 @@ export interface RunningServer {
 
 /**
  * Start the real Node entry (`src/node.ts`) on an ephemeral port and wait until it says where
- * it listens. Its JSON log lines are collected for assertions.
+ * it listens. Its JSON log lines are collected for assertions. It runs as one process
+ * (WORKERS=1) unless the test asks for a cluster, so a test does not depend on the machine's cores.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   // Each server keeps its events in a folder of its own, removed when it stops, unless the test names one.
   const ownDataDir = env.DATA_DIR ? null : mkdtempSync(join(tmpdir(), 'fixpath-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'node.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WORKERS: '1',
+      ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
