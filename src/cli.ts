@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +16,7 @@ import { FEEDBACK_REASONS, type FeedbackReason, type FeedbackVote } from './insi
 import { diagnosisFacts, excerptOf, nearestOf } from './insights/recorder.ts';
 import { formatProblem, type KnowledgeBase } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
-import { serialiseLibrary } from './kb/library-data.ts';
+import { LIBRARY_MANIFEST, libraryParts, serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources } from './node/read-articles.ts';
 import { SqliteDatabase } from './node/sqlite-database.ts';
@@ -44,7 +44,7 @@ Usage:
   fixpath triage capture.har [--json] [--articles DIR]   failing exchanges of a HAR and their causes
   fixpath sanitize in.har -o out.har                      remove every secret from a HAR
   fixpath lint [DIR]                                      check articles (default: ./articles)
-  fixpath build [DIR] [-o dist/library.json]              validate articles and write the prebuilt library
+  fixpath build [DIR] [-o dist/library.bin]               validate articles and write the prebuilt library
   fixpath feedback --cause ID [--step ID] --helpful yes|no [--reason R] [--comment TEXT] [--signature ID]
   fixpath feedback --article SLUG --helpful yes|no [...]  was that cause, step or article right?
       --reason wrong-cause|steps-unclear|tried-failed|other, with --helpful no; the comment is kept
@@ -144,7 +144,12 @@ async function lint(directory: string): Promise<number> {
   return errors > 0 ? EXIT.articleErrors : EXIT.ok;
 }
 
-/** The Worker's library: the same validation as lint (a broken article fails the build), then the prebuilt index. */
+/**
+ * The prebuilt library: the same validation as lint (a broken article fails the build), then the
+ * index. Written once for the Node server (OUTPUT, loaded at start when the articles match) and
+ * once, cut into parts, as the Worker's static assets (assets/library/ beside OUTPUT): a static
+ * asset may not exceed 25 MiB.
+ */
 async function build(directory: string, output: string): Promise<number> {
   const library = buildLibrary(await readArticleSources(resolve(directory)), new Date());
   const errors = library.kb.problems.filter((problem) => problem.severity === 'error');
@@ -153,15 +158,22 @@ async function build(directory: string, output: string): Promise<number> {
     process.stderr.write(`build failed: ${errors.length} article errors\n`);
     return EXIT.articleErrors;
   }
-  const text = JSON.stringify(serialiseLibrary(library));
+  const bytes = serialiseLibrary(library);
   await mkdir(dirname(resolve(output)), { recursive: true });
-  await writeFile(output, text);
+  await writeFile(output, bytes);
+  const parts = join(dirname(resolve(output)), 'assets', 'library');
+  await rm(parts, { recursive: true, force: true });
+  await mkdir(parts, { recursive: true });
+  const manifest = libraryParts(bytes);
+  for (const part of manifest.parts)
+    await writeFile(join(parts, part.name), bytes.subarray(part.start, part.start + part.length));
+  await writeFile(join(parts, LIBRARY_MANIFEST), JSON.stringify(manifest));
   const web = await buildWebAssets();
   const webOutput = join(dirname(resolve(output)), 'web.json');
   await writeFile(webOutput, JSON.stringify(web));
   const gzipped = (code: string) => `${(gzipSync(code).length / 1024).toFixed(1)} KiB gzipped`;
   process.stdout.write(
-    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB\n`,
+    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(bytes.byteLength / 1024).toFixed(0)} KiB (and ${manifest.parts.length} Worker asset part${manifest.parts.length === 1 ? '' : 's'})\n`,
   );
   process.stdout.write(`wrote ${webOutput}: widget ${gzipped(web.widget)}, console ${gzipped(web.console)}\n`);
   return EXIT.ok;
@@ -456,7 +468,7 @@ async function main(args: string[]): Promise<number> {
   const options = parseOptions(command, rest, config);
   if (command === 'lint') return lint(options.positional[0] ?? options.articles);
   if (command === 'build')
-    return build(options.positional[0] ?? options.articles, options.output ?? 'dist/library.json');
+    return build(options.positional[0] ?? options.articles, options.output ?? 'dist/library.bin');
   if (command === 'diagnose') return runDiagnose(options, config.analytics);
   if (command === 'triage') return triage(options);
   if (command === 'sanitize') return sanitize(options);

@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import data from '../dist/library.json';
 import webJson from '../dist/web.json';
 import { type Config, parseConfig } from './config/parse-config.ts';
 import type { AppEnv } from './http/access.ts';
@@ -8,7 +7,8 @@ import { createVerifier } from './http/auth.ts';
 import type { InsightsSetting } from './http/insights-routes.ts';
 import { eventLogHooks } from './http/log-events.ts';
 import type { EventStore } from './insights/event-store.ts';
-import { type LibraryData, loadLibrary } from './kb/library-data.ts';
+import type { Library } from './kb/library.ts';
+import { joinLibraryParts, LIBRARY_MANIFEST, type LibraryManifest, loadLibrary } from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
 import { cached, type EdgeCacheOptions } from './worker/edge-cache.ts';
 import { openInsights } from './worker/insights-store.ts';
@@ -32,10 +32,41 @@ const storeOf = (insights: InsightsSetting | undefined): EventStore | null =>
   insights && 'store' in insights ? insights.store : null;
 
 let settings: { config: Config; insights: InsightsSetting } | null = null;
-let app: Hono<AppEnv> | null = null;
+let app: { fetch: Hono<AppEnv>['fetch']; cacheOptions: EdgeCacheOptions } | null = null;
 let startupProblem: string | null = null;
-const library = data as unknown as LibraryData;
-const cacheOptions: EdgeCacheOptions = { version: library.builtAt, maxAgeSeconds: EDGE_CACHE_SECONDS };
+let loading: Promise<Library> | null = null;
+
+/** Where the Worker's static assets are asked for; the host is never contacted. */
+const ASSET_ORIGIN = 'https://assets.invalid';
+
+async function asset(env: Env, path: string): Promise<Response> {
+  const response = await env.ASSETS.fetch(new Request(`${ASSET_ORIGIN}/${path}`));
+  if (!response.ok)
+    throw new Error(`static asset /${path}: ${response.status}; run \`npm run build:library\` and deploy again`);
+  return response;
+}
+
+/**
+ * The prebuilt library, read from the Worker's static assets (written by `npm run
+ * build:library`) once per isolate, not imported into the script: the script stays small
+ * whatever the number of articles, and its index arrays are used where they lie, not parsed.
+ * A failed read is tried again by the next request.
+ */
+function libraryFor(env: Env): Promise<Library> {
+  loading ??= (async () => {
+    const manifest = (await (await asset(env, `library/${LIBRARY_MANIFEST}`)).json()) as LibraryManifest;
+    const parts = await Promise.all(
+      manifest.parts.map(
+        async (part) => new Uint8Array(await (await asset(env, `library/${part.name}`)).arrayBuffer()),
+      ),
+    );
+    return loadLibrary(joinLibraryParts(manifest, parts));
+  })().catch((error: unknown) => {
+    loading = null;
+    throw error;
+  });
+  return loading;
+}
 
 function failedToStart(error: unknown): null {
   startupProblem = messageOf(error);
@@ -62,16 +93,24 @@ function settingsFor(env: Env): typeof settings {
   return settings;
 }
 
-/** Built once per isolate, on the first request: the index is parsed from the bundled data. */
-function appFor(env: Env): Hono<AppEnv> | null {
+/** Built once per isolate, on the first request, around the library read from the static assets. */
+async function appFor(env: Env): Promise<typeof app> {
   if (app || startupProblem) return app;
   const ready = settingsFor(env);
   if (!ready) return null;
+  let loaded: Library;
+  try {
+    loaded = await libraryFor(env);
+  } catch (error) {
+    // Not remembered as a start-up problem: the assets may be there on the next request.
+    log({ level: 'error', event: 'library-load-failed', message: messageOf(error) });
+    throw error;
+  }
+  if (app) return app;
   try {
     const { limits, auth, widgetOrigins, proxy } = ready.config;
-    const loaded = loadLibrary(library);
     const bindings = env as unknown as Partial<Record<'RATE_LIMITER' | 'UPLOAD_RATE_LIMITER', RateLimitBinding>>;
-    app = createApp({
+    const hono = createApp({
       library: () => loaded,
       limits,
       verifier: createVerifier(auth),
@@ -97,33 +136,39 @@ function appFor(env: Env): Hono<AppEnv> | null {
       articles: loaded.kb.articles.length,
       causes: loaded.kb.causes.length,
       mode: auth.mode,
-      builtAt: library.builtAt,
+      builtAt: loaded.loadedAt.toISOString(),
       analytics: 'store' in ready.insights ? 'on' : ready.insights.off,
     });
+    app = {
+      fetch: hono.fetch,
+      cacheOptions: { version: loaded.loadedAt.toISOString(), maxAgeSeconds: EDGE_CACHE_SECONDS },
+    };
   } catch (error) {
     return failedToStart(error);
   }
   return app;
 }
 
+function problem(request: Request, status: number, title: string, detail: string | null): Response {
+  return Response.json(
+    { type: new URL('/docs#problem-misconfigured', request.url).href, title, status, detail },
+    { status, headers: { 'content-type': 'application/problem+json' } },
+  );
+}
+
 export default {
   async fetch(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
-    const ready = appFor(env);
-    if (!ready) {
-      return Response.json(
-        {
-          type: new URL('/docs#problem-misconfigured', request.url).href,
-          title: 'fixpath is not configured',
-          status: 503,
-          detail: startupProblem,
-        },
-        { status: 503, headers: { 'content-type': 'application/problem+json' } },
-      );
+    let ready: typeof app;
+    try {
+      ready = await appFor(env);
+    } catch (error) {
+      return problem(request, 503, 'the knowledge base could not be loaded', messageOf(error));
     }
+    if (!ready) return problem(request, 503, 'fixpath is not configured', startupProblem);
     const response = await cached(
       request,
       caches.default,
-      cacheOptions,
+      ready.cacheOptions,
       async () => ready.fetch(request, env, context),
       (work) => context.waitUntil(work),
     );

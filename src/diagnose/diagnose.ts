@@ -10,7 +10,14 @@ import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { type DiagnoseInput, observeInput } from './observe-input.ts';
-import { CauseCatalogue, type CauseScores, type Evidence, nearTieOf, scoreCauses } from './score-causes.ts';
+import {
+  CauseCatalogue,
+  type CauseScores,
+  type CompiledSignals,
+  type Evidence,
+  nearTieOf,
+  scoreCauses,
+} from './score-causes.ts';
 
 export interface ArticleRef {
   slug: string;
@@ -87,10 +94,10 @@ const catalogues = new WeakMap<KnowledgeBase, CauseCatalogue>();
  * Compile a knowledge base's causes once; a reloaded knowledge base gets its own. Call it when
  * a library loads, so the first diagnosis does not pay for it.
  */
-export function catalogueFor(kb: KnowledgeBase): CauseCatalogue {
+export function catalogueFor(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
   let catalogue = catalogues.get(kb);
   if (!catalogue) {
-    catalogue = new CauseCatalogue(kb);
+    catalogue = new CauseCatalogue(kb, signals);
     catalogues.set(kb, catalogue);
   }
   return catalogue;

@@ -59,23 +59,24 @@ export class CauseCatalogue {
   readonly groups: Array<{ members: number[] }> = [];
   readonly groupOf: Uint32Array;
 
-  constructor(kb: KnowledgeBase) {
+  /** `signals`: the causes' phrases and words compiled beforehand (`compileSignals`), when a prebuilt library carries them. */
+  constructor(kb: KnowledgeBase, signals?: CompiledSignals) {
     this.compiled = kb.causes.map((cause) => ({
       cause,
       visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
     }));
     const declaredBy = new Map<string, number>();
-    for (const cause of kb.causes) {
-      for (const phrase of compilePhrases(cause.signals.phrases)) this.phrases.add(phrase, cause.id);
+    const prepared = signals?.length === kb.causes.length ? signals : compileSignals(kb);
+    kb.causes.forEach((cause, number) => {
+      for (const phrase of prepared[number]!.phrases) this.phrases.add(phrase, cause.id);
       // Spellings that stem alike ("expired", "expirou") are one word, shown as first written.
       const words = new Map<string, CompiledPhrase>();
-      for (const word of compilePhrases(cause.signals.words))
-        if (!words.has(wordKey(word))) words.set(wordKey(word), word);
+      for (const word of prepared[number]!.words) if (!words.has(wordKey(word))) words.set(wordKey(word), word);
       for (const [key, word] of words) {
         this.words.add(word, cause.id);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
       }
-    }
+    });
     for (const [key, count] of declaredBy) this.wordWeights.set(key, 1 / count);
     for (const cause of kb.causes)
       for (const status of new Set(cause.signals.status))
@@ -97,6 +98,17 @@ export class CauseCatalogue {
       this.groupOf[number] = group;
     });
   }
+}
+
+/** Each cause's phrases and words as the matcher reads them, in the knowledge base's cause order. */
+export type CompiledSignals = Array<{ phrases: CompiledPhrase[]; words: CompiledPhrase[] }>;
+
+/** Tokenising and stemming every phrase is most of what a catalogue costs: a prebuilt library does it once, at build. */
+export function compileSignals(kb: KnowledgeBase): CompiledSignals {
+  return kb.causes.map((cause) => ({
+    phrases: compilePhrases(cause.signals.phrases),
+    words: compilePhrases(cause.signals.words),
+  }));
 }
 
 function listed<K>(map: Map<K, number[]>, key: K): number[] {

@@ -1,5 +1,7 @@
+import type { CompiledPhrase } from '../diagnose/phrase-matcher.ts';
+import { compileSignals } from '../diagnose/score-causes.ts';
 import type { KnowledgeBase } from './knowledge-base.ts';
-import type { Library } from './library.ts';
+import { type Library, ready, type SourceRecord } from './library.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
 import type { Article, ArticleProblem, Section, Step } from './types.ts';
 
@@ -16,14 +18,30 @@ import type { Article, ArticleProblem, Section, Step } from './types.ts';
 export interface LibraryHeader {
   format: number;
   builtAt: string;
-  /** What the library was built from, so a server can tell whether its articles still match. */
-  sources?: string;
+  /** The files it was built from, so a server can tell which of its articles still match. */
+  sources: SourceRecord[];
   articles: StoredArticle[];
   problems: ArticleProblem[];
   index: SerialisedIndex;
+  /** Every cause's phrases and words compiled (text, terms, word for word), in cause order. */
+  signals: Array<{ phrases: StoredPhrase[]; words: StoredPhrase[] }>;
   /** Where each index buffer sits, after the header. */
   buffers: Array<[number, number]>;
 }
+
+/** A compiled phrase: its text, its terms joined by spaces, and 1 when matched word for word. */
+type StoredPhrase = [string, string, 0 | 1];
+
+const storePhrase = (phrase: CompiledPhrase): StoredPhrase => [
+  phrase.text,
+  phrase.terms.join(' '),
+  phrase.exact ? 1 : 0,
+];
+const restorePhrase = ([text, terms, exact]: StoredPhrase): CompiledPhrase => ({
+  text,
+  terms: terms.split(' '),
+  exact: exact === 1,
+});
 
 /** Markdown kept as itself, or as a [start, end) range of the article's body. */
 type StoredText = string | [number, number];
@@ -66,7 +84,7 @@ function restoreArticle(article: StoredArticle): Article {
   };
 }
 
-export function serialiseLibrary(library: Library, sources?: string): Uint8Array {
+export function serialiseLibrary(library: Library): Uint8Array {
   const index = serialiseSearchIndex(library.index);
   const buffers: Array<[number, number]> = [];
   let size = 0;
@@ -77,10 +95,14 @@ export function serialiseLibrary(library: Library, sources?: string): Uint8Array
   const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    ...(sources ? { sources } : {}),
+    sources: library.sources,
     articles: library.kb.articles.map(storeArticle),
     problems: library.kb.problems,
     index: index.header,
+    signals: compileSignals(library.kb).map(({ phrases, words }) => ({
+      phrases: phrases.map(storePhrase),
+      words: words.map(storePhrase),
+    })),
     buffers,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -125,5 +147,42 @@ export function loadLibrary(bytes: Uint8Array): Library {
       throw new Error('library data: the index is cut short; run `npm run build` again');
     return bytes.subarray(start + offset, start + offset + length);
   });
-  return { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt) };
+  return ready(
+    { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt), sources: header.sources },
+    header.signals.map(({ phrases, words }) => ({
+      phrases: phrases.map(restorePhrase),
+      words: words.map(restorePhrase),
+    })),
+  );
+}
+
+/** The Worker's copy of a library, as static assets no larger than the platform allows. */
+export const LIBRARY_MANIFEST = 'manifest.json';
+/** Workers static assets may be 25 MiB each; parts stay well under. */
+export const LIBRARY_PART_BYTES = 20 * 1024 * 1024;
+
+export interface LibraryManifest {
+  bytes: number;
+  parts: Array<{ name: string; start: number; length: number }>;
+}
+
+export function libraryParts(bytes: Uint8Array, partBytes = LIBRARY_PART_BYTES): LibraryManifest {
+  const parts: LibraryManifest['parts'] = [];
+  for (let start = 0; start < bytes.byteLength || parts.length === 0; start += partBytes) {
+    parts.push({ name: `part-${parts.length}.bin`, start, length: Math.min(partBytes, bytes.byteLength - start) });
+  }
+  return { bytes: bytes.byteLength, parts };
+}
+
+/** Put the parts back together: one buffer, the library as it was written. */
+export function joinLibraryParts(manifest: LibraryManifest, parts: Uint8Array[]): Uint8Array {
+  if (parts.length !== manifest.parts.length) throw new Error('library data: a part is missing; deploy again');
+  const bytes = new Uint8Array(manifest.bytes);
+  parts.forEach((part, at) => {
+    const expected = manifest.parts[at]!;
+    if (part.byteLength !== expected.length)
+      throw new Error(`library data: ${expected.name} is the wrong size; deploy again`);
+    bytes.set(part, expected.start);
+  });
+  return bytes;
 }

@@ -1,22 +1,66 @@
+import { catalogueFor } from '../diagnose/diagnose.ts';
+import type { CompiledSignals } from '../diagnose/score-causes.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from './knowledge-base.ts';
-import type { ParsedArticle } from './parse-article.ts';
+import { type ParsedArticle, parseArticle } from './parse-article.ts';
 import { buildSearchIndex, type SearchIndex, updateSearchIndex } from './search-index.ts';
-import type { ArticleSource } from './types.ts';
+import type { ArticleProblem, ArticleSource } from './types.ts';
+
+/** What one file was when the library was built: how to tell it is unchanged, and what its parse found. */
+export interface SourceRecord {
+  file: string;
+  digest: string;
+  problems: ArticleProblem[];
+}
 
 /** A knowledge base and its search index: what every request reads, swapped whole on reload. */
 export interface Library {
   kb: KnowledgeBase;
   index: SearchIndex;
   loadedAt: Date;
+  /** The files it was built from, for a prebuilt library to be matched against a folder. */
+  sources: SourceRecord[];
 }
 
-export function buildLibrary(
-  sources: ArticleSource[],
-  loadedAt: Date,
-  parse?: (source: ArticleSource) => ParsedArticle,
-): Library {
-  const kb = buildKnowledgeBase(sources, parse);
-  return { kb, index: buildSearchIndex(kb), loadedAt };
+type Parse = (source: ArticleSource) => ParsedArticle;
+
+/**
+ * A digest of a file's text (53-bit cyrb53 and the length): enough to tell that a prebuilt
+ * library still matches a file; not a defence against anyone who can write the articles.
+ */
+export function textDigest(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16)}-${text.length.toString(16)}`;
+}
+
+/** Parse through `parse`, noting each file's digest and parse problems. */
+function recording(parse: Parse, records: SourceRecord[]): Parse {
+  return (source) => {
+    const result = parse(source);
+    records.push({ file: source.file, digest: textDigest(source.text), problems: result.problems });
+    return result;
+  };
+}
+
+/** Compile what diagnosis needs now, so the first request after a start or reload pays nothing extra. */
+export function ready(library: Library, signals?: CompiledSignals): Library {
+  const catalogue = catalogueFor(library.kb, signals);
+  catalogue.phrases.prepare();
+  catalogue.words.prepare();
+  return library;
+}
+
+export function buildLibrary(sources: ArticleSource[], loadedAt: Date, parse: Parse = parseArticle): Library {
+  const records: SourceRecord[] = [];
+  const kb = buildKnowledgeBase(sources, recording(parse, records));
+  return ready({ kb, index: buildSearchIndex(kb), loadedAt, sources: records });
 }
 
 /**
@@ -24,12 +68,54 @@ export function buildLibrary(
  * `parse`, which the caller caches), and the index is updated from the previous one for the
  * articles that did change.
  */
-export function rebuildLibrary(
-  previous: Library,
+export function rebuildLibrary(previous: Library, sources: ArticleSource[], parse: Parse, loadedAt: Date): Library {
+  const records: SourceRecord[] = [];
+  const kb = buildKnowledgeBase(sources, recording(parse, records));
+  return ready({ kb, index: updateSearchIndex(previous, kb), loadedAt, sources: records });
+}
+
+/** A public article whose links to internal ones were hidden: it must be read again, as its text was changed. */
+const HIDDEN_REFERENCE = /^public article refers to internal article /;
+
+/**
+ * The library for a folder, starting from a prebuilt one: files whose text still matches keep
+ * their prebuilt article without being parsed, and their postings without being indexed; only
+ * the rest are read. When every file matches, the prebuilt library is used as it is.
+ * `parsed` receives every file's parse, reused or new, for the caller's cache.
+ */
+export function libraryFromPrebuilt(
+  prebuilt: Library,
   sources: ArticleSource[],
-  parse: (source: ArticleSource) => ParsedArticle,
-  loadedAt: Date,
-): Library {
-  const kb = buildKnowledgeBase(sources, parse);
-  return { kb, index: updateSearchIndex(previous, kb), loadedAt };
+  parse: Parse,
+  parsed?: (source: ArticleSource, result: ParsedArticle) => void,
+): { library: Library; reused: number } {
+  const records = new Map(prebuilt.sources.map((record) => [record.file, record]));
+  const articles = new Map(prebuilt.kb.articles.map((article) => [article.file, article]));
+  const rewritten = new Set(
+    prebuilt.kb.problems.filter((problem) => HIDDEN_REFERENCE.test(problem.message)).map((problem) => problem.file),
+  );
+  const kept = (source: ArticleSource): ParsedArticle | undefined => {
+    const record = records.get(source.file);
+    if (!record || source.unreadable || rewritten.has(source.file) || record.digest !== textDigest(source.text))
+      return undefined;
+    const article = articles.get(source.file);
+    // A file that parsed and was still left out (its slug was taken) may be served now: read it again.
+    if (!article && !record.problems.some((problem) => problem.severity === 'error')) return undefined;
+    return { article: article ?? null, problems: record.problems };
+  };
+  const matches = sources.map(kept);
+  const reused = matches.filter(Boolean).length;
+  if (reused === sources.length && sources.length === prebuilt.sources.length) {
+    sources.forEach((source, at) => {
+      parsed?.(source, matches[at]!);
+    });
+    return { library: ready(prebuilt), reused };
+  }
+  const byFile = new Map(sources.map((source, at) => [source.file, matches[at]]));
+  const reading: Parse = (source) => {
+    const result = byFile.get(source.file) ?? parse(source);
+    parsed?.(source, result);
+    return result;
+  };
+  return { library: rebuildLibrary(prebuilt, sources, reading, new Date()), reused };
 }

@@ -242,7 +242,20 @@ export class TermIndex {
     const internal: number[] = [];
     const lengths: number[] = [];
     const averageLengths = new Float64Array(fieldCount);
-    const postings: number[] = [];
+    let postings = new Uint32Array(Math.max(1024, this.documents.length * 4 + 1024));
+    let count = 0;
+    const push = (term: number, field: number, document: number, frequency: number): void => {
+      if (count + 4 > postings.length) {
+        const grown = new Uint32Array(postings.length * 2);
+        grown.set(postings);
+        postings = grown;
+      }
+      postings[count] = term;
+      postings[count + 1] = field;
+      postings[count + 2] = document;
+      postings[count + 3] = frequency;
+      count += 4;
+    };
     for (const entry of entries) {
       const number = ids.length;
       const carried = typeof entry === 'string' ? previousNumber.get(entry) : undefined;
@@ -256,7 +269,7 @@ export class TermIndex {
           averageLengths[field] = (averageLengths[field]! * number + length) / (number + 1);
         }
         for (let at = byDocument.starts[carried]!; at < byDocument.starts[carried + 1]!; at += 1)
-          postings.push(byDocument.terms[at]!, byDocument.fields[at]!, number, byDocument.frequencies[at]!);
+          push(byDocument.terms[at]!, byDocument.fields[at]!, number, byDocument.frequencies[at]!);
         continue;
       }
       const document = entry as IndexedDocument;
@@ -268,10 +281,9 @@ export class TermIndex {
         lengths.push(length);
         averageLengths[field] = (averageLengths[field]! * number + length) / (number + 1);
         for (const [term, frequency] of frequenciesOf(tokens, analyzer, termNumbers, termNames))
-          postings.push(term, field, number, Math.min(frequency, MAX_FREQUENCY));
+          push(term, field, number, Math.min(frequency, MAX_FREQUENCY));
       }
     }
-    const packed = Uint32Array.from(postings);
     return TermIndex.fromPostings(
       this.fields,
       ids,
@@ -279,8 +291,8 @@ export class TermIndex {
       lengths,
       averageLengths,
       termNames,
-      packed,
-      packed.length / 4,
+      postings,
+      count / 4,
     ).withoutUnusedTerms();
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnose/diagnose.ts';
+import type { CauseScores } from '../../src/diagnose/score-causes.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { makeJwt } from '../support/jwt.ts';
 
@@ -259,7 +260,7 @@ describe('diagnose', () => {
       new Date(),
     );
     const scoreOf = (status: number, cause: string): number => {
-      let scores = new Map<string, number>();
+      let scores: CauseScores | undefined;
       diagnose(
         { error: { status } },
         {
@@ -270,7 +271,7 @@ describe('diagnose', () => {
           inspect: (all) => (scores = all),
         },
       );
-      return scores.get(cause)!;
+      return scores!.get(cause)!;
     };
     // Only the status speaks in both: a 503 only one cause shows up with, a 403 two causes share.
     assert.ok(
@@ -278,6 +279,30 @@ describe('diagnose', () => {
       `${scoreOf(503, 'gateway-down')} vs ${scoreOf(403, 'broad-one')}`,
     );
     assert.equal(scoreOf(403, 'broad-one'), scoreOf(403, 'broad-two'));
+    // The best score from a floor up is found without walking every cause, as a walk would find it.
+    for (const status of [401, 403, 503, 500]) {
+      let scores: CauseScores | undefined;
+      diagnose(
+        { error: { status, body: 'broad one failure' } },
+        {
+          kb: statuses.kb,
+          index: statuses.index,
+          clock: () => now,
+          includeInternal: true,
+          inspect: (all) => (scores = all),
+        },
+      );
+      for (const floor of [-10, 0, 1.5, 3]) {
+        let expected: string | undefined;
+        let top = floor;
+        for (const [id, score] of scores!.entries())
+          if (score >= top) {
+            top = score;
+            expected = id;
+          }
+        assert.equal(scores!.best(floor), expected, `status ${status}, floor ${floor}`);
+      }
+    }
   });
 
   it('names a lookalike on soft evidence an auth cause would need more of, since it raises no false alarm', () => {
