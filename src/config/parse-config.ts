@@ -16,6 +16,11 @@ export interface Config {
   server: ServerConfig;
   /** ARTICLES_DIR: where the Node server and the CLI read articles. */
   articlesDir: string;
+  /**
+   * LIBRARY_FILE: the prebuilt library (`npm run build`) the Node server starts from, reading
+   * again only the articles that changed since; `none` to always build at start.
+   */
+  libraryFile: string | null;
   limits: Limits;
   auth: AuthConfig;
   /** WIDGET_ORIGINS: websites allowed to call from a browser. */
@@ -76,6 +81,7 @@ export function parseConfig(env: unknown, runtime: Runtime, machine: Machine = {
   const config: Config = {
     server,
     articlesDir: settings.ARTICLES_DIR || 'articles',
+    libraryFile: settings.LIBRARY_FILE === 'none' ? null : settings.LIBRARY_FILE || 'dist/library.bin',
     limits: read(() => readLimits(settings), DEFAULT_LIMITS),
     auth: serves ? read(() => readAuthConfig(settings, host), local) : local,
     widgetOrigins: read(() => readWidgetOrigins(settings.WIDGET_ORIGINS), new Set<string>()),

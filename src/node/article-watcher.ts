@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { buildLibrary, type Library, rebuildLibrary } from '../kb/library.ts';
+import { buildLibrary, type Library, libraryFromPrebuilt, rebuildLibrary } from '../kb/library.ts';
+import { loadLibrary } from '../kb/library-data.ts';
 import { type ParsedArticle, parseArticle } from '../kb/parse-article.ts';
 import type { ArticleProblem, ArticleSource } from '../kb/types.ts';
 import { describeError } from './list-article-files.ts';
@@ -44,16 +45,48 @@ export class ArticleWatcher {
   private running = false;
   private runAgain = false;
 
+  /** How the first library was made: from a prebuilt one (how many files it had ready), or built. */
+  readonly opened: { prebuilt: 'used' | 'none' | string; reused: number; files: number };
+
   private constructor(
     private readonly directory: string,
     scan: ArticleFolderScan,
+    prebuilt?: Uint8Array,
   ) {
     this.scan = scan;
-    this.library = this.build(scan.sources);
+    const started = prebuilt ? this.fromPrebuilt(prebuilt, scan.sources) : undefined;
+    if (started && 'library' in started) {
+      this.library = started.library;
+      this.opened = { prebuilt: 'used', reused: started.reused, files: scan.sources.length };
+    } else {
+      this.library = this.build(scan.sources);
+      this.opened = { prebuilt: started?.problem ?? 'none', reused: 0, files: scan.sources.length };
+    }
   }
 
-  static async open(directory: string): Promise<ArticleWatcher> {
-    return new ArticleWatcher(directory, await scanArticleFolder(directory));
+  /**
+   * Open a folder. With `prebuilt` (the bytes of `npm run build`'s library), files whose text
+   * it was built from are neither parsed nor indexed again; a library that cannot be read is
+   * reported in `opened.prebuilt` and the folder is built from scratch.
+   */
+  static async open(directory: string, prebuilt?: Uint8Array): Promise<ArticleWatcher> {
+    return new ArticleWatcher(directory, await scanArticleFolder(directory), prebuilt);
+  }
+
+  private fromPrebuilt(
+    bytes: Uint8Array,
+    sources: ArticleSource[],
+  ): { library: Library; reused: number } | { problem: string } {
+    let prebuilt: Library;
+    try {
+      prebuilt = loadLibrary(bytes);
+    } catch (error) {
+      return { problem: describeError(error) };
+    }
+    return libraryFromPrebuilt(prebuilt, sources, parseArticle, (source, result) => {
+      this.parsed.set(source.file, { source, result });
+      if (result.article) this.lastGood.set(source.file, source.text);
+    });
   }
 
   current(): Library {

@@ -57,6 +57,16 @@ export interface HttpService {
   stop: () => Promise<{ cut: boolean }>;
 }
 
+/** The prebuilt library's bytes, or nothing when there is none (the articles are then built at start). */
+async function readPrebuilt(file: string | null): Promise<Uint8Array | undefined> {
+  if (!file) return undefined;
+  try {
+    return new Uint8Array(await readFile(resolve(file)));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The HTTP server of one process: the articles folder read and watched, the app, Node's server
  * with its timeouts and lingering close, listening on the configured port (in a cluster worker,
@@ -66,7 +76,17 @@ export async function startHttpService(config: Config, deps: HttpServiceDeps): P
   const { server, limits, auth, widgetOrigins, proxy } = config;
   const { host } = server;
   const articlesDir = resolve(config.articlesDir);
-  const watcher = await ArticleWatcher.open(articlesDir);
+  const opening = performance.now();
+  const watcher = await ArticleWatcher.open(articlesDir, await readPrebuilt(config.libraryFile));
+  log({
+    level: 'info',
+    event: 'articles-opened',
+    prebuilt: watcher.opened.prebuilt,
+    files: watcher.opened.files,
+    reused: watcher.opened.reused,
+    articles: watcher.current().kb.articles.length,
+    ms: Math.round(performance.now() - opening),
+  });
   const reportProblems = (): void => {
     for (const problem of watcher.current().kb.problems)
       log({
