@@ -5,6 +5,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { joinLibraryParts, type LibraryManifest, loadLibrary } from '../src/kb/library-data.ts';
 import { ROOT } from './support/server.ts';
 
 const cli = (...args: string[]) => cliAs({}, ...args);
@@ -46,21 +47,27 @@ describe('the fixpath command line', () => {
     const directory = await mkdtemp(join(tmpdir(), 'fixpath-build-'));
     try {
       await writeFile(join(directory, 'bad.md'), '---\nsummary: no title\n---\nbody\n');
-      const run = cli('build', directory, '-o', join(directory, 'library.json'));
+      const run = cli('build', directory, '-o', join(directory, 'out', 'library.bin'));
       assert.equal(run.status, 1);
       assert.match(run.stderr, /bad\.md:1 error title: "title" is required/);
       await writeFile(join(directory, 'bad.md'), '---\ntitle: Fixed\n---\nbody\n');
-      const ok = cli('build', directory, '-o', join(directory, 'library.json'));
+      const ok = cli('build', directory, '-o', join(directory, 'out', 'library.bin'));
       assert.equal(ok.status, 0, ok.stderr);
-      const data = JSON.parse(await readFile(join(directory, 'library.json'), 'utf8')) as {
-        articles: Array<{ slug: string }>;
-        index: unknown;
-      };
+      const library = loadLibrary(new Uint8Array(await readFile(join(directory, 'out', 'library.bin'))));
       assert.deepEqual(
-        data.articles.map((article) => article.slug),
+        library.kb.articles.map((article) => article.slug),
         ['bad'],
       );
-      assert.ok(data.index);
+      // The Worker's copy: static assets beside it, a manifest and parts that make the same bytes.
+      const assets = join(directory, 'out', 'assets', 'library');
+      const manifest = JSON.parse(await readFile(join(assets, 'manifest.json'), 'utf8')) as LibraryManifest;
+      const parts = await Promise.all(
+        manifest.parts.map(async (part) => new Uint8Array(await readFile(join(assets, part.name)))),
+      );
+      assert.deepEqual(
+        joinLibraryParts(manifest, parts),
+        new Uint8Array(await readFile(join(directory, 'out', 'library.bin'))),
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -132,11 +139,11 @@ describe('articles that are not what they should be', () => {
     try {
       const marker = join(directory, 'pwned');
       await writeFile(join(directory, 'evil.md'), evil(marker));
-      const run = cli('build', directory, '-o', join(directory, 'library.json'));
+      const run = cli('build', directory, '-o', join(directory, 'library.bin'));
       assert.equal(run.status, 1, run.stdout + run.stderr);
       assert.match(run.stderr, /^evil\.md:1 error frontmatter: .*use YAML frontmatter/m);
       assert.ok(!existsSync(marker), 'the frontmatter ran');
-      assert.ok(!existsSync(join(directory, 'library.json')));
+      assert.ok(!existsSync(join(directory, 'library.bin')));
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

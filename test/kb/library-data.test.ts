@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { buildLibrary, type Library, libraryFromPrebuilt } from '../../src/kb/library.ts';
+import {
+  joinLibraryParts,
+  libraryParts,
+  loadLibrary,
+  readLibraryHeader,
+  serialiseLibrary,
+} from '../../src/kb/library-data.ts';
+import { parseArticle } from '../../src/kb/parse-article.ts';
+import { searchArticles } from '../../src/kb/search-articles.ts';
+import type { ArticleSource } from '../../src/kb/types.ts';
+import { readArticleSources } from '../../src/node/read-articles.ts';
+import { ROOT } from '../support/server.ts';
+
+const clock = () => new Date('2026-12-01T00:00:00Z');
+const REPORTS = [
+  'Every call returns 401 invalid_token, the access token expired an hour after login',
+  'The browser console says the preflight response did not allow the Authorization header',
+  'HTTP 403 insufficient_scope when calling the reports endpoint with our new token',
+  'Our DNS lookup for api.example.com fails with ENOTFOUND',
+];
+
+/** What a person would see: every report's diagnosis and a few searches, as JSON. */
+function answers(library: Library): string {
+  const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
+  return JSON.stringify([
+    REPORTS.map((text) => diagnose({ text }, context)),
+    ['expired token', 'preflght', 'scope'].map((query) =>
+      searchArticles(library, query, 5, { includeInternal: false }),
+    ),
+  ]);
+}
+
+let sources: ArticleSource[];
+let built: Library;
+
+before(async () => {
+  sources = await readArticleSources(join(ROOT, 'articles'));
+  built = buildLibrary(sources, new Date('2026-12-01T10:00:00Z'));
+});
+
+describe('the prebuilt library', () => {
+  it('loads from its bytes into a library that answers exactly as the one it was made from', () => {
+    const loaded = loadLibrary(serialiseLibrary(built));
+    assert.deepEqual(loaded.kb.articles, built.kb.articles);
+    assert.equal(answers(loaded), answers(built));
+    assert.equal(loaded.loadedAt.toISOString(), '2026-12-01T10:00:00.000Z');
+  });
+
+  it("stores each article's text once: sections and steps are ranges of the body", () => {
+    const { header } = readLibraryHeader(serialiseLibrary(built));
+    const ranges = header.articles.flatMap((article) => [...article.sections, ...article.steps]);
+    const kept = ranges.filter((part) => typeof part.markdown === 'string' && part.markdown !== '');
+    assert.ok(ranges.length > 100);
+    assert.deepEqual(kept, [], 'every section and step is found in its body');
+  });
+
+  it('refuses bytes that are not a library, or cut short, saying to build again', () => {
+    const bytes = serialiseLibrary(built);
+    assert.throws(() => loadLibrary(new TextEncoder().encode('{"format":4}')), /not a fixpath library.*npm run build/);
+    assert.throws(() => loadLibrary(bytes.subarray(0, 100)), /cut short.*npm run build/);
+    assert.throws(() => loadLibrary(bytes.subarray(0, bytes.byteLength - 8)), /cut short.*npm run build/);
+  });
+
+  it('is cut into parts no larger than the limit for the Worker, and put back together byte for byte', () => {
+    const bytes = serialiseLibrary(built);
+    const manifest = libraryParts(bytes, 100_000);
+    assert.equal(manifest.parts.length, Math.ceil(bytes.byteLength / 100_000));
+    assert.ok(manifest.parts.every((part) => part.length <= 100_000));
+    const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
+    assert.deepEqual(joinLibraryParts(manifest, parts), bytes);
+    assert.throws(() => joinLibraryParts(manifest, parts.slice(1)), /missing/);
+  });
+});
+
+describe('starting from a prebuilt library', () => {
+  it('reuses every article when no file changed, parsing none', () => {
+    const prebuilt = loadLibrary(serialiseLibrary(built));
+    let parsed = 0;
+    const { library, reused } = libraryFromPrebuilt(prebuilt, sources, (source) => {
+      parsed += 1;
+      return parseArticle(source);
+    });
+    assert.equal(reused, sources.length);
+    assert.equal(parsed, 0);
+    assert.equal(library, prebuilt);
+  });
+
+  it('reads only the files that changed, were added or removed, and answers as a fresh build would', () => {
+    const prebuilt = loadLibrary(serialiseLibrary(built));
+    const [first, second, ...rest] = sources;
+    const changed: ArticleSource = {
+      ...second!,
+      text: second!.text.replace(/^title: .*$/m, 'title: A retitled article about tokens'),
+    };
+    const added: ArticleSource = {
+      file: 'zz-new.md',
+      text: `---\ntitle: Quokka gateway rejects the tenant header\nsummary: The quokka gateway needs the tenant header.\ncauses:\n  - id: quokka-tenant-missing\n    title: Quokka tenant header missing\n    signals:\n      status: [401]\n      phrases: ["quokka tenant header missing"]\n    steps: [send-tenant]\n---\n\n## Symptoms\n\nThe quokka gateway answers 401.\n\n## Root causes\n\nNo tenant header.\n\n## Resolution steps\n\n### 1. Send the tenant header {#send-tenant}\n\nAdd \`X-Quokka-Tenant\` to every call.\n\n## Verification\n\nThe call succeeds.\n\n## Prevention\n\nSet the header in the client.\n`,
+    };
+    const now = [changed, ...rest.slice(1), added];
+    const read: string[] = [];
+    const { library, reused } = libraryFromPrebuilt(prebuilt, now, (source) => {
+      read.push(source.file);
+      return parseArticle(source);
+    });
+    assert.deepEqual(read.sort(), [added.file, changed.file].sort());
+    assert.equal(reused, now.length - 2);
+    assert.ok(!library.kb.articles.some((article) => article.file === first!.file || article.file === rest[0]!.file));
+    const fresh = buildLibrary(now, new Date());
+    assert.equal(answers(library), answers(fresh));
+    const quokka = diagnose(
+      { text: 'quokka tenant header missing again' },
+      { kb: library.kb, index: library.index, clock, includeInternal: false },
+    );
+    assert.equal(quokka.causes[0]?.id, 'quokka-tenant-missing');
+    // Unchanged articles are the prebuilt objects themselves: neither parsed nor indexed again.
+    const kept = library.kb.bySlug.get(
+      rest[1] ? (prebuilt.kb.articles.find((a) => a.file === rest[1]!.file)?.slug ?? '') : '',
+    );
+    assert.ok(kept && prebuilt.kb.articles.includes(kept));
+  });
+});
