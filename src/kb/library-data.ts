@@ -46,7 +46,9 @@ const restorePhrase = ([text, terms, exact]: StoredPhrase): CompiledPhrase => ({
 /** Markdown kept as itself, or as a [start, end) range of the article's body. */
 type StoredText = string | [number, number];
 
-export type StoredArticle = Omit<Article, 'sections' | 'steps'> & {
+export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body'> & {
+  /** Byte offset and length of the body in the text buffer (the last buffer). */
+  body: [number, number];
   sections: Array<Omit<Section, 'markdown'> & { markdown: StoredText }>;
   steps: Array<Omit<Step, 'markdown'> & { markdown: StoredText }>;
 };
@@ -62,7 +64,7 @@ function stored(body: string, markdown: string, from: { at: number }): StoredTex
   return [start, start + markdown.length];
 }
 
-function storeArticle(article: Article): StoredArticle {
+function storeArticle(article: Article, text: TextWriter): StoredArticle {
   const cursor = { at: 0 };
   const sections = article.sections.map((section) => ({
     ...section,
@@ -70,25 +72,68 @@ function storeArticle(article: Article): StoredArticle {
   }));
   cursor.at = 0;
   const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
-  return { ...article, sections, steps };
+  return { ...article, body: text.add(article.body), sections, steps };
 }
 
-function restoreArticle(article: StoredArticle): Article {
-  // A slice of a long string shares its characters in V8: the text stays in memory once.
-  const text = (markdown: StoredText): string =>
-    typeof markdown === 'string' ? markdown : article.body.slice(markdown[0], markdown[1]);
-  return {
-    ...article,
-    sections: article.sections.map((section) => ({ ...section, markdown: text(section.markdown) })),
-    steps: article.steps.map((step) => ({ ...step, markdown: text(step.markdown) })),
+/** Article bodies as UTF-8, one after another. */
+class TextWriter {
+  private readonly encoder = new TextEncoder();
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+
+  add(text: string): [number, number] {
+    const bytes = this.encoder.encode(text);
+    this.chunks.push(bytes);
+    this.size += bytes.byteLength;
+    return [this.size - bytes.byteLength, bytes.byteLength];
+  }
+
+  bytes(): Uint8Array {
+    const all = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      all.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return all;
+  }
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * An article whose text is decoded when first read: loading a library parses only what
+ * ranking needs, and an article nobody asks for keeps its text as bytes. Sections and steps
+ * are slices of the body (a slice of a long string shares its characters in V8).
+ */
+function restoreArticle(article: StoredArticle, text: Uint8Array): Article {
+  let body: string | undefined;
+  const [offset, length] = article.body;
+  const bodyOf = (): string => {
+    body ??= decoder.decode(text.subarray(offset, offset + length));
+    return body;
   };
+  const markdownOf = (markdown: StoredText) => (): string =>
+    typeof markdown === 'string' ? markdown : bodyOf().slice(markdown[0], markdown[1]);
+  const lazy = <T extends { markdown: StoredText }>(part: T): Omit<T, 'markdown'> & { markdown: string } => {
+    const { markdown, ...rest } = part;
+    return Object.defineProperty(rest, 'markdown', { enumerable: true, get: markdownOf(markdown) }) as Omit<
+      T,
+      'markdown'
+    > & { markdown: string };
+  };
+  const restored = { ...article, sections: article.sections.map(lazy), steps: article.steps.map(lazy) };
+  return Object.defineProperty(restored, 'body', { enumerable: true, get: bodyOf }) as unknown as Article;
 }
 
 export function serialiseLibrary(library: Library): Uint8Array {
   const index = serialiseSearchIndex(library.index);
+  const text = new TextWriter();
+  const articles = library.kb.articles.map((article) => storeArticle(article, text));
+  const all = [...index.buffers, text.bytes()];
   const buffers: Array<[number, number]> = [];
   let size = 0;
-  for (const buffer of index.buffers) {
+  for (const buffer of all) {
     buffers.push([size, buffer.byteLength]);
     size += Math.ceil(buffer.byteLength / 8) * 8;
   }
@@ -96,7 +141,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
     sources: library.sources,
-    articles: library.kb.articles.map(storeArticle),
+    articles,
     problems: library.kb.problems,
     index: index.header,
     signals: compileSignals(library.kb).map(({ phrases, words }) => ({
@@ -112,7 +157,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, json.byteLength, true);
   bytes.set(json, 8);
-  index.buffers.forEach((buffer, which) => {
+  all.forEach((buffer, which) => {
     bytes.set(buffer, start + buffers[which]![0]);
   });
   return bytes;
@@ -134,7 +179,13 @@ export function readLibraryHeader(bytes: Uint8Array): { header: LibraryHeader; s
 
 export function loadLibrary(bytes: Uint8Array): Library {
   const { header, start } = readLibraryHeader(bytes);
-  const articles = header.articles.map(restoreArticle);
+  const buffers = header.buffers.map(([offset, length]) => {
+    if (start + offset + length > bytes.byteLength)
+      throw new Error('library data: the index is cut short; run `npm run build` again');
+    return bytes.subarray(start + offset, start + offset + length);
+  });
+  const text = buffers.pop()!;
+  const articles = header.articles.map((article) => restoreArticle(article, text));
   const kb: KnowledgeBase = {
     articles,
     bySlug: new Map(articles.map((article) => [article.slug, article])),
@@ -142,11 +193,6 @@ export function loadLibrary(bytes: Uint8Array): Library {
     byCauseId: new Map(articles.flatMap((article) => article.causes.map((cause) => [cause.id, cause] as const))),
     problems: header.problems,
   };
-  const buffers = header.buffers.map(([offset, length]) => {
-    if (start + offset + length > bytes.byteLength)
-      throw new Error('library data: the index is cut short; run `npm run build` again');
-    return bytes.subarray(start + offset, start + offset + length);
-  });
   return ready(
     { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt), sources: header.sources },
     header.signals.map(({ phrases, words }) => ({
