@@ -31,12 +31,33 @@ interface PhraseEntry<Owner> {
   order: number;
 }
 
-type Buckets<Owner> = Record<'exact' | 'content', Map<string, Array<PhraseEntry<Owner>>>>;
+/** Phrases with the same terms matched the same way: checked once for all who declare them. */
+interface PhraseGroup<Owner> {
+  key: string;
+  terms: CompiledPhrase;
+  entries: Array<PhraseEntry<Owner>>;
+}
+
+type Buckets<Owner> = Record<'exact' | 'content', Map<string, Array<PhraseGroup<Owner>>>>;
+
+export interface PhraseMatch<Owner> {
+  phrase: CompiledPhrase;
+  owner: Owner;
+  how: 'exact' | 'near';
+  /** The same for phrases that match alike ("cookies", "cookie"): `=` for word-for-word, then the terms. */
+  key: string;
+}
+
+/** Two phrases with this key match the same texts the same way. */
+export function phraseKey(phrase: CompiledPhrase): string {
+  return `${phrase.exact ? '=' : ''}${phrase.terms.join(' ')}`;
+}
 
 /**
  * Phrases filed under their rarest term (the one fewest phrases use), so a request checks only
  * the phrases whose rarest term it contains: with thousands of causes, a phrase starting with
- * "token" is not tried against every report that says "token".
+ * "token" is not tried against every report that says "token". Causes that declare the same
+ * phrase (a word such as "invoice", declared by hundreds) share one check.
  */
 export class PhraseIndex<Owner> {
   private readonly entries: Array<PhraseEntry<Owner>> = [];
@@ -50,17 +71,24 @@ export class PhraseIndex<Owner> {
   /** File every phrase under its rarest term; done once, before the first match. */
   prepare(): void {
     if (this.buckets) return;
-    const uses = new Map<string, number>();
-    for (const { phrase } of this.entries)
-      for (const term of new Set(phrase.terms)) uses.set(term, (uses.get(term) ?? 0) + 1);
-    const buckets: Buckets<Owner> = { exact: new Map(), content: new Map() };
+    const groups = new Map<string, PhraseGroup<Owner>>();
     for (const entry of this.entries) {
-      let key = entry.phrase.terms[0]!;
-      for (const term of entry.phrase.terms) if (uses.get(term)! < uses.get(key)!) key = term;
-      const index = entry.phrase.exact ? buckets.exact : buckets.content;
-      const list = index.get(key);
-      if (list) list.push(entry);
-      else index.set(key, [entry]);
+      const key = phraseKey(entry.phrase);
+      const group = groups.get(key);
+      if (group) group.entries.push(entry);
+      else groups.set(key, { key, terms: entry.phrase, entries: [entry] });
+    }
+    const uses = new Map<string, number>();
+    for (const { terms } of groups.values())
+      for (const term of new Set(terms.terms)) uses.set(term, (uses.get(term) ?? 0) + 1);
+    const buckets: Buckets<Owner> = { exact: new Map(), content: new Map() };
+    for (const group of groups.values()) {
+      let rarest = group.terms.terms[0]!;
+      for (const term of group.terms.terms) if (uses.get(term)! < uses.get(rarest)!) rarest = term;
+      const index = group.terms.exact ? buckets.exact : buckets.content;
+      const list = index.get(rarest);
+      if (list) list.push(group);
+      else index.set(rarest, [group]);
     }
     this.buckets = buckets;
   }
@@ -69,23 +97,25 @@ export class PhraseIndex<Owner> {
    * Every phrase found in the text, with how it matched: word-for-word phrases first, then by
    * where the phrase's first term first occurs, then in the order the phrases were added.
    */
-  matchAll(positions: TermPositions): Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> {
+  matchAll(positions: TermPositions): Array<PhraseMatch<Owner>> {
     this.prepare();
-    const found: Array<{ phrase: CompiledPhrase; owner: Owner; how: 'exact' | 'near' }> = [];
+    const buckets = this.buckets!;
+    const found: Array<PhraseMatch<Owner>> = [];
     for (const exact of [true, false]) {
-      const buckets = this.buckets!;
       const index = exact ? buckets.exact : buckets.content;
       const rank = new Map<string, number>();
       for (const term of positions.termsPresent(exact)) rank.set(term, rank.size);
-      const matched: Array<{ entry: PhraseEntry<Owner>; how: 'exact' | 'near'; first: number }> = [];
+      const matched: Array<{ entry: PhraseEntry<Owner>; how: 'exact' | 'near'; first: number; key: string }> = [];
       for (const term of rank.keys()) {
-        for (const entry of index.get(term) ?? []) {
-          const how = positions.match(entry.phrase);
-          if (how) matched.push({ entry, how, first: rank.get(entry.phrase.terms[0]!)! });
+        for (const group of index.get(term) ?? []) {
+          const how = positions.match(group.terms);
+          if (!how) continue;
+          const first = rank.get(group.terms.terms[0]!)!;
+          for (const entry of group.entries) matched.push({ entry, how, first, key: group.key });
         }
       }
       matched.sort((a, b) => a.first - b.first || a.entry.order - b.entry.order);
-      for (const { entry, how } of matched) found.push({ phrase: entry.phrase, owner: entry.owner, how });
+      for (const { entry, how, key } of matched) found.push({ phrase: entry.phrase, owner: entry.owner, how, key });
     }
     return found;
   }

@@ -1,10 +1,10 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
-import type { QueryResult } from '../kb/term-index.ts';
+import type { QueryResult, TermIndex } from '../kb/term-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
 import { processTerm, tokenize } from '../kb/vocabulary.ts';
-import { type CompiledPhrase, compilePhrases, PhraseIndex, TermPositions } from './phrase-matcher.ts';
+import { type CompiledPhrase, compilePhrases, PhraseIndex, phraseKey, TermPositions } from './phrase-matcher.ts';
 import { SCORING, type Scoring } from './scoring.ts';
 
 /** Statuses that authentication and authorization failures come with, depending on the vendor. */
@@ -58,6 +58,26 @@ export class CauseCatalogue {
    */
   readonly groups: Array<{ members: number[] }> = [];
   readonly groupOf: Uint32Array;
+  private numbered?: { index: TermIndex; documentOf: Int32Array; causeOf: Int32Array };
+
+  /**
+   * Where each cause sits in a cause index, and back. The index is built in the knowledge
+   * base's cause order, so this is usually the identity; it is worked out once per index.
+   */
+  numbering(index: TermIndex): { documentOf: Int32Array; causeOf: Int32Array } {
+    if (this.numbered?.index !== index) {
+      const documentOf = new Int32Array(this.compiled.length).fill(-1);
+      const causeOf = new Int32Array(index.documentCount).fill(-1);
+      for (let document = 0; document < index.documentCount; document += 1) {
+        const cause = this.numbers.get(index.ids[document]!);
+        if (cause === undefined) continue;
+        documentOf[cause] = document;
+        causeOf[document] = cause;
+      }
+      this.numbered = { index, documentOf, causeOf };
+    }
+    return this.numbered;
+  }
 
   /** `signals`: the causes' phrases and words compiled beforehand (`compileSignals`), when a prebuilt library carries them. */
   constructor(kb: KnowledgeBase, signals?: CompiledSignals) {
@@ -127,9 +147,7 @@ const PENALTIES = [
 ] as const;
 
 /** Two spellings of one word ("cookies", "cookie") are one word. */
-function wordKey(word: CompiledPhrase): string {
-  return `${word.exact ? '=' : ''}${word.terms.join(' ')}`;
-}
+const wordKey = phraseKey;
 
 export interface ScoreOptions {
   /** Internal causes are scored only for agents. */
@@ -234,13 +252,13 @@ export function scoreCauses(
     phraseMatches.set(owner, list);
   }
   const wordMatches = new Map<string, Map<string, CompiledPhrase>>();
-  for (const { phrase, owner, how } of catalogue.words.matchAll(positions)) {
+  for (const { phrase, owner, how, key } of catalogue.words.matchAll(positions)) {
     if (how !== 'exact') continue;
     const found = wordMatches.get(owner) ?? new Map<string, CompiledPhrase>();
-    found.set(wordKey(phrase), phrase);
+    found.set(key, phrase);
     wordMatches.set(owner, found);
   }
-  const relevance = textRelevance(texts, index, options.includeInternal, scoring);
+  const relevance = textRelevance(texts, index, catalogue, options.includeInternal, scoring);
   const observedStatuses = facts.statuses;
   const factIds = new Map<string, FactSet['facts']>();
   for (const fact of facts.facts) {
@@ -360,12 +378,12 @@ export function scoreCauses(
       });
     }
 
-    const textValue = relevance.valueOf(cause.id);
+    const textValue = relevance.valueOf(number);
     if (textValue >= scoring.minimumRelevance) {
       score += scoring.textRelevance * textValue;
       note(() => {
         const words = relevance
-          .termsOf(cause.id)
+          .termsOf(number)
           .slice(0, 6)
           .map((term) => relevance.words().get(term) ?? term);
         return {
@@ -387,7 +405,7 @@ export function scoreCauses(
   for (const id of wordMatches.keys()) add(id);
   for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) candidates.add(number);
   for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) candidates.add(number);
-  for (const id of relevance.above(scoring.minimumRelevance)) add(id);
+  for (const number of relevance.above(scoring.minimumRelevance)) candidates.add(number);
 
   const scored: Candidate[] = [];
   const scores = new Map<number, number>();
@@ -467,11 +485,12 @@ function rank(scored: Candidate[], scoring: Scoring): Candidate[] {
  * even the best match is weak, so a few shared common words stay low.
  */
 interface TextRelevance {
-  valueOf(causeId: string): number;
+  /** By catalogue number. */
+  valueOf(cause: number): number;
   /** The index terms the cause's document shares with the input. */
-  termsOf(causeId: string): string[];
-  /** Causes whose relevance reaches `floor`. */
-  above(floor: number): string[];
+  termsOf(cause: number): string[];
+  /** Catalogue numbers of the causes whose relevance reaches `floor`. */
+  above(floor: number): number[];
   /** Causes best first, found as far as the caller reads. */
   ranking(): Iterable<string>;
   /** The input's own word for each term of the five best causes, to show people words rather than stems. */
@@ -486,7 +505,13 @@ const NO_RELEVANCE: TextRelevance = {
   words: () => new Map(),
 };
 
-function textRelevance(texts: string[], index: SearchIndex, includeInternal: boolean, scoring: Scoring): TextRelevance {
+function textRelevance(
+  texts: string[],
+  index: SearchIndex,
+  catalogue: CauseCatalogue,
+  includeInternal: boolean,
+  scoring: Scoring,
+): TextRelevance {
   const text = texts.join(' \n ');
   const terms = queryTerms(text);
   if (terms.length === 0) return NO_RELEVANCE;
@@ -499,20 +524,28 @@ function textRelevance(texts: string[], index: SearchIndex, includeInternal: boo
   const known = terms.filter((term) => index.causes.has(term)).length;
   const coverage = results.terms(top).length / Math.max(1, known);
   const strength = Math.min(1, best / scoring.fullRelevanceScore) * Math.sqrt(coverage);
-  const numbers = new Map<string, number>();
-  for (const document of results.documents) numbers.set(results.id(document), document);
+  const { documentOf, causeOf } = catalogue.numbering(index.causes);
   const value = (document: number): number => (results.score(document) / best) * strength;
+  const found = (cause: number): number => {
+    const document = documentOf[cause]!;
+    return document >= 0 && results.has(document) ? document : -1;
+  };
   let words: Map<string, string> | undefined;
   return {
-    valueOf: (causeId) => {
-      const document = numbers.get(causeId);
-      return document === undefined ? 0 : value(document);
+    valueOf: (cause) => {
+      const document = found(cause);
+      return document < 0 ? 0 : value(document);
     },
-    termsOf: (causeId) => {
-      const document = numbers.get(causeId);
-      return document === undefined ? [] : results.terms(document);
+    termsOf: (cause) => {
+      const document = found(cause);
+      return document < 0 ? [] : results.terms(document);
     },
-    above: (floor) => [...results.documents].filter((document) => value(document) >= floor).map(results.id, results),
+    above: (floor) => {
+      const causes: number[] = [];
+      for (const document of results.documents)
+        if (value(document) >= floor && causeOf[document]! >= 0) causes.push(causeOf[document]!);
+      return causes;
+    },
     ranking: () => idsOf(results),
     words: () => {
       words ??= inputWords(text, results);

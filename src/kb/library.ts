@@ -54,6 +54,7 @@ export function ready(library: Library, signals?: CompiledSignals): Library {
   const catalogue = catalogueFor(library.kb, signals);
   catalogue.phrases.prepare();
   catalogue.words.prepare();
+  catalogue.numbering(library.index.causes);
   return library;
 }
 

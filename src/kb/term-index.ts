@@ -81,9 +81,24 @@ export class QueryResult {
     return difference > 0 || (difference === 0 && order[a]! < order[b]!);
   }
 
-  /** The `limit` best documents, best first, without sorting the others. */
+  /** Whether the document is among the results. */
+  has(document: number): boolean {
+    return this.orderOf()[document]! >= 0;
+  }
+
+  /** The `limit` best documents, best first (ties in the order found), in one pass without sorting the rest. */
   top(limit: number): number[] {
-    return [...this.ranked(limit)];
+    if (limit > 32) return [...this.ranked(limit)];
+    const best: number[] = [];
+    for (const document of this.documents) {
+      const score = this.scores[document]!;
+      if (best.length === limit && !(score > this.scores[best[limit - 1]!]!)) continue;
+      let position = Math.min(best.length, limit - 1);
+      while (position > 0 && this.scores[best[position - 1]!]! < score) position -= 1;
+      best.splice(position, 0, document);
+      if (best.length > limit) best.pop();
+    }
+    return best;
   }
 
   /**
@@ -118,7 +133,7 @@ export class QueryResult {
   private orderCache?: Int32Array;
   private orderOf(): Int32Array {
     if (!this.orderCache) {
-      this.orderCache = new Int32Array(this.index.ids.length);
+      this.orderCache = new Int32Array(this.index.ids.length).fill(-1);
       this.documents.forEach((document, position) => {
         this.orderCache![document] = position;
       });
