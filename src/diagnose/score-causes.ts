@@ -268,6 +268,38 @@ export function scoreCauses(
   }
   const foundCodes = new Set(facts.errorCodes.map((found) => found.code));
 
+  /** What the response status says for a cause that declares `declared`: points, and the status that matched. */
+  const statusPart = (declared: number[]): { points: number; matching?: FactSet['statuses'][number] } | null => {
+    if (declared.length === 0 || observedStatuses.length === 0) return null;
+    const matching = observedStatuses.find((observed) => !observed.network && declared.includes(observed.status));
+    if (matching) {
+      const points = matching.inferred
+        ? scoring.statusInferred
+        : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
+      return { points, matching };
+    }
+    // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
+    const unrelated = observedStatuses.some((observed) => observed.network || !AUTH_STATUSES.has(observed.status));
+    const real = observedStatuses.some((observed) => !observed.inferred);
+    return {
+      points: !unrelated ? scoring.statusMismatchNear : real ? scoring.statusMismatch : scoring.statusMismatchInferred,
+    };
+  };
+
+  /**
+   * The score of a cause with no evidence of its own: its status and the signs against every
+   * cause, added in the order `scoreOne` adds them, so the two agree to the last bit.
+   */
+  const baseOf = (number: number): number => {
+    const { signals } = catalogue.compiled[number]!.cause;
+    let score = 0;
+    const status = statusPart(signals.status);
+    if (status) score += status.points;
+    for (const [factId, penalty] of PENALTIES)
+      if (factIds.has(factId) && !signals.facts.includes(factId)) score += scoring[penalty];
+    return score;
+  };
+
   /**
    * One cause's score and evidence, from everything the input shows. Without `describe` the
    * evidence is only counted (ties are told apart by its amount): most candidates are scored
@@ -288,14 +320,11 @@ export function scoreCauses(
     let hard = false;
     const { signals } = cause;
 
-    if (signals.status.length > 0 && observedStatuses.length > 0) {
-      const matching = observedStatuses.find(
-        (observed) => !observed.network && signals.status.includes(observed.status),
-      );
-      if (matching) {
-        score += matching.inferred
-          ? scoring.statusInferred
-          : scoring.status + scoring.rareStatus / (catalogue.statusCauses.get(matching.status) ?? 1);
+    const status = statusPart(signals.status);
+    if (status) {
+      score += status.points;
+      if (status.matching) {
+        const { matching } = status;
         note(() => ({
           source: 'status',
           detail: matching.inferred
@@ -303,15 +332,6 @@ export function scoreCauses(
             : `the response status is ${matching.status}`,
           ...entryOf(matching.entry),
         }));
-      } else {
-        // A 400 where the article says 401 is a vendor's choice; a 500 or a 404 is another problem.
-        const unrelated = observedStatuses.some((observed) => observed.network || !AUTH_STATUSES.has(observed.status));
-        const real = observedStatuses.some((observed) => !observed.inferred);
-        score += !unrelated
-          ? scoring.statusMismatchNear
-          : real
-            ? scoring.statusMismatch
-            : scoring.statusMismatchInferred;
       }
     }
 
@@ -405,28 +425,73 @@ export function scoreCauses(
   for (const id of wordMatches.keys()) add(id);
   for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) candidates.add(number);
   for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) candidates.add(number);
-  for (const number of relevance.above(scoring.minimumRelevance)) candidates.add(number);
+  const fitting = relevance.above(scoring.minimumRelevance);
+  for (const number of fitting) candidates.add(number);
 
-  const scored: Candidate[] = [];
-  const scores = new Map<number, number>();
-  for (const number of [...candidates].sort((a, b) => a - b)) {
-    const { cause, visibility } = catalogue.compiled[number]!;
-    if (visibility === 'internal' && !options.includeInternal) continue;
-    const { score, hard, count, relevance: value } = scoreOne(number, false);
-    scores.set(number, score);
-    if (score > 0) scored.push({ cause, number, score, relevance: value, hard, confidence: 0, evidence: [], count });
-  }
   const groupScores = new Map<number, number>();
   const groupScore = (group: number): number => {
     let score = groupScores.get(group);
     if (score === undefined) {
-      // Any member without evidence of its own scores what the group scores.
-      const plain = catalogue.groups[group]!.members.find((number) => !candidates.has(number));
-      score = plain === undefined ? 0 : scoreOne(plain, false).score;
+      score = baseOf(catalogue.groups[group]!.members[0]!);
       groupScores.set(group, score);
     }
     return score;
   };
+
+  // A cause that only some mechanism words point at ("invoice", declared by hundreds) scores its
+  // group's base plus the words' points, cheaply; it is scored in full only if it could be named
+  // (from the lowest bar up) or could lead the ranking, which decides whether anything is named.
+  const wordsOnly = (number: number): boolean => {
+    const id = catalogue.compiled[number]!.cause.id;
+    return wordMatches.has(id) && !phraseMatches.has(id) && !strong.has(number);
+  };
+  const strong = new Set<number>();
+  for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) strong.add(number);
+  for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) strong.add(number);
+  for (const number of fitting) strong.add(number);
+  const scores = new Map<number, number>();
+  const full: number[] = [];
+  const light: number[] = [];
+  for (const number of candidates) {
+    const { visibility } = catalogue.compiled[number]!;
+    if (visibility === 'internal' && !options.includeInternal) continue;
+    if (!wordsOnly(number)) {
+      full.push(number);
+      continue;
+    }
+    const words = wordMatches.get(catalogue.compiled[number]!.cause.id)!;
+    let points = 0;
+    for (const key of words.keys()) points += catalogue.wordWeights.get(key) ?? 0;
+    scores.set(number, groupScore(catalogue.groupOf[number]!) + scoring.word * Math.min(scoring.maxWordPoints, points));
+    light.push(number);
+  }
+  const described = new Map<number, ReturnType<typeof scoreOne>>();
+  for (const number of full) {
+    const result = scoreOne(number, false);
+    described.set(number, result);
+    scores.set(number, result.score);
+  }
+  let top = Number.NEGATIVE_INFINITY;
+  for (const score of scores.values()) if (score > top) top = score;
+  for (const number of light) {
+    const score = scores.get(number)!;
+    if (score >= Math.min(scoring.minimumScore, top)) described.set(number, scoreOne(number, false));
+  }
+  const scored: Candidate[] = [];
+  for (const number of [...described.keys()].sort((a, b) => a - b)) {
+    const { score, hard, count, relevance: value } = described.get(number)!;
+    if (score > 0)
+      scored.push({
+        cause: catalogue.compiled[number]!.cause,
+        number,
+        score,
+        relevance: value,
+        hard,
+        confidence: 0,
+        evidence: [],
+        count,
+      });
+  }
   const named = rank(scored, scoring).map(({ number, count: _count, ...named }) => ({
     ...named,
     evidence: scoreOne(number, true).evidence,
