@@ -27,7 +27,8 @@ export class PrimarySqlDatabase implements SqlDatabase {
 
 /**
  * A cluster worker's event store. Events and votes go to the primary as they happen, where the
- * one store of the cluster queues, writes and maintains them; reads (the insights) run here
+ * one store of the cluster stamps (on arrival, within a millisecond of the answer while the
+ * primary keeps up), queues, writes and maintains them; reads (the insights) run here
  * against the primary's database, after asking it to write what it holds, so a summary counts
  * every event any worker recorded before it. What this store remembers between reads stays
  * true across processes: the ids of names never change once given, the salt is made once in

@@ -1,21 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../../config/parse-config.ts';
-import { RateLimiter } from '../../http/security.ts';
 import { openLocalEventStore } from '../local-event-store.ts';
 import { flushLog, log } from '../log.ts';
-import {
-  isWorkerMessage,
-  type PrimaryMessage,
-  type QuestionKind,
-  type Questions,
-  type WorkerMessage,
-} from './messages.ts';
+import { isWorkerMessage, type PrimaryMessage } from './messages.ts';
 import { CrashHistory } from './restart-policy.ts';
+import { SharedServices } from './shared-services.ts';
 
 /** Past the workers' own shutdown deadline, how long the primary waits before it kills one that has not exited. */
 export const WORKER_EXIT_GRACE_MS = 5_000;
-/** How often, at most, the primary tells the workers how many events it holds (their /healthz shows it). */
-export const UNFLUSHED_REPORT_MS = 250;
 
 export interface ClusterPaths {
   /** The file each worker runs: the server's entry (src/node.ts, or dist/server.js when built). */
@@ -35,7 +27,6 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
   const { server } = config;
   const count = server.workers;
   const events = openLocalEventStore(config.analytics, paths.migrationsDir);
-  const budgets = new RateLimiter();
   const crashes = new CrashHistory();
   const ready = new Set<number>();
   const restarts = new Set<ReturnType<typeof setTimeout>>();
@@ -43,68 +34,17 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
   let stopping: { started: number; exitCode: number; killed: number[] } | null = null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const answers: { [K in QuestionKind]: (question: Questions[K]['ask']) => unknown } = {
-    'rate-limit': ({ bucket, client, rule }) => budgets.take(bucket, client, rule),
-    // Answered after this turn of the event loop, once every message that arrived with the
-    // question (events other workers recorded before it) has been queued.
-    flush: () => new Promise((turned) => setImmediate(turned)).then(() => events.store?.flush() ?? 0),
-    'sql-all': ({ sql, params }) => databaseOrRefuse().all(sql, params),
-    'sql-batch': async ({ statements }) => {
-      await databaseOrRefuse().batch(statements);
-      return null;
-    },
-  };
-  const databaseOrRefuse = () => {
-    if (!events.database) throw new Error('ANALYTICS=off: the primary keeps no event store');
-    return events.database;
-  };
-
+  const services = new SharedServices(events, (message) => {
+    for (const worker of workersLeft()) send(worker, message);
+  });
   const send = (worker: Worker, message: PrimaryMessage): void => {
     // A worker that died meanwhile cannot be told anything: its answers are dropped.
     if (worker.isConnected()) worker.send(message, () => {});
   };
 
-  const answer = async (worker: Worker, { id, kind, question }: WorkerMessage & { fixpath: 'ask' }) => {
-    try {
-      const handler = answers[kind] as (question: unknown) => unknown;
-      send(worker, { fixpath: 'answer', id, answer: (await handler(question)) ?? null });
-    } catch (error) {
-      send(worker, { fixpath: 'answer', id, error: error instanceof Error ? error.message : String(error) });
-    }
-  };
-
-  let reported = 0;
-  let reportTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Tell every worker how many events wait in memory, when that changed, at most every UNFLUSHED_REPORT_MS. */
-  const reportUnflushed = (): void => {
-    if (reportTimer || !events.store) return;
-    reportTimer = setTimeout(() => {
-      reportTimer = undefined;
-      const unflushed = events.store?.unflushed ?? 0;
-      if (unflushed === reported) return;
-      reported = unflushed;
-      for (const worker of Object.values(cluster.workers ?? {}))
-        if (worker) send(worker, { fixpath: 'unflushed', count: unflushed });
-      // A batch the store writes on its own timer changes the count without a message: look again.
-      reportUnflushed();
-    }, UNFLUSHED_REPORT_MS);
-    reportTimer.unref();
-  };
-
   const heard = (worker: Worker, message: unknown): void => {
     if (!isWorkerMessage(message)) return;
     switch (message.fixpath) {
-      case 'ask':
-        void answer(worker, message);
-        return;
-      case 'record':
-        events.store?.record(message.event);
-        reportUnflushed();
-        return;
-      case 'vote':
-        events.store?.vote(message.vote);
-        reportUnflushed();
-        return;
       case 'log':
         // Whole lines from one process at a time: the workers' lines never interleave.
         flushLog();
@@ -125,6 +65,9 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
             articlesDir: message.articlesDir,
           });
         }
+        return;
+      default:
+        services.heard(message, (answer) => send(worker, answer));
     }
   };
 

@@ -1,0 +1,208 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/**
+ * `npm run bench:cluster`: uncached diagnose throughput (RESPONSE_CACHE_ENTRIES=0, so every
+ * request is diagnosed) of one process (WORKERS=1) against a cluster (WORKERS=2 by default),
+ * measured with autocannon as bench/http.ts measures: a warm-up second, then BENCH_SECONDS flat
+ * out over BENCH_CONNECTIONS keep-alive connections, rounds alternating between the servers so
+ * that drift in the machine's speed falls on both, the median round reported. The server's CPU
+ * per request is read from /proc for the primary and every worker together, because the load
+ * generator shares the machine's cores and req/s alone hides what the server spent; the load
+ * generator's own CPU is shown beside it.
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const CLUSTER_WORKERS = process.env.BENCH_WORKERS ?? '2';
+/** Linux's USER_HZ: /proc reports CPU time in these ticks (`getconf CLK_TCK`; 100 on every mainstream kernel). */
+const CLOCK_TICKS_PER_SECOND = 100;
+/** Longer than ANALYTICS_FLUSH_MS (1 s), so the round's last batch is written inside its CPU window. */
+const SETTLE_MS = 1_500;
+const START_TIMEOUT_MS = 60_000;
+
+/** The symptoms bench/http.ts diagnoses. */
+const SYMPTOMS = [
+  'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
+  'the gateway says our access token does not have access to this resource',
+  'Postman 401 when requesting a token, authorization tab is set to No Auth',
+  'users get bounced to login on every page in Safari, cookie is set but never sent back',
+  'after a burst of retries we get 429 Too Many Requests with Retry-After 60',
+];
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  dataDir: string;
+}
+
+/** Servers still running: stopped if the bench ends early, so none is left holding a port and a core. */
+const running = new Set<Server>();
+process.on('exit', () => {
+  for (const server of running) server.child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+async function start(name: string, env: Record<string, string>): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fixpath-bench-cluster-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'node.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RESPONSE_CACHE_ENTRIES: '0', DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((done, fail) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(new Error(`${name} did not start`)), START_TIMEOUT_MS);
+    child.once('exit', (code) => fail(new Error(`${name} exited with ${code} before listening`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /"event":"listening","url":"([^"]+)"/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        // Keep reading the log, so a full pipe never blocks the server.
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        done(match[1]!);
+      }
+    });
+  });
+  const server = { name, url, child, dataDir };
+  running.add(server);
+  return server;
+}
+
+async function stop(server: Server): Promise<void> {
+  running.delete(server);
+  if (server.child.exitCode === null) {
+    const exited = new Promise((done) => server.child.once('exit', done));
+    server.child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+/** User plus system CPU time a process has used so far, all its threads included, in milliseconds. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The process and its children (a cluster's workers): ppid is field 4 of /proc/<pid>/stat. */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [pid, ...children];
+}
+
+const treeCpuMs = (pids: number[]): number => pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+
+interface Sample {
+  rps: number;
+  p99: number;
+  /** The server's CPU (primary and workers) per request. */
+  cpuMsPerRequest: number;
+  /** Of which the cluster primary's (rate limits, the event store, the log), 0 for one process. */
+  primaryCpuMsPerRequest: number;
+  /** The load generator's CPU as a share of one core. */
+  clientCores: number;
+}
+
+async function measure(server: Server): Promise<Sample> {
+  const load: autocannon.Options = {
+    url: server.url,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    requests: SYMPTOMS.map((text) => ({
+      method: 'POST',
+      path: '/v1/diagnose',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    })),
+  };
+  // A short unrecorded run first, so the JIT has compiled the hot path before we measure.
+  await autocannon({ ...load, duration: 1 });
+  await new Promise((settle) => setTimeout(settle, SETTLE_MS));
+  const pids = processTree(server.child.pid!);
+  const serverBefore = treeCpuMs(pids);
+  const primaryBefore = processCpuMs(server.child.pid!);
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await autocannon({ ...load, duration: SECONDS });
+  const client = process.cpuUsage(clientBefore);
+  const elapsedMs = performance.now() - started;
+  await new Promise((settle) => setTimeout(settle, SETTLE_MS));
+  const serverMs = treeCpuMs(pids) - serverBefore;
+  const primaryMs = pids.length > 1 ? processCpuMs(server.child.pid!) - primaryBefore : 0;
+  const failed = result.errors + result.non2xx;
+  if (failed > 0) throw new Error(`${server.name}: ${failed} diagnose requests failed`);
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    cpuMsPerRequest: serverMs / result.requests.total,
+    primaryCpuMsPerRequest: primaryMs / result.requests.total,
+    clientCores: (client.user + client.system) / 1000 / elapsedMs,
+  };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const targets: Array<{ name: string; env: Record<string, string> }> = [
+  { name: 'WORKERS=1', env: { WORKERS: '1' } },
+  { name: `WORKERS=${CLUSTER_WORKERS}`, env: { WORKERS: CLUSTER_WORKERS } },
+];
+
+console.log(
+  `uncached diagnose, ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} at the start`,
+);
+const servers: Server[] = [];
+try {
+  for (const target of targets) servers.push(await start(target.name, target.env));
+  const samples = servers.map((): Sample[] => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (let step = 0; step < servers.length; step += 1) {
+      const index = (round + step) % servers.length;
+      samples[index]!.push(await measure(servers[index]!));
+    }
+    console.log(
+      `  round ${round + 1}: ${servers.map((server, index) => `${server.name} ${samples[index]!.at(-1)!.rps.toFixed(0)} req/s`).join(', ')}`,
+    );
+  }
+  const results = servers.map((server, index) => {
+    const list = samples[index]!;
+    return {
+      name: server.name,
+      rps: median(list.map((sample) => sample.rps)),
+      p99: median(list.map((sample) => sample.p99)),
+      cpuMsPerRequest: median(list.map((sample) => sample.cpuMsPerRequest)),
+      primaryCpuMsPerRequest: median(list.map((sample) => sample.primaryCpuMsPerRequest)),
+      clientCores: median(list.map((sample) => sample.clientCores)),
+    };
+  });
+  const single = results[0]!;
+  console.log(
+    '\nserver       req/s   p99 ms   server CPU ms/request (primary)   load generator (cores)   vs WORKERS=1',
+  );
+  for (const result of results)
+    console.log(
+      `${result.name.padEnd(10)} ${result.rps.toFixed(0).padStart(7)}  ${result.p99.toFixed(1).padStart(7)}  ${`${result.cpuMsPerRequest.toFixed(3)} (${result.primaryCpuMsPerRequest.toFixed(3)})`.padStart(32)}  ${result.clientCores.toFixed(2).padStart(23)}  ${`${(result.rps / single.rps).toFixed(2)}x`.padStart(13)}`,
+    );
+} finally {
+  for (const server of servers) await stop(server);
+}
