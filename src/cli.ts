@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -18,7 +18,7 @@ import { formatProblem, type KnowledgeBase } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
 import { LIBRARY_MANIFEST, libraryParts, serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
-import { readArticleSources } from './node/read-articles.ts';
+import { readArticleSources, scanArticleFolder } from './node/read-articles.ts';
 import { SqliteDatabase } from './node/sqlite-database.ts';
 import { Redactor } from './redact/redactor.ts';
 
@@ -151,7 +151,12 @@ async function lint(directory: string): Promise<number> {
  * asset may not exceed 25 MiB.
  */
 async function build(directory: string, output: string): Promise<number> {
-  const library = buildLibrary(await readArticleSources(resolve(directory)), new Date());
+  const scan = await scanArticleFolder(resolve(directory));
+  const library = buildLibrary(scan.sources, new Date());
+  for (const record of library.sources) {
+    const signature = scan.signatures.get(record.file);
+    if (signature) record.signature = signature;
+  }
   const errors = library.kb.problems.filter((problem) => problem.severity === 'error');
   for (const problem of library.kb.problems) process.stderr.write(`${formatProblem(problem)}\n`);
   if (errors.length > 0) {
@@ -160,7 +165,9 @@ async function build(directory: string, output: string): Promise<number> {
   }
   const bytes = serialiseLibrary(library);
   await mkdir(dirname(resolve(output)), { recursive: true });
-  await writeFile(output, bytes);
+  // Written aside and renamed over: a server reading the previous library keeps reading it whole.
+  await writeFile(`${output}.${process.pid}.tmp`, bytes);
+  await rename(`${output}.${process.pid}.tmp`, output);
   const parts = join(dirname(resolve(output)), 'assets', 'library');
   await rm(parts, { recursive: true, force: true });
   await mkdir(parts, { recursive: true });

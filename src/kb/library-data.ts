@@ -1,5 +1,4 @@
-import type { CompiledPhrase } from '../diagnose/phrase-matcher.ts';
-import { compileSignals } from '../diagnose/score-causes.ts';
+import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.ts';
 import type { KnowledgeBase } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
@@ -11,8 +10,9 @@ import type { Article, ArticleProblem, Section, Step } from './types.ts';
  * the articles, and the Worker reads it from its static assets. Loading needs neither
  * gray-matter nor a file system.
  *
- * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, the
- * header, zero padding to a multiple of 8, then the index arrays. An article's text is stored
+ * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, a
+ * little-endian f64 with where the article text starts, the header, zero padding to a multiple
+ * of 8, then the index arrays, then the article text (UTF-8). An article's text is stored
  * once: its sections and steps are ranges of its body, wherever they are found in it.
  */
 export interface LibraryHeader {
@@ -29,19 +29,35 @@ export interface LibraryHeader {
   buffers: Array<[number, number]>;
 }
 
-/** A compiled phrase: its text, its terms joined by spaces, and 1 when matched word for word. */
-type StoredPhrase = [string, string, 0 | 1];
+/**
+ * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
+ * spaces, and 1 when matched word for word. The text itself is the cause's, not a copy.
+ */
+type StoredPhrase = [number, string, 0 | 1];
 
-const storePhrase = (phrase: CompiledPhrase): StoredPhrase => [
-  phrase.text,
-  phrase.terms.join(' '),
-  phrase.exact ? 1 : 0,
-];
-const restorePhrase = ([text, terms, exact]: StoredPhrase): CompiledPhrase => ({
-  text,
-  terms: terms.split(' '),
-  exact: exact === 1,
-});
+function storePhrases(texts: string[]): StoredPhrase[] {
+  const stored: StoredPhrase[] = [];
+  texts.forEach((text, at) => {
+    const phrase = compilePhrase(text);
+    if (phrase.terms.length > 0) stored.push([at, phrase.terms.join(' '), phrase.exact ? 1 : 0]);
+  });
+  return stored;
+}
+
+/** Phrases restored with their texts taken from the cause and each distinct term held once. */
+function restorePhrases(stored: StoredPhrase[], texts: string[], terms: Map<string, string>): CompiledPhrase[] {
+  const intern = (term: string): string => {
+    const known = terms.get(term);
+    if (known !== undefined) return known;
+    terms.set(term, term);
+    return term;
+  };
+  return stored.map(([at, joined, exact]) => ({
+    text: texts[at] ?? '',
+    terms: joined.split(' ').map(intern),
+    exact: exact === 1,
+  }));
+}
 
 /** Markdown kept as itself, or as a [start, end) range of the article's body. */
 type StoredText = string | [number, number];
@@ -54,6 +70,8 @@ export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body'> & {
 };
 
 const MAGIC = 0x424c5846; // "FXLB" read as a little-endian u32
+/** Magic, header length (u32), where the article text starts (f64). */
+const PREFIX_BYTES = 16;
 
 function stored(body: string, markdown: string, from: { at: number }): StoredText {
   if (markdown === '') return '';
@@ -106,11 +124,11 @@ const decoder = new TextDecoder();
  * ranking needs, and an article nobody asks for keeps its text as bytes. Sections and steps
  * are slices of the body (a slice of a long string shares its characters in V8).
  */
-function restoreArticle(article: StoredArticle, text: Uint8Array): Article {
+function restoreArticle(article: StoredArticle, text: TextReader): Article {
   let body: string | undefined;
   const [offset, length] = article.body;
   const bodyOf = (): string => {
-    body ??= decoder.decode(text.subarray(offset, offset + length));
+    body ??= decoder.decode(text(offset, length));
     return body;
   };
   const markdownOf = (markdown: StoredText) => (): string =>
@@ -124,6 +142,26 @@ function restoreArticle(article: StoredArticle, text: Uint8Array): Article {
   };
   const restored = { ...article, sections: article.sections.map(lazy), steps: article.steps.map(lazy) };
   return Object.defineProperty(restored, 'body', { enumerable: true, get: bodyOf }) as unknown as Article;
+}
+
+/**
+ * Causes across a knowledge base ask the same questions ("What status does the failing response
+ * have?"), each a copy after parsing: equal questions become one object, which with thousands
+ * of causes is tens of megabytes.
+ */
+function shareQuestions(articles: Article[]): void {
+  const seen = new Map<string, Article['causes'][number]['questions'][number]>();
+  for (const article of articles) {
+    for (const cause of article.causes) {
+      cause.questions = cause.questions.map((question) => {
+        const key = JSON.stringify(question);
+        const known = seen.get(key);
+        if (known) return known;
+        seen.set(key, question);
+        return question;
+      });
+    }
+  }
 }
 
 export function serialiseLibrary(library: Library): Uint8Array {
@@ -144,19 +182,21 @@ export function serialiseLibrary(library: Library): Uint8Array {
     articles,
     problems: library.kb.problems,
     index: index.header,
-    signals: compileSignals(library.kb).map(({ phrases, words }) => ({
-      phrases: phrases.map(storePhrase),
-      words: words.map(storePhrase),
+    signals: library.kb.causes.map(({ signals }) => ({
+      phrases: storePhrases(signals.phrases),
+      words: storePhrases(signals.words),
     })),
     buffers,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const start = Math.ceil((8 + json.byteLength) / 8) * 8;
+  const start = Math.ceil((PREFIX_BYTES + json.byteLength) / 8) * 8;
   const bytes = new Uint8Array(start + size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, json.byteLength, true);
-  bytes.set(json, 8);
+  // Where the article text starts, so a reader can leave it on disk (see `textStartOf`).
+  view.setFloat64(8, start + buffers[buffers.length - 1]![0], true);
+  bytes.set(json, PREFIX_BYTES);
   all.forEach((buffer, which) => {
     bytes.set(buffer, start + buffers[which]![0]);
   });
@@ -165,27 +205,52 @@ export function serialiseLibrary(library: Library): Uint8Array {
 
 /** The header alone: what a library was built from and when, without loading its index. */
 export function readLibraryHeader(bytes: Uint8Array): { header: LibraryHeader; start: number } {
-  if (bytes.byteLength < 8) throw new Error('library data: the file is too short; run `npm run build` again');
+  const length = headerLength(bytes);
+  if (PREFIX_BYTES + length > bytes.byteLength)
+    throw new Error('library data: the file is cut short; run `npm run build` again');
+  const header = JSON.parse(decoder.decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + length))) as LibraryHeader;
+  if (header.format !== INDEX_FORMAT)
+    throw new Error(`library data: format ${header.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
+  return { header, start: Math.ceil((PREFIX_BYTES + length) / 8) * 8 };
+}
+
+function headerLength(bytes: Uint8Array): number {
+  if (bytes.byteLength < PREFIX_BYTES)
+    throw new Error('library data: the file is too short; run `npm run build` again');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC)
     throw new Error('library data: not a fixpath library; run `npm run build` again');
-  const length = view.getUint32(4, true);
-  if (8 + length > bytes.byteLength) throw new Error('library data: the file is cut short; run `npm run build` again');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as LibraryHeader;
-  if (header.format !== INDEX_FORMAT)
-    throw new Error(`library data: format ${header.format} is not ${INDEX_FORMAT}; run \`npm run build\` again`);
-  return { header, start: Math.ceil((8 + length) / 8) * 8 };
+  return view.getUint32(4, true);
 }
 
-export function loadLibrary(bytes: Uint8Array): Library {
+/** How many bytes of a library come before its article text: what must be read to load it, given its first 16 bytes. */
+export function textStartOf(prefix: Uint8Array): number {
+  headerLength(prefix);
+  return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getFloat64(8, true);
+}
+
+/** Reads `length` bytes of article text from `offset` (within the text), wherever the text is kept. */
+export type TextReader = (offset: number, length: number) => Uint8Array;
+
+/**
+ * A library from its bytes. With `readText`, `bytes` may stop where the article text starts
+ * (`textStartOf`): the text stays where it is, on disk say, and each article's is read when
+ * first needed.
+ */
+export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
   const { header, start } = readLibraryHeader(bytes);
-  const buffers = header.buffers.map(([offset, length]) => {
+  const [textOffset, textLength] = header.buffers.at(-1)!;
+  const buffers = header.buffers.slice(0, -1).map(([offset, length]) => {
     if (start + offset + length > bytes.byteLength)
       throw new Error('library data: the index is cut short; run `npm run build` again');
     return bytes.subarray(start + offset, start + offset + length);
   });
-  const text = buffers.pop()!;
+  if (!readText && start + textOffset + textLength > bytes.byteLength)
+    throw new Error('library data: the article text is cut short; run `npm run build` again');
+  const text: TextReader =
+    readText ?? ((offset, length) => bytes.subarray(start + textOffset + offset, start + textOffset + offset + length));
   const articles = header.articles.map((article) => restoreArticle(article, text));
+  shareQuestions(articles);
   const kb: KnowledgeBase = {
     articles,
     bySlug: new Map(articles.map((article) => [article.slug, article])),
@@ -193,12 +258,16 @@ export function loadLibrary(bytes: Uint8Array): Library {
     byCauseId: new Map(articles.flatMap((article) => article.causes.map((cause) => [cause.id, cause] as const))),
     problems: header.problems,
   };
+  const terms = new Map<string, string>();
   return ready(
     { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt), sources: header.sources },
-    header.signals.map(({ phrases, words }) => ({
-      phrases: phrases.map(restorePhrase),
-      words: words.map(restorePhrase),
-    })),
+    header.signals.map(({ phrases, words }, at) => {
+      const { signals } = kb.causes[at]!;
+      return {
+        phrases: restorePhrases(phrases, signals.phrases, terms),
+        words: restorePhrases(words, signals.words, terms),
+      };
+    }),
   );
 }
 

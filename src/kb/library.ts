@@ -10,6 +10,11 @@ export interface SourceRecord {
   file: string;
   digest: string;
   problems: ArticleProblem[];
+  /**
+   * How the file looked on disk when it was read (inode, size, times), where the builder knew:
+   * a server on the same machine need not even read a file that still looks so.
+   */
+  signature?: string;
 }
 
 /** A knowledge base and its search index: what every request reads, swapped whole on reload. */
@@ -40,11 +45,16 @@ export function textDigest(text: string): string {
   return `${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16)}-${text.length.toString(16)}`;
 }
 
+/** A source's digest: the one it carries when its text was let go, or its text's. */
+export function digestOf(source: ArticleSource): string {
+  return source.digest ?? textDigest(source.text);
+}
+
 /** Parse through `parse`, noting each file's digest and parse problems. */
 function recording(parse: Parse, records: SourceRecord[]): Parse {
   return (source) => {
     const result = parse(source);
-    records.push({ file: source.file, digest: textDigest(source.text), problems: result.problems });
+    records.push({ file: source.file, digest: digestOf(source), problems: result.problems });
     return result;
   };
 }
@@ -97,7 +107,7 @@ export function libraryFromPrebuilt(
   );
   const kept = (source: ArticleSource): ParsedArticle | undefined => {
     const record = records.get(source.file);
-    if (!record || source.unreadable || rewritten.has(source.file) || record.digest !== textDigest(source.text))
+    if (!record || source.unreadable || rewritten.has(source.file) || record.digest !== digestOf(source))
       return undefined;
     const article = articles.get(source.file);
     // A file that parsed and was still left out (its slug was taken) may be served now: read it again.

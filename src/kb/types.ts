@@ -101,4 +101,9 @@ export interface ArticleSource {
   text: string;
   /** Why the file could not be read (its text is then empty); reported as a problem for that file. */
   unreadable?: string;
+  /**
+   * The text's digest (`textDigest`), when the text itself was let go: a server keeps only the
+   * digests of thousands of files it has already parsed, and reads a file again when it changes.
+   */
+  digest?: string;
 }

@@ -1,11 +1,12 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { buildLibrary, type Library, libraryFromPrebuilt, rebuildLibrary } from '../kb/library.ts';
+import { buildLibrary, digestOf, type Library, libraryFromPrebuilt, rebuildLibrary } from '../kb/library.ts';
 import { loadLibrary } from '../kb/library-data.ts';
 import { type ParsedArticle, parseArticle } from '../kb/parse-article.ts';
 import type { ArticleProblem, ArticleSource } from '../kb/types.ts';
 import { describeError } from './list-article-files.ts';
 import { type ArticleFolderScan, scanArticleFolder } from './read-articles.ts';
+import type { LibraryFile } from './read-library.ts';
 
 /** Changes arriving within this window are applied together (an editor's save is several events). */
 const SETTLE_MS = 150;
@@ -29,7 +30,8 @@ export interface WatchEvents {
 export class ArticleWatcher {
   private library: Library;
   private scan: ArticleFolderScan;
-  private readonly lastGood = new Map<string, string>();
+  /** The last version of each file that parsed, kept to serve while a newer one is broken. */
+  private readonly lastGood = new Map<string, { source: ArticleSource; result: ParsedArticle }>();
   /** Parsed articles by file, reused while a file's text is unchanged. */
   private readonly parsed = new Map<string, { source: ArticleSource; result: ParsedArticle }>();
   private readonly watchers = new Map<string, { inode: number; watcher: FSWatcher }>();
@@ -51,7 +53,7 @@ export class ArticleWatcher {
   private constructor(
     private readonly directory: string,
     scan: ArticleFolderScan,
-    prebuilt?: Uint8Array,
+    prebuilt?: Library | { problem: string },
   ) {
     this.scan = scan;
     const started = prebuilt ? this.fromPrebuilt(prebuilt, scan.sources) : undefined;
@@ -62,30 +64,45 @@ export class ArticleWatcher {
       this.library = this.build(scan.sources);
       this.opened = { prebuilt: started?.problem ?? 'none', reused: 0, files: scan.sources.length };
     }
+    this.scan = textless(scan);
   }
 
   /**
    * Open a folder. With `prebuilt` (the bytes of `npm run build`'s library), files whose text
-   * it was built from are neither parsed nor indexed again; a library that cannot be read is
-   * reported in `opened.prebuilt` and the folder is built from scratch.
+   * it was built from are neither parsed nor indexed again, nor held as text while the folder
+   * is read; a library that cannot be read is reported in `opened.prebuilt` and the folder is
+   * built from scratch.
    */
-  static async open(directory: string, prebuilt?: Uint8Array): Promise<ArticleWatcher> {
-    return new ArticleWatcher(directory, await scanArticleFolder(directory), prebuilt);
+  static async open(
+    directory: string,
+    prebuilt?: Uint8Array | LibraryFile | { problem: string },
+  ): Promise<ArticleWatcher> {
+    let library: Library | { problem: string } | undefined;
+    if (prebuilt && 'problem' in prebuilt) library = prebuilt;
+    else if (prebuilt) {
+      try {
+        library =
+          prebuilt instanceof Uint8Array ? loadLibrary(prebuilt) : loadLibrary(prebuilt.bytes, prebuilt.readText);
+      } catch (error) {
+        library = { problem: describeError(error) };
+      }
+    }
+    const scan =
+      library && 'kb' in library
+        ? await scanArticleFolder(directory, scanOf(library), undefined, digestsOf(library))
+        : await scanArticleFolder(directory);
+    return new ArticleWatcher(directory, scan, library);
   }
 
   private fromPrebuilt(
-    bytes: Uint8Array,
+    prebuilt: Library | { problem: string },
     sources: ArticleSource[],
   ): { library: Library; reused: number } | { problem: string } {
-    let prebuilt: Library;
-    try {
-      prebuilt = loadLibrary(bytes);
-    } catch (error) {
-      return { problem: describeError(error) };
-    }
+    if (!('kb' in prebuilt)) return prebuilt;
     return libraryFromPrebuilt(prebuilt, sources, parseArticle, (source, result) => {
-      this.parsed.set(source.file, { source, result });
-      if (result.article) this.lastGood.set(source.file, source.text);
+      const kept = withoutText(source);
+      this.parsed.set(source.file, { source: kept, result });
+      if (result.article) this.lastGood.set(source.file, { source: kept, result });
     });
   }
 
@@ -184,7 +201,7 @@ export class ArticleWatcher {
       const scan = await scanArticleFolder(this.directory, previous, mustRead);
       if (!this.events) return;
       const changed = changedFiles(this.scan.sources, scan.sources);
-      this.scan = scan;
+      this.scan = textless(scan);
       this.watchFolders();
       this.lastFailure = '';
       if (changed.length === 0) return;
@@ -201,31 +218,36 @@ export class ArticleWatcher {
   private parse(source: ArticleSource): ParsedArticle {
     const cached = this.parsed.get(source.file);
     if (cached && sameSource(cached.source, source)) return cached.result;
+    const good = this.lastGood.get(source.file);
+    if (good && sameSource(good.source, source)) return good.result;
     const result = parseArticle(source);
-    this.parsed.set(source.file, { source, result });
+    this.parsed.set(source.file, { source: withoutText(source), result });
     return result;
   }
 
-  /** Build from the files on disk, substituting the last good text of files that broke. */
+  /**
+   * Build from the files on disk, substituting the last good version of files that broke.
+   * Afterwards only digests of the files' texts are kept: parsed articles hold what serves.
+   */
   private build(sources: ArticleSource[]): Library {
     const kept: ArticleProblem[] = [];
     const present = new Set(sources.map((source) => source.file));
     const effective = sources.map((source) => {
-      const { article, problems } = this.parse(source);
-      if (article) {
-        this.lastGood.set(source.file, source.text);
+      const result = this.parse(source);
+      if (result.article) {
+        this.lastGood.set(source.file, { source: withoutText(source), result });
         return source;
       }
       const previous = this.lastGood.get(source.file);
       if (previous === undefined) return source;
-      kept.push(...problems, {
+      kept.push(...result.problems, {
         file: source.file,
         line: 1,
         field: 'file',
         message: 'the previous version of this article keeps serving until the file is fixed',
         severity: 'warning',
       });
-      return { file: source.file, text: previous };
+      return previous.source;
     });
     for (const file of [...this.lastGood.keys(), ...this.parsed.keys()]) {
       if (!present.has(file)) {
@@ -243,8 +265,46 @@ export class ArticleWatcher {
   }
 }
 
+/**
+ * The folder as a prebuilt library saw it: a file whose inode, size and times are still those
+ * is not read at all (the library was built on this machine from this very file).
+ */
+function scanOf(library: Library): ArticleFolderScan {
+  const signatures = new Map<string, string>();
+  for (const record of library.sources) if (record.signature) signatures.set(record.file, record.signature);
+  return {
+    sources: library.sources.map((record) => ({ file: record.file, text: '', digest: record.digest })),
+    folders: new Map(),
+    signatures,
+  };
+}
+
+/** A read file whose text has the digest the library was built from is kept as that digest alone. */
+function digestsOf(library: Library): (file: string) => string | undefined {
+  const digests = new Map(library.sources.map((record) => [record.file, record.digest]));
+  return (file) => digests.get(file);
+}
+
+/** A scan whose sources keep digests, not texts: a rescan reads a file again only when it changed. */
+function textless(scan: ArticleFolderScan): ArticleFolderScan {
+  return { ...scan, sources: scan.sources.map(withoutText) };
+}
+
+/** A source with its text let go, known by its digest. */
+function withoutText(source: ArticleSource): ArticleSource {
+  if (source.digest !== undefined && source.text === '') return source;
+  return {
+    file: source.file,
+    text: '',
+    digest: digestOf(source),
+    ...(source.unreadable !== undefined && { unreadable: source.unreadable }),
+  };
+}
+
 function sameSource(a: ArticleSource, b: ArticleSource): boolean {
-  return a.text === b.text && a.unreadable === b.unreadable;
+  if (a.unreadable !== b.unreadable) return false;
+  if (a.digest === undefined && b.digest === undefined) return a.text === b.text;
+  return digestOf(a) === digestOf(b);
 }
 
 /** Files added, removed or changed between two scans (both sorted by file). */

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Config } from '../config/parse-config.ts';
+import { diagnose } from '../diagnose/diagnose.ts';
 import { createApp } from '../http/app.ts';
 import { createVerifier } from '../http/auth.ts';
 import type { InsightsSetting } from '../http/insights-routes.ts';
@@ -11,12 +12,14 @@ import { eventLogHooks } from '../http/log-events.ts';
 import type { RateLimitStore } from '../http/security.ts';
 import { formatProblem } from '../kb/knowledge-base.ts';
 import type { Library } from '../kb/library.ts';
+import { searchArticles } from '../kb/search-articles.ts';
 import { ArticleWatcher } from './article-watcher.ts';
 import { buildWebAssets } from './build-web.ts';
 import { closeGracefully } from './graceful-shutdown.ts';
 import { lingeringResponse } from './lingering-response.ts';
 import { log, logRequest } from './log.ts';
 import { readIncomingBody } from './read-incoming-body.ts';
+import { type LibraryFile, openLibraryFile } from './read-library.ts';
 
 /** How often Node checks the head and request timeouts (its default, 30 s, would let them overrun by that much). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -57,14 +60,24 @@ export interface HttpService {
   stop: () => Promise<{ cut: boolean }>;
 }
 
-/** The prebuilt library's bytes, or nothing when there is none (the articles are then built at start). */
-async function readPrebuilt(file: string | null): Promise<Uint8Array | undefined> {
+/** The prebuilt library, or nothing when there is none or it cannot be read (the articles are then built at start). */
+function prebuiltLibrary(file: string | null): LibraryFile | { problem: string } | undefined {
   if (!file) return undefined;
   try {
-    return new Uint8Array(await readFile(resolve(file)));
-  } catch {
-    return undefined;
+    return openLibraryFile(file);
+  } catch (error) {
+    return { problem: String(error) };
   }
+}
+
+/**
+ * One diagnosis and one search before the port opens, on a made-up report: the engine's code is
+ * compiled then, so the first customer's answer costs what every other one does.
+ */
+function warmUp(library: Library): void {
+  const report = 'After the deploy every call fails with 401 invalid_token: the access token expired at 10:02.';
+  diagnose({ text: report }, { kb: library.kb, index: library.index, clock: () => new Date(), includeInternal: true });
+  searchArticles(library, 'token expired', 10, { includeInternal: true });
 }
 
 /**
@@ -77,7 +90,7 @@ export async function startHttpService(config: Config, deps: HttpServiceDeps): P
   const { host } = server;
   const articlesDir = resolve(config.articlesDir);
   const opening = performance.now();
-  const watcher = await ArticleWatcher.open(articlesDir, await readPrebuilt(config.libraryFile));
+  const watcher = await ArticleWatcher.open(articlesDir, prebuiltLibrary(config.libraryFile));
   log({
     level: 'info',
     event: 'articles-opened',
@@ -96,6 +109,7 @@ export async function startHttpService(config: Config, deps: HttpServiceDeps): P
       });
   };
   reportProblems();
+  warmUp(watcher.current());
   watcher.start({
     reloaded: (library, changed) => {
       log({ level: 'info', event: 'articles-reloaded', changed, articles: library.kb.articles.length });

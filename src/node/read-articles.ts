@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open } from 'node:fs/promises';
+import { textDigest } from '../kb/library.ts';
 import type { ArticleSource } from '../kb/types.ts';
 import { describeError, listArticleFiles, MAX_ARTICLE_FILES } from './list-article-files.ts';
 
@@ -33,6 +34,11 @@ export async function scanArticleFolder(
   directory: string,
   previous?: ArticleFolderScan,
   mustRead: ReadonlySet<string> = new Set(),
+  /**
+   * Files whose text is already known by this digest (a prebuilt library's): such a file keeps
+   * only its digest, so a folder of thousands is never held in memory as text all at once.
+   */
+  knownDigest?: (file: string) => string | undefined,
 ): Promise<ArticleFolderScan> {
   const listing = await listArticleFiles(directory);
   const reused = new Map((previous?.sources ?? []).map((source) => [source.file, source]));
@@ -50,7 +56,13 @@ export async function scanArticleFolder(
       const result = await readArticleFile(path);
       if (result === null) return null;
       if (result.signature) signatures.set(file, result.signature);
-      return { file, text: result.text, ...(result.unreadable !== undefined && { unreadable: result.unreadable }) };
+      if (result.unreadable !== undefined) return { file, text: result.text, unreadable: result.unreadable };
+      const expected = knownDigest?.(file);
+      if (expected !== undefined) {
+        const digest = textDigest(result.text);
+        if (digest === expected) return { file, text: '', digest };
+      }
+      return { file, text: result.text };
     }),
   );
   const sources = read.filter((source): source is ArticleSource => source !== null);

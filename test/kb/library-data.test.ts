@@ -61,7 +61,11 @@ describe('the prebuilt library', () => {
 
   it('refuses bytes that are not a library, or cut short, saying to build again', () => {
     const bytes = serialiseLibrary(built);
-    assert.throws(() => loadLibrary(new TextEncoder().encode('{"format":4}')), /not a fixpath library.*npm run build/);
+    assert.throws(
+      () => loadLibrary(new TextEncoder().encode('{"format":4,"articles":[]}')),
+      /not a fixpath library.*npm run build/,
+    );
+    assert.throws(() => loadLibrary(new Uint8Array(4)), /too short.*npm run build/);
     assert.throws(() => loadLibrary(bytes.subarray(0, 100)), /cut short.*npm run build/);
     assert.throws(() => loadLibrary(bytes.subarray(0, bytes.byteLength - 8)), /cut short.*npm run build/);
   });
