@@ -86,7 +86,7 @@ export class CauseCatalogue {
       visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
     }));
     const declaredBy = new Map<string, number>();
-    const prepared = signals?.length === kb.causes.length ? signals : compileSignals(kb);
+    const prepared = compileSignals(kb, signals?.length === kb.causes.length ? signals : undefined);
     kb.causes.forEach((cause, number) => {
       for (const phrase of prepared[number]!.phrases) this.phrases.add(phrase, cause.id);
       // Spellings that stem alike ("expired", "expirou") are one word, shown as first written.
@@ -123,12 +123,24 @@ export class CauseCatalogue {
 /** Each cause's phrases and words as the matcher reads them, in the knowledge base's cause order. */
 export type CompiledSignals = Array<{ phrases: CompiledPhrase[]; words: CompiledPhrase[] }>;
 
-/** Tokenising and stemming every phrase is most of what a catalogue costs: a prebuilt library does it once, at build. */
-export function compileSignals(kb: KnowledgeBase): CompiledSignals {
-  return kb.causes.map((cause) => ({
-    phrases: compilePhrases(cause.signals.phrases),
-    words: compilePhrases(cause.signals.words),
-  }));
+/**
+ * Each cause's compiled phrases, by cause object: a reload keeps the objects of the causes whose
+ * article did not change, so only the changed ones are compiled again.
+ */
+const compiledCauses = new WeakMap<Cause, CompiledSignals[number]>();
+
+/**
+ * Tokenising and stemming every phrase is most of what a catalogue costs: a prebuilt library
+ * does it once, at build (`known`, in cause order), and a reload only for the causes it changed.
+ */
+export function compileSignals(kb: KnowledgeBase, known?: CompiledSignals): CompiledSignals {
+  return kb.causes.map((cause, at) => {
+    let compiled = compiledCauses.get(cause) ?? known?.[at];
+    if (!compiled)
+      compiled = { phrases: compilePhrases(cause.signals.phrases), words: compilePhrases(cause.signals.words) };
+    compiledCauses.set(cause, compiled);
+    return compiled;
+  });
 }
 
 function listed<K>(map: Map<K, number[]>, key: K): number[] {

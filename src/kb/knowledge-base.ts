@@ -103,6 +103,23 @@ function checkQuestions(articles: Article[], problems: ArticleProblem[]): void {
   }
 }
 
+const links = new WeakMap<Article, string[]>();
+
+/** The articles an article's text links to, by slug: read from its body once per article object. */
+export function articleLinks(article: Article): string[] {
+  let found = links.get(article);
+  if (!found) {
+    found = [...new Set(Array.from(article.body.matchAll(ARTICLE_LINK), (match) => match[2]!))];
+    links.set(article, found);
+  }
+  return found;
+}
+
+/** Links already known (a prebuilt library stores them), so the body need not be read for them. */
+export function rememberLinks(article: Article, slugs: string[]): void {
+  links.set(article, slugs);
+}
+
 const ARTICLE_LINK = /\[([^[\]]{0,1000})\]\(\/articles\/([a-z0-9-]{1,200})(#[^()]{0,200})?\)/g;
 
 /**
@@ -111,6 +128,9 @@ const ARTICLE_LINK = /\[([^[\]]{0,1000})\]\(\/articles\/([a-z0-9-]{1,200})(#[^()
  * and the author is told.
  */
 function hideInternalReferences(article: Article, internal: Set<string>, problems: ArticleProblem[]): Article {
+  // Most articles link to no internal one: known from their links alone, without reading their text.
+  if (!articleLinks(article).some((slug) => internal.has(slug)) && !article.related.some((slug) => internal.has(slug)))
+    return article;
   const linked = new Set<string>();
   const strip = (markdown: string): string =>
     markdown.replace(ARTICLE_LINK, (match, text: string, slug: string) => {

@@ -1,5 +1,5 @@
 import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.ts';
-import type { KnowledgeBase } from './knowledge-base.ts';
+import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
 import type { Article, ArticleProblem, Section, Step } from './types.ts';
@@ -65,6 +65,8 @@ type StoredText = string | [number, number];
 export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body'> & {
   /** Byte offset and length of the body in the text buffer (the last buffer). */
   body: [number, number];
+  /** The articles its text links to (see `articleLinks`), so a rebuild need not read the text. */
+  links: string[];
   sections: Array<Omit<Section, 'markdown'> & { markdown: StoredText }>;
   steps: Array<Omit<Step, 'markdown'> & { markdown: StoredText }>;
 };
@@ -90,7 +92,7 @@ function storeArticle(article: Article, text: TextWriter): StoredArticle {
   }));
   cursor.at = 0;
   const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
-  return { ...article, body: text.add(article.body), sections, steps };
+  return { ...article, body: text.add(article.body), links: articleLinks(article), sections, steps };
 }
 
 /** Article bodies as UTF-8, one after another. */
@@ -140,8 +142,11 @@ function restoreArticle(article: StoredArticle, text: TextReader): Article {
       'markdown'
     > & { markdown: string };
   };
-  const restored = { ...article, sections: article.sections.map(lazy), steps: article.steps.map(lazy) };
-  return Object.defineProperty(restored, 'body', { enumerable: true, get: bodyOf }) as unknown as Article;
+  const { links, ...rest } = article;
+  const restored = { ...rest, sections: article.sections.map(lazy), steps: article.steps.map(lazy) };
+  const result = Object.defineProperty(restored, 'body', { enumerable: true, get: bodyOf }) as unknown as Article;
+  rememberLinks(result, links);
+  return result;
 }
 
 /**

@@ -385,7 +385,10 @@ export class TermIndex {
     total: number,
   ): TermIndex {
     const fieldCount = fields.length;
-    const sorted = termNames.map((_, id) => id).sort((a, b) => compare(termNames[a]!, termNames[b]!));
+    // A rebuild that added no new term keeps the terms in order: no need to sort them again.
+    const sorted = termNames.map((_, id) => id);
+    if (!termNames.every((term, at) => at === 0 || termNames[at - 1]! < term))
+      sorted.sort((a, b) => compare(termNames[a]!, termNames[b]!));
     const rank = new Uint32Array(termNames.length);
     sorted.forEach((id, position) => {
       rank[id] = position;
