@@ -1,19 +1,26 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import matter from 'gray-matter';
+import { between, distinctPicks, pickUniform, pickZipf, seededRandom, shuffled } from './article-prose.ts';
+import { TOPIC_FAMILIES, type TopicFamily } from './article-topics.ts';
+import { ArticleWriter, type SharedQuestion, sentenceOrder } from './article-writer.ts';
 
 /**
- * Generate a knowledge base of N realistic articles for benchmarks: each has frontmatter with
- * one or two causes (status, error codes, 20 phrases), the five sections, steps with code, and
- * 900-1,300 words of body assembled from the bundled articles' own sentences, so term
- * statistics look like a real knowledge base rather than random words.
+ * Generate a knowledge base of N articles that reads like a company's help centre, to stand
+ * beside the bundled auth articles in benchmarks: billing, shipping, SSO, webhooks, exports and
+ * twenty more topic families, each with its own vocabulary, error codes and messages, statuses
+ * from 400 to 503 (a few 401 and 403, so some overlap with auth), one or two causes per
+ * article, steps with code, and a 900-1,300-word body drawn from topic sentence templates with
+ * Zipf-weighted words. Copies of the bundled articles would make every distractor look like an
+ * auth cause and every phrase match several hundred of them, which no real knowledge base does.
+ * The same seed gives the same files. `sourceDirectory` is read for structure only: the shared
+ * chat questions (`status`, `timing`), so generated causes answer them with the same options.
  */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+
+/** A few articles per hundred are for support agents only, as in a real help centre. */
+const INTERNAL_SHARE = 0.08;
+/** Topic families differ in size, but far less than word frequencies do. */
+const FAMILY_SKEW = 0.6;
 
 export async function generateArticles(
   count: number,
@@ -22,67 +29,55 @@ export async function generateArticles(
   seed = 42,
 ): Promise<void> {
   const random = seededRandom(seed);
-  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
-  const sources = await Promise.all(
-    (await readdir(sourceDirectory))
-      .filter((file) => file.endsWith('.md'))
-      .map((file) => readFile(join(sourceDirectory, file), 'utf8')),
-  );
-  const bodies = sources.map((source) => source.split(/^---$/m).slice(2).join('---'));
-  const sentences = bodies
-    .flatMap((body) => body.replace(/```[\s\S]*?```/g, ' ').split(/(?<=[.!?])\s+/))
-    .map((sentence) => sentence.replace(/^#+.*$/gm, '').trim())
-    .filter((sentence) => sentence.length > 40 && sentence.length < 300);
-  const phrases = sources.flatMap((source) =>
-    [...source.matchAll(/^\s+- "?([^"\n]{6,60})"?$/gm)].map((match) => match[1]!),
-  );
-  const codeBlocks = bodies.flatMap((body) => body.match(/```[\s\S]*?```/g) ?? []);
-  const words = sentences
-    .join(' ')
-    .split(/\s+/)
-    .filter((word) => /^[a-z]{4,12}$/.test(word));
-  const paragraph = (count: number): string => Array.from({ length: count }, () => pick(sentences)).join(' ');
+  const questions = await readSharedQuestions(sourceDirectory);
+  const families = shuffled(random, TOPIC_FAMILIES);
+  const assigned = Array.from({ length: count }, () => pickZipf(random, families, FAMILY_SKEW));
+  const internal = Array.from({ length: count }, () => random() < INTERNAL_SHARE);
+  const members = new Map<TopicFamily, number[]>();
+  for (const [index, family] of assigned.entries()) {
+    const list = members.get(family) ?? [];
+    list.push(index);
+    members.set(family, list);
+  }
+  const templateOrders = new Map(families.map((family) => [family, sentenceOrder(random, family)]));
 
   await rm(directory, { recursive: true, force: true });
   await mkdir(directory, { recursive: true });
   for (let index = 0; index < count; index += 1) {
-    const topic = `${pick(words)} ${pick(words)} ${pick(words)}`;
-    const causes = Array.from({ length: random() < 0.3 ? 2 : 1 }, (_, which) => `gen-${index}-${which}`);
-    const frontmatter = [
-      '---',
-      `title: ${JSON.stringify(`Generated ${index}: ${topic}`)}`,
-      `summary: ${JSON.stringify(pick(sentences))}`,
-      `tags: [${pick(words)}, ${pick(words)}]`,
-      'updated: 2026-11-22',
-      'causes:',
-      ...causes.flatMap((id, which) => [
-        `  - id: ${id}`,
-        `    title: ${JSON.stringify(`${topic} cause ${which}`)}`,
-        `    description: ${JSON.stringify(pick(sentences))}`,
-        '    signals:',
-        `      status: [${pick([401, 403, 400, 429])}]`,
-        `      error: [${pick(['invalid_token', 'invalid_grant', 'invalid_client', 'insufficient_scope'])}]`,
-        '      phrases:',
-        ...Array.from({ length: 20 }, () => `        - ${JSON.stringify(`${pick(phrases)} ${pick(words)}`)}`),
-        `    steps: [step-${index}-${which}-a, step-${index}-${which}-b]`,
-      ]),
-      '---',
-    ].join('\n');
-    const steps = causes.flatMap((_, which) =>
-      ['a', 'b'].map(
-        (letter, stepIndex) =>
-          `### ${which * 2 + stepIndex + 1}. ${pick(words)} the ${pick(words)} {#step-${index}-${which}-${letter}}\n\n${paragraph(3)}\n\n${pick(codeBlocks)}\n`,
-      ),
-    );
-    const body = [
-      `## Symptoms\n\n${paragraph(4)}\n\n- \`${pick(phrases)}\`\n- \`${pick(phrases)}\`\n`,
-      `## Root causes\n\n${paragraph(8)}\n\n${paragraph(6)}\n`,
-      `## Resolution steps\n\n${steps.join('\n')}`,
-      `## Verification\n\n${paragraph(4)}\n`,
-      `## Prevention\n\n${paragraph(5)}\n`,
-    ].join('\n');
-    await writeFile(join(directory, `generated-${String(index).padStart(5, '0')}.md`), `${frontmatter}\n\n${body}`);
+    const family = assigned[index]!;
+    // A public article never links to an internal one (the linter would hide the link).
+    const candidates = members.get(family)!.filter((other) => other !== index && (internal[index] || !internal[other]));
+    const related = candidates.length
+      ? distinctPicks(between(random, 0, 3), () => pickUniform(random, candidates))
+      : [];
+    const writer = new ArticleWriter(random, family, index, templateOrders.get(family)!, questions);
+    const text = writer.article(internal[index]! ? 'internal' : 'public', related.map(generatedSlug));
+    await writeFile(join(directory, generatedFileName(index)), text);
   }
+}
+
+export const generatedSlug = (index: number): string => `generated-${String(index).padStart(5, '0')}`;
+const generatedFileName = (index: number): string => `${generatedSlug(index)}.md`;
+
+/** The `status` and `timing` questions as the first bundled cause declaring them asks them. */
+async function readSharedQuestions(sourceDirectory: string): Promise<Map<string, SharedQuestion>> {
+  const found = new Map<string, SharedQuestion>();
+  let files: string[] = [];
+  try {
+    files = (await readdir(sourceDirectory)).filter((file) => file.endsWith('.md')).sort();
+  } catch {
+    return found;
+  }
+  for (const file of files) {
+    const { data } = matter(await readFile(join(sourceDirectory, file), 'utf8'));
+    const causes = Array.isArray(data.causes) ? (data.causes as Array<{ questions?: unknown }>) : [];
+    for (const question of causes.flatMap((cause) => (Array.isArray(cause.questions) ? cause.questions : []))) {
+      const { id, ask, options } = question as Partial<SharedQuestion>;
+      if ((id === 'status' || id === 'timing') && !found.has(id) && typeof ask === 'string' && Array.isArray(options))
+        found.set(id, { id, ask, options: options.map(String) });
+    }
+  }
+  return found;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

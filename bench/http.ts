@@ -1,52 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { generateArticles } from './generate-articles.ts';
+import { knowledgeBaseFolder } from './support-knowledge-base.ts';
+import { median, ROOT, startSourceServer } from './support-server.ts';
 
 /**
  * `npm run bench`: req/s and p99 latency of search and diagnose, as ratios of a Hono
  * hello-world server measured in the same run. Rounds alternate between the targets so that
  * drift in the machine's speed affects all of them alike; the median round is reported.
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const LARGE_KB = join(ROOT, 'bench', 'data', 'kb-1000');
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 200);
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-}
-
-async function start(entry: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((done, fail) => {
-    let buffer = '';
-    const timer = setTimeout(() => fail(new Error(`${entry} did not start`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /"event":"listening","url":"([^"]+)"/.exec(buffer);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        done(match[1]!);
-      }
-    });
-  });
-  return { url, child };
-}
-
 interface Target {
   name: string;
   request: (base: string) => autocannon.Options;
@@ -165,8 +132,6 @@ async function paced(options: autocannon.Options, rate: number): Promise<{ rps: 
   return { rps: latencies.length / SECONDS, p99: latencies[Math.floor(latencies.length * 0.99)]!, errors };
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 /** Hop-by-hop and per-response headers that the replaying server's adapter writes itself. */
 const ADAPTER_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive', 'transfer-encoding']);
 
@@ -210,12 +175,12 @@ async function benchKnowledgeBase(
   label: string,
   env: Record<string, string>,
 ): Promise<Array<{ kb: string; target: string; rps: number; p99: number }>> {
-  const hello = await start('bench/hello-server.ts');
-  const cached = await start('src/node.ts', env);
-  const uncached = await start('src/node.ts', { ...env, RESPONSE_CACHE_ENTRIES: '0' });
+  const hello = await startSourceServer('bench/hello-server.ts');
+  const cached = await startSourceServer('src/node.ts', env);
+  const uncached = await startSourceServer('src/node.ts', { ...env, RESPONSE_CACHE_ENTRIES: '0' });
   const replayFile = join(ROOT, 'bench', 'data', `replay-${label.replace(/\W+/g, '-')}.json`);
   await recordAnswers(cached.url, replayFile);
-  const replay = await start('bench/replay-server.ts', { REPLAY_FILE: replayFile });
+  const replay = await startSourceServer('bench/replay-server.ts', { REPLAY_FILE: replayFile });
   const samples = new Map<string, Array<{ rps: number; p99: number }>>();
   const runs: Array<[string, Target, string]> = [
     ['hello', targets[0]!, hello.url],
@@ -251,11 +216,12 @@ async function benchKnowledgeBase(
   });
 }
 
-if (!existsSync(LARGE_KB)) await generateArticles(1000, LARGE_KB, join(ROOT, 'articles'));
+// The bundled articles and 970 generated ones, as the scale bench builds them (bench/data/scale/).
+const large = await knowledgeBaseFolder(1000);
 console.log(`${ROUNDS} alternating rounds of ${SECONDS} s per target, ${CONNECTIONS} connections\n`);
 const rows = [
   ...(await benchKnowledgeBase('bundled', {})),
-  ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: LARGE_KB })),
+  ...(await benchKnowledgeBase('1,000 articles', { ARTICLES_DIR: large.directory })),
 ];
 console.log('knowledge base   target                    req/s   p99 ms   vs hello   vs replayed');
 for (const row of rows) {
