@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuthConfig } from './config/auth.ts';
 import { type Config, parseConfig } from './config/parse-config.ts';
-import { runPrimary } from './node/cluster/primary.ts';
+import { isOurWorker, runPrimary } from './node/cluster/primary.ts';
 import { runWorker } from './node/cluster/worker.ts';
 import { startHttpService } from './node/http-service.ts';
 import { openLocalEventStore } from './node/local-event-store.ts';
@@ -76,9 +76,18 @@ async function runSingle(config: Config): Promise<void> {
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env, 'node', { cpus: availableParallelism() });
-  if (cluster.isWorker) return runWorker(config);
+  if (isOurWorker()) return runWorker(config);
   logSignIn(config.auth, config.server.host);
   if (config.server.workers === 1) return runSingle(config);
+  if (cluster.isWorker) {
+    // Another supervisor's cluster (pm2) already runs one of these per core.
+    log({
+      level: 'warn',
+      event: 'workers-ignored',
+      message: `WORKERS=${config.server.workers} is ignored: this process is a worker of another cluster (pm2?), so it serves as one process`,
+    });
+    return runSingle(config);
+  }
   runPrimary(config, { entry: ENTRY, migrationsDir: MIGRATIONS_DIR });
 }
 

@@ -45,7 +45,7 @@ export const SCORING = {
   textRelevance: 3.5,
   /** Below this relevance the text match is noise and counts nothing. */
   minimumRelevance: 0.3,
-  /** Raw MiniSearch score at which the best text match counts in full. */
+  /** Raw BM25+ score (as the term index computes it) at which the best text match counts in full. */
   fullRelevanceScore: 150,
   /** Fewest points a cause needs to be named. */
   minimumScore: 3,

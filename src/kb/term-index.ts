@@ -142,9 +142,9 @@ export class QueryResult {
   }
 
   /**
-   * The index terms the document matched, as MiniSearch listed them: in the order the query
-   * found them, except that number-like terms come first in ascending order (they were the keys
-   * of a plain object). Exact terms only; computed on demand for the few documents shown.
+   * The query terms the document matched, in query order (exact terms only; what the few shown
+   * documents need, worked out on demand). Numbers never appear as bare digits here: the
+   * vocabulary marks them (`401_`), so none sorts ahead as an object's array-index key would.
    */
   terms(document: number): string[] {
     const found: string[] = [];
@@ -152,14 +152,8 @@ export class QueryResult {
       const id = this.index.termId(spec.term);
       if (id >= 0 && this.index.contains(id, document) && !found.includes(spec.term)) found.push(spec.term);
     }
-    const numeric = found.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
-    return numeric.length > 0 ? [...numeric, ...found.filter((term) => !isArrayIndex(term))] : found;
+    return found;
   }
-}
-
-/** The keys a JavaScript object lists first, in numeric order. */
-function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
 
 /** The index as bytes and a small header, for `TermIndex.load`. */

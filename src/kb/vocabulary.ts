@@ -134,9 +134,10 @@ export function processTerm(word: string): string | null {
 }
 
 /**
- * A number gets a mark so that no term looks like an array index: MiniSearch keeps matches in
- * objects keyed by term, and V8 stores "401" there as a sparse array slot, which made a search
- * for a status code several times slower than one for a word.
+ * A number gets a mark so that no term looks like an array index. The first index (MiniSearch)
+ * kept matches in objects keyed by term, where V8 stores "401" as a sparse array slot and lists
+ * it first; the term index keeps the mark so that its terms, and the evidence that shows them,
+ * stay what they were.
  */
 function markNumber(term: string): string {
   return /^\d+$/.test(term) ? `${term}_` : term;

@@ -1,6 +1,6 @@
-// The Worker bundles dist/library.json and dist/web.json (`npm run build:library`). Their types
-// are declared, not inferred: inferring one for a megabyte of articles and index costs most of a
-// type check, and the Worker reads them through LibraryData and WebAssets anyway.
+// The Worker bundles dist/web.json (`npm run build:library`: the widget and console code). Its
+// type is declared, not inferred: the Worker reads it as WebAssets, and inferring a type for a
+// quarter megabyte of code would slow every type check.
 declare module '*.json' {
   const value: unknown;
   export default value;

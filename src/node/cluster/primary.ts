@@ -6,6 +6,15 @@ import { isWorkerMessage, type PrimaryMessage } from './messages.ts';
 import { CrashHistory } from './restart-policy.ts';
 import { SharedServices } from './shared-services.ts';
 
+/**
+ * The argument the primary starts its workers with: a process that is some other supervisor's
+ * cluster worker (pm2's cluster mode) has not got it, and serves as one process.
+ */
+export const WORKER_ARGUMENT = '--fixpath-cluster-worker';
+
+/** Whether this process is a worker this project's primary started. */
+export const isOurWorker = (): boolean => cluster.isWorker && process.argv.includes(WORKER_ARGUMENT);
+
 /** Past the workers' own shutdown deadline, how long the primary waits before it kills one that has not exited. */
 export const WORKER_EXIT_GRACE_MS = 5_000;
 
@@ -162,7 +171,7 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
     restarts.add(timer);
   });
 
-  cluster.setupPrimary({ exec: paths.entry });
+  cluster.setupPrimary({ exec: paths.entry, args: [WORKER_ARGUMENT] });
   log({ level: 'info', event: 'cluster-starting', workers: count, pid: process.pid });
   for (let index = 0; index < count; index += 1) fork();
   process.on('SIGINT', (signal) => stop(signal, 0));
