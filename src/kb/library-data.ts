@@ -2,7 +2,7 @@ import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.t
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
-import type { Article, ArticleProblem, Section, Step } from './types.ts';
+import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } from './types.ts';
 
 /**
  * A library as one file of bytes: validated articles, and the search index as arrays that load
@@ -21,6 +21,8 @@ export interface LibraryHeader {
   /** The files it was built from, so a server can tell which of its articles still match. */
   sources: SourceRecord[];
   articles: StoredArticle[];
+  /** Every distinct question the causes ask; a cause names one by its position. */
+  questions: SharedQuestion[];
   problems: ArticleProblem[];
   index: SerialisedIndex;
   /** Every cause's phrases and words compiled (text, terms, word for word), in cause order. */
@@ -62,7 +64,8 @@ function restorePhrases(stored: StoredPhrase[], texts: string[], terms: Map<stri
 /** Markdown kept as itself, or as a [start, end) range of the article's body. */
 type StoredText = string | [number, number];
 
-export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body'> & {
+export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body' | 'causes'> & {
+  causes: Array<Omit<Cause, 'questions'> & { questions: StoredQuestion[] }>;
   /** Byte offset and length of the body in the text buffer (the last buffer). */
   body: [number, number];
   /** The articles its text links to (see `articleLinks`), so a rebuild need not read the text. */
@@ -84,7 +87,7 @@ function stored(body: string, markdown: string, from: { at: number }): StoredTex
   return [start, start + markdown.length];
 }
 
-function storeArticle(article: Article, text: TextWriter): StoredArticle {
+function storeArticle(article: Article, text: TextWriter, questions: QuestionTable): StoredArticle {
   const cursor = { at: 0 };
   const sections = article.sections.map((section) => ({
     ...section,
@@ -92,7 +95,8 @@ function storeArticle(article: Article, text: TextWriter): StoredArticle {
   }));
   cursor.at = 0;
   const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
-  return { ...article, body: text.add(article.body), links: articleLinks(article), sections, steps };
+  const causes = article.causes.map((cause) => ({ ...cause, questions: cause.questions.map((q) => questions.add(q)) }));
+  return { ...article, causes, body: text.add(article.body), links: articleLinks(article), sections, steps };
 }
 
 /** Article bodies as UTF-8, one after another. */
@@ -126,53 +130,78 @@ const decoder = new TextDecoder();
  * ranking needs, and an article nobody asks for keeps its text as bytes. Sections and steps
  * are slices of the body (a slice of a long string shares its characters in V8).
  */
-function restoreArticle(article: StoredArticle, text: TextReader): Article {
+function restoreArticle(article: StoredArticle, text: TextReader, questions: SharedQuestion[]): Article {
   let body: string | undefined;
   const [offset, length] = article.body;
   const bodyOf = (): string => {
     body ??= decoder.decode(text(offset, length));
     return body;
   };
-  const markdownOf = (markdown: StoredText) => (): string =>
+  const textOf = (markdown: StoredText): string =>
     typeof markdown === 'string' ? markdown : bodyOf().slice(markdown[0], markdown[1]);
-  const lazy = <T extends { markdown: StoredText }>(part: T): Omit<T, 'markdown'> & { markdown: string } => {
-    const { markdown, ...rest } = part;
-    return Object.defineProperty(rest, 'markdown', { enumerable: true, get: markdownOf(markdown) }) as Omit<
-      T,
-      'markdown'
-    > & { markdown: string };
+  // Object literals with getters: own, enumerable properties, as parsed articles have.
+  const sections = article.sections.map(({ id, heading, level, markdown }) => ({
+    id,
+    heading,
+    level,
+    get markdown() {
+      return textOf(markdown);
+    },
+  }));
+  const steps = article.steps.map(({ id, title, markdown }) => ({
+    id,
+    title,
+    get markdown() {
+      return textOf(markdown);
+    },
+  }));
+  const causes = article.causes.map(({ questions: asked, ...cause }) => ({
+    ...cause,
+    questions: asked.map(([at, expect]): CauseQuestion => ({ ...questions[at]!, expect })),
+  }));
+  const { links, body: _body, ...rest } = article;
+  const restored: Article = {
+    ...rest,
+    causes,
+    sections,
+    steps,
+    get body() {
+      return bodyOf();
+    },
   };
-  const { links, ...rest } = article;
-  const restored = { ...rest, sections: article.sections.map(lazy), steps: article.steps.map(lazy) };
-  const result = Object.defineProperty(restored, 'body', { enumerable: true, get: bodyOf }) as unknown as Article;
-  rememberLinks(result, links);
-  return result;
+  rememberLinks(restored, links);
+  return restored;
 }
+
+/** A question as causes share it (what it asks and offers), and as one cause declares it (which answers it gives). */
+type SharedQuestion = Omit<CauseQuestion, 'expect'>;
+type StoredQuestion = [number, string[]];
 
 /**
  * Causes across a knowledge base ask the same questions ("What status does the failing response
- * have?"), each a copy after parsing: equal questions become one object, which with thousands
- * of causes is tens of megabytes.
+ * have?"): each is stored once, and a cause names it with the answers it expects.
  */
-function shareQuestions(articles: Article[]): void {
-  const seen = new Map<string, Article['causes'][number]['questions'][number]>();
-  for (const article of articles) {
-    for (const cause of article.causes) {
-      cause.questions = cause.questions.map((question) => {
-        const key = JSON.stringify(question);
-        const known = seen.get(key);
-        if (known) return known;
-        seen.set(key, question);
-        return question;
-      });
+class QuestionTable {
+  readonly questions: SharedQuestion[] = [];
+  private readonly positions = new Map<string, number>();
+
+  add({ expect, ...question }: CauseQuestion): StoredQuestion {
+    const key = JSON.stringify(question);
+    let at = this.positions.get(key);
+    if (at === undefined) {
+      at = this.questions.length;
+      this.positions.set(key, at);
+      this.questions.push(question);
     }
+    return [at, expect];
   }
 }
 
 export function serialiseLibrary(library: Library): Uint8Array {
   const index = serialiseSearchIndex(library.index);
   const text = new TextWriter();
-  const articles = library.kb.articles.map((article) => storeArticle(article, text));
+  const questions = new QuestionTable();
+  const articles = library.kb.articles.map((article) => storeArticle(article, text, questions));
   const all = [...index.buffers, text.bytes()];
   const buffers: Array<[number, number]> = [];
   let size = 0;
@@ -185,6 +214,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
     builtAt: library.loadedAt.toISOString(),
     sources: library.sources,
     articles,
+    questions: questions.questions,
     problems: library.kb.problems,
     index: index.header,
     signals: library.kb.causes.map(({ signals }) => ({
@@ -254,8 +284,7 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
     throw new Error('library data: the article text is cut short; run `npm run build` again');
   const text: TextReader =
     readText ?? ((offset, length) => bytes.subarray(start + textOffset + offset, start + textOffset + offset + length));
-  const articles = header.articles.map((article) => restoreArticle(article, text));
-  shareQuestions(articles);
+  const articles = header.articles.map((article) => restoreArticle(article, text, header.questions));
   const kb: KnowledgeBase = {
     articles,
     bySlug: new Map(articles.map((article) => [article.slug, article])),
