@@ -1,7 +1,9 @@
 import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.ts';
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
+import { encodeSentences, rememberSentences } from './search-articles.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
+import type { TermIndex } from './term-index.ts';
 import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } from './types.ts';
 
 /**
@@ -70,6 +72,8 @@ export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body' | 'cause
   body: [number, number];
   /** The articles its text links to (see `articleLinks`), so a rebuild need not read the text. */
   links: string[];
+  /** Where its sentences for search snippets are (`encodeSentences`), beside the text. */
+  sentences: [number, number];
   sections: Array<Omit<Section, 'markdown'> & { markdown: StoredText }>;
   steps: Array<Omit<Step, 'markdown'> & { markdown: StoredText }>;
 };
@@ -87,7 +91,7 @@ function stored(body: string, markdown: string, from: { at: number }): StoredTex
   return [start, start + markdown.length];
 }
 
-function storeArticle(article: Article, text: TextWriter, questions: QuestionTable): StoredArticle {
+function storeArticle(article: Article, text: TextWriter, questions: QuestionTable, index: TermIndex): StoredArticle {
   const cursor = { at: 0 };
   const sections = article.sections.map((section) => ({
     ...section,
@@ -96,7 +100,15 @@ function storeArticle(article: Article, text: TextWriter, questions: QuestionTab
   cursor.at = 0;
   const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
   const causes = article.causes.map((cause) => ({ ...cause, questions: cause.questions.map((q) => questions.add(q)) }));
-  return { ...article, causes, body: text.add(article.body), links: articleLinks(article), sections, steps };
+  return {
+    ...article,
+    causes,
+    body: text.add(article.body),
+    sentences: text.addBytes(encodeSentences(article, index)),
+    links: articleLinks(article),
+    sections,
+    steps,
+  };
 }
 
 /** Article bodies as UTF-8, one after another. */
@@ -106,7 +118,10 @@ class TextWriter {
   private size = 0;
 
   add(text: string): [number, number] {
-    const bytes = this.encoder.encode(text);
+    return this.addBytes(this.encoder.encode(text));
+  }
+
+  addBytes(bytes: Uint8Array): [number, number] {
     this.chunks.push(bytes);
     this.size += bytes.byteLength;
     return [this.size - bytes.byteLength, bytes.byteLength];
@@ -159,7 +174,7 @@ function restoreArticle(article: StoredArticle, text: TextReader, questions: Sha
     ...cause,
     questions: asked.map(([at, expect]): CauseQuestion => ({ ...questions[at]!, expect })),
   }));
-  const { links, body: _body, ...rest } = article;
+  const { links, body: _body, sentences: _sentences, ...rest } = article;
   const restored: Article = {
     ...rest,
     causes,
@@ -201,7 +216,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const index = serialiseSearchIndex(library.index);
   const text = new TextWriter();
   const questions = new QuestionTable();
-  const articles = library.kb.articles.map((article) => storeArticle(article, text, questions));
+  const articles = library.kb.articles.map((article) => storeArticle(article, text, questions, library.index.articles));
   const all = [...index.buffers, text.bytes()];
   const buffers: Array<[number, number]> = [];
   let size = 0;
@@ -284,7 +299,13 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
     throw new Error('library data: the article text is cut short; run `npm run build` again');
   const text: TextReader =
     readText ?? ((offset, length) => bytes.subarray(start + textOffset + offset, start + textOffset + offset + length));
-  const articles = header.articles.map((article) => restoreArticle(article, text, header.questions));
+  const index = loadSearchIndex(header.index, buffers);
+  const articles = header.articles.map((stored) => {
+    const article = restoreArticle(stored, text, header.questions);
+    const [offset, length] = stored.sentences;
+    rememberSentences(article, index.articles, () => text(offset, length));
+    return article;
+  });
   const kb: KnowledgeBase = {
     articles,
     bySlug: new Map(articles.map((article) => [article.slug, article])),
@@ -294,7 +315,7 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
   };
   const terms = new Map<string, string>();
   return ready(
-    { kb, index: loadSearchIndex(header.index, buffers), loadedAt: new Date(header.builtAt), sources: header.sources },
+    { kb, index, loadedAt: new Date(header.builtAt), sources: header.sources },
     header.signals.map(({ phrases, words }, at) => {
       const { signals } = kb.causes[at]!;
       return {

@@ -1,6 +1,7 @@
 import type { Library } from './library.ts';
 import { plainText } from './markdown-sections.ts';
 import { articleQuery, suggestionQuery } from './search-index.ts';
+import type { TermIndex } from './term-index.ts';
 import type { Article } from './types.ts';
 import { termsOf } from './vocabulary.ts';
 
@@ -41,6 +42,7 @@ export function searchArticles(
     includeInternal: audience.includeInternal,
   });
   const queryTerms = new Set(termsOf(query));
+  const ids = { index, ids: new Set([...queryTerms].map((term) => index.termId(term)).filter((id) => id >= 0)) };
   const hits = results.top(limit).map((document): SearchHit => {
     const article = library.kb.bySlug.get(results.id(document))!;
     return {
@@ -49,7 +51,7 @@ export function searchArticles(
       summary: article.summary,
       url: `/articles/${article.slug}`,
       score: Math.round(results.score(document) * 1000) / 1000,
-      snippet: snippetOf(article, queryTerms),
+      snippet: snippetOf(article, queryTerms, ids),
       causes: article.causes.map((cause) => ({ id: cause.id, title: cause.title })),
       visibility: article.visibility,
     };
@@ -93,16 +95,95 @@ function sentencesOf(article: Article): Sentence[] {
   return sentences;
 }
 
-/** The sentence of an article that shares most terms with the query, trimmed for display. */
-export function snippetOf(article: Article, queryTerms: Set<string>): string {
-  let best = article.summary;
+/**
+ * An article's sentences as a prebuilt library stores them, so a search need not split and
+ * tokenise an article the first time it shows it: the sentence count, each sentence's byte
+ * length and number of terms, every sentence's terms as numbers of the article index that
+ * built them, then the sentences' text (UTF-8). Little-endian u32s.
+ */
+export function encodeSentences(article: Article, index: TermIndex): Uint8Array {
+  const sentences = sentencesOf(article);
+  const encoder = new TextEncoder();
+  const texts = sentences.map((sentence) => encoder.encode(sentence.text));
+  const ids = sentences.map((sentence) =>
+    [...sentence.terms].map((term) => index.termId(term)).filter((id) => id >= 0),
+  );
+  const words = 1 + 2 * sentences.length + ids.reduce((sum, list) => sum + list.length, 0);
+  const bytes = new Uint8Array(words * 4 + texts.reduce((sum, text) => sum + text.byteLength, 0));
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  const put = (value: number): void => {
+    view.setUint32(at, value, true);
+    at += 4;
+  };
+  put(sentences.length);
+  sentences.forEach((_, which) => {
+    put(texts[which]!.byteLength);
+    put(ids[which]!.length);
+  });
+  for (const list of ids) for (const id of list) put(id);
+  for (const text of texts) {
+    bytes.set(text, at);
+    at += text.byteLength;
+  }
+  return bytes;
+}
+
+const storedSentences = new WeakMap<Article, { index: TermIndex; read: () => Uint8Array }>();
+
+/** An article's sentences are stored (`encodeSentences`) for this index: read them from there. */
+export function rememberSentences(article: Article, index: TermIndex, read: () => Uint8Array): void {
+  storedSentences.set(article, { index, read });
+}
+
+const decoder = new TextDecoder();
+
+/** The stored sentence that shares most of the query's terms, or null when none shares any. */
+function bestStoredSentence(bytes: Uint8Array, queryIds: Set<number>): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(0, true);
+  let ids = 4 + count * 8;
+  let textAt = ids;
+  for (let which = 0; which < count; which += 1) textAt += view.getUint32(8 + which * 8, true) * 4;
+  let best = -1;
   let bestScore = 0;
-  for (const sentence of sentencesOf(article)) {
+  let bestText = 0;
+  for (let which = 0, text = textAt; which < count; which += 1) {
+    const length = view.getUint32(4 + which * 8, true);
+    const terms = view.getUint32(8 + which * 8, true);
     let score = 0;
-    for (const term of queryTerms) if (sentence.terms.has(term)) score += 1;
+    for (let term = 0; term < terms; term += 1) if (queryIds.has(view.getUint32(ids + term * 4, true))) score += 1;
     if (score > bestScore) {
       bestScore = score;
-      best = sentence.text;
+      best = which;
+      bestText = text;
+    }
+    ids += terms * 4;
+    text += length;
+  }
+  if (best < 0) return null;
+  return decoder.decode(bytes.subarray(bestText, bestText + view.getUint32(4 + best * 8, true)));
+}
+
+/** The sentence of an article that shares most terms with the query, trimmed for display. */
+export function snippetOf(
+  article: Article,
+  queryTerms: Set<string>,
+  query?: { index: TermIndex; ids: Set<number> },
+): string {
+  let best = article.summary;
+  const stored = storedSentences.get(article);
+  if (stored && query && stored.index === query.index) {
+    best = bestStoredSentence(stored.read(), query.ids) ?? best;
+  } else {
+    let bestScore = 0;
+    for (const sentence of sentencesOf(article)) {
+      let score = 0;
+      for (const term of queryTerms) if (sentence.terms.has(term)) score += 1;
+      if (score > bestScore) {
+        bestScore = score;
+        best = sentence.text;
+      }
     }
   }
   return best.length > SNIPPET_CHARS ? `${best.slice(0, SNIPPET_CHARS - 1).trimEnd()}…` : best;
