@@ -29,9 +29,17 @@ function answers(library: Library): string {
   const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
   return JSON.stringify([
     REPORTS.map((text) => diagnose({ text }, context)),
-    ['expired token', 'preflght', 'scope'].map((query) =>
-      searchArticles(library, query, 5, { includeInternal: false }),
-    ),
+    // Snippets come from the stored sentences once loaded, and from the text when built: the same.
+    [
+      'expired token',
+      'preflght',
+      'scope',
+      'refresh token revoked after password change',
+      'clock skew nbf',
+      'cookie samesite cross-site login loop',
+      'api key rotated yesterday',
+      'saml assertion audience',
+    ].map((query) => searchArticles(library, query, 10, { includeInternal: true })),
   ]);
 }
 
