@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { EventStore } from '../../src/insights/event-store.ts';
 import { dayOf, type InsightEvent, minuteOf } from '../../src/insights/events.ts';
-import { ForwardedEventStore } from '../../src/node/cluster/forwarded-event-store.ts';
+import { ForwardedEventStore, MAX_EVENTS_PER_MESSAGE } from '../../src/node/cluster/forwarded-event-store.ts';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from '../../src/node/cluster/messages.ts';
 import { PrimaryLink } from '../../src/node/cluster/primary-link.ts';
 import { SharedServices } from '../../src/node/cluster/shared-services.ts';
@@ -22,17 +22,45 @@ const MIGRATIONS = join(ROOT, 'migrations');
 const DAY = 86_400_000;
 const retention = { eventDays: 90, dailyDays: 396 };
 
+/** The cluster's channels, one per worker: each message arrives a turn after it was sent. */
+class Channels {
+  readonly ports = new Map<number, WorkerPort>();
+  services: SharedServices | undefined;
+  /** Workers whose messages are held back (a worker busy with one long request). */
+  readonly stalled = new Set<number>();
+
+  ids = (): number[] => [...this.ports.keys()];
+  send = (id: number, message: PrimaryMessage): void => {
+    setImmediate(() => this.ports.get(id)?.emit('message', message));
+  };
+}
+
 class WorkerPort extends EventEmitter {
-  constructor(private readonly services: SharedServices) {
+  /** Messages on their way, delivered in order as a channel delivers them. */
+  private readonly inFlight: Array<() => void> = [];
+
+  constructor(
+    private readonly id: number,
+    private readonly channels: Channels,
+  ) {
     super();
+    channels.ports.set(id, this);
   }
   send = (message: WorkerMessage, callback: (error: Error | null) => void): boolean => {
-    setImmediate(() => {
-      assert.ok(isWorkerMessage(message));
-      this.services.heard(message, (answer: PrimaryMessage) => setImmediate(() => this.emit('message', answer)));
+    assert.ok(isWorkerMessage(message));
+    this.inFlight.push(() => {
+      this.channels.services!.heard(this.id, message, (answer) => this.channels.send(this.id, answer));
       callback(null);
     });
+    if (this.inFlight.length === 1) setImmediate(this.deliver);
     return true;
+  };
+  private readonly deliver = (): void => {
+    if (this.channels.stalled.has(this.id)) {
+      setTimeout(this.deliver, 10);
+      return;
+    }
+    while (this.inFlight.length > 0) this.inFlight.shift()!();
   };
 }
 
@@ -52,6 +80,9 @@ let database: SqliteDatabase;
 let time: number;
 let primary: EventStore;
 let workers: [ForwardedEventStore, ForwardedEventStore];
+let channels: Channels;
+/** How long a read waits for the workers' queued events here. */
+const GATHER_MS = 200;
 
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'fixpath-cluster-store-'));
@@ -60,8 +91,10 @@ beforeEach(() => {
   const now = () => new Date(time);
   // A long flush interval: only a read (or the end) writes what the primary holds.
   primary = new EventStore(database, { now, retention, flushMs: 600_000 });
-  const services = new SharedServices({ store: primary, database }, () => {});
-  const worker = () => new ForwardedEventStore(new PrimaryLink(new WorkerPort(services)), { retention, now });
+  channels = new Channels();
+  channels.services = new SharedServices({ store: primary, database }, channels, undefined, GATHER_MS);
+  let ids = 0;
+  const worker = () => new ForwardedEventStore(new PrimaryLink(new WorkerPort(++ids, channels)), { retention, now });
   workers = [worker(), worker()];
 });
 afterEach(async () => {
@@ -128,5 +161,49 @@ describe("a cluster's event store: the primary writes, every worker reads the sa
     assert.deepEqual(await totals(first, day, day + 1), before);
     assert.deepEqual(await totals(second, day, day), { 'event:diagnose': 2, 'cause:token-expired': 2 });
     await assert.rejects(first.maintain(), /maintained by the cluster primary/);
+  });
+
+  it(`gathers the workers' queued events for a read, waiting at most ${GATHER_MS} ms here for a busy worker`, async () => {
+    const [first, second] = workers;
+    first.record(diagnosis('token-expired', 'visit-ffff-0006'));
+    channels.stalled.add(1);
+    second.record(diagnosis('clock-skew', 'visit-gggg-0007'));
+    const started = performance.now();
+    assert.deepEqual(
+      await totals(second),
+      { 'event:diagnose': 1, 'cause:clock-skew': 1 },
+      'the busy worker is not waited for',
+    );
+    const waited = performance.now() - started;
+    assert.ok(waited >= GATHER_MS - 5 && waited < GATHER_MS + 500, `the read waited ${Math.round(waited)} ms`);
+    channels.stalled.delete(1);
+    assert.equal((await totals(second))['event:diagnose'], 2, 'the next read counts them');
+  });
+});
+
+describe("a worker's queue of events", () => {
+  it(`leaves at the end of the turn, or at once when it reaches ${MAX_EVENTS_PER_MESSAGE} events`, async () => {
+    const sent: WorkerMessage[] = [];
+    const port = Object.assign(new EventEmitter(), {
+      send: (message: WorkerMessage, callback: (error: Error | null) => void) => {
+        sent.push(message);
+        callback(null);
+        return true;
+      },
+    });
+    const store = new ForwardedEventStore(new PrimaryLink(port), { retention });
+    for (let index = 0; index < MAX_EVENTS_PER_MESSAGE - 1; index += 1) store.record(diagnosis('clock-skew', 'visit'));
+    assert.equal(sent.length, 0, 'one short of the limit: still queued');
+    assert.equal(store.unflushed, MAX_EVENTS_PER_MESSAGE - 1);
+    store.vote({ channel: 'widget', audience: 'public', session: 'visit', helpful: true, cause: 'clock-skew' });
+    assert.equal(sent.length, 1, 'at the limit: sent at once');
+    assert.equal((sent[0] as { events: unknown[] }).events.length, MAX_EVENTS_PER_MESSAGE);
+    store.record(diagnosis('clock-skew', 'visit'));
+    await new Promise((turned) => setImmediate(turned));
+    assert.deepEqual(
+      sent.map((message) => (message as { events: unknown[] }).events.length),
+      [MAX_EVENTS_PER_MESSAGE, 1],
+      'the rest at the end of the turn',
+    );
   });
 });

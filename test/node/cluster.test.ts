@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { RawConnection } from '../support/raw-http.ts';
-import { ROOT, type RunningServer, startServer, waitFor } from '../support/server.ts';
+import { onLines, ROOT, type RunningServer, startServer, stopProcess, waitFor } from '../support/server.ts';
 import {
   type LogEvent,
   logEvents,
@@ -321,6 +322,45 @@ describe('WORKERS=2: stopping', () => {
       });
     } finally {
       taken.close();
+    }
+  });
+});
+
+describe("WORKERS under another supervisor's cluster (pm2's cluster mode)", () => {
+  it('serves as one process, saying WORKERS is ignored', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fixpath-foreign-cluster-'));
+    const primary = join(directory, 'primary.mjs');
+    await writeFile(
+      primary,
+      `import cluster from 'node:cluster';
+cluster.setupPrimary({ exec: ${JSON.stringify(join(ROOT, 'src', 'node.ts'))}, execArgv: ['--import', 'tsx'] });
+cluster.fork();
+`,
+    );
+    const child = spawn(process.execPath, [primary], {
+      cwd: ROOT,
+      env: { ...process.env, WORKERS: '2', PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines: string[] = [];
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line:\n${lines.join('\n')}`)), 20_000);
+        onLines(child.stdout!, (line) => {
+          lines.push(line);
+          const event = JSON.parse(line) as { event?: string; url?: string };
+          if (event.event === 'listening') {
+            clearTimeout(timer);
+            resolve(event.url!);
+          }
+        });
+      });
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.ok(lines.some((line) => line.includes('"event":"workers-ignored"')));
+      assert.ok(!lines.some((line) => line.includes('"event":"cluster-starting"')), 'it forked nothing');
+    } finally {
+      await stopProcess(child, () => child.kill('SIGKILL'));
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });

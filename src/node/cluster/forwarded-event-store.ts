@@ -1,10 +1,13 @@
 import { EventStore, type Retention } from '../../insights/event-store.ts';
 import type { FeedbackVote, InsightEvent } from '../../insights/events.ts';
 import type { SqlDatabase, SqlRow, SqlStatement, SqlValue } from '../../insights/sql-database.ts';
+import type { ForwardedEvent } from './messages.ts';
 import type { PrimaryLink } from './primary-link.ts';
 
-/** Longest a worker waits for the primary to write what it holds (one batch of up to ANALYTICS_BATCH events). */
+/** Longest a worker waits for the primary to gather and write what the cluster holds. */
 export const FLUSH_ANSWER_MS = 10_000;
+/** Most events one message carries: a worker sends what it queued in one turn of its event loop, up to this. */
+export const MAX_EVENTS_PER_MESSAGE = 500;
 /** Longest a worker waits for one statement of the insights (a year's summary reads for well under a second). */
 export const SQL_ANSWER_MS = 30_000;
 
@@ -26,16 +29,19 @@ export class PrimarySqlDatabase implements SqlDatabase {
 }
 
 /**
- * A cluster worker's event store. Events and votes go to the primary as they happen, where the
- * one store of the cluster stamps (on arrival, within a millisecond of the answer while the
- * primary keeps up), queues, writes and maintains them; reads (the insights) run here
- * against the primary's database, after asking it to write what it holds, so a summary counts
- * every event any worker recorded before it. What this store remembers between reads stays
- * true across processes: the ids of names never change once given, the salt is made once in
- * the database, and the sums of rolled-up days are keyed by how far the roll-up had gone.
+ * A cluster worker's event store. Events and votes go to the primary, where the one store of
+ * the cluster stamps (on arrival), queues, writes and maintains them: those of one turn of the
+ * event loop leave together once the turn's answers are written (a message per event cost a
+ * system call and a wake-up of the primary each). Reads (the insights) run here against
+ * the primary's database after it has gathered every worker's queued events (see
+ * SharedServices) and written them, so a summary counts every event any worker recorded before
+ * it. What this store remembers between reads stays true across processes: the ids of names
+ * never change once given, the salt is made once in the database, and the sums of rolled-up
+ * days are keyed by how far the roll-up had gone.
  */
 export class ForwardedEventStore extends EventStore {
   private primaryUnflushed = 0;
+  private queued: ForwardedEvent[] = [];
 
   constructor(
     private readonly link: PrimaryLink,
@@ -44,25 +50,43 @@ export class ForwardedEventStore extends EventStore {
     super(new PrimarySqlDatabase(link), { ...options, flushMs: 0 });
     link.onMessage((message) => {
       if (message.fixpath === 'unflushed') this.primaryUnflushed = message.count;
+      if (message.fixpath === 'send-events') {
+        this.sendQueued();
+        this.link.tell({ fixpath: 'events-sent', barrier: message.barrier });
+      }
     });
   }
 
   override record(event: InsightEvent): void {
-    this.link.tell({ fixpath: 'record', event });
+    this.queue({ record: event });
   }
 
   override vote(vote: FeedbackVote): void {
-    this.link.tell({ fixpath: 'vote', vote });
+    this.queue({ vote });
   }
 
-  /** The primary writes every event it holds, whichever worker sent it. */
-  override flush(): Promise<number> {
-    return this.link.ask('flush', {}, FLUSH_ANSWER_MS);
+  private queue(event: ForwardedEvent): void {
+    if (this.queued.length === 0) setImmediate(() => this.sendQueued());
+    this.queued.push(event);
+    if (this.queued.length >= MAX_EVENTS_PER_MESSAGE) this.sendQueued();
+  }
+
+  /** Hand what is queued to the primary now. */
+  sendQueued(): void {
+    if (this.queued.length === 0) return;
+    this.link.tell({ fixpath: 'events', events: this.queued });
+    this.queued = [];
+  }
+
+  /** The primary gathers every worker's events and writes them. */
+  override flush(timeoutMs = FLUSH_ANSWER_MS): Promise<number> {
+    this.sendQueued();
+    return this.link.ask('flush', {}, timeoutMs);
   }
 
   /** The events the primary holds, as it last said (it says so as the count changes). */
   override get unflushed(): number {
-    return this.primaryUnflushed;
+    return this.primaryUnflushed + this.queued.length;
   }
 
   /** Upkeep is the primary's alone: one process rolls up and deletes. */

@@ -12,7 +12,7 @@ import type { SqlRow, SqlStatement, SqlValue } from '../../insights/sql-database
 export interface Questions {
   /** Take one request from a client's budget. */
   'rate-limit': { ask: { bucket: string; client: string; rule: RateLimitRule }; answer: RateLimitDecision };
-  /** Write every event the primary holds; answers how many were written. */
+  /** Gather every worker's queued events, write them with the primary's; answers how many were written. */
   flush: { ask: Record<string, never>; answer: number };
   /** A read of the event store's database. */
   'sql-all': { ask: { sql: string; params: SqlValue[] }; answer: SqlRow[] };
@@ -24,8 +24,10 @@ export type QuestionKind = keyof Questions;
 /** Worker to primary. */
 export type WorkerMessage =
   | { fixpath: 'ask'; id: number; kind: QuestionKind; question: Questions[QuestionKind]['ask'] }
-  | { fixpath: 'record'; event: InsightEvent }
-  | { fixpath: 'vote'; vote: FeedbackVote }
+  /** Events and votes, in the order they happened. */
+  | { fixpath: 'events'; events: ForwardedEvent[] }
+  /** Everything queued before a `send-events` has been sent. */
+  | { fixpath: 'events-sent'; barrier: number }
   | { fixpath: 'log'; text: string }
   /** Listening (all workers share the port and so the URL). */
   | { fixpath: 'ready'; url: string; articles: number; causes: number; articlesDir: string };
@@ -35,7 +37,11 @@ export type PrimaryMessage =
   | { fixpath: 'answer'; id: number; answer: unknown }
   | { fixpath: 'answer'; id: number; error: string }
   /** Events the primary holds in memory, for the worker's /healthz. */
-  | { fixpath: 'unflushed'; count: number };
+  | { fixpath: 'unflushed'; count: number }
+  /** Send the events you have queued now, then say so. */
+  | { fixpath: 'send-events'; barrier: number };
+
+export type ForwardedEvent = { record: InsightEvent } | { vote: FeedbackVote };
 
 /** Ours carry a `fixpath` tag; other messages (Node's own cluster traffic) pass by. */
 const isTagged = (message: unknown): boolean =>

@@ -43,13 +43,14 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
   let stopping: { started: number; exitCode: number; killed: number[] } | null = null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const services = new SharedServices(events, (message) => {
-    for (const worker of workersLeft()) send(worker, message);
-  });
-  const send = (worker: Worker, message: PrimaryMessage): void => {
+  const send = (worker: Worker | undefined, message: PrimaryMessage): void => {
     // A worker that died meanwhile cannot be told anything: its answers are dropped.
-    if (worker.isConnected()) worker.send(message, () => {});
+    if (worker?.isConnected()) worker.send(message, () => {});
   };
+  const services = new SharedServices(events, {
+    ids: () => workersLeft().map((worker) => worker.id),
+    send: (id, message) => send(cluster.workers?.[id], message),
+  });
 
   const heard = (worker: Worker, message: unknown): void => {
     if (!isWorkerMessage(message)) return;
@@ -76,7 +77,7 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
         }
         return;
       default:
-        services.heard(message, (answer) => send(worker, answer));
+        services.heard(worker.id, message, (answer) => send(worker, answer));
     }
   };
 
@@ -137,6 +138,7 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = ready.delete(worker.id);
+    services.forget(worker.id);
     if (stopping) {
       if (workersLeft().length === 0) void finish();
       return;

@@ -5,6 +5,19 @@ import type { PrimaryMessage, QuestionKind, Questions, WorkerMessage } from './m
 
 /** How often, at most, the primary tells the workers how many events it holds (their /healthz shows it). */
 export const UNFLUSHED_REPORT_MS = 250;
+/**
+ * Longest a read waits for the workers to send the events they have queued. A worker busy with
+ * one long request (a 100 MB capture takes seconds) answers after it; the read then goes on
+ * without that worker's last turn of events, which the next read counts.
+ */
+export const GATHER_EVENTS_MS = 1_000;
+
+/** The primary's ends of its workers' channels. */
+export interface WorkerChannels {
+  /** The workers alive now, by cluster id. */
+  ids: () => number[];
+  send: (worker: number, message: PrimaryMessage) => void;
+}
 
 /**
  * What a cluster's primary keeps for all of its workers, and how it answers them: one set of
@@ -13,13 +26,18 @@ export const UNFLUSHED_REPORT_MS = 250;
 export class SharedServices {
   private reported = 0;
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly answers: { [K in QuestionKind]: (question: Questions[K]['ask']) => unknown };
+  private readonly answers: {
+    [K in QuestionKind]: (question: Questions[K]['ask']) => unknown;
+  };
+  private nextBarrier = 0;
+  /** Gatherings under way: the workers each still waits for. */
+  private readonly gathering = new Map<number, { waiting: Set<number>; done: () => void }>();
 
   constructor(
     private readonly events: { store: EventStore | null; database: SqlDatabase | null },
-    /** Sends a message to every worker. */
-    private readonly broadcast: (message: PrimaryMessage) => void,
+    private readonly workers: WorkerChannels,
     budgets = new RateLimiter(),
+    private readonly gatherMs = GATHER_EVENTS_MS,
   ) {
     const database = (): SqlDatabase => {
       if (!events.database) throw new Error('ANALYTICS=off: the primary keeps no event store');
@@ -27,9 +45,11 @@ export class SharedServices {
     };
     this.answers = {
       'rate-limit': ({ bucket, client, rule }) => budgets.take(bucket, client, rule),
-      // Answered after this turn of the event loop, once every message that arrived with the
-      // question (events other workers recorded before it) has been queued.
-      flush: () => new Promise((turned) => setImmediate(turned)).then(() => events.store?.flush() ?? 0),
+      flush: async () => {
+        if (!events.store) return 0;
+        await this.gatherEvents();
+        return events.store.flush();
+      },
       'sql-all': ({ sql, params }) => database().all(sql, params),
       'sql-batch': async ({ statements }) => {
         await database().batch(statements);
@@ -38,20 +58,52 @@ export class SharedServices {
     };
   }
 
-  /** A worker's question or event; `reply` answers that worker. Other messages are not for this. */
-  heard(message: WorkerMessage, reply: (message: PrimaryMessage) => void): void {
+  /** A worker's question, events or answer; `reply` answers that worker. Other messages are not for this. */
+  heard(worker: number, message: WorkerMessage, reply: (message: PrimaryMessage) => void): void {
     switch (message.fixpath) {
       case 'ask':
         void this.answer(message, reply);
         return;
-      case 'record':
-        this.events.store?.record(message.event);
+      case 'events':
+        for (const event of message.events)
+          if ('record' in event) this.events.store?.record(event.record);
+          else this.events.store?.vote(event.vote);
         this.reportUnflushed();
         return;
-      case 'vote':
-        this.events.store?.vote(message.vote);
-        this.reportUnflushed();
+      case 'events-sent':
+        this.sent(worker, message.barrier);
     }
+  }
+
+  /** A worker is gone: no gathering waits for it. */
+  forget(worker: number): void {
+    for (const barrier of this.gathering.keys()) this.sent(worker, barrier);
+  }
+
+  /**
+   * Ask every worker to send what it has queued, and resolve once each has said it did (its
+   * channel keeps order, so its events have then arrived), or after `gatherMs`.
+   */
+  private gatherEvents(): Promise<void> {
+    const barrier = this.nextBarrier++;
+    const waiting = new Set(this.workers.ids());
+    return new Promise((gathered) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathering.delete(barrier);
+        gathered();
+      };
+      const timer = setTimeout(done, this.gatherMs);
+      this.gathering.set(barrier, { waiting, done });
+      for (const worker of waiting) this.workers.send(worker, { fixpath: 'send-events', barrier });
+      if (waiting.size === 0) done();
+    });
+  }
+
+  private sent(worker: number, barrier: number): void {
+    const gathering = this.gathering.get(barrier);
+    if (!gathering?.waiting.delete(worker)) return;
+    if (gathering.waiting.size === 0) gathering.done();
   }
 
   private async answer(
@@ -74,7 +126,7 @@ export class SharedServices {
       const unflushed = this.events.store?.unflushed ?? 0;
       if (unflushed === this.reported) return;
       this.reported = unflushed;
-      this.broadcast({ fixpath: 'unflushed', count: unflushed });
+      for (const worker of this.workers.ids()) this.workers.send(worker, { fixpath: 'unflushed', count: unflushed });
       // A batch the store writes on its own timer changes the count without a message: look again.
       this.reportUnflushed();
     }, UNFLUSHED_REPORT_MS);

@@ -21,25 +21,21 @@ export const LAST_WORDS_MS = 2_000;
 export async function runWorker(config: Config): Promise<void> {
   const id = cluster.worker!.id;
   const link = new PrimaryLink(process);
+  const { analytics } = config;
+  const store = analytics.enabled
+    ? new ForwardedEventStore(link, { retention: { eventDays: analytics.eventDays, dailyDays: analytics.dailyDays } })
+    : null;
+  const insights: InsightsSetting = store ? { store, excerpts: analytics.excerpts } : { off: 'ANALYTICS=off' };
   logAsWorker(id, {
     write: (text) => void link.tell({ fixpath: 'log', text }),
     // The channel keeps order: the primary's answer to a flush means it has every line and
     // event this worker sent before.
     delivered: () =>
-      link.ask('flush', {}, LAST_WORDS_MS).then(
+      (store ? store.flush() : link.ask('flush', {}, LAST_WORDS_MS)).then(
         () => {},
         () => {},
       ),
   });
-  const { analytics } = config;
-  const insights: InsightsSetting = analytics.enabled
-    ? {
-        store: new ForwardedEventStore(link, {
-          retention: { eventDays: analytics.eventDays, dailyDays: analytics.dailyDays },
-        }),
-        excerpts: analytics.excerpts,
-      }
-    : { off: 'ANALYTICS=off' };
   const rateLimitStore = new SharedRateLimits(link, (unanswered, reason) =>
     log({
       level: 'warn',
