@@ -482,7 +482,9 @@ export class TermIndex {
   private near(query: string, maxDistance: number): Array<[number, number]> {
     const width = query.length + 1;
     const found: Array<[number, number]> = [];
-    let rows = new Uint32Array(width * 64);
+    // Cells outside the band |row - column| <= maxDistance are never computed: they stay above
+    // the limit, which is all the search needs to know of them.
+    let rows = new Uint32Array(width * 64).fill(maxDistance + 1);
     for (let column = 0; column < width; column += 1) rows[column] = column;
     let previous = '';
     let valid = 0;
@@ -493,7 +495,7 @@ export class TermIndex {
       const limit = Math.min(valid, term.length, previous.length);
       while (shared < limit && term.charCodeAt(shared) === previous.charCodeAt(shared)) shared += 1;
       if ((term.length + 1) * width > rows.length) {
-        const grown = new Uint32Array((term.length + 1) * width * 2);
+        const grown = new Uint32Array((term.length + 1) * width * 2).fill(maxDistance + 1);
         grown.set(rows);
         rows = grown;
       }
@@ -502,9 +504,10 @@ export class TermIndex {
         const code = term.charCodeAt(row - 1);
         const here = row * width;
         const above = here - width;
-        rows[here] = row;
-        let least = row;
-        for (let column = 1; column < width; column += 1) {
+        rows[here] = Math.min(row, maxDistance + 1);
+        let least = rows[here]!;
+        const last = Math.min(width - 1, row + maxDistance);
+        for (let column = Math.max(1, row - maxDistance); column <= last; column += 1) {
           const replace = rows[above + column - 1]! + (code === query.charCodeAt(column - 1) ? 0 : 1);
           const remove = rows[above + column]! + 1;
           const insert = rows[here + column - 1]! + 1;
