@@ -95,20 +95,33 @@ function sentencesOf(article: Article): Sentence[] {
   return sentences;
 }
 
+/** Marks a sentence kept as text (its byte length follows), not as a range of the article's body. */
+const AS_TEXT = 0xffffffff;
+
 /**
  * An article's sentences as a prebuilt library stores them, so a search need not split and
- * tokenise an article the first time it shows it: the sentence count, each sentence's byte
- * length and number of terms, every sentence's terms as numbers of the article index that
- * built them, then the sentences' text (UTF-8). Little-endian u32s.
+ * tokenise an article the first time it shows it. Little-endian u32s: the sentence count; per
+ * sentence where its text is (a [start, end) range of the body, where the sentence reads the
+ * same there, as prose does; otherwise `AS_TEXT` and its byte length) and its number of terms;
+ * every sentence's terms as numbers of the article index that built them; then the texts of
+ * the sentences not found in the body (UTF-8).
  */
 export function encodeSentences(article: Article, index: TermIndex): Uint8Array {
   const sentences = sentencesOf(article);
   const encoder = new TextEncoder();
-  const texts = sentences.map((sentence) => encoder.encode(sentence.text));
+  let cursor = 0;
+  const places = sentences.map((sentence): [number, number] | Uint8Array => {
+    let start = article.body.indexOf(sentence.text, cursor);
+    if (start < 0) start = article.body.indexOf(sentence.text);
+    if (start < 0) return encoder.encode(sentence.text);
+    cursor = start + sentence.text.length;
+    return [start, cursor];
+  });
+  const texts = places.filter((place): place is Uint8Array => place instanceof Uint8Array);
   const ids = sentences.map((sentence) =>
     [...sentence.terms].map((term) => index.termId(term)).filter((id) => id >= 0),
   );
-  const words = 1 + 2 * sentences.length + ids.reduce((sum, list) => sum + list.length, 0);
+  const words = 1 + 3 * sentences.length + ids.reduce((sum, list) => sum + list.length, 0);
   const bytes = new Uint8Array(words * 4 + texts.reduce((sum, text) => sum + text.byteLength, 0));
   const view = new DataView(bytes.buffer);
   let at = 0;
@@ -117,8 +130,14 @@ export function encodeSentences(article: Article, index: TermIndex): Uint8Array 
     at += 4;
   };
   put(sentences.length);
-  sentences.forEach((_, which) => {
-    put(texts[which]!.byteLength);
+  places.forEach((place, which) => {
+    if (place instanceof Uint8Array) {
+      put(AS_TEXT);
+      put(place.byteLength);
+    } else {
+      put(place[0]);
+      put(place[1]);
+    }
     put(ids[which]!.length);
   });
   for (const list of ids) for (const id of list) put(id);
@@ -139,18 +158,18 @@ export function rememberSentences(article: Article, index: TermIndex, read: () =
 const decoder = new TextDecoder();
 
 /** The stored sentence that shares most of the query's terms, or null when none shares any. */
-function bestStoredSentence(bytes: Uint8Array, queryIds: Set<number>): string | null {
+function bestStoredSentence(article: Article, bytes: Uint8Array, queryIds: Set<number>): string | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(0, true);
-  let ids = 4 + count * 8;
-  let textAt = ids;
-  for (let which = 0; which < count; which += 1) textAt += view.getUint32(8 + which * 8, true) * 4;
+  const entry = (which: number, field: number): number => view.getUint32(4 + which * 12 + field * 4, true);
+  let ids = 4 + count * 12;
+  let text = ids;
+  for (let which = 0; which < count; which += 1) text += entry(which, 2) * 4;
   let best = -1;
   let bestScore = 0;
   let bestText = 0;
-  for (let which = 0, text = textAt; which < count; which += 1) {
-    const length = view.getUint32(4 + which * 8, true);
-    const terms = view.getUint32(8 + which * 8, true);
+  for (let which = 0; which < count; which += 1) {
+    const terms = entry(which, 2);
     let score = 0;
     for (let term = 0; term < terms; term += 1) if (queryIds.has(view.getUint32(ids + term * 4, true))) score += 1;
     if (score > bestScore) {
@@ -159,10 +178,11 @@ function bestStoredSentence(bytes: Uint8Array, queryIds: Set<number>): string | 
       bestText = text;
     }
     ids += terms * 4;
-    text += length;
+    if (entry(which, 0) === AS_TEXT) text += entry(which, 1);
   }
   if (best < 0) return null;
-  return decoder.decode(bytes.subarray(bestText, bestText + view.getUint32(4 + best * 8, true)));
+  if (entry(best, 0) !== AS_TEXT) return article.body.slice(entry(best, 0), entry(best, 1));
+  return decoder.decode(bytes.subarray(bestText, bestText + entry(best, 1)));
 }
 
 /** The sentence of an article that shares most terms with the query, trimmed for display. */
@@ -174,7 +194,7 @@ export function snippetOf(
   let best = article.summary;
   const stored = storedSentences.get(article);
   if (stored && query && stored.index === query.index) {
-    best = bestStoredSentence(stored.read(), query.ids) ?? best;
+    best = bestStoredSentence(article, stored.read(), query.ids) ?? best;
   } else {
     let bestScore = 0;
     for (const sentence of sentencesOf(article)) {
