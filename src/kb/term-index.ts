@@ -198,42 +198,18 @@ export class TermIndex {
   }
 
   static build(fields: IndexField[], documents: Iterable<IndexedDocument>, analyzer: Analyzer): TermIndex {
-    const fieldCount = fields.length;
-    const ids: string[] = [];
-    const internal: number[] = [];
-    const lengths: number[] = [];
-    const averageLengths = new Float64Array(fieldCount);
-    const termNumbers = new Map<string, number>();
-    const termNames: string[] = [];
-    // Postings as they come: (term, field, document, frequency), documents in order.
-    let postings = new Uint32Array(1 << 16);
-    let count = 0;
-    for (const document of documents) {
-      const number = ids.length;
-      ids.push(document.id);
-      internal.push(document.internal ? 1 : 0);
-      for (let field = 0; field < fieldCount; field += 1) {
-        const tokens = analyzer.tokenize(document.texts[field] ?? '');
-        const length = new Set(tokens).size;
-        lengths.push(length);
-        // The running average, computed as MiniSearch did, so scores match to the last bit.
-        averageLengths[field] = (averageLengths[field]! * number + length) / (number + 1);
-        const frequencies = frequenciesOf(tokens, analyzer, termNumbers, termNames);
-        for (const [term, frequency] of frequencies) {
-          if (count + 4 > postings.length) {
-            const grown = new Uint32Array(postings.length * 2);
-            grown.set(postings);
-            postings = grown;
-          }
-          postings[count] = term;
-          postings[count + 1] = field;
-          postings[count + 2] = number;
-          postings[count + 3] = Math.min(frequency, MAX_FREQUENCY);
-          count += 4;
-        }
-      }
-    }
-    return TermIndex.fromPostings(fields, ids, internal, lengths, averageLengths, termNames, postings, count / 4);
+    const empty = new TermIndex(
+      fields,
+      [],
+      new Uint8Array(0),
+      [],
+      new Uint32Array(1),
+      new Uint32Array(0),
+      new Uint16Array(0),
+      new Uint32Array(0),
+      new Float64Array(fields.length),
+    );
+    return empty.rebuild([...documents], analyzer);
   }
 
   /**
@@ -288,6 +264,7 @@ export class TermIndex {
         const tokens = analyzer.tokenize(document.texts[field] ?? '');
         const length = new Set(tokens).size;
         lengths.push(length);
+        // The running average, computed as MiniSearch did, so scores match to the last bit.
         averageLengths[field] = (averageLengths[field]! * number + length) / (number + 1);
         for (const [term, frequency] of frequenciesOf(tokens, analyzer, termNumbers, termNames))
           push(term, field, number, Math.min(frequency, MAX_FREQUENCY));
