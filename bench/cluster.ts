@@ -13,7 +13,9 @@ import autocannon from 'autocannon';
  * that drift in the machine's speed falls on both, the median round reported. The server's CPU
  * per request is read from /proc for the primary and every worker together, because the load
  * generator shares the machine's cores and req/s alone hides what the server spent; the load
- * generator's own CPU is shown beside it.
+ * generator's own CPU is shown beside it. Beside the cluster, two single servers that share
+ * nothing, loaded at once, show what two processes can reach on this machine with this client:
+ * the cluster's own cost is the distance to them.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,6 +39,8 @@ const SYMPTOMS = [
 
 interface Server {
   name: string;
+  /** WORKERS above 1: the process started is the cluster's primary. */
+  clustered: boolean;
   url: string;
   child: ChildProcess;
   dataDir: string;
@@ -72,7 +76,7 @@ async function start(name: string, env: Record<string, string>): Promise<Server>
       }
     });
   });
-  const server = { name, url, child, dataDir };
+  const server = { name, clustered: env.WORKERS !== '1', url, child, dataDir };
   running.add(server);
   return server;
 }
@@ -95,20 +99,22 @@ function processCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** The process and its children (a cluster's workers): ppid is field 4 of /proc/<pid>/stat. */
+/** The process and all its descendants (a cluster's workers, tsx's esbuild service): ppid is field 4 of /proc/<pid>/stat. */
 function processTree(pid: number): number[] {
-  const children = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [pid, ...children];
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index += 1)
+    for (const [child, parent] of parents) if (parent === tree[index]) tree.push(child);
+  return tree;
 }
 
 const treeCpuMs = (pids: number[]): number => pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
@@ -124,70 +130,88 @@ interface Sample {
   clientCores: number;
 }
 
-async function measure(server: Server): Promise<Sample> {
-  const load: autocannon.Options = {
-    url: server.url,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    requests: SYMPTOMS.map((text) => ({
-      method: 'POST',
-      path: '/v1/diagnose',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text }),
-    })),
-  };
+/** One thing measured: a server, or two servers side by side sharing nothing, each given half the connections. */
+interface Setup {
+  name: string;
+  servers: Server[];
+}
+
+const diagnoseRequests = SYMPTOMS.map((text) => ({
+  method: 'POST' as const,
+  path: '/v1/diagnose',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ text }),
+}));
+
+async function measure(setup: Setup): Promise<Sample> {
+  const loads = setup.servers.map(
+    (server): autocannon.Options => ({
+      url: server.url,
+      connections: Math.max(1, Math.round(CONNECTIONS / setup.servers.length)),
+      pipelining: 1,
+      requests: diagnoseRequests,
+    }),
+  );
+  const run = (duration: number) => Promise.all(loads.map((load) => autocannon({ ...load, duration })));
   // A short unrecorded run first, so the JIT has compiled the hot path before we measure.
-  await autocannon({ ...load, duration: 1 });
+  await run(1);
   await new Promise((settle) => setTimeout(settle, SETTLE_MS));
-  const pids = processTree(server.child.pid!);
+  const pids = setup.servers.flatMap((server) => processTree(server.child.pid!));
+  const primaries = setup.servers.filter((server) => server.clustered).map((server) => server.child.pid!);
   const serverBefore = treeCpuMs(pids);
-  const primaryBefore = processCpuMs(server.child.pid!);
+  const primaryBefore = treeCpuMs(primaries);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await autocannon({ ...load, duration: SECONDS });
+  const results = await run(SECONDS);
   const client = process.cpuUsage(clientBefore);
   const elapsedMs = performance.now() - started;
   await new Promise((settle) => setTimeout(settle, SETTLE_MS));
   const serverMs = treeCpuMs(pids) - serverBefore;
-  const primaryMs = pids.length > 1 ? processCpuMs(server.child.pid!) - primaryBefore : 0;
-  const failed = result.errors + result.non2xx;
-  if (failed > 0) throw new Error(`${server.name}: ${failed} diagnose requests failed`);
+  const primaryMs = treeCpuMs(primaries) - primaryBefore;
+  const failed = results.reduce((sum, result) => sum + result.errors + result.non2xx, 0);
+  if (failed > 0) throw new Error(`${setup.name}: ${failed} diagnose requests failed`);
+  const requests = results.reduce((sum, result) => sum + result.requests.total, 0);
   return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    cpuMsPerRequest: serverMs / result.requests.total,
-    primaryCpuMsPerRequest: primaryMs / result.requests.total,
+    rps: results.reduce((sum, result) => sum + result.requests.average, 0),
+    p99: Math.max(...results.map((result) => result.latency.p99)),
+    cpuMsPerRequest: serverMs / requests,
+    primaryCpuMsPerRequest: primaryMs / requests,
     clientCores: (client.user + client.system) / 1000 / elapsedMs,
   };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const targets: Array<{ name: string; env: Record<string, string> }> = [
-  { name: 'WORKERS=1', env: { WORKERS: '1' } },
-  { name: `WORKERS=${CLUSTER_WORKERS}`, env: { WORKERS: CLUSTER_WORKERS } },
-];
-
 console.log(
   `uncached diagnose, ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} at the start`,
 );
-const servers: Server[] = [];
+const setups: Setup[] = [];
 try {
-  for (const target of targets) servers.push(await start(target.name, target.env));
-  const samples = servers.map((): Sample[] => []);
+  setups.push({ name: 'WORKERS=1', servers: [await start('WORKERS=1', { WORKERS: '1' })] });
+  setups.push({
+    name: `WORKERS=${CLUSTER_WORKERS}`,
+    servers: [await start(`WORKERS=${CLUSTER_WORKERS}`, { WORKERS: CLUSTER_WORKERS })],
+  });
+  // The ceiling for two processes on this machine and client: two servers that share nothing.
+  if (CLUSTER_WORKERS === '2')
+    setups.push({
+      name: '2 × WORKERS=1',
+      servers: [await start('pair A', { WORKERS: '1' }), await start('pair B', { WORKERS: '1' })],
+    });
+  const samples = setups.map((): Sample[] => []);
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (let step = 0; step < servers.length; step += 1) {
-      const index = (round + step) % servers.length;
-      samples[index]!.push(await measure(servers[index]!));
+    for (let step = 0; step < setups.length; step += 1) {
+      const index = (round + step) % setups.length;
+      samples[index]!.push(await measure(setups[index]!));
     }
     console.log(
-      `  round ${round + 1}: ${servers.map((server, index) => `${server.name} ${samples[index]!.at(-1)!.rps.toFixed(0)} req/s`).join(', ')}`,
+      `  round ${round + 1}: ${setups.map((setup, index) => `${setup.name} ${samples[index]!.at(-1)!.rps.toFixed(0)} req/s`).join(', ')}`,
     );
   }
-  const results = servers.map((server, index) => {
+  const results = setups.map((setup, index) => {
     const list = samples[index]!;
     return {
-      name: server.name,
+      name: setup.name,
       rps: median(list.map((sample) => sample.rps)),
       p99: median(list.map((sample) => sample.p99)),
       cpuMsPerRequest: median(list.map((sample) => sample.cpuMsPerRequest)),
@@ -197,12 +221,12 @@ try {
   });
   const single = results[0]!;
   console.log(
-    '\nserver       req/s   p99 ms   server CPU ms/request (primary)   load generator (cores)   vs WORKERS=1',
+    '\nserver            req/s   p99 ms   server CPU ms/request (primary)   load generator (cores)   vs WORKERS=1',
   );
   for (const result of results)
     console.log(
-      `${result.name.padEnd(10)} ${result.rps.toFixed(0).padStart(7)}  ${result.p99.toFixed(1).padStart(7)}  ${`${result.cpuMsPerRequest.toFixed(3)} (${result.primaryCpuMsPerRequest.toFixed(3)})`.padStart(32)}  ${result.clientCores.toFixed(2).padStart(23)}  ${`${(result.rps / single.rps).toFixed(2)}x`.padStart(13)}`,
+      `${result.name.padEnd(15)} ${result.rps.toFixed(0).padStart(7)}  ${result.p99.toFixed(1).padStart(7)}  ${`${result.cpuMsPerRequest.toFixed(3)} (${result.primaryCpuMsPerRequest.toFixed(3)})`.padStart(32)}  ${result.clientCores.toFixed(2).padStart(23)}  ${`${(result.rps / single.rps).toFixed(2)}x`.padStart(13)}`,
     );
 } finally {
-  for (const server of servers) await stop(server);
+  for (const setup of setups) for (const server of setup.servers) await stop(server);
 }

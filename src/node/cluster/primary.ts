@@ -48,7 +48,8 @@ export function runPrimary(config: Config, paths: ClusterPaths): void {
     if (worker?.isConnected()) worker.send(message, () => {});
   };
   const services = new SharedServices(events, {
-    ids: () => workersLeft().map((worker) => worker.id),
+    // Only a listening worker can have served a request, and so have events to send.
+    ids: () => [...ready],
     send: (id, message) => send(cluster.workers?.[id], message),
   });
 

@@ -14,7 +14,7 @@ export const GATHER_EVENTS_MS = 1_000;
 
 /** The primary's ends of its workers' channels. */
 export interface WorkerChannels {
-  /** The workers alive now, by cluster id. */
+  /** The workers serving now, by cluster id. */
   ids: () => number[];
   send: (worker: number, message: PrimaryMessage) => void;
 }
