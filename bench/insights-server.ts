@@ -25,7 +25,8 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'node.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', ...env },
+    // One process: the CPU read from /proc is this process's alone.
+    env: { ...process.env, PORT: '0', WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   running.add(child);

@@ -139,22 +139,25 @@ const ms = (value: number): string =>
 const row = (cells: Array<[string, number]>): string =>
   cells.map(([text, width], index) => (index === 0 ? text.padEnd(width) : text.padStart(width))).join('  ');
 
+/** A kind's median request, and its mean in brackets. */
+const both = (kind: { p50Ms: number; meanMs: number }): string => `${ms(kind.p50Ms)} (${ms(kind.meanMs)})`;
+
 function table(results: SizeResult[], prebuilt: boolean, commit: string): string {
   const first = results[0]!.inProcess.median.kinds;
   const lines = [
     `fixpath scale bench: commit ${commit}, Node ${process.version}, ${availableParallelism()} CPUs, ${new Date().toISOString().slice(0, 16)}Z`,
     '',
-    `In process, nothing cached: CPU ms per request (user + system), median of ${PROCESSES} fresh processes, each request a distinct real input`,
+    `In process, nothing cached: CPU ms per request (user + system), each request a distinct real input; each cell the median over the requests (their mean in brackets), median of ${PROCESSES} fresh processes`,
     row([
       ['articles', 14],
       ['load (CPU)', 12],
       ['1st diagnosis', 13],
-      [`text (${first.text.requests})`, 10],
+      [`text (${first.text.requests})`, 14],
       ['text p95', 8],
       ['text max', 8],
-      [`error (${first.error.requests})`, 10],
-      [`HAR (${first.har.requests})`, 8],
-      [`search (${first.search.requests})`, 12],
+      [`error (${first.error.requests})`, 14],
+      [`HAR (${first.har.requests})`, 14],
+      [`search (${first.search.requests})`, 14],
       ['text led by generated', 21],
     ]),
     ...results.map(({ label, inProcess: { median: result } }) =>
@@ -162,12 +165,12 @@ function table(results: SizeResult[], prebuilt: boolean, commit: string): string
         [label, 14],
         [ms(result.loadCpuMs), 12],
         [ms(result.firstDiagnosisCpuMs), 13],
-        [ms(result.kinds.text.meanMs), 10],
+        [both(result.kinds.text), 14],
         [ms(result.kinds.text.p95Ms), 8],
         [ms(result.kinds.text.maxMs), 8],
-        [ms(result.kinds.error.meanMs), 10],
-        [ms(result.kinds.har.meanMs), 8],
-        [ms(result.kinds.search.meanMs), 12],
+        [both(result.kinds.error), 14],
+        [both(result.kinds.har), 14],
+        [both(result.kinds.search), 14],
         [`${(result.ledByGenerated * 100).toFixed(0)}%`, 21],
       ]),
     ),

@@ -31,7 +31,8 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<Server> {
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, PORT: '0', ...options.env },
+    // One process unless a bench asks for more: its figures are one server's, comparable with earlier runs.
+    env: { ...process.env, PORT: '0', WORKERS: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let startLog = '';
