@@ -13,9 +13,11 @@ import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } fro
  * gray-matter nor a file system.
  *
  * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, a
- * little-endian f64 with where the article text starts, the header, zero padding to a multiple
- * of 8, then the index arrays, then the article text (UTF-8). An article's text is stored
- * once: its sections and steps are ranges of its body, wherever they are found in it.
+ * little-endian f64 with where the cold part starts, the header, zero padding to a multiple of
+ * 8, the index arrays, then the cold part: each article's body (UTF-8) and its sentences for
+ * search snippets (`encodeSentences`). A reader may leave the cold part where it is and read an
+ * article's share when first needed (`loadLibrary`'s `readText`). An article's Markdown is
+ * stored once: its sections and steps are ranges of its body, wherever they are found in it.
  */
 export interface LibraryHeader {
   format: number;
