@@ -89,9 +89,9 @@ export class CauseCatalogue {
     const prepared = compileSignals(kb, signals?.length === kb.causes.length ? signals : undefined);
     kb.causes.forEach((cause, number) => {
       for (const phrase of prepared[number]!.phrases) this.phrases.add(phrase, cause.id);
-      // Spellings that stem alike ("expired", "expirou") are one word, shown as first written.
+      // Spellings that stem alike ("expired", "expirou", "cookies", "cookie") are one word, shown as first written.
       const words = new Map<string, CompiledPhrase>();
-      for (const word of prepared[number]!.words) if (!words.has(wordKey(word))) words.set(wordKey(word), word);
+      for (const word of prepared[number]!.words) if (!words.has(phraseKey(word))) words.set(phraseKey(word), word);
       for (const [key, word] of words) {
         this.words.add(word, cause.id);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
@@ -157,9 +157,6 @@ const PENALTIES = [
   ['network.error', 'networkError'],
   ['text.how-to', 'howToQuestion'],
 ] as const;
-
-/** Two spellings of one word ("cookies", "cookie") are one word. */
-const wordKey = phraseKey;
 
 export interface ScoreOptions {
   /** Internal causes are scored only for agents. */
@@ -298,6 +295,12 @@ export function scoreCauses(
     };
   };
 
+  /** The points against a cause that declares `declared` facts: one per sign of another problem it does not expect. */
+  const penaltiesOf = (declared: string[]): number[] =>
+    PENALTIES.filter(([factId]) => factIds.has(factId) && !declared.includes(factId)).map(
+      ([, penalty]) => scoring[penalty],
+    );
+
   /**
    * The score of a cause with no evidence of its own: its status and the signs against every
    * cause, added in the order `scoreOne` adds them, so the two agree to the last bit.
@@ -307,8 +310,7 @@ export function scoreCauses(
     let score = 0;
     const status = statusPart(signals.status);
     if (status) score += status.points;
-    for (const [factId, penalty] of PENALTIES)
-      if (factIds.has(factId) && !signals.facts.includes(factId)) score += scoring[penalty];
+    for (const points of penaltiesOf(signals.facts)) score += points;
     return score;
   };
 
@@ -391,9 +393,7 @@ export function scoreCauses(
     }
 
     // Signs that the report is not an authentication failure at all count against every cause.
-    for (const [factId, penalty] of PENALTIES) {
-      if (factIds.has(factId) && !signals.facts.includes(factId)) score += scoring[penalty];
-    }
+    for (const points of penaltiesOf(signals.facts)) score += points;
 
     // Mechanism words read a story that lacks the cause's known wording; where that wording
     // is present, it already speaks for the cause and the words add nothing.
@@ -427,18 +427,17 @@ export function scoreCauses(
     return { score, hard, evidence, count, relevance: textValue };
   };
 
-  // Candidates: what the input itself points at. Scored in catalogue order, as ties keep it.
-  const candidates = new Set<number>();
-  const add = (id: string): void => {
+  // Candidates: what the input itself points at. "Strong" ones have an error code, a fact or a
+  // text fit of their own; phrases and mechanism words name the rest.
+  const strong = new Set<number>();
+  for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) strong.add(number);
+  for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) strong.add(number);
+  for (const number of relevance.above(scoring.minimumRelevance)) strong.add(number);
+  const candidates = new Set(strong);
+  for (const id of [...phraseMatches.keys(), ...wordMatches.keys()]) {
     const number = catalogue.numbers.get(id);
     if (number !== undefined) candidates.add(number);
-  };
-  for (const id of phraseMatches.keys()) add(id);
-  for (const id of wordMatches.keys()) add(id);
-  for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) candidates.add(number);
-  for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) candidates.add(number);
-  const fitting = relevance.above(scoring.minimumRelevance);
-  for (const number of fitting) candidates.add(number);
+  }
 
   const groupScores = new Map<number, number>();
   const groupScore = (group: number): number => {
@@ -453,14 +452,8 @@ export function scoreCauses(
   // A cause that only some mechanism words point at ("invoice", declared by hundreds) scores its
   // group's base plus the words' points, cheaply; it is scored in full only if it could be named
   // (from the lowest bar up) or could lead the ranking, which decides whether anything is named.
-  const wordsOnly = (number: number): boolean => {
-    const id = catalogue.compiled[number]!.cause.id;
-    return wordMatches.has(id) && !phraseMatches.has(id) && !strong.has(number);
-  };
-  const strong = new Set<number>();
-  for (const code of foundCodes) for (const number of catalogue.byCode.get(code) ?? []) strong.add(number);
-  for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) strong.add(number);
-  for (const number of fitting) strong.add(number);
+  const wordsOnly = (number: number): boolean =>
+    !strong.has(number) && !phraseMatches.has(catalogue.compiled[number]!.cause.id);
   const scores = new Map<number, number>();
   const full: number[] = [];
   const light: number[] = [];

@@ -192,11 +192,6 @@ export class TermIndex {
     return this.terms.length;
   }
 
-  /** Bytes the arrays take (for benchmarks and limits). */
-  get byteLength(): number {
-    return this.offsets.byteLength + this.documents.byteLength + this.frequencies.byteLength + this.lengths.byteLength;
-  }
-
   static build(fields: IndexField[], documents: Iterable<IndexedDocument>, analyzer: Analyzer): TermIndex {
     const empty = new TermIndex(
       fields,
@@ -394,22 +389,12 @@ export class TermIndex {
 
   /** The term's number, or -1 when no document uses it. */
   termId(term: string): number {
-    let low = 0;
-    let high = this.terms.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.terms[middle]! < term) low = middle + 1;
-      else high = middle;
-    }
-    return low < this.terms.length && this.terms[low] === term ? low : -1;
+    const at = this.lowerBound(term);
+    return this.terms[at] === term ? at : -1;
   }
 
   has(term: string): boolean {
     return this.termId(term) >= 0;
-  }
-
-  isInternal(document: number): boolean {
-    return this.internal[document] === 1;
   }
 
   /** Whether a document uses a term in any field (binary search in its postings). */
@@ -440,8 +425,9 @@ export class TermIndex {
     return found;
   }
 
-  private lowerBound(term: string, from = 0): number {
-    let low = from;
+  /** The first position whose term is not before `term`. */
+  private lowerBound(term: string): number {
+    let low = 0;
     let high = this.terms.length;
     while (low < high) {
       const middle = (low + high) >>> 1;

@@ -68,21 +68,17 @@ export class ArticleWatcher {
   }
 
   /**
-   * Open a folder. With `prebuilt` (the bytes of `npm run build`'s library), files whose text
+   * Open a folder. With `prebuilt` (`npm run build`'s library, see `openLibraryFile`), files whose text
    * it was built from are neither parsed nor indexed again, nor held as text while the folder
    * is read; a library that cannot be read is reported in `opened.prebuilt` and the folder is
    * built from scratch.
    */
-  static async open(
-    directory: string,
-    prebuilt?: Uint8Array | LibraryFile | { problem: string },
-  ): Promise<ArticleWatcher> {
+  static async open(directory: string, prebuilt?: LibraryFile | { problem: string }): Promise<ArticleWatcher> {
     let library: Library | { problem: string } | undefined;
     if (prebuilt && 'problem' in prebuilt) library = prebuilt;
     else if (prebuilt) {
       try {
-        library =
-          prebuilt instanceof Uint8Array ? loadLibrary(prebuilt) : loadLibrary(prebuilt.bytes, prebuilt.readText);
+        library = loadLibrary(prebuilt.bytes, prebuilt.readText);
       } catch (error) {
         library = { problem: describeError(error) };
       }
