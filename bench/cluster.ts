@@ -4,6 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SYMPTOMS } from './support-inputs.ts';
 
 /**
  * `npm run bench:cluster`: uncached diagnose throughput (RESPONSE_CACHE_ENTRIES=0, so every
@@ -27,15 +28,6 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** Longer than ANALYTICS_FLUSH_MS (1 s), so the round's last batch is written inside its CPU window. */
 const SETTLE_MS = 1_500;
 const START_TIMEOUT_MS = 60_000;
-
-/** The symptoms bench/http.ts diagnoses. */
-const SYMPTOMS = [
-  'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
-  'the gateway says our access token does not have access to this resource',
-  'Postman 401 when requesting a token, authorization tab is set to No Auth',
-  'users get bounced to login on every page in Safari, cookie is set but never sent back',
-  'after a burst of retries we get 429 Too Many Requests with Retry-After 60',
-];
 
 interface Server {
   name: string;

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { SYMPTOMS } from './support-inputs.ts';
 import { knowledgeBaseFolder } from './support-knowledge-base.ts';
 import { median, ROOT, startSourceServer } from './support-server.ts';
 
@@ -37,13 +38,6 @@ const SEARCH_QUERIES = [
   'signature mismatch',
   'staging token production',
   'cookie samesite',
-];
-const SYMPTOMS = [
-  'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
-  'the gateway says our access token does not have access to this resource',
-  'Postman 401 when requesting a token, authorization tab is set to No Auth',
-  'users get bounced to login on every page in Safari, cookie is set but never sent back',
-  'after a burst of retries we get 429 Too Many Requests with Retry-After 60',
 ];
 
 const targets: Target[] = [

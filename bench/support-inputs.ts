@@ -61,3 +61,12 @@ function queryOf(report: string): string {
     .join(' ')
     .toLowerCase();
 }
+
+/** A few short customer reports that the throughput benches (http, cluster) send in turn. */
+export const SYMPTOMS = [
+  'our nightly sync runs fine for the first batch then all requests fail with invalid_token',
+  'the gateway says our access token does not have access to this resource',
+  'Postman 401 when requesting a token, authorization tab is set to No Auth',
+  'users get bounced to login on every page in Safari, cookie is set but never sent back',
+  'after a burst of retries we get 429 Too Many Requests with Retry-After 60',
+];
