@@ -94,10 +94,15 @@ const catalogues = new WeakMap<KnowledgeBase, CauseCatalogue>();
  * Compile a knowledge base's causes once; a reloaded knowledge base gets its own. Call it when
  * a library loads, so the first diagnosis does not pay for it.
  */
+/** Use `catalogue` for `kb`: a prebuilt library brings its own, worked out at build. */
+export function rememberCatalogue(kb: KnowledgeBase, catalogue: CauseCatalogue): void {
+  catalogues.set(kb, catalogue);
+}
+
 export function catalogueFor(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
   let catalogue = catalogues.get(kb);
   if (!catalogue) {
-    catalogue = new CauseCatalogue(kb, signals);
+    catalogue = CauseCatalogue.build(kb, signals);
     catalogues.set(kb, catalogue);
   }
   return catalogue;

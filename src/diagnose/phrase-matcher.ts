@@ -1,3 +1,4 @@
+import type { RecordTable } from '../kb/record-table.ts';
 import { isFiller, isNegation, processTerm, termsOf, tokenize } from '../kb/vocabulary.ts';
 
 /** A phrase as the author wrote it and as the terms it is matched by. */
@@ -54,16 +55,45 @@ export function phraseKey(phrase: CompiledPhrase): string {
 }
 
 /**
+ * A group as a prebuilt library stores it: its key, its terms joined by spaces, 1 when matched
+ * word for word, and each declaration as [the text as written, its owner, its order of adding].
+ */
+export type StoredGroup = [string, string, 0 | 1, Array<[string, string, number]>];
+
+/** A prebuilt phrase index: the sorted terms phrases are filed under, word-for-word ones first; each term's groups are a record. */
+export interface StoredPhrases {
+  exact: string;
+  content: string;
+}
+
+/** Where `term` is in `sorted` (ordered by `<`), or -1. */
+function find(sorted: string[], term: string): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const at = sorted[middle]!;
+    if (at === term) return middle;
+    if (at < term) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/**
  * Phrases filed under their rarest term (the one fewest phrases use), so a request checks only
  * the phrases whose rarest term it contains: with thousands of causes, a phrase starting with
  * "token" is not tried against every report that says "token". Causes that declare the same
- * phrase (a word such as "invoice", declared by hundreds) share one check.
+ * phrase (a word such as "invoice", declared by hundreds) share one check. A prebuilt index
+ * (`restore`) reads a term's phrases from its records the first time a text contains it.
  */
 export class PhraseIndex<Owner> {
   private readonly entries: Array<PhraseEntry<Owner>> = [];
   private buckets?: Buckets<Owner>;
+  private stored?: { terms: Record<'exact' | 'content', string[]>; records: RecordTable<StoredGroup[]> };
 
   add(phrase: CompiledPhrase, owner: Owner): void {
+    if (this.stored) throw new Error('a prebuilt phrase index cannot take more phrases');
     this.entries.push({ phrase, owner, order: this.entries.length });
     this.buckets = undefined;
   }
@@ -71,6 +101,9 @@ export class PhraseIndex<Owner> {
   /** File every phrase under its rarest term; done once, before the first match. */
   prepare(): void {
     if (this.buckets) return;
+    const buckets: Buckets<Owner> = { exact: new Map(), content: new Map() };
+    this.buckets = buckets;
+    if (this.stored) return;
     const groups = new Map<string, PhraseGroup<Owner>>();
     for (const entry of this.entries) {
       const key = phraseKey(entry.phrase);
@@ -81,7 +114,6 @@ export class PhraseIndex<Owner> {
     const uses = new Map<string, number>();
     for (const { terms } of groups.values())
       for (const term of new Set(terms.terms)) uses.set(term, (uses.get(term) ?? 0) + 1);
-    const buckets: Buckets<Owner> = { exact: new Map(), content: new Map() };
     for (const group of groups.values()) {
       let rarest = group.terms.terms[0]!;
       for (const term of group.terms.terms) if (uses.get(term)! < uses.get(rarest)!) rarest = term;
@@ -90,7 +122,59 @@ export class PhraseIndex<Owner> {
       if (list) list.push(group);
       else index.set(rarest, [group]);
     }
-    this.buckets = buckets;
+  }
+
+  /** The groups filed under `term`; a prebuilt index reads them on first need. */
+  private groupsOf(exact: boolean, term: string): Array<PhraseGroup<Owner>> | undefined {
+    const kind = exact ? 'exact' : 'content';
+    const bucket = this.buckets![kind];
+    const known = bucket.get(term);
+    if (known || !this.stored) return known;
+    const at = find(this.stored.terms[kind], term);
+    if (at < 0) return undefined;
+    const records = this.stored.records.get(exact ? at : this.stored.terms.exact.length + at);
+    const groups = records.map(([key, joined, wordForWord, declared]): PhraseGroup<Owner> => {
+      const terms = joined.split(' ');
+      return {
+        key,
+        terms: { text: declared[0]![0], terms, exact: wordForWord === 1 },
+        entries: declared.map(([text, owner, order]) => ({
+          phrase: { text, terms, exact: wordForWord === 1 },
+          owner: owner as Owner,
+          order,
+        })),
+      };
+    });
+    bucket.set(term, groups);
+    return groups;
+  }
+
+  /** The index as a prebuilt library keeps it: the filing terms, and each term's groups as one record. */
+  store(): { phrases: StoredPhrases; records: StoredGroup[][] } {
+    this.prepare();
+    const records: StoredGroup[][] = [];
+    const kinds = (['exact', 'content'] as const).map((kind) => {
+      const terms = [...this.buckets![kind].keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const term of terms)
+        records.push(
+          this.buckets![kind].get(term)!.map(({ key, terms: phrase, entries }) => [
+            key,
+            phrase.terms.join(' '),
+            phrase.exact ? 1 : 0,
+            entries.map(({ phrase: declared, owner, order }) => [declared.text, String(owner), order]),
+          ]),
+        );
+      return terms.join('\n');
+    });
+    return { phrases: { exact: kinds[0]!, content: kinds[1]! }, records };
+  }
+
+  /** An index from `store`'s output, whose records are read when a text first contains their term. */
+  static restore(phrases: StoredPhrases, records: RecordTable<StoredGroup[]>): PhraseIndex<string> {
+    const index = new PhraseIndex<string>();
+    const split = (joined: string): string[] => (joined === '' ? [] : joined.split('\n'));
+    index.stored = { terms: { exact: split(phrases.exact), content: split(phrases.content) }, records };
+    return index;
   }
 
   /**
@@ -99,15 +183,13 @@ export class PhraseIndex<Owner> {
    */
   matchAll(positions: TermPositions): Array<PhraseMatch<Owner>> {
     this.prepare();
-    const buckets = this.buckets!;
     const found: Array<PhraseMatch<Owner>> = [];
     for (const exact of [true, false]) {
-      const index = exact ? buckets.exact : buckets.content;
       const rank = new Map<string, number>();
       for (const term of positions.termsPresent(exact)) rank.set(term, rank.size);
       const matched: Array<{ entry: PhraseEntry<Owner>; how: 'exact' | 'near'; first: number; key: string }> = [];
       for (const term of rank.keys()) {
-        for (const group of index.get(term) ?? []) {
+        for (const group of this.groupsOf(exact, term) ?? []) {
           const how = positions.match(group.terms);
           if (!how) continue;
           const first = rank.get(group.terms.terms[0]!)!;

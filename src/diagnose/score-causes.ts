@@ -1,10 +1,19 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import type { RecordTable } from '../kb/record-table.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { QueryResult, TermIndex } from '../kb/term-index.ts';
 import type { Cause, Visibility } from '../kb/types.ts';
 import { processTerm, tokenize } from '../kb/vocabulary.ts';
-import { type CompiledPhrase, compilePhrases, PhraseIndex, phraseKey, TermPositions } from './phrase-matcher.ts';
+import {
+  type CompiledPhrase,
+  compilePhrases,
+  PhraseIndex,
+  phraseKey,
+  type StoredGroup,
+  type StoredPhrases,
+  TermPositions,
+} from './phrase-matcher.ts';
 import { SCORING, type Scoring } from './scoring.ts';
 
 /** Statuses that authentication and authorization failures come with, depending on the vendor. */
@@ -33,32 +42,95 @@ type Candidate = ScoredCause & { number: number; count: number };
 /** Causes whose scores are within this share of the best are a near-tie: the answer is uncertain. */
 export const NEAR_TIE_RATIO = 0.9;
 
-interface CompiledCause {
-  cause: Cause;
-  visibility: Visibility;
+/**
+ * A catalogue as a prebuilt library keeps it: what the constructor works out from every cause,
+ * so a library loads without walking its causes. The phrase and word groups are records apart.
+ */
+export interface StoredCatalogue {
+  ids: string[];
+  /** 1 for a cause of an internal article, in catalogue order. */
+  internal: number[];
+  statusCauses: Array<[number, number]>;
+  wordWeights: Array<[string, number]>;
+  byCode: Array<[string, number[]]>;
+  byFact: Array<[string, number[]]>;
+  groups: number[][];
+  phrases: StoredPhrases;
+  words: StoredPhrases;
+}
+
+interface CatalogueParts {
+  causes: Cause[];
+  ids: string[];
+  internal: Uint8Array;
+  phrases: PhraseIndex<string>;
+  words: PhraseIndex<string>;
+  statusCauses: Map<number, number>;
+  wordWeights: Map<string, number>;
+  numbers: Map<string, number>;
+  byCode: Map<string, number[]>;
+  byFact: Map<string, number[]>;
+  groups: Array<{ members: number[] }>;
 }
 
 /** The causes of a knowledge base, with phrases compiled and indexed once rather than per request. */
 export class CauseCatalogue {
-  readonly compiled: CompiledCause[];
-  readonly phrases = new PhraseIndex<string>();
-  readonly words = new PhraseIndex<string>();
+  /** How many causes there are; a cause is named by its position (its number). */
+  readonly size: number;
+  readonly phrases: PhraseIndex<string>;
+  readonly words: PhraseIndex<string>;
   /** How many causes declare each status: a status one cause alone shows up with (407, 5xx) says more than 401. */
-  readonly statusCauses = new Map<number, number>();
+  readonly statusCauses: Map<number, number>;
   /** How much each mechanism word counts: 1 / the number of causes that declare it. */
-  readonly wordWeights = new Map<string, number>();
+  readonly wordWeights: Map<string, number>;
   /** Catalogue position of each cause id. */
-  readonly numbers = new Map<string, number>();
+  readonly numbers: Map<string, number>;
   /** The causes that declare each error code, and each fact. */
-  readonly byCode = new Map<string, number[]>();
-  readonly byFact = new Map<string, number[]>();
+  readonly byCode: Map<string, number[]>;
+  readonly byFact: Map<string, number[]>;
   /**
    * Causes alike in what scores them without any evidence of their own (their statuses and
    * whether they expect a network error or a how-to question): one score serves each group.
    */
-  readonly groups: Array<{ members: number[] }> = [];
+  readonly groups: Array<{ members: number[] }>;
   readonly groupOf: Uint32Array;
+  private readonly causes: Cause[];
+  private readonly ids: string[];
+  private readonly internal: Uint8Array;
   private numbered?: { index: TermIndex; documentOf: Int32Array; causeOf: Int32Array };
+
+  private constructor(parts: CatalogueParts) {
+    this.causes = parts.causes;
+    this.ids = parts.ids;
+    this.internal = parts.internal;
+    this.size = parts.internal.length;
+    this.phrases = parts.phrases;
+    this.words = parts.words;
+    this.statusCauses = parts.statusCauses;
+    this.wordWeights = parts.wordWeights;
+    this.numbers = parts.numbers;
+    this.byCode = parts.byCode;
+    this.byFact = parts.byFact;
+    this.groups = parts.groups;
+    this.groupOf = new Uint32Array(this.size);
+    this.groups.forEach(({ members }, group) => {
+      for (const number of members) this.groupOf[number] = group;
+    });
+  }
+
+  /** The cause numbered `number`; a prebuilt library reads it on first need. */
+  cause(number: number): Cause {
+    return this.causes[number]!;
+  }
+
+  /** The id of the cause numbered `number`, without reading the cause. */
+  id(number: number): string {
+    return this.ids[number]!;
+  }
+
+  visibility(number: number): Visibility {
+    return this.internal[number] === 1 ? 'internal' : 'public';
+  }
 
   /**
    * Where each cause sits in a cause index, and back. The index is built in the knowledge
@@ -66,7 +138,7 @@ export class CauseCatalogue {
    */
   numbering(index: TermIndex): { documentOf: Int32Array; causeOf: Int32Array } {
     if (this.numbered?.index !== index) {
-      const documentOf = new Int32Array(this.compiled.length).fill(-1);
+      const documentOf = new Int32Array(this.size).fill(-1);
       const causeOf = new Int32Array(index.documentCount).fill(-1);
       for (let document = 0; document < index.documentCount; document += 1) {
         const cause = this.numbers.get(index.ids[document]!);
@@ -80,42 +152,94 @@ export class CauseCatalogue {
   }
 
   /** `signals`: the causes' phrases and words compiled beforehand (`compileSignals`), when a prebuilt library carries them. */
-  constructor(kb: KnowledgeBase, signals?: CompiledSignals) {
-    this.compiled = kb.causes.map((cause) => ({
-      cause,
-      visibility: kb.bySlug.get(cause.articleSlug)?.visibility ?? 'public',
-    }));
+  static build(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
+    const parts: CatalogueParts = {
+      causes: kb.causes,
+      ids: kb.causes.map((cause) => cause.id),
+      internal: Uint8Array.from(kb.causes, (cause) =>
+        kb.bySlug.get(cause.articleSlug)?.visibility === 'internal' ? 1 : 0,
+      ),
+      phrases: new PhraseIndex<string>(),
+      words: new PhraseIndex<string>(),
+      statusCauses: new Map(),
+      wordWeights: new Map(),
+      numbers: new Map(),
+      byCode: new Map(),
+      byFact: new Map(),
+      groups: [],
+    };
     const declaredBy = new Map<string, number>();
     const prepared = compileSignals(kb, signals?.length === kb.causes.length ? signals : undefined);
     kb.causes.forEach((cause, number) => {
-      for (const phrase of prepared[number]!.phrases) this.phrases.add(phrase, cause.id);
+      for (const phrase of prepared[number]!.phrases) parts.phrases.add(phrase, cause.id);
       // Spellings that stem alike ("expired", "expirou", "cookies", "cookie") are one word, shown as first written.
       const words = new Map<string, CompiledPhrase>();
       for (const word of prepared[number]!.words) if (!words.has(phraseKey(word))) words.set(phraseKey(word), word);
       for (const [key, word] of words) {
-        this.words.add(word, cause.id);
+        parts.words.add(word, cause.id);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
       }
     });
-    for (const [key, count] of declaredBy) this.wordWeights.set(key, 1 / count);
+    for (const [key, count] of declaredBy) parts.wordWeights.set(key, 1 / count);
     for (const cause of kb.causes)
       for (const status of new Set(cause.signals.status))
-        this.statusCauses.set(status, (this.statusCauses.get(status) ?? 0) + 1);
-    this.groupOf = new Uint32Array(kb.causes.length);
+        parts.statusCauses.set(status, (parts.statusCauses.get(status) ?? 0) + 1);
     const groupKeys = new Map<string, number>();
     kb.causes.forEach((cause, number) => {
-      this.numbers.set(cause.id, number);
-      for (const code of new Set(cause.signals.error)) listed(this.byCode, code).push(number);
-      for (const fact of new Set(cause.signals.facts)) listed(this.byFact, fact).push(number);
+      parts.numbers.set(cause.id, number);
+      for (const code of new Set(cause.signals.error)) listed(parts.byCode, code).push(number);
+      for (const fact of new Set(cause.signals.facts)) listed(parts.byFact, fact).push(number);
       const key = JSON.stringify([cause.signals.status, PENALTIES.map(([fact]) => cause.signals.facts.includes(fact))]);
       let group = groupKeys.get(key);
       if (group === undefined) {
-        group = this.groups.length;
+        group = parts.groups.length;
         groupKeys.set(key, group);
-        this.groups.push({ members: [] });
+        parts.groups.push({ members: [] });
       }
-      this.groups[group]!.members.push(number);
-      this.groupOf[number] = group;
+      parts.groups[group]!.members.push(number);
+    });
+    return new CauseCatalogue(parts);
+  }
+
+  /** The catalogue as a prebuilt library keeps it, and its phrase and word groups as records. */
+  store(): { catalogue: StoredCatalogue; phrases: StoredGroup[][]; words: StoredGroup[][] } {
+    const phrases = this.phrases.store();
+    const words = this.words.store();
+    return {
+      catalogue: {
+        ids: this.ids,
+        internal: Array.from(this.internal),
+        statusCauses: [...this.statusCauses],
+        wordWeights: [...this.wordWeights],
+        byCode: [...this.byCode],
+        byFact: [...this.byFact],
+        groups: this.groups.map(({ members }) => members),
+        phrases: phrases.phrases,
+        words: words.phrases,
+      },
+      phrases: phrases.records,
+      words: words.records,
+    };
+  }
+
+  /** A catalogue from `store`'s output over the knowledge base it was made from, whose causes are read on first need. */
+  static restore(
+    kb: KnowledgeBase,
+    stored: StoredCatalogue,
+    records: { phrases: RecordTable<StoredGroup[]>; words: RecordTable<StoredGroup[]> },
+  ): CauseCatalogue {
+    return new CauseCatalogue({
+      causes: kb.causes,
+      ids: stored.ids,
+      internal: Uint8Array.from(stored.internal),
+      phrases: PhraseIndex.restore(stored.phrases, records.phrases),
+      words: PhraseIndex.restore(stored.words, records.words),
+      statusCauses: new Map(stored.statusCauses),
+      wordWeights: new Map(stored.wordWeights),
+      numbers: new Map(stored.ids.map((id, number) => [id, number])),
+      byCode: new Map(stored.byCode),
+      byFact: new Map(stored.byFact),
+      groups: stored.groups.map((members) => ({ members })),
     });
   }
 }
@@ -128,6 +252,13 @@ export type CompiledSignals = Array<{ phrases: CompiledPhrase[]; words: Compiled
  * article did not change, so only the changed ones are compiled again.
  */
 const compiledCauses = new WeakMap<Cause, CompiledSignals[number]>();
+/** Where a cause of a prebuilt library finds its compiled phrases, read when a rebuild needs them. */
+const storedCompiled = new WeakMap<Cause, () => CompiledSignals[number]>();
+
+/** Note where `cause`'s phrases and words were kept compiled, so a rebuild reads them instead of compiling them again. */
+export function rememberCompiled(cause: Cause, read: () => CompiledSignals[number]): void {
+  storedCompiled.set(cause, read);
+}
 
 /**
  * Tokenising and stemming every phrase is most of what a catalogue costs: a prebuilt library
@@ -135,7 +266,7 @@ const compiledCauses = new WeakMap<Cause, CompiledSignals[number]>();
  */
 export function compileSignals(kb: KnowledgeBase, known?: CompiledSignals): CompiledSignals {
   return kb.causes.map((cause, at) => {
-    let compiled = compiledCauses.get(cause) ?? known?.[at];
+    let compiled = compiledCauses.get(cause) ?? known?.[at] ?? storedCompiled.get(cause)?.();
     if (!compiled)
       compiled = { phrases: compilePhrases(cause.signals.phrases), words: compilePhrases(cause.signals.words) };
     compiledCauses.set(cause, compiled);
@@ -193,7 +324,7 @@ export class CauseScores {
   ) {}
 
   private visible(number: number): boolean {
-    return this.includeInternal || this.catalogue.compiled[number]!.visibility !== 'internal';
+    return this.includeInternal || this.catalogue.visibility(number) !== 'internal';
   }
 
   private scoreOf(number: number): number {
@@ -208,8 +339,8 @@ export class CauseScores {
 
   /** Every visible cause with its score, in catalogue order (walks every cause). */
   *entries(): Generator<[string, number]> {
-    for (let number = 0; number < this.catalogue.compiled.length; number += 1)
-      if (this.visible(number)) yield [this.catalogue.compiled[number]!.cause.id, this.scoreOf(number)];
+    for (let number = 0; number < this.catalogue.size; number += 1)
+      if (this.visible(number)) yield [this.catalogue.id(number), this.scoreOf(number)];
   }
 
   *values(): Generator<number> {
@@ -241,7 +372,7 @@ export class CauseScores {
         }
       }
     });
-    return best < 0 ? undefined : this.catalogue.compiled[best]!.cause.id;
+    return best < 0 ? undefined : this.catalogue.id(best);
   }
 }
 
@@ -306,7 +437,7 @@ export function scoreCauses(
    * cause, added in the order `scoreOne` adds them, so the two agree to the last bit.
    */
   const baseOf = (number: number): number => {
-    const { signals } = catalogue.compiled[number]!.cause;
+    const { signals } = catalogue.cause(number);
     let score = 0;
     const status = statusPart(signals.status);
     if (status) score += status.points;
@@ -323,7 +454,7 @@ export function scoreCauses(
     number: number,
     describe: boolean,
   ): { score: number; hard: boolean; evidence: Evidence[]; count: number; relevance: number } => {
-    const { cause } = catalogue.compiled[number]!;
+    const cause = catalogue.cause(number);
     const evidence: Evidence[] = [];
     let count = 0;
     const note = (item: () => Evidence): void => {
@@ -452,19 +583,18 @@ export function scoreCauses(
   // A cause that only some mechanism words point at ("invoice", declared by hundreds) scores its
   // group's base plus the words' points, cheaply; it is scored in full only if it could be named
   // (from the lowest bar up) or could lead the ranking, which decides whether anything is named.
-  const wordsOnly = (number: number): boolean =>
-    !strong.has(number) && !phraseMatches.has(catalogue.compiled[number]!.cause.id);
+  const wordsOnly = (number: number): boolean => !strong.has(number) && !phraseMatches.has(catalogue.id(number));
   const scores = new Map<number, number>();
   const full: number[] = [];
   const light: number[] = [];
   for (const number of candidates) {
-    const { visibility } = catalogue.compiled[number]!;
+    const visibility = catalogue.visibility(number);
     if (visibility === 'internal' && !options.includeInternal) continue;
     if (!wordsOnly(number)) {
       full.push(number);
       continue;
     }
-    const words = wordMatches.get(catalogue.compiled[number]!.cause.id)!;
+    const words = wordMatches.get(catalogue.id(number))!;
     let points = 0;
     for (const key of words.keys()) points += catalogue.wordWeights.get(key) ?? 0;
     scores.set(number, groupScore(catalogue.groupOf[number]!) + scoring.word * Math.min(scoring.maxWordPoints, points));
@@ -487,7 +617,7 @@ export function scoreCauses(
     const { score, hard, count, relevance: value } = described.get(number)!;
     if (score > 0)
       scored.push({
-        cause: catalogue.compiled[number]!.cause,
+        cause: catalogue.cause(number),
         number,
         score,
         relevance: value,

@@ -4,9 +4,9 @@ import type { Article, ArticleProblem, ArticleSource, Cause } from './types.ts';
 /** Every article that loaded, indexed for lookup, and what was wrong with the rest. */
 export interface KnowledgeBase {
   articles: Article[];
-  bySlug: Map<string, Article>;
+  bySlug: ReadonlyMap<string, Article>;
   causes: Cause[];
-  byCauseId: Map<string, Cause>;
+  byCauseId: ReadonlyMap<string, Cause>;
   problems: ArticleProblem[];
 }
 

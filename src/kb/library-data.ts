@@ -1,6 +1,9 @@
+import { catalogueFor } from '../diagnose/diagnose.ts';
 import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.ts';
+import { CauseCatalogue, rememberCompiled, type StoredCatalogue } from '../diagnose/score-causes.ts';
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
+import { LazyMap, lazyArray, RecordTable, type StoredRecords, writeRecords } from './record-table.ts';
 import { encodeSentences, rememberSentences } from './search-articles.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
 import type { TermIndex } from './term-index.ts';
@@ -22,18 +25,27 @@ import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } fro
 export interface LibraryHeader {
   format: number;
   builtAt: string;
-  /** The files it was built from, so a server can tell which of its articles still match. */
-  sources: SourceRecord[];
-  articles: StoredArticle[];
+  /** Each article's slug, and how many causes it declares, in knowledge base order. */
+  slugs: string[];
+  causeCounts: number[];
   /** Every distinct question the causes ask; a cause names one by its position. */
   questions: SharedQuestion[];
-  problems: ArticleProblem[];
   index: SerialisedIndex;
-  /** Every cause's phrases and words compiled (text, terms, word for word), in cause order. */
-  signals: Array<{ phrases: StoredPhrase[]; words: StoredPhrase[] }>;
-  /** Where each index buffer sits, after the header. */
+  /** The cause catalogue as diagnosis reads it, worked out at build. */
+  catalogue: StoredCatalogue;
+  /** Which buffers hold each record table (where each record ends, and the records' text). */
+  tables: Record<TableName, [number, number]>;
+  /** Where each buffer sits, after the header; the article text is the last. */
   buffers: Array<[number, number]>;
 }
+
+/**
+ * Record tables, read one record at a time: `articles` (one `StoredArticle` each), `signals`
+ * (each cause's compiled phrases and words), `phrases` and `words` (the catalogue's groups per
+ * filing term), and `about` (record 0: the sources the library was built from; 1: the problems found).
+ */
+type TableName = 'articles' | 'signals' | 'phrases' | 'words' | 'about';
+const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'about'];
 
 /**
  * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
@@ -219,7 +231,27 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const text = new TextWriter();
   const questions = new QuestionTable();
   const articles = library.kb.articles.map((article) => storeArticle(article, text, questions, library.index.articles));
-  const all = [...index.buffers, text.bytes()];
+  const catalogue = catalogueFor(library.kb).store();
+  const records: Record<TableName, StoredRecords> = {
+    articles: writeRecords(articles),
+    signals: writeRecords(
+      library.kb.causes.map(({ signals }) => ({
+        phrases: storePhrases(signals.phrases),
+        words: storePhrases(signals.words),
+      })),
+    ),
+    phrases: writeRecords(catalogue.phrases),
+    words: writeRecords(catalogue.words),
+    about: writeRecords([library.sources, library.kb.problems]),
+  };
+  const all: Uint8Array[] = [...index.buffers];
+  const tables = {} as LibraryHeader['tables'];
+  for (const name of TABLES) {
+    const { ends, text: recordText } = records[name];
+    tables[name] = [all.length, all.length + 1];
+    all.push(new Uint8Array(ends.buffer, ends.byteOffset, ends.byteLength), recordText);
+  }
+  all.push(text.bytes());
   const buffers: Array<[number, number]> = [];
   let size = 0;
   for (const buffer of all) {
@@ -229,15 +261,12 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    sources: library.sources,
-    articles,
+    slugs: library.kb.articles.map((article) => article.slug),
+    causeCounts: library.kb.articles.map((article) => article.causes.length),
     questions: questions.questions,
-    problems: library.kb.problems,
     index: index.header,
-    signals: library.kb.causes.map(({ signals }) => ({
-      phrases: storePhrases(signals.phrases),
-      words: storePhrases(signals.words),
-    })),
+    catalogue: catalogue.catalogue,
+    tables,
     buffers,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -302,30 +331,76 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
   const text: TextReader =
     readText ?? ((offset, length) => bytes.subarray(start + textOffset + offset, start + textOffset + offset + length));
   const index = loadSearchIndex(header.index, buffers);
-  const articles = header.articles.map((stored) => {
-    const article = restoreArticle(stored, text, header.questions);
-    const [offset, length] = stored.sentences;
+  const table = <T>(name: TableName): RecordTable<T> => {
+    const [ends, recordText] = header.tables[name];
+    return new RecordTable<T>({ ends: u32(buffers[ends]!), text: buffers[recordText]! });
+  };
+  const stored = table<StoredArticle>('articles');
+  const signals = table<{ phrases: StoredPhrase[]; words: StoredPhrase[] }>('signals');
+  const about = table<unknown>('about');
+  if (stored.length !== header.slugs.length)
+    throw new Error('library data: the articles do not match their list; run `npm run build` again');
+  const firstCause: number[] = [];
+  let causeCount = 0;
+  for (const count of header.causeCounts) {
+    firstCause.push(causeCount);
+    causeCount += count;
+  }
+  const terms = new Map<string, string>();
+  const articles = lazyArray(stored.length, (at) => {
+    const record = stored.get(at);
+    const article = restoreArticle(record, text, header.questions);
+    const [offset, length] = record.sentences;
     rememberSentences(article, index.articles, () => text(offset, length));
+    article.causes.forEach((cause, which) => {
+      rememberCompiled(cause, () => {
+        const compiled = signals.get(firstCause[at]! + which);
+        return {
+          phrases: restorePhrases(compiled.phrases, cause.signals.phrases, terms),
+          words: restorePhrases(compiled.words, cause.signals.words, terms),
+        };
+      });
+    });
     return article;
   });
+  const articleOf = new Uint32Array(causeCount);
+  header.causeCounts.forEach((count, article) => {
+    articleOf.fill(article, firstCause[article]!, firstCause[article]! + count);
+  });
+  const causes = lazyArray(causeCount, (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!);
+  if (header.catalogue.ids.length !== causeCount)
+    throw new Error('library data: the causes do not match their list; run `npm run build` again');
+  let problems: ArticleProblem[] | undefined;
   const kb: KnowledgeBase = {
     articles,
-    bySlug: new Map(articles.map((article) => [article.slug, article])),
-    causes: articles.flatMap((article) => article.causes),
-    byCauseId: new Map(articles.flatMap((article) => article.causes.map((cause) => [cause.id, cause] as const))),
-    problems: header.problems,
+    bySlug: new LazyMap(new Map(header.slugs.map((slug, at) => [slug, at])), (at) => articles[at]!),
+    causes,
+    byCauseId: new LazyMap(new Map(header.catalogue.ids.map((id, at) => [id, at])), (at) => causes[at]!),
+    get problems() {
+      problems ??= about.get(1) as ArticleProblem[];
+      return problems;
+    },
   };
-  const terms = new Map<string, string>();
+  let sources: SourceRecord[] | undefined;
+  const library: Library = {
+    kb,
+    index,
+    loadedAt: new Date(header.builtAt),
+    get sources() {
+      sources ??= about.get(0) as SourceRecord[];
+      return sources;
+    },
+  };
   return ready(
-    { kb, index, loadedAt: new Date(header.builtAt), sources: header.sources },
-    header.signals.map(({ phrases, words }, at) => {
-      const { signals } = kb.causes[at]!;
-      return {
-        phrases: restorePhrases(phrases, signals.phrases, terms),
-        words: restorePhrases(words, signals.words, terms),
-      };
-    }),
+    library,
+    CauseCatalogue.restore(kb, header.catalogue, { phrases: table('phrases'), words: table('words') }),
   );
+}
+
+/** A u32 array over `bytes`, copied once when they do not start on a 4-byte boundary. */
+function u32(bytes: Uint8Array): Uint32Array {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
 /** The Worker's copy of a library, as static assets no larger than the platform allows. */

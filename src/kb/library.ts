@@ -1,5 +1,5 @@
-import { catalogueFor } from '../diagnose/diagnose.ts';
-import type { CompiledSignals } from '../diagnose/score-causes.ts';
+import { catalogueFor, rememberCatalogue } from '../diagnose/diagnose.ts';
+import type { CauseCatalogue } from '../diagnose/score-causes.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from './knowledge-base.ts';
 import { type ParsedArticle, parseArticle } from './parse-article.ts';
 import { buildSearchIndex, type SearchIndex, updateSearchIndex } from './search-index.ts';
@@ -60,8 +60,9 @@ function recording(parse: Parse, records: SourceRecord[]): Parse {
 }
 
 /** Compile what diagnosis needs now, so the first request after a start or reload pays nothing extra. */
-export function ready(library: Library, signals?: CompiledSignals): Library {
-  const catalogue = catalogueFor(library.kb, signals);
+export function ready(library: Library, prebuilt?: CauseCatalogue): Library {
+  if (prebuilt) rememberCatalogue(library.kb, prebuilt);
+  const catalogue = catalogueFor(library.kb);
   catalogue.phrases.prepare();
   catalogue.words.prepare();
   catalogue.numbering(library.index.causes);

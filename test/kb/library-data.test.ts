@@ -8,9 +8,11 @@ import {
   libraryParts,
   loadLibrary,
   readLibraryHeader,
+  type StoredArticle,
   serialiseLibrary,
 } from '../../src/kb/library-data.ts';
 import { parseArticle } from '../../src/kb/parse-article.ts';
+import { RecordTable } from '../../src/kb/record-table.ts';
 import { searchArticles } from '../../src/kb/search-articles.ts';
 import type { ArticleSource } from '../../src/kb/types.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
@@ -60,8 +62,15 @@ describe('the prebuilt library', () => {
   });
 
   it("stores each article's text once: sections and steps are ranges of the body", () => {
-    const { header } = readLibraryHeader(serialiseLibrary(built));
-    const ranges = header.articles.flatMap((article) => [...article.sections, ...article.steps]);
+    const bytes = serialiseLibrary(built);
+    const { header, start } = readLibraryHeader(bytes);
+    const buffer = (which: number): Uint8Array =>
+      bytes.slice(start + header.buffers[which]![0], start + header.buffers[which]![0] + header.buffers[which]![1]);
+    const [ends, text] = header.tables.articles;
+    const table = new RecordTable<StoredArticle>({ ends: new Uint32Array(buffer(ends).buffer), text: buffer(text) });
+    const articles = Array.from({ length: table.length }, (_, at) => table.get(at));
+    assert.equal(articles.length, built.kb.articles.length);
+    const ranges = articles.flatMap((article) => [...article.sections, ...article.steps]);
     const kept = ranges.filter((part) => typeof part.markdown === 'string' && part.markdown !== '');
     assert.ok(ranges.length > 100);
     assert.deepEqual(kept, [], 'every section and step is found in its body');

@@ -13,6 +13,7 @@ import { captureContextFacts } from '../../src/facts/capture-context.ts';
 import { extractFacts } from '../../src/facts/extract-facts.ts';
 import type { FactSet } from '../../src/facts/types.ts';
 import { buildLibrary, type Library } from '../../src/kb/library.ts';
+import { loadLibrary, serialiseLibrary } from '../../src/kb/library-data.ts';
 import { searchArticles, suggestArticles } from '../../src/kb/search-articles.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
 import { Redactor } from '../../src/redact/redactor.ts';
@@ -103,31 +104,38 @@ const libraries: Array<{ name: string; directory: () => Promise<string> }> = [
 
 for (const source of libraries) {
   describe(`${source.name}: the term index answers as MiniSearch did (oracle frozen at 3bb4184)`, async () => {
-    const library = buildLibrary(await readArticleSources(await source.directory()), new Date());
-    const reference = buildReferenceIndex(library.kb);
+    const built = buildLibrary(await readArticleSources(await source.directory()), new Date());
+    const reference = buildReferenceIndex(built.kb);
+    // A library loaded from its bytes reads its catalogue, phrases and articles from stored records.
+    const forms = [
+      { form: 'built', library: built },
+      { form: 'loaded from its bytes', library: loadLibrary(serialiseLibrary(built)) },
+    ];
 
-    for (const group of groups) {
-      it(
-        `diagnoses and searches the ${group.name} alike (${group.inputs.length} inputs, both audiences)`,
-        group.skip ? { skip: group.skip } : {},
-        (t) => {
-          const check = new Comparisons();
-          for (const input of group.inputs)
-            for (const includeInternal of AUDIENCES) compareScores(check, input, library, reference, includeInternal);
-          const queries = new Set(group.inputs.flatMap((input) => queriesFrom(input.words)));
-          for (const query of queries) compareSearches(check, query, library, reference);
-          check.report(t, `${library.kb.articles.length} articles, ${queries.size} distinct queries`);
-        },
-      );
-    }
+    for (const { form, library } of forms)
+      for (const group of groups) {
+        it(
+          `${form}: diagnoses and searches the ${group.name} alike (${group.inputs.length} inputs, both audiences)`,
+          group.skip ? { skip: group.skip } : {},
+          (t) => {
+            const check = new Comparisons();
+            for (const input of group.inputs)
+              for (const includeInternal of AUDIENCES) compareScores(check, input, library, reference, includeInternal);
+            const queries = new Set(group.inputs.flatMap((input) => queriesFrom(input.words)));
+            for (const query of queries) compareSearches(check, query, library, reference);
+            check.report(t, `${library.kb.articles.length} articles, ${queries.size} distinct queries`);
+          },
+        );
+      }
 
-    it(`searches typed queries with typos alike (${TYPED_QUERIES.length} queries)`, (t) => {
-      const check = new Comparisons();
-      for (const query of TYPED_QUERIES)
-        for (const typed of [query, query.slice(0, Math.max(1, query.length - 2))])
-          compareSearches(check, typed, library, reference);
-      check.report(t, `${library.kb.articles.length} articles`);
-    });
+    for (const { form, library } of forms)
+      it(`${form}: searches typed queries with typos alike (${TYPED_QUERIES.length} queries)`, (t) => {
+        const check = new Comparisons();
+        for (const query of TYPED_QUERIES)
+          for (const typed of [query, query.slice(0, Math.max(1, query.length - 2))])
+            compareSearches(check, typed, library, reference);
+        check.report(t, `${library.kb.articles.length} articles`);
+      });
   });
 }
 

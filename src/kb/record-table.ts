@@ -1,0 +1,131 @@
+/**
+ * Values stored as JSON one after another, each read on its own when asked for: a library of
+ * thousands of articles loads without parsing them, and a request parses only the few it uses.
+ * Two arrays hold a table: where each record ends (u32, after a leading 0) and the UTF-8 text.
+ */
+export interface StoredRecords {
+  ends: Uint32Array;
+  text: Uint8Array;
+}
+
+export function writeRecords(values: unknown[]): StoredRecords {
+  const encoder = new TextEncoder();
+  const parts = values.map((value) => encoder.encode(JSON.stringify(value)));
+  const ends = new Uint32Array(parts.length + 1);
+  parts.forEach((part, at) => {
+    ends[at + 1] = ends[at]! + part.byteLength;
+  });
+  const text = new Uint8Array(ends[parts.length]!);
+  parts.forEach((part, at) => {
+    text.set(part, ends[at]!);
+  });
+  return { ends, text };
+}
+
+const decoder = new TextDecoder();
+
+export class RecordTable<T> {
+  readonly length: number;
+
+  constructor(private readonly records: StoredRecords) {
+    this.length = Math.max(0, records.ends.length - 1);
+    if (records.ends[this.length]! > records.text.byteLength)
+      throw new Error('library data: a record table is cut short; run `npm run build` again');
+  }
+
+  /** The record at `at`, parsed anew on every call: callers keep what they reuse. */
+  get(at: number): T {
+    if (!(at >= 0 && at < this.length)) throw new RangeError(`record ${at} of ${this.length}`);
+    const { ends, text } = this.records;
+    return JSON.parse(decoder.decode(text.subarray(ends[at]!, ends[at + 1]!))) as T;
+  }
+}
+
+/**
+ * An array whose items are made when first read: `make(at)` runs once per position. It behaves
+ * as an array for reading (indexing, length, iteration, map, filter and the rest), so code that
+ * walks every article still can, and pays for it only when it does.
+ */
+export function lazyArray<T>(length: number, make: (at: number) => T): T[] {
+  const items = new Array<T>(length);
+  const made = new Uint8Array(length);
+  const position = (key: string | symbol): number => {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 10) return -1;
+    const at = Number(key);
+    return Number.isInteger(at) && at >= 0 && at < length && String(at) === key ? at : -1;
+  };
+  const item = (at: number): T => {
+    if (made[at] === 0) {
+      items[at] = make(at);
+      made[at] = 1;
+    }
+    return items[at]!;
+  };
+  return new Proxy(items, {
+    get(target, key, receiver) {
+      const at = position(key);
+      return at >= 0 ? item(at) : Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      return position(key) >= 0 || Reflect.has(target, key);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const at = position(key);
+      if (at < 0) return Reflect.getOwnPropertyDescriptor(target, key);
+      return { value: item(at), writable: false, enumerable: true, configurable: true };
+    },
+    ownKeys(target) {
+      return [
+        ...Array.from({ length }, (_, at) => String(at)),
+        ...Reflect.ownKeys(target).filter((key) => position(key) < 0),
+      ];
+    },
+    set() {
+      return false;
+    },
+    deleteProperty() {
+      return false;
+    },
+  });
+}
+
+/** A read-only map over positions: `get` makes the value at a key's position through `item`. */
+export class LazyMap<V> implements ReadonlyMap<string, V> {
+  constructor(
+    private readonly positions: ReadonlyMap<string, number>,
+    private readonly item: (at: number) => V,
+  ) {}
+
+  get size(): number {
+    return this.positions.size;
+  }
+
+  get(key: string): V | undefined {
+    const at = this.positions.get(key);
+    return at === undefined ? undefined : this.item(at);
+  }
+
+  has(key: string): boolean {
+    return this.positions.has(key);
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const [key, at] of this.positions) yield [key, this.item(at)];
+  }
+
+  keys(): MapIterator<string> {
+    return this.positions.keys();
+  }
+
+  *values(): MapIterator<V> {
+    for (const at of this.positions.values()) yield this.item(at);
+  }
+
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [key, value] of this.entries()) callback(value, key, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+}
