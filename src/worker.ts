@@ -6,6 +6,7 @@ import { type AccessLogEntry, createApp } from './http/app.ts';
 import { createVerifier } from './http/auth.ts';
 import type { InsightsSetting } from './http/insights-routes.ts';
 import { eventLogHooks } from './http/log-events.ts';
+import { WARM_UP_STEPS, warmUp } from './http/warm-up.ts';
 import type { EventStore } from './insights/event-store.ts';
 import type { Library } from './kb/library.ts';
 import { joinLibraryParts, LIBRARY_MANIFEST, type LibraryManifest, loadLibrary } from './kb/library-data.ts';
@@ -30,6 +31,14 @@ function log(entry: Record<string, unknown>): void {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const storeOf = (insights: InsightsSetting | undefined): EventStore | null =>
   insights && 'store' in insights ? insights.store : null;
+
+/**
+ * Started in the global scope, which workerd runs when it starts an isolate, before any request
+ * and against the start-up limit rather than a request's CPU: the code a request runs is
+ * compiled here, so the first request does not pay for it.
+ */
+const warmedUp = warmUp();
+log({ level: 'info', event: 'warmed-up', steps: `${warmedUp} of ${WARM_UP_STEPS}` });
 
 let settings: { config: Config; insights: InsightsSetting } | null = null;
 let app: { fetch: Hono<AppEnv>['fetch']; cacheOptions: EdgeCacheOptions } | null = null;

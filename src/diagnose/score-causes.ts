@@ -3,7 +3,7 @@ import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import type { RecordTable } from '../kb/record-table.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { QueryResult, TermIndex } from '../kb/term-index.ts';
-import type { Cause, Visibility } from '../kb/types.ts';
+import type { Cause, CauseKind, Visibility } from '../kb/types.ts';
 import { processTerm, tokenize } from '../kb/vocabulary.ts';
 import {
   type CompiledPhrase,
@@ -37,7 +37,26 @@ export interface ScoredCause {
 }
 
 /** A cause scored without its evidence in words: how many items, and where to find it again. */
-type Candidate = ScoredCause & { number: number; count: number };
+type Candidate = ScoredCause & { number: number; count: number; lookalike: boolean };
+
+/**
+ * What scoring reads of a cause: its kind and what it declares to be matched exactly. A prebuilt
+ * library keeps it apart from the article, so that scoring a candidate does not read its article.
+ */
+export interface CauseCore {
+  id: string;
+  kind: CauseKind;
+  status: number[];
+  error: string[];
+  facts: string[];
+}
+
+/** A cause core as a prebuilt library stores it. */
+export type StoredCore = [CauseKind, number[], string[], string[]];
+
+function coreOf(cause: Cause): CauseCore {
+  return { id: cause.id, kind: cause.kind, ...cause.signals };
+}
 
 /** Causes whose scores are within this share of the best are a near-tie: the answer is uncertain. */
 export const NEAR_TIE_RATIO = 0.9;
@@ -61,6 +80,7 @@ export interface StoredCatalogue {
 
 interface CatalogueParts {
   causes: Cause[];
+  core: (number: number) => CauseCore;
   ids: string[];
   internal: Uint8Array;
   phrases: PhraseIndex<string>;
@@ -95,12 +115,16 @@ export class CauseCatalogue {
   readonly groups: Array<{ members: number[] }>;
   readonly groupOf: Uint32Array;
   private readonly causes: Cause[];
+  private readonly cores: Array<CauseCore | undefined>;
+  private readonly readCore: (number: number) => CauseCore;
   private readonly ids: string[];
   private readonly internal: Uint8Array;
   private numbered?: { index: TermIndex; documentOf: Int32Array; causeOf: Int32Array };
 
   private constructor(parts: CatalogueParts) {
     this.causes = parts.causes;
+    this.readCore = parts.core;
+    this.cores = new Array(parts.ids.length);
     this.ids = parts.ids;
     this.internal = parts.internal;
     this.size = parts.internal.length;
@@ -121,6 +145,16 @@ export class CauseCatalogue {
   /** The cause numbered `number`; a prebuilt library reads it on first need. */
   cause(number: number): Cause {
     return this.causes[number]!;
+  }
+
+  /** What scoring reads of the cause numbered `number`, without reading its article. */
+  core(number: number): CauseCore {
+    let core = this.cores[number];
+    if (!core) {
+      core = this.readCore(number);
+      this.cores[number] = core;
+    }
+    return core;
   }
 
   /** The id of the cause numbered `number`, without reading the cause. */
@@ -155,6 +189,7 @@ export class CauseCatalogue {
   static build(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
     const parts: CatalogueParts = {
       causes: kb.causes,
+      core: (number) => coreOf(kb.causes[number]!),
       ids: kb.causes.map((cause) => cause.id),
       internal: Uint8Array.from(kb.causes, (cause) =>
         kb.bySlug.get(cause.articleSlug)?.visibility === 'internal' ? 1 : 0,
@@ -202,7 +237,7 @@ export class CauseCatalogue {
   }
 
   /** The catalogue as a prebuilt library keeps it, and its phrase and word groups as records. */
-  store(): { catalogue: StoredCatalogue; phrases: StoredGroup[][]; words: StoredGroup[][] } {
+  store(): { catalogue: StoredCatalogue; phrases: StoredGroup[][]; words: StoredGroup[][]; cores: StoredCore[] } {
     const phrases = this.phrases.store();
     const words = this.words.store();
     return {
@@ -219,6 +254,10 @@ export class CauseCatalogue {
       },
       phrases: phrases.records,
       words: words.records,
+      cores: this.ids.map((_, number) => {
+        const { kind, status, error, facts } = this.core(number);
+        return [kind, status, error, facts];
+      }),
     };
   }
 
@@ -226,10 +265,14 @@ export class CauseCatalogue {
   static restore(
     kb: KnowledgeBase,
     stored: StoredCatalogue,
-    records: { phrases: RecordTable<StoredGroup[]>; words: RecordTable<StoredGroup[]> },
+    records: { phrases: RecordTable<StoredGroup[]>; words: RecordTable<StoredGroup[]>; cores: RecordTable<StoredCore> },
   ): CauseCatalogue {
     return new CauseCatalogue({
       causes: kb.causes,
+      core: (number) => {
+        const [kind, status, error, facts] = records.cores.get(number);
+        return { id: stored.ids[number]!, kind, status, error, facts };
+      },
       ids: stored.ids,
       internal: Uint8Array.from(stored.internal),
       phrases: PhraseIndex.restore(stored.phrases, records.phrases),
@@ -437,7 +480,7 @@ export function scoreCauses(
    * cause, added in the order `scoreOne` adds them, so the two agree to the last bit.
    */
   const baseOf = (number: number): number => {
-    const { signals } = catalogue.cause(number);
+    const signals = catalogue.core(number);
     let score = 0;
     const status = statusPart(signals.status);
     if (status) score += status.points;
@@ -454,7 +497,7 @@ export function scoreCauses(
     number: number,
     describe: boolean,
   ): { score: number; hard: boolean; evidence: Evidence[]; count: number; relevance: number } => {
-    const cause = catalogue.cause(number);
+    const cause = catalogue.core(number);
     const evidence: Evidence[] = [];
     let count = 0;
     const note = (item: () => Evidence): void => {
@@ -463,7 +506,7 @@ export function scoreCauses(
     };
     let score = 0;
     let hard = false;
-    const { signals } = cause;
+    const signals = cause;
 
     const status = statusPart(signals.status);
     if (status) {
@@ -617,7 +660,11 @@ export function scoreCauses(
     const { score, hard, count, relevance: value } = described.get(number)!;
     if (score > 0)
       scored.push({
-        cause: catalogue.cause(number),
+        // Read only for the causes named: most candidates never need their article.
+        get cause() {
+          return catalogue.cause(number);
+        },
+        lookalike: catalogue.core(number).kind === 'lookalike',
         number,
         score,
         relevance: value,
@@ -627,7 +674,7 @@ export function scoreCauses(
         count,
       });
   }
-  const named = rank(scored, scoring).map(({ number, count: _count, ...named }) => ({
+  const named = rank(scored, scoring).map(({ number, count: _count, lookalike: _lookalike, ...named }) => ({
     ...named,
     evidence: scoreOne(number, true).evidence,
   }));
@@ -663,8 +710,7 @@ function rank(scored: Candidate[], scoring: Scoring): Candidate[] {
   // A lookalike named on soft evidence costs no false alarm: it says "not an authentication
   // problem" and routes the customer elsewhere, so it needs only the ordinary bar.
   const clears = (candidate: Candidate): boolean =>
-    candidate.score >=
-    (candidate.hard || candidate.cause.kind === 'lookalike' ? scoring.minimumScore : scoring.minimumSoftScore);
+    candidate.score >= (candidate.hard || candidate.lookalike ? scoring.minimumScore : scoring.minimumSoftScore);
   // When the best fit is too weak to name, nothing is named: a weaker one is not a better answer.
   if (!scored[0] || !clears(scored[0])) return [];
   const kept = scored

@@ -42,10 +42,10 @@ export interface LibraryHeader {
 /**
  * Record tables, read one record at a time: `articles` (one `StoredArticle` each), `signals`
  * (each cause's compiled phrases and words), `phrases` and `words` (the catalogue's groups per
- * filing term), and `about` (record 0: the sources the library was built from; 1: the problems found).
+ * filing term), `cores` (what scoring reads of each cause), and `about` (record 0: the sources the library was built from; 1: the problems found).
  */
-type TableName = 'articles' | 'signals' | 'phrases' | 'words' | 'about';
-const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'about'];
+type TableName = 'articles' | 'signals' | 'phrases' | 'words' | 'cores' | 'about';
+const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'cores', 'about'];
 
 /**
  * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
@@ -242,6 +242,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
     ),
     phrases: writeRecords(catalogue.phrases),
     words: writeRecords(catalogue.words),
+    cores: writeRecords(catalogue.cores),
     about: writeRecords([library.sources, library.kb.problems]),
   };
   const all: Uint8Array[] = [...index.buffers];
@@ -393,7 +394,11 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
   };
   return ready(
     library,
-    CauseCatalogue.restore(kb, header.catalogue, { phrases: table('phrases'), words: table('words') }),
+    CauseCatalogue.restore(kb, header.catalogue, {
+      phrases: table('phrases'),
+      words: table('words'),
+      cores: table('cores'),
+    }),
   );
 }
 
@@ -424,6 +429,8 @@ export function libraryParts(bytes: Uint8Array, partBytes = LIBRARY_PART_BYTES):
 /** Put the parts back together: one buffer, the library as it was written. */
 export function joinLibraryParts(manifest: LibraryManifest, parts: Uint8Array[]): Uint8Array {
   if (parts.length !== manifest.parts.length) throw new Error('library data: a part is missing; deploy again');
+  // One part is the library itself: no copy.
+  if (parts.length === 1 && parts[0]!.byteLength === manifest.bytes) return parts[0]!;
   const bytes = new Uint8Array(manifest.bytes);
   parts.forEach((part, at) => {
     const expected = manifest.parts[at]!;

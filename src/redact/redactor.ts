@@ -35,20 +35,22 @@ export interface Redaction {
 }
 
 export class Redactor implements SecretRules {
-  private readonly key: Uint8Array;
+  /** Drawn when the first secret is tagged: a request with none draws nothing (nor may a Worker's start-up). */
+  private key?: Uint8Array;
   private readonly tags = new Map<string, string>();
   private textDepth = 0;
   /** What was removed: "where|name" → count. Names and counts only, never values. */
   readonly removed = new Map<string, number>();
 
   constructor(key?: Uint8Array) {
-    this.key = key ?? crypto.getRandomValues(new Uint8Array(32));
+    this.key = key;
   }
 
   /** The marker's tag for a secret: 8 hex characters of a keyed hash, equal for equal secrets. */
   tag(secret: string): string {
     let tag = this.tags.get(secret);
     if (tag === undefined) {
+      this.key ??= crypto.getRandomValues(new Uint8Array(32));
       tag = toHex(hmacSha256(this.key, encoder.encode(secret)).subarray(0, 4));
       if (this.tags.size < 100_000) this.tags.set(secret, tag);
     }

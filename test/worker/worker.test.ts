@@ -92,6 +92,13 @@ describe('the Worker in workerd', () => {
     assert.equal(signedIn.status, 401);
   });
 
+  it('compiles its request code in the global scope, where workerd refuses I/O and random values', async () => {
+    const warmed = await waitForLogLine(worker, 'the warm-up', (event) => event.event === 'warmed-up');
+    const [ran, of] = String(warmed.steps).split(' of ');
+    assert.ok(Number(of) > 5, String(warmed.steps));
+    assert.equal(ran, of, 'every warm-up step ran in workerd');
+  });
+
   it('writes each request and each feedback to the log as JSON', async () => {
     const requestId = uniqueRequestId('worker-log-check');
     const response = await fetch(`${worker.url}/healthz`, {

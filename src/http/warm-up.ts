@@ -1,0 +1,211 @@
+import { converse } from '../chat/converse.ts';
+import { DEFAULT_LIMITS } from '../config/limits.ts';
+import { parseConfig } from '../config/parse-config.ts';
+import { diagnose } from '../diagnose/diagnose.ts';
+import { diagnosisFacts } from '../insights/recorder.ts';
+import { buildLibrary, type Library } from '../kb/library.ts';
+import { loadLibrary, serialiseLibrary } from '../kb/library-data.ts';
+import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
+import { createApp } from './app.ts';
+import { createVerifier } from './auth.ts';
+import { readDiagnoseBody } from './diagnose-body.ts';
+import { renderArticlePage } from './pages/article-page.ts';
+import { parseJsonSafely } from './read-body.ts';
+import { ChatRequest, validate } from './schemas.ts';
+
+/**
+ * One small article, never served: what the warm-up diagnoses and searches. It declares what the
+ * engine reads (statuses, codes, phrases, words, facts, steps, questions) so that every part of
+ * a diagnosis runs.
+ */
+const ARTICLE = `---
+title: "Warm-up: the widget token has lapsed"
+summary: A token for the widget service is used after its lifetime; get a new one.
+visibility: public
+tags: [warm-up, 401]
+causes:
+  - id: warm-up-token-lapsed
+    title: Widget token lapsed
+    signals:
+      words: [lapsed, expired, after an hour]
+      status: [401]
+      error: [invalid_token, widget_token_lapsed]
+      phrases: ["widget token lapsed", "token is expired"]
+      facts: [jwt.expired]
+    steps: [get-new-token]
+    questions:
+      - id: timing
+        ask: "When does it fail?"
+        options: ["It worked, then failed after a while", "From the very first call"]
+        expect: ["It worked, then failed after a while"]
+  - id: warm-up-service-down
+    kind: lookalike
+    title: Widget service unavailable
+    signals:
+      words: [unavailable, outage]
+      status: [503]
+      phrases: ["widget service unavailable"]
+    steps: [wait-for-service]
+---
+
+## Symptoms
+
+Calls to the widget service answer \`401\` with \`invalid_token\` an hour after sign-in.
+
+## Root causes
+
+The token lapsed; or the service itself is down.
+
+## Resolution steps
+
+### 1. Get a new token {#get-new-token}
+
+Sign in again and send the new token.
+
+### 2. Wait for the service {#wait-for-service}
+
+Check the status page and retry later.
+
+## Verification
+
+The call answers \`200\`.
+
+## Prevention
+
+Refresh tokens before they lapse.
+`;
+
+/** What the warm-up diagnoses: each kind of body `POST /v1/diagnose` takes. */
+const DIAGNOSE_BODIES: Array<{ contentType: string; body: unknown }> = [
+  {
+    contentType: 'application/json',
+    body: { text: 'Since this morning the widget token lapsed after an hour and every call fails' },
+  },
+  {
+    contentType: 'application/json',
+    body: { error: { status: 401, body: '{"error":"invalid_token","error_description":"The token is expired"}' } },
+  },
+  { contentType: 'application/json', body: { har: captureOf(401, '{"error":"invalid_token"}') } },
+  {
+    contentType: 'text/plain',
+    body: 'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\r\nwidget service unavailable',
+  },
+];
+/**
+ * How often the diagnoses and searches run: once compiles their code; a few more runs let V8
+ * move the hottest of it past its interpreter, which halved the first request again (measured
+ * in `npm run bench:worker`: 16–19 ms after one pass, 10–13 after five, no better after sixty).
+ */
+const PASSES = 5;
+const CHAT = { messages: [{ role: 'user', text: 'the widget stopped working with a 401 after an hour' }] };
+const SEARCHES = ['widget token lapsd', 'widg'];
+
+/** A one-request HAR 1.2 capture, as a browser exports it. */
+function captureOf(status: number, body: string): unknown {
+  const headers = [{ name: 'content-type', value: 'application/json' }];
+  return {
+    log: {
+      version: '1.2',
+      creator: { name: 'fixpath warm-up', version: '1' },
+      entries: [
+        {
+          startedDateTime: '1970-01-01T00:00:00.000Z',
+          time: 12,
+          request: {
+            method: 'GET',
+            url: 'https://widgets.invalid/v1/widgets',
+            httpVersion: 'HTTP/1.1',
+            headers: [{ name: 'accept', value: 'application/json' }],
+            queryString: [],
+            cookies: [],
+            headersSize: -1,
+            bodySize: 0,
+          },
+          response: {
+            status,
+            statusText: '',
+            httpVersion: 'HTTP/1.1',
+            headers,
+            cookies: [],
+            content: { size: body.length, mimeType: 'application/json', text: body },
+            redirectURL: '',
+            headersSize: -1,
+            bodySize: body.length,
+          },
+          cache: {},
+          timings: { send: 0, wait: 12, receive: 0 },
+        },
+      ],
+    },
+  };
+}
+
+/** The warm-up's own library, built, stored and loaded back as a deployed one is. */
+function warmUpLibrary(): Library {
+  const built = buildLibrary([{ file: 'warm-up.md', text: ARTICLE }], new Date(0));
+  return loadLibrary(serialiseLibrary(built));
+}
+
+/**
+ * Run the code a request runs, once, on a library of its own, so that a new isolate's first
+ * real request does not pay for compiling it (tens of milliseconds of CPU, where the Workers
+ * Free plan allows 10 per request). A Worker calls it in its global scope, whose CPU counts
+ * against the start-up limit (1 s) and not against any request. The global scope refuses I/O
+ * and random values, and a Request or Response with a body is I/O there: so this calls what
+ * the routes call (read a body, diagnose, converse, search, render a page) rather than the
+ * routes themselves, and nothing it reads holds a secret to tag. Returns how many of its steps
+ * ran (`WARM_UP_STEPS`); never throws.
+ */
+export function warmUp(): number {
+  let ran = 0;
+  const step = (work: () => unknown): void => {
+    try {
+      work();
+      ran += 1;
+    } catch {
+      // A step that fails only leaves the first real request to compile what it needs.
+    }
+  };
+  let library: Library | undefined;
+  step(() => {
+    library = warmUpLibrary();
+  });
+  if (!library) return ran;
+  const { kb, index } = library;
+  const audience = { includeInternal: false };
+  const context = { kb, index, clock: () => new Date(0), ...audience, harLimits: { maxEntries: 100 } };
+  const encoder = new TextEncoder();
+  for (const { contentType, body } of DIAGNOSE_BODIES)
+    step(() => {
+      for (let pass = 0; pass < PASSES; pass += 1) {
+        const bytes = new Uint8Array(encoder.encode(typeof body === 'string' ? body : JSON.stringify(body)));
+        const input = readDiagnoseBody(contentType, { bytes }, DEFAULT_LIMITS);
+        const diagnosis = diagnose(input, context);
+        diagnosisFacts(diagnosis, undefined);
+        encoder.encode(JSON.stringify(diagnosis));
+      }
+    });
+  step(() => {
+    const request = validate(
+      ChatRequest,
+      parseJsonSafely(JSON.stringify(CHAT), DEFAULT_LIMITS.maxJsonDepth),
+      'the chat request is not valid',
+    );
+    JSON.stringify(converse(request.messages, { answers: {}, asked: [], tried: [] }, { kb, diagnoseContext: context }));
+  });
+  for (const query of SEARCHES)
+    step(() => {
+      for (let pass = 0; pass < PASSES; pass += 1) {
+        JSON.stringify(searchArticles(library!, query, 10, audience));
+        JSON.stringify(suggestArticles(library!, query, 10, audience));
+      }
+    });
+  step(() => renderArticlePage(kb.articles[0]!, []));
+  // Mounting the routes (their schemas, the OpenAPI registry) is most of what building the app costs.
+  step(() => createApp({ library: () => library!, verifier: createVerifier({ mode: 'local' }) }));
+  // Reading the settings runs their schemas; these settings are the Worker's own defaults.
+  step(() => parseConfig({ LOCAL_MODE: 'true' }, 'worker'));
+  return ran;
+}
+
+export const WARM_UP_STEPS = 1 + DIAGNOSE_BODIES.length + 1 + SEARCHES.length + 3;
