@@ -174,13 +174,18 @@ async function build(directory: string, output: string): Promise<number> {
   const manifest = libraryParts(bytes);
   for (const part of manifest.parts)
     await writeFile(join(parts, part.name), bytes.subarray(part.start, part.start + part.length));
+  const { chunkBytes, chunks } = manifest.text;
+  for (const [at, chunk] of chunks.entries()) {
+    const start = manifest.textStart + at * chunkBytes;
+    await writeFile(join(parts, chunk.name), bytes.subarray(start, start + chunk.length));
+  }
   await writeFile(join(parts, LIBRARY_MANIFEST), JSON.stringify(manifest));
   const web = await buildWebAssets();
   const webOutput = join(dirname(resolve(output)), 'web.json');
   await writeFile(webOutput, JSON.stringify(web));
   const gzipped = (code: string) => `${(gzipSync(code).length / 1024).toFixed(1)} KiB gzipped`;
   process.stdout.write(
-    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(bytes.byteLength / 1024).toFixed(0)} KiB (and ${manifest.parts.length} Worker asset part${manifest.parts.length === 1 ? '' : 's'})\n`,
+    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(bytes.byteLength / 1024).toFixed(0)} KiB (and for the Worker ${manifest.parts.length} asset part${manifest.parts.length === 1 ? '' : 's'} and ${chunks.length} text chunks)\n`,
   );
   process.stdout.write(`wrote ${webOutput}: widget ${gzipped(web.widget)}, console ${gzipped(web.console)}\n`);
   return EXIT.ok;

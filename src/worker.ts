@@ -9,7 +9,13 @@ import { eventLogHooks } from './http/log-events.ts';
 import { WARM_UP_STEPS, warmUp } from './http/warm-up.ts';
 import type { EventStore } from './insights/event-store.ts';
 import type { Library } from './kb/library.ts';
-import { joinLibraryParts, LIBRARY_MANIFEST, type LibraryManifest, loadLibrary } from './kb/library-data.ts';
+import {
+  ChunkedText,
+  joinLibraryParts,
+  LIBRARY_MANIFEST,
+  type LibraryManifest,
+  loadLibrary,
+} from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
 import { cached, type EdgeCacheOptions } from './worker/edge-cache.ts';
 import { openInsights } from './worker/insights-store.ts';
@@ -59,17 +65,17 @@ async function asset(env: Env, path: string): Promise<Response> {
  * The prebuilt library, read from the Worker's static assets (written by `npm run
  * build:library`) once per isolate, not imported into the script: the script stays small
  * whatever the number of articles, and its index arrays are used where they lie, not parsed.
- * A failed read is tried again by the next request.
+ * The isolate reads the index and the articles' metadata; article text is read in chunks as
+ * answers need it. A failed read is tried again by the next request.
  */
 function libraryFor(env: Env): Promise<Library> {
   loading ??= (async () => {
     const manifest = (await (await asset(env, `library/${LIBRARY_MANIFEST}`)).json()) as LibraryManifest;
-    const parts = await Promise.all(
-      manifest.parts.map(
-        async (part) => new Uint8Array(await (await asset(env, `library/${part.name}`)).arrayBuffer()),
-      ),
-    );
-    return loadLibrary(joinLibraryParts(manifest, parts));
+    const read = async (name: string) => new Uint8Array(await (await asset(env, `library/${name}`)).arrayBuffer());
+    const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
+    // Article text stays in the assets: each chunk is fetched when an answer first needs it.
+    const text = new ChunkedText(manifest.text, read);
+    return loadLibrary(joinLibraryParts(manifest, parts), text.read, text.pending);
   })().catch((error: unknown) => {
     loading = null;
     throw error;

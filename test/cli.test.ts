@@ -58,16 +58,17 @@ describe('the fixpath command line', () => {
         library.kb.articles.map((article) => article.slug),
         ['bad'],
       );
-      // The Worker's copy: static assets beside it, a manifest and parts that make the same bytes.
+      // The Worker's copy: static assets beside it, a manifest, parts that make the same bytes up
+      // to the article text, and text chunks that make the rest.
       const assets = join(directory, 'out', 'assets', 'library');
       const manifest = JSON.parse(await readFile(join(assets, 'manifest.json'), 'utf8')) as LibraryManifest;
-      const parts = await Promise.all(
-        manifest.parts.map(async (part) => new Uint8Array(await readFile(join(assets, part.name)))),
-      );
-      assert.deepEqual(
-        joinLibraryParts(manifest, parts),
-        new Uint8Array(await readFile(join(directory, 'out', 'library.bin'))),
-      );
+      const read = async (name: string) => new Uint8Array(await readFile(join(assets, name)));
+      const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
+      const chunks = await Promise.all(manifest.text.chunks.map((chunk) => read(chunk.name)));
+      const whole = new Uint8Array(await readFile(join(directory, 'out', 'library.bin')));
+      assert.deepEqual(joinLibraryParts(manifest, parts), whole.subarray(0, manifest.textStart));
+      assert.ok(chunks.length > 0);
+      assert.deepEqual(Buffer.concat([joinLibraryParts(manifest, parts), ...chunks]), Buffer.from(whole));
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, Hono, TypedResponse } from 'hono';
 import { LinearRouter } from 'hono/router/linear-router';
 import { SmartRouter } from 'hono/router/smart-router';
@@ -12,7 +12,7 @@ import { InputError } from '../errors.ts';
 import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { EventStore } from '../insights/event-store.ts';
 import { type AnswerFacts, chatFacts, diagnosisFacts, excerptOf, nearestOf } from '../insights/recorder.ts';
-import type { Library } from '../kb/library.ts';
+import { type Library, withArticleText } from '../kb/library.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
@@ -46,7 +46,7 @@ import {
   suggestRoute,
   widgetScriptRoute,
 } from './routes.ts';
-import { ChatRequest, validate } from './schemas.ts';
+import { type ArticleResponse, ChatRequest, validate } from './schemas.ts';
 import {
   crossOriginScript,
   originGuard,
@@ -259,7 +259,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const key = await cacheKey(...parts);
     const cached = cacheOf(library).get(key);
     if (cached !== undefined) return jsonResponse<T>(c, cached);
-    const body = encode(JSON.stringify(compute()));
+    const body = encode(JSON.stringify(await withArticleText(library, compute)));
     cacheOf(library).set(key, body);
     return jsonResponse<T>(c, body);
   };
@@ -347,14 +347,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return now();
     };
     let nearest: string | undefined;
-    const diagnosis = diagnose(input, {
-      kb: library.kb,
-      index: library.index,
-      clock,
-      includeInternal: audience.includeInternal,
-      harLimits,
-      ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
-    });
+    const diagnosis = await withArticleText(library, () =>
+      diagnose(input, {
+        kb: library.kb,
+        index: library.index,
+        clock,
+        includeInternal: audience.includeInternal,
+        harLimits,
+        ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
+      }),
+    );
     const body = encode(JSON.stringify(diagnosis));
     let facts: AnswerFacts | undefined;
     if (store) {
@@ -384,18 +386,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const library = deps.library();
     const sent = request.context ?? { answers: {}, asked: [], tried: [] };
     let seen: { diagnosis: Diagnosis; nearest: string | undefined } | undefined;
-    const reply = converse(request.messages, sent, {
-      kb: library.kb,
-      diagnoseContext: {
+    const reply = await withArticleText(library, () =>
+      converse(request.messages, sent, {
         kb: library.kb,
-        index: library.index,
-        clock: now,
-        includeInternal: audience.includeInternal,
-        harLimits,
-      },
-      linkBase: c.get('client').origin,
-      observe: (diagnosis, scores) => (seen = { diagnosis, nearest: scores && nearestOf(scores) }),
-    });
+        diagnoseContext: {
+          kb: library.kb,
+          index: library.index,
+          clock: now,
+          includeInternal: audience.includeInternal,
+          harLimits,
+        },
+        linkBase: c.get('client').origin,
+        observe: (diagnosis, scores) => (seen = { diagnosis, nearest: scores && nearestOf(scores) }),
+      }),
+    );
     if (store) recordChatTurn(store, clientIdentity(c, 'chat'), sent, reply, seen, excerpts ? request.messages : null);
     return c.json(seen?.diagnosis.signature ? { ...reply, signature: seen.diagnosis.signature } : reply, 200);
   });
@@ -422,12 +426,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ total: articles.length, articles: articles.map(articleSummary) }, 200);
   });
 
-  app.openapi(articleRoute, (c) => {
+  app.openapi(articleRoute, async (c) => {
     const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    return c.json(
-      {
+    const body = await withArticleText(library, () =>
+      JSON.stringify({
         ...articleSummary(article),
         related: relatedOf(library, article, audience.includeInternal).map((other) => ({
           slug: other.slug,
@@ -442,16 +446,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
         })),
         markdown: article.body,
-      },
-      200,
+      }),
     );
+    return jsonResponse<z.infer<typeof ArticleResponse>>(c, encode(body));
   });
 
-  app.openapi(articlePageRoute, (c) => {
+  app.openapi(articlePageRoute, async (c) => {
     const audience = c.get('audience');
     const library = deps.library();
     const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    return c.html(renderArticlePage(article, relatedOf(library, article, audience.includeInternal)), 200, pageHeaders);
+    const page = await withArticleText(library, () =>
+      renderArticlePage(article, relatedOf(library, article, audience.includeInternal)),
+    );
+    return c.html(page, 200, pageHeaders);
   });
 
   const script = (body: string | undefined, headers: Record<string, string>) => (c: Context) => {

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InputError, type InputErrorCode } from '../errors.ts';
+import { LibraryUnavailable } from '../kb/library-data.ts';
 import { Redactor } from '../redact/redactor.ts';
 
 /**
@@ -113,6 +114,12 @@ const ACCESS_PROBLEM_TYPES: Array<{ code: string; status: number; title: string;
     when: "the identity provider's key set cannot be fetched; Retry-After says when to try again",
   },
   {
+    code: 'library-unavailable',
+    status: 503,
+    title: 'Articles unavailable',
+    when: "a Worker could not read its knowledge base's static assets; Retry-After says when to try again",
+  },
+  {
     code: 'misconfigured',
     status: 503,
     title: 'fixpath is not configured',
@@ -184,10 +191,25 @@ export class ValidationError extends InputError {
   }
 }
 
+/** A failed read of static assets is usually brief. */
+const LIBRARY_RETRY_AFTER_SECONDS = 5;
+
 /** The one place that turns any error into a response: known codes map to statuses, the rest to a bare 500. */
 export function handleError(error: unknown, c: Context): Response {
   if (error instanceof ValidationError) return problemResponse(c, problemOf(error, c.req.path, error.errors));
   if (error instanceof InputError) return problemResponse(c, problemOf(error, c.req.path));
+  if (error instanceof LibraryUnavailable)
+    return problemResponse(
+      c,
+      {
+        type: `${PROBLEM_TYPE_BASE}library-unavailable`,
+        title: 'Articles unavailable',
+        status: 503,
+        detail: `${error.message}; try again shortly`,
+        instance: c.req.path,
+      },
+      { 'retry-after': String(LIBRARY_RETRY_AFTER_SECONDS) },
+    );
   return problemResponse(c, {
     type: `${PROBLEM_TYPE_BASE}internal`,
     title: 'Internal error',

@@ -162,8 +162,13 @@ const decoder = new TextDecoder();
 function restoreArticle(article: StoredArticle, text: TextReader, questions: SharedQuestion[]): Article {
   let body: string | undefined;
   const [offset, length] = article.body;
+  // Text still being fetched reads as empty and is not kept: the request is answered again once it is here.
   const bodyOf = (): string => {
-    body ??= decoder.decode(text(offset, length));
+    if (body === undefined) {
+      const bytes = text(offset, length);
+      if (!bytes) return '';
+      body = decoder.decode(bytes);
+    }
     return body;
   };
   const textOf = (markdown: StoredText): string =>
@@ -311,15 +316,19 @@ export function textStartOf(prefix: Uint8Array): number {
   return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getFloat64(8, true);
 }
 
-/** Reads `length` bytes of article text from `offset` (within the text), wherever the text is kept. */
-export type TextReader = (offset: number, length: number) => Uint8Array;
+/**
+ * Reads `length` bytes of article text from `offset` (within the text), wherever the text is
+ * kept; undefined while they are still to be fetched (a Worker reads article text from its
+ * static assets when first needed: see `Library.pendingText`).
+ */
+export type TextReader = (offset: number, length: number) => Uint8Array | undefined;
 
 /**
  * A library from its bytes. With `readText`, `bytes` may stop where the article text starts
  * (`textStartOf`): the text stays where it is, on disk say, and each article's is read when
  * first needed.
  */
-export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
+export function loadLibrary(bytes: Uint8Array, readText?: TextReader, pendingText?: Library['pendingText']): Library {
   const { header, start } = readLibraryHeader(bytes);
   const [textOffset, textLength] = header.buffers.at(-1)!;
   const buffers = header.buffers.slice(0, -1).map(([offset, length]) => {
@@ -387,6 +396,7 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader): Library {
     kb,
     index,
     loadedAt: new Date(header.builtAt),
+    ...(pendingText ? { pendingText } : {}),
     get sources() {
       sources ??= about.get(0) as SourceRecord[];
       return sources;
@@ -410,33 +420,124 @@ function u32(bytes: Uint8Array): Uint32Array {
 
 /** The Worker's copy of a library, as static assets no larger than the platform allows. */
 export const LIBRARY_MANIFEST = 'manifest.json';
-/** Workers static assets may be 25 MiB each; parts stay well under. */
-export const LIBRARY_PART_BYTES = 20 * 1024 * 1024;
+/** Workers static assets may be 25 MiB each; parts stay under, so that most libraries load from one part, uncopied. */
+export const LIBRARY_PART_BYTES = 24 * 1024 * 1024;
+/** Article text is fetched in chunks of this size when first needed: an answer reads a few articles. */
+export const LIBRARY_TEXT_CHUNK_BYTES = 64 * 1024;
 
 export interface LibraryManifest {
+  /** The whole library's size; the parts hold its first `textStart` bytes, the chunks the rest. */
   bytes: number;
+  textStart: number;
   parts: Array<{ name: string; start: number; length: number }>;
+  text: { chunkBytes: number; chunks: Array<{ name: string; length: number }> };
 }
 
-export function libraryParts(bytes: Uint8Array, partBytes = LIBRARY_PART_BYTES): LibraryManifest {
+/** How a library is cut into static assets: parts for what a load reads, chunks for the article text. */
+export function libraryParts(
+  bytes: Uint8Array,
+  partBytes = LIBRARY_PART_BYTES,
+  chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
+): LibraryManifest {
+  const textStart = textStartOf(bytes);
   const parts: LibraryManifest['parts'] = [];
-  for (let start = 0; start < bytes.byteLength || parts.length === 0; start += partBytes) {
-    parts.push({ name: `part-${parts.length}.bin`, start, length: Math.min(partBytes, bytes.byteLength - start) });
+  for (let start = 0; start < textStart || parts.length === 0; start += partBytes) {
+    parts.push({ name: `part-${parts.length}.bin`, start, length: Math.min(partBytes, textStart - start) });
   }
-  return { bytes: bytes.byteLength, parts };
+  const chunks: LibraryManifest['text']['chunks'] = [];
+  for (let start = textStart; start < bytes.byteLength; start += chunkBytes) {
+    chunks.push({ name: `text-${chunks.length}.bin`, length: Math.min(chunkBytes, bytes.byteLength - start) });
+  }
+  return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks } };
 }
 
-/** Put the parts back together: one buffer, the library as it was written. */
+/** Put the parts back together: the library up to its article text, as it was written. */
 export function joinLibraryParts(manifest: LibraryManifest, parts: Uint8Array[]): Uint8Array {
   if (parts.length !== manifest.parts.length) throw new Error('library data: a part is missing; deploy again');
-  // One part is the library itself: no copy.
-  if (parts.length === 1 && parts[0]!.byteLength === manifest.bytes) return parts[0]!;
-  const bytes = new Uint8Array(manifest.bytes);
   parts.forEach((part, at) => {
     const expected = manifest.parts[at]!;
     if (part.byteLength !== expected.length)
       throw new Error(`library data: ${expected.name} is the wrong size; deploy again`);
-    bytes.set(part, expected.start);
+  });
+  // One part is the library itself: no copy.
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(manifest.textStart);
+  parts.forEach((part, at) => {
+    bytes.set(part, manifest.parts[at]!.start);
   });
   return bytes;
+}
+
+/** Why a Worker could not read its library's static assets: answered 503, tried again by the next request. */
+export class LibraryUnavailable extends Error {}
+
+/**
+ * Article text read from static assets in chunks, each fetched the first time a request needs
+ * it. `read` answers from the chunks already here and notes the rest; `pending` fetches what
+ * was noted, for the request to be answered again (see `Library.pendingText`).
+ */
+export class ChunkedText {
+  private readonly chunks = new Map<number, Uint8Array>();
+  private readonly missing = new Set<number>();
+  private readonly fetching = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly layout: LibraryManifest['text'],
+    private readonly fetchChunk: (name: string) => Promise<Uint8Array>,
+  ) {}
+
+  readonly read: TextReader = (offset, length) => {
+    const { chunkBytes } = this.layout;
+    const first = Math.floor(offset / chunkBytes);
+    const last = Math.floor((offset + Math.max(length, 1) - 1) / chunkBytes);
+    let ready = true;
+    for (let chunk = first; chunk <= last; chunk += 1) {
+      if (this.chunks.has(chunk)) continue;
+      if (chunk >= this.layout.chunks.length)
+        throw new LibraryUnavailable('the article text is shorter than the library says; deploy again');
+      this.missing.add(chunk);
+      ready = false;
+    }
+    if (!ready) return undefined;
+    const start = offset - first * chunkBytes;
+    if (first === last) return this.chunks.get(first)!.subarray(start, start + length);
+    const joined = new Uint8Array(length);
+    let at = 0;
+    for (let chunk = first; chunk <= last; chunk += 1) {
+      const bytes = this.chunks.get(chunk)!;
+      const from = chunk === first ? start : 0;
+      const piece = bytes.subarray(from, Math.min(bytes.byteLength, from + length - at));
+      joined.set(piece, at);
+      at += piece.byteLength;
+    }
+    return joined;
+  };
+
+  /** Fetch the chunks `read` was asked for and did not have; undefined when none is missing. */
+  readonly pending = (): Promise<void> | undefined => {
+    if (this.missing.size === 0) return undefined;
+    const wanted = [...this.missing];
+    this.missing.clear();
+    return Promise.all(wanted.map((chunk) => this.fetch(chunk))).then(() => undefined);
+  };
+
+  private fetch(chunk: number): Promise<void> {
+    let loading = this.fetching.get(chunk);
+    if (!loading) {
+      const { name, length } = this.layout.chunks[chunk]!;
+      loading = this.fetchChunk(name)
+        .then((bytes) => {
+          if (bytes.byteLength !== length) throw new Error(`${name} is the wrong size; deploy again`);
+          this.chunks.set(chunk, bytes);
+        })
+        .catch((error: unknown) => {
+          throw new LibraryUnavailable(
+            `the article text could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        })
+        .finally(() => this.fetching.delete(chunk));
+      this.fetching.set(chunk, loading);
+    }
+    return loading;
+  }
 }

@@ -24,6 +24,28 @@ export interface Library {
   loadedAt: Date;
   /** The files it was built from, for a prebuilt library to be matched against a folder. */
   sources: SourceRecord[];
+  /**
+   * Where article text is fetched when first needed (a Worker reads it from its static assets):
+   * after computing an answer, a promise to fetch the text it asked for and did not have, the
+   * answer then to be computed again; undefined when it had everything. See `withArticleText`.
+   */
+  pendingText?: () => Promise<void> | undefined;
+}
+
+/** How many times an answer is computed again while its article text arrives: text found once may link to more. */
+const TEXT_ROUNDS = 4;
+
+/**
+ * `compute`'s result once every article text it read was here. Computing is repeated after the
+ * missing text is fetched, so it must not change anything outside itself (record after it).
+ */
+export async function withArticleText<T>(library: Library, compute: () => T): Promise<T> {
+  for (let round = 1; ; round += 1) {
+    const result = compute();
+    const pending = library.pendingText?.();
+    if (!pending || round >= TEXT_ROUNDS) return result;
+    await pending;
+  }
 }
 
 type Parse = (source: ArticleSource) => ParsedArticle;

@@ -103,8 +103,11 @@ for (const name of ['node', 'worker']) {
           JSON.stringify({ text: 'CSRF verification failed. Request aborted.' }),
           'application/json',
         )
-      ).json()) as { causes: Array<{ id: string }> };
+      ).json()) as { causes: Array<{ id: string; steps: Array<{ markdown: string }> }> };
       assert.equal(text.causes[0]?.id, 'csrf-token-invalid');
+      // The steps' text, wherever the article text is kept (a Worker fetches it from its static assets).
+      assert.ok((text.causes[0]?.steps ?? []).length > 0);
+      for (const step of text.causes[0]!.steps) assert.ok(step.markdown.length > 40, JSON.stringify(step));
       const error = (await (
         await post(
           name,
@@ -124,8 +127,18 @@ for (const name of ['node', 'worker']) {
     });
 
     it('serves articles, and answers errors as problems', async () => {
-      assert.equal((await fetch(`${base()}/v1/articles/clock-skew`)).status, 200);
-      assert.match(await (await fetch(`${base()}/articles/clock-skew`)).text(), /<h1>/);
+      const article = await fetch(`${base()}/v1/articles/clock-skew`);
+      assert.equal(article.status, 200);
+      const { markdown, sections } = (await article.json()) as {
+        markdown: string;
+        sections: Array<{ markdown: string }>;
+      };
+      const source = await readFile(join(ROOT, 'articles', 'clock-skew.md'), 'utf8');
+      assert.ok(markdown.length > 2000 && source.includes(markdown.trim()), 'the article text as written');
+      assert.ok(sections.filter((section) => section.markdown.length > 0).length >= 4);
+      const page = await (await fetch(`${base()}/articles/clock-skew`)).text();
+      assert.match(page, /<h1>/);
+      assert.match(page, /Resynchronise the clock/);
       const missing = await fetch(`${base()}/v1/articles/nope`);
       assert.equal(missing.status, 404);
       assert.equal(missing.headers.get('content-type'), 'application/problem+json');

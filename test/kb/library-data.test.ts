@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnose/diagnose.ts';
-import { buildLibrary, type Library, libraryFromPrebuilt } from '../../src/kb/library.ts';
+import { buildLibrary, type Library, libraryFromPrebuilt, withArticleText } from '../../src/kb/library.ts';
 import {
+  ChunkedText,
   joinLibraryParts,
+  LibraryUnavailable,
   libraryParts,
   loadLibrary,
   readLibraryHeader,
   type StoredArticle,
   serialiseLibrary,
+  textStartOf,
 } from '../../src/kb/library-data.ts';
 import { parseArticle } from '../../src/kb/parse-article.ts';
 import { RecordTable } from '../../src/kb/record-table.ts';
@@ -87,14 +90,76 @@ describe('the prebuilt library', () => {
     assert.throws(() => loadLibrary(bytes.subarray(0, bytes.byteLength - 8)), /cut short.*npm run build/);
   });
 
-  it('is cut into parts no larger than the limit for the Worker, and put back together byte for byte', () => {
+  it('is cut for the Worker into parts up to the article text and text chunks, no larger than the limits', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 100_000);
-    assert.equal(manifest.parts.length, Math.ceil(bytes.byteLength / 100_000));
+    const manifest = libraryParts(bytes, 100_000, 30_000);
+    assert.equal(manifest.textStart, textStartOf(bytes));
+    assert.equal(manifest.parts.length, Math.ceil(manifest.textStart / 100_000));
     assert.ok(manifest.parts.every((part) => part.length <= 100_000));
     const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
-    assert.deepEqual(joinLibraryParts(manifest, parts), bytes);
+    assert.deepEqual(joinLibraryParts(manifest, parts), bytes.subarray(0, manifest.textStart));
     assert.throws(() => joinLibraryParts(manifest, parts.slice(1)), /missing/);
+    assert.equal(manifest.text.chunks.length, Math.ceil((bytes.byteLength - manifest.textStart) / 30_000));
+    assert.equal(
+      manifest.text.chunks.reduce((sum, chunk) => sum + chunk.length, manifest.textStart),
+      bytes.byteLength,
+    );
+  });
+});
+
+/** The Worker's way: the library up to its text in memory, the text in chunks fetched on demand. */
+function chunkedLibrary(bytes: Uint8Array, fail: () => boolean = () => false) {
+  const manifest = libraryParts(bytes, 100_000, 8_192);
+  const fetched: string[] = [];
+  const text = new ChunkedText(manifest.text, async (name) => {
+    if (fail()) throw new Error(`${name}: 503`);
+    fetched.push(name);
+    const at = manifest.text.chunks.findIndex((chunk) => chunk.name === name);
+    const start = manifest.textStart + at * manifest.text.chunkBytes;
+    return bytes.slice(start, start + manifest.text.chunks[at]!.length);
+  });
+  const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
+  return { library: loadLibrary(joinLibraryParts(manifest, parts), text.read, text.pending), fetched, manifest };
+}
+
+describe('a library whose article text is fetched in chunks when first needed', () => {
+  it('answers exactly as the whole library once the text an answer reads has been fetched', async () => {
+    const bytes = serialiseLibrary(built);
+    const { library, fetched, manifest } = chunkedLibrary(bytes);
+    assert.deepEqual(fetched, []);
+    assert.equal(await withArticleText(library, () => answers(library)), answers(loadLibrary(bytes)));
+    assert.ok(fetched.length > 0);
+    assert.ok(fetched.length < manifest.text.chunks.length, 'only the chunks the answers read');
+    assert.equal(new Set(fetched).size, fetched.length, 'each chunk fetched once');
+    // Everything read is here now: answering again fetches nothing.
+    const before = fetched.length;
+    assert.equal(library.pendingText?.(), undefined);
+    answers(library);
+    assert.equal(library.pendingText?.(), undefined);
+    assert.equal(fetched.length, before);
+  });
+
+  it('renders an article page with its text, never an empty body kept from before the text came', async () => {
+    const bytes = serialiseLibrary(built);
+    const { library } = chunkedLibrary(bytes);
+    const article = library.kb.bySlug.get('expired-access-token')!;
+    assert.equal(article.body, '', 'not fetched yet');
+    const body = await withArticleText(library, () => article.body);
+    assert.equal(body, built.kb.bySlug.get('expired-access-token')!.body);
+    assert.equal(article.steps[0]!.markdown, built.kb.bySlug.get('expired-access-token')!.steps[0]!.markdown);
+  });
+
+  it('says the text is unavailable when a chunk cannot be fetched, and fetches it on the next try', async () => {
+    const bytes = serialiseLibrary(built);
+    let failing = true;
+    const { library } = chunkedLibrary(bytes, () => failing);
+    const article = library.kb.bySlug.get('clock-skew')!;
+    await assert.rejects(
+      withArticleText(library, () => article.body),
+      (error: unknown) => error instanceof LibraryUnavailable && /could not be read.*503/.test(error.message),
+    );
+    failing = false;
+    assert.equal(await withArticleText(library, () => article.body), built.kb.bySlug.get('clock-skew')!.body);
   });
 });
 
