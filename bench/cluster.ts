@@ -3,20 +3,22 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { type LoadRequest, type LoadResult, runLoad } from './load-client.ts';
 import { SYMPTOMS } from './support-inputs.ts';
 
 /**
  * `npm run bench:cluster`: uncached diagnose throughput (RESPONSE_CACHE_ENTRIES=0, so every
- * request is diagnosed) of one process (WORKERS=1) against a cluster (WORKERS=2 by default),
- * measured with autocannon as bench/http.ts measures: a warm-up second, then BENCH_SECONDS flat
- * out over BENCH_CONNECTIONS keep-alive connections, rounds alternating between the servers so
- * that drift in the machine's speed falls on both, the median round reported. The server's CPU
- * per request is read from /proc for the primary and every worker together, because the load
- * generator shares the machine's cores and req/s alone hides what the server spent; the load
- * generator's own CPU is shown beside it. Beside the cluster, two single servers that share
- * nothing, loaded at once, show what two processes can reach on this machine with this client:
- * the cluster's own cost is the distance to them.
+ * request is diagnosed) of one process (WORKERS=1) against a cluster (WORKERS=2 by default): a
+ * warm-up second, then BENCH_SECONDS flat out over BENCH_CONNECTIONS keep-alive connections, one
+ * request at a time on each, rounds alternating between the servers so that drift in the
+ * machine's speed falls on both, the median round reported. The load comes from
+ * bench/load-client.ts, not autocannon as in bench/http.ts: the load generator shares the
+ * machine's cores with the servers, and autocannon's own CPU (0.14–0.25 of two cores) was taken
+ * from the cluster and capped its gain. The server's CPU per request is read from /proc for the
+ * primary and every worker together, because req/s alone hides what the server spent; the load
+ * generator's own CPU is shown beside it, in cores and per request. Beside the cluster, two
+ * single servers that share nothing, loaded at once, show what two processes can reach on this
+ * machine with this client: the cluster's own cost is the distance to them.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -111,6 +113,17 @@ function processTree(pid: number): number[] {
 
 const treeCpuMs = (pids: number[]): number => pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
 
+/**
+ * CPU time the whole machine has been busy, all cores, in milliseconds: the first line of
+ * /proc/stat (user nice system idle iowait irq softirq steal …), less idle and iowait. Whatever
+ * of it is neither the servers nor the load generator was someone else's, taken from the round.
+ */
+function machineBusyMs(): number {
+  const [cpuLine] = readFileSync('/proc/stat', 'utf8').split('\n', 1);
+  const [user, nice, system, , , irq, softirq, steal] = cpuLine!.split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 interface Sample {
   rps: number;
   p99: number;
@@ -120,6 +133,10 @@ interface Sample {
   primaryCpuMsPerRequest: number;
   /** The load generator's CPU as a share of one core. */
   clientCores: number;
+  /** The load generator's CPU per request, to set beside the server's. */
+  clientCpuMsPerRequest: number;
+  /** Other processes' CPU meanwhile, in cores: above a few hundredths, the round was not the servers' alone. */
+  otherCores: number;
 }
 
 /** One thing measured: a server, or two servers side by side sharing nothing, each given half the connections. */
@@ -128,28 +145,31 @@ interface Setup {
   servers: Server[];
 }
 
-const diagnoseRequests = SYMPTOMS.map((text) => ({
-  method: 'POST' as const,
-  path: '/v1/diagnose',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ text }),
-}));
+const diagnoseRequests = SYMPTOMS.map(
+  (text): LoadRequest => ({
+    method: 'POST',
+    path: '/v1/diagnose',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  }),
+);
 
 async function measure(setup: Setup): Promise<Sample> {
-  const loads = setup.servers.map(
-    (server): autocannon.Options => ({
-      url: server.url,
-      connections: Math.max(1, Math.round(CONNECTIONS / setup.servers.length)),
-      pipelining: 1,
-      requests: diagnoseRequests,
-    }),
-  );
-  const run = (duration: number) => Promise.all(loads.map((load) => autocannon({ ...load, duration })));
-  // A short unrecorded run first, so the JIT has compiled the hot path before we measure.
+  const connections = Math.max(1, Math.round(CONNECTIONS / setup.servers.length));
+  // Two servers are loaded from this one process at once, as one client would.
+  const run = (seconds: number): Promise<LoadResult[]> =>
+    Promise.all(
+      setup.servers.map((server) =>
+        runLoad({ url: server.url, connections, durationMs: seconds * 1000, requests: diagnoseRequests }),
+      ),
+    );
+  // A short unrecorded run first, so the JIT has compiled the hot path (the server's and the client's) before we measure.
   await run(1);
   await new Promise((settle) => setTimeout(settle, SETTLE_MS));
   const pids = setup.servers.flatMap((server) => processTree(server.child.pid!));
   const primaries = setup.servers.filter((server) => server.clustered).map((server) => server.child.pid!);
+  const windowStarted = performance.now();
+  const machineBefore = machineBusyMs();
   const serverBefore = treeCpuMs(pids);
   const primaryBefore = treeCpuMs(primaries);
   const clientBefore = process.cpuUsage();
@@ -159,24 +179,50 @@ async function measure(setup: Setup): Promise<Sample> {
   const elapsedMs = performance.now() - started;
   await new Promise((settle) => setTimeout(settle, SETTLE_MS));
   const serverMs = treeCpuMs(pids) - serverBefore;
+  const machineMs = machineBusyMs() - machineBefore;
+  const windowMs = performance.now() - windowStarted;
   const primaryMs = treeCpuMs(primaries) - primaryBefore;
   const failed = results.reduce((sum, result) => sum + result.errors + result.non2xx, 0);
   if (failed > 0) throw new Error(`${setup.name}: ${failed} diagnose requests failed`);
-  const requests = results.reduce((sum, result) => sum + result.requests.total, 0);
+  const requests = results.reduce((sum, result) => sum + result.requests, 0);
+  const clientMs = (client.user + client.system) / 1000;
   return {
-    rps: results.reduce((sum, result) => sum + result.requests.average, 0),
+    rps: results.reduce((sum, result) => sum + result.rps, 0),
     p99: Math.max(...results.map((result) => result.latency.p99)),
     cpuMsPerRequest: serverMs / requests,
     primaryCpuMsPerRequest: primaryMs / requests,
-    clientCores: (client.user + client.system) / 1000 / elapsedMs,
+    clientCores: clientMs / elapsedMs,
+    clientCpuMsPerRequest: clientMs / requests,
+    otherCores: Math.max(0, machineMs - serverMs - clientMs) / windowMs,
   };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** The median of each figure over the rounds (each on its own, so a row need not be one round). */
+const medianSample = (samples: Sample[]): Sample => ({
+  rps: median(samples.map((sample) => sample.rps)),
+  p99: median(samples.map((sample) => sample.p99)),
+  cpuMsPerRequest: median(samples.map((sample) => sample.cpuMsPerRequest)),
+  primaryCpuMsPerRequest: median(samples.map((sample) => sample.primaryCpuMsPerRequest)),
+  clientCores: median(samples.map((sample) => sample.clientCores)),
+  clientCpuMsPerRequest: median(samples.map((sample) => sample.clientCpuMsPerRequest)),
+  otherCores: median(samples.map((sample) => sample.otherCores)),
+});
+
+const HEADER =
+  'server            req/s   p99 ms   server CPU ms/request (primary)   load generator: cores (ms/request)   others (cores)';
+
+function row(name: string, sample: Sample): string {
+  const server = `${sample.cpuMsPerRequest.toFixed(3)} (${sample.primaryCpuMsPerRequest.toFixed(3)})`;
+  const client = `${sample.clientCores.toFixed(2)} (${sample.clientCpuMsPerRequest.toFixed(3)})`;
+  return `${name.padEnd(15)} ${sample.rps.toFixed(0).padStart(7)}  ${sample.p99.toFixed(1).padStart(7)}  ${server.padStart(32)}  ${client.padStart(35)}  ${sample.otherCores.toFixed(2).padStart(15)}`;
+}
+
 console.log(
   `uncached diagnose, ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} at the start`,
 );
+console.log(`  ${HEADER}`);
 const setups: Setup[] = [];
 try {
   setups.push({ name: 'WORKERS=1', servers: [await start('WORKERS=1', { WORKERS: '1' })] });
@@ -196,28 +242,16 @@ try {
       const index = (round + step) % setups.length;
       samples[index]!.push(await measure(setups[index]!));
     }
-    console.log(
-      `  round ${round + 1}: ${setups.map((setup, index) => `${setup.name} ${samples[index]!.at(-1)!.rps.toFixed(0)} req/s`).join(', ')}`,
-    );
+    // Every round in full: on a shared machine one slow round shows here, not only in the median.
+    console.log(`round ${round + 1}`);
+    for (const [index, setup] of setups.entries()) console.log(`  ${row(setup.name, samples[index]!.at(-1)!)}`);
   }
-  const results = setups.map((setup, index) => {
-    const list = samples[index]!;
-    return {
-      name: setup.name,
-      rps: median(list.map((sample) => sample.rps)),
-      p99: median(list.map((sample) => sample.p99)),
-      cpuMsPerRequest: median(list.map((sample) => sample.cpuMsPerRequest)),
-      primaryCpuMsPerRequest: median(list.map((sample) => sample.primaryCpuMsPerRequest)),
-      clientCores: median(list.map((sample) => sample.clientCores)),
-    };
-  });
+  const results = samples.map(medianSample);
   const single = results[0]!;
-  console.log(
-    '\nserver            req/s   p99 ms   server CPU ms/request (primary)   load generator (cores)   vs WORKERS=1',
-  );
-  for (const result of results)
+  console.log(`\nmedian of ${ROUNDS} rounds\n${HEADER}   vs WORKERS=1`);
+  for (const [index, setup] of setups.entries())
     console.log(
-      `${result.name.padEnd(15)} ${result.rps.toFixed(0).padStart(7)}  ${result.p99.toFixed(1).padStart(7)}  ${`${result.cpuMsPerRequest.toFixed(3)} (${result.primaryCpuMsPerRequest.toFixed(3)})`.padStart(32)}  ${result.clientCores.toFixed(2).padStart(23)}  ${`${(result.rps / single.rps).toFixed(2)}x`.padStart(13)}`,
+      `${row(setup.name, results[index]!)}  ${`${(results[index]!.rps / single.rps).toFixed(2)}x`.padStart(13)}`,
     );
 } finally {
   for (const setup of setups) for (const server of setup.servers) await stop(server);
