@@ -80,8 +80,18 @@ function restorePhrases(stored: StoredPhrase[], texts: string[], terms: Map<stri
 /** Markdown kept as itself, or as a [start, end) range of the article's body. */
 type StoredText = string | [number, number];
 
+/** A cause's signals as its article's record keeps them: the phrases and words are in the `signals` table. */
+type StoredSignals = Omit<Cause['signals'], 'phrases' | 'words'>;
+
+/** A cause's phrases and words, as written and compiled: read when first needed (a rebuild, an export). */
+interface StoredCauseSignals {
+  phrases: string[];
+  words: string[];
+  compiled: { phrases: StoredPhrase[]; words: StoredPhrase[] };
+}
+
 export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body' | 'causes'> & {
-  causes: Array<Omit<Cause, 'questions'> & { questions: StoredQuestion[] }>;
+  causes: Array<Omit<Cause, 'questions' | 'signals'> & { questions: StoredQuestion[]; signals: StoredSignals }>;
   /** Byte offset and length of the body in the text buffer (the last buffer). */
   body: [number, number];
   /** The articles its text links to (see `articleLinks`), so a rebuild need not read the text. */
@@ -113,7 +123,11 @@ function storeArticle(article: Article, text: TextWriter, questions: QuestionTab
   }));
   cursor.at = 0;
   const steps = article.steps.map((step) => ({ ...step, markdown: stored(article.body, step.markdown, cursor) }));
-  const causes = article.causes.map((cause) => ({ ...cause, questions: cause.questions.map((q) => questions.add(q)) }));
+  const causes = article.causes.map(({ signals: { phrases: _phrases, words: _words, ...signals }, ...cause }) => ({
+    ...cause,
+    signals,
+    questions: cause.questions.map((q) => questions.add(q)),
+  }));
   return {
     ...article,
     causes,
@@ -159,7 +173,12 @@ const decoder = new TextDecoder();
  * ranking needs, and an article nobody asks for keeps its text as bytes. Sections and steps
  * are slices of the body (a slice of a long string shares its characters in V8).
  */
-function restoreArticle(article: StoredArticle, text: TextReader, questions: SharedQuestion[]): Article {
+function restoreArticle(
+  article: StoredArticle,
+  text: TextReader,
+  questions: SharedQuestion[],
+  signalsOf: (which: number) => StoredCauseSignals,
+): Article {
   let body: string | undefined;
   const [offset, length] = article.body;
   // Text still being fetched reads as empty and is not kept: the request is answered again once it is here.
@@ -189,10 +208,27 @@ function restoreArticle(article: StoredArticle, text: TextReader, questions: Sha
       return textOf(markdown);
     },
   }));
-  const causes = article.causes.map(({ questions: asked, ...cause }) => ({
-    ...cause,
-    questions: asked.map(([at, expect]): CauseQuestion => ({ ...questions[at]!, expect })),
-  }));
+  const causes = article.causes.map(({ questions: asked, signals, ...cause }, which) => {
+    let stored: StoredCauseSignals | undefined;
+    const own = (): StoredCauseSignals => {
+      stored ??= signalsOf(which);
+      return stored;
+    };
+    return {
+      ...cause,
+      // Phrases and words are read for a rebuild or an export, not to answer: they stay in their record until then.
+      signals: {
+        ...signals,
+        get phrases() {
+          return own().phrases;
+        },
+        get words() {
+          return own().words;
+        },
+      },
+      questions: asked.map(([at, expect]): CauseQuestion => ({ ...questions[at]!, expect })),
+    };
+  });
   const { links, body: _body, sentences: _sentences, ...rest } = article;
   const restored: Article = {
     ...rest,
@@ -240,10 +276,13 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const records: Record<TableName, StoredRecords> = {
     articles: writeRecords(articles),
     signals: writeRecords(
-      library.kb.causes.map(({ signals }) => ({
-        phrases: storePhrases(signals.phrases),
-        words: storePhrases(signals.words),
-      })),
+      library.kb.causes.map(
+        ({ signals }): StoredCauseSignals => ({
+          phrases: signals.phrases,
+          words: signals.words,
+          compiled: { phrases: storePhrases(signals.phrases), words: storePhrases(signals.words) },
+        }),
+      ),
     ),
     phrases: writeRecords(catalogue.phrases),
     words: writeRecords(catalogue.words),
@@ -346,7 +385,7 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader, pendingTex
     return new RecordTable<T>({ ends: u32(buffers[ends]!), text: buffers[recordText]! });
   };
   const stored = table<StoredArticle>('articles');
-  const signals = table<{ phrases: StoredPhrase[]; words: StoredPhrase[] }>('signals');
+  const signals = table<StoredCauseSignals>('signals');
   const about = table<unknown>('about');
   if (stored.length !== header.slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
@@ -359,12 +398,12 @@ export function loadLibrary(bytes: Uint8Array, readText?: TextReader, pendingTex
   const terms = new Map<string, string>();
   const articles = lazyArray(stored.length, (at) => {
     const record = stored.get(at);
-    const article = restoreArticle(record, text, header.questions);
+    const article = restoreArticle(record, text, header.questions, (which) => signals.get(firstCause[at]! + which));
     const [offset, length] = record.sentences;
     rememberSentences(article, index.articles, () => text(offset, length));
     article.causes.forEach((cause, which) => {
       rememberCompiled(cause, () => {
-        const compiled = signals.get(firstCause[at]! + which);
+        const { compiled } = signals.get(firstCause[at]! + which);
         return {
           phrases: restorePhrases(compiled.phrases, cause.signals.phrases, terms),
           words: restorePhrases(compiled.words, cause.signals.words, terms),
