@@ -11,9 +11,9 @@ import type { EventStore } from './insights/event-store.ts';
 import type { Library } from './kb/library.ts';
 import {
   ChunkedText,
-  joinLibraryParts,
   LIBRARY_MANIFEST,
   type LibraryManifest,
+  libraryFromParts,
   loadLibrary,
 } from './kb/library-data.ts';
 import { BindingRateLimits, type RateLimitBinding } from './worker/binding-rate-limits.ts';
@@ -75,7 +75,7 @@ function libraryFor(env: Env): Promise<Library> {
     const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
     // Article text stays in the assets: each chunk is fetched when an answer first needs it.
     const text = new ChunkedText(manifest.text, read);
-    return loadLibrary(joinLibraryParts(manifest, parts), text.read, text.pending);
+    return loadLibrary(libraryFromParts(manifest, parts), text.read, text.pending);
   })().catch((error: unknown) => {
     loading = null;
     throw error;

@@ -363,22 +363,31 @@ export function textStartOf(prefix: Uint8Array): number {
 export type TextReader = (offset: number, length: number) => Uint8Array | undefined;
 
 /**
- * A library from its bytes. With `readText`, `bytes` may stop where the article text starts
- * (`textStartOf`): the text stays where it is, on disk say, and each article's is read when
- * first needed.
+ * A library from its bytes, or from the parts it was cut into (`libraryFromParts`). With
+ * `readText`, the bytes may stop where the article text starts (`textStartOf`): the text stays
+ * where it is, on disk or in static assets, and each article's is read when first needed.
  */
-export function loadLibrary(bytes: Uint8Array, readText?: TextReader, pendingText?: Library['pendingText']): Library {
-  const { header, start } = readLibraryHeader(bytes);
+export function loadLibrary(
+  data: Uint8Array | LibraryParts,
+  readText?: TextReader,
+  pendingText?: Library['pendingText'],
+): Library {
+  const parts = data instanceof Uint8Array ? [{ start: 0, bytes: data }] : data;
+  /** The bytes from `from` to `to`, which one part must hold whole. */
+  const view = (from: number, to: number, what: string): Uint8Array => {
+    const part = parts.find(({ start, bytes }) => start <= from && to <= start + bytes.byteLength);
+    if (!part) throw new Error(`library data: the ${what} is cut short; run \`npm run build\` again`);
+    return part.bytes.subarray(from - part.start, to - part.start);
+  };
+  const { header, start } = readLibraryHeader(parts[0]!.bytes);
   const [textOffset, textLength] = header.buffers.at(-1)!;
-  const buffers = header.buffers.slice(0, -1).map(([offset, length]) => {
-    if (start + offset + length > bytes.byteLength)
-      throw new Error('library data: the index is cut short; run `npm run build` again');
-    return bytes.subarray(start + offset, start + offset + length);
-  });
-  if (!readText && start + textOffset + textLength > bytes.byteLength)
-    throw new Error('library data: the article text is cut short; run `npm run build` again');
+  const buffers = header.buffers
+    .slice(0, -1)
+    .map(([offset, length]) => view(start + offset, start + offset + length, 'index'));
+  const textStart = start + textOffset;
+  if (!readText) view(textStart, textStart + textLength, 'article text');
   const text: TextReader =
-    readText ?? ((offset, length) => bytes.subarray(start + textOffset + offset, start + textOffset + offset + length));
+    readText ?? ((offset, length) => view(textStart + offset, textStart + offset + length, 'article text'));
   const index = loadSearchIndex(header.index, buffers);
   const table = <T>(name: TableName): RecordTable<T> => {
     const [ends, recordText] = header.tables[name];
@@ -472,17 +481,34 @@ export interface LibraryManifest {
   text: { chunkBytes: number; chunks: Array<{ name: string; length: number }> };
 }
 
-/** How a library is cut into static assets: parts for what a load reads, chunks for the article text. */
+/**
+ * How a library is cut into static assets: parts for what a load reads, chunks for the article
+ * text. A part ends where an array begins, so that each array lies whole in one part and is
+ * used there, without joining the parts into one copy.
+ */
 export function libraryParts(
   bytes: Uint8Array,
   partBytes = LIBRARY_PART_BYTES,
   chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
 ): LibraryManifest {
   const textStart = textStartOf(bytes);
+  const { header, start: arraysStart } = readLibraryHeader(bytes);
   const parts: LibraryManifest['parts'] = [];
-  for (let start = 0; start < textStart || parts.length === 0; start += partBytes) {
-    parts.push({ name: `part-${parts.length}.bin`, start, length: Math.min(partBytes, textStart - start) });
+  if (arraysStart > partBytes) throw new Error('library data: the header is more than a static asset may hold');
+  let partStart = 0;
+  const close = (end: number): void => {
+    parts.push({ name: `part-${parts.length}.bin`, start: partStart, length: end - partStart });
+    partStart = end;
+  };
+  for (const [offset, length] of header.buffers.slice(0, -1)) {
+    const from = arraysStart + offset;
+    if (from + length - partStart > partBytes && from > partStart) close(from);
+    if (from + length - partStart > partBytes)
+      throw new Error(
+        `library data: an array of ${(length / 1048576).toFixed(1)} MiB is more than a static asset may hold; split the knowledge base`,
+      );
   }
+  close(textStart);
   const chunks: LibraryManifest['text']['chunks'] = [];
   for (let start = textStart; start < bytes.byteLength; start += chunkBytes) {
     chunks.push({ name: `text-${chunks.length}.bin`, length: Math.min(chunkBytes, bytes.byteLength - start) });
@@ -490,21 +516,18 @@ export function libraryParts(
   return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks } };
 }
 
-/** Put the parts back together: the library up to its article text, as it was written. */
-export function joinLibraryParts(manifest: LibraryManifest, parts: Uint8Array[]): Uint8Array {
+/** A library up to its article text as the parts it was cut into, each where it starts: loaded without joining them. */
+export type LibraryParts = Array<{ start: number; bytes: Uint8Array }>;
+
+/** The parts fetched for `manifest`, checked, in place for `loadLibrary`. */
+export function libraryFromParts(manifest: LibraryManifest, parts: Uint8Array[]): LibraryParts {
   if (parts.length !== manifest.parts.length) throw new Error('library data: a part is missing; deploy again');
-  parts.forEach((part, at) => {
+  return parts.map((bytes, at) => {
     const expected = manifest.parts[at]!;
-    if (part.byteLength !== expected.length)
+    if (bytes.byteLength !== expected.length)
       throw new Error(`library data: ${expected.name} is the wrong size; deploy again`);
+    return { start: expected.start, bytes };
   });
-  // One part is the library itself: no copy.
-  if (parts.length === 1) return parts[0]!;
-  const bytes = new Uint8Array(manifest.textStart);
-  parts.forEach((part, at) => {
-    bytes.set(part, manifest.parts[at]!.start);
-  });
-  return bytes;
 }
 
 /** Why a Worker could not read its library's static assets: answered 503, tried again by the next request. */

@@ -5,8 +5,8 @@ import { diagnose } from '../../src/diagnose/diagnose.ts';
 import { buildLibrary, type Library, libraryFromPrebuilt, withArticleText } from '../../src/kb/library.ts';
 import {
   ChunkedText,
-  joinLibraryParts,
   LibraryUnavailable,
+  libraryFromParts,
   libraryParts,
   loadLibrary,
   readLibraryHeader,
@@ -92,13 +92,25 @@ describe('the prebuilt library', () => {
 
   it('is cut for the Worker into parts up to the article text and text chunks, no larger than the limits', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 100_000, 30_000);
+    const manifest = libraryParts(bytes, 300_000, 30_000);
     assert.equal(manifest.textStart, textStartOf(bytes));
-    assert.equal(manifest.parts.length, Math.ceil(manifest.textStart / 100_000));
-    assert.ok(manifest.parts.every((part) => part.length <= 100_000));
+    assert.ok(manifest.parts.length >= Math.ceil(manifest.textStart / 300_000));
+    manifest.parts.forEach((part, at) => {
+      assert.equal(part.start, at === 0 ? 0 : manifest.parts[at - 1]!.start + manifest.parts[at - 1]!.length);
+    });
+    assert.equal(manifest.parts.at(-1)!.start + manifest.parts.at(-1)!.length, manifest.textStart);
+    assert.ok(manifest.parts.every((part) => part.length <= 300_000));
     const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
-    assert.deepEqual(joinLibraryParts(manifest, parts), bytes.subarray(0, manifest.textStart));
-    assert.throws(() => joinLibraryParts(manifest, parts.slice(1)), /missing/);
+    assert.deepEqual(Buffer.concat(parts), Buffer.from(bytes.subarray(0, manifest.textStart)));
+    assert.ok(manifest.parts.length > 1, 'cut where the arrays begin');
+    assert.throws(() => libraryFromParts(manifest, parts.slice(1)), /missing/);
+    assert.throws(() => libraryFromParts(manifest, [parts[0]!.subarray(1), ...parts.slice(1)]), /wrong size/);
+    // Each array lies whole in one part: the parts load as they are, and answer as the whole library.
+    const loaded = loadLibrary(libraryFromParts(manifest, parts), (offset, length) =>
+      bytes.subarray(manifest.textStart + offset, manifest.textStart + offset + length),
+    );
+    assert.equal(answers(loaded), answers(built));
+    assert.throws(() => libraryParts(bytes, 1_000), /more than a static asset may hold/);
     assert.equal(manifest.text.chunks.length, Math.ceil((bytes.byteLength - manifest.textStart) / 30_000));
     assert.equal(
       manifest.text.chunks.reduce((sum, chunk) => sum + chunk.length, manifest.textStart),
@@ -109,7 +121,7 @@ describe('the prebuilt library', () => {
 
 /** The Worker's way: the library up to its text in memory, the text in chunks fetched on demand. */
 function chunkedLibrary(bytes: Uint8Array, fail: () => boolean = () => false) {
-  const manifest = libraryParts(bytes, 100_000, 8_192);
+  const manifest = libraryParts(bytes, 300_000, 8_192);
   const fetched: string[] = [];
   const text = new ChunkedText(manifest.text, async (name) => {
     if (fail()) throw new Error(`${name}: 503`);
@@ -119,7 +131,7 @@ function chunkedLibrary(bytes: Uint8Array, fail: () => boolean = () => false) {
     return bytes.slice(start, start + manifest.text.chunks[at]!.length);
   });
   const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
-  return { library: loadLibrary(joinLibraryParts(manifest, parts), text.read, text.pending), fetched, manifest };
+  return { library: loadLibrary(libraryFromParts(manifest, parts), text.read, text.pending), fetched, manifest };
 }
 
 describe('a library whose article text is fetched in chunks when first needed', () => {
