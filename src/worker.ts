@@ -73,6 +73,7 @@ function libraryFor(env: Env): Promise<Library> {
     const manifest = (await (await asset(env, `library/${LIBRARY_MANIFEST}`)).json()) as LibraryManifest;
     const read = async (name: string) => new Uint8Array(await (await asset(env, `library/${name}`)).arrayBuffer());
     const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
+    if (manifest.text.inParts) return loadLibrary(libraryFromParts(manifest, parts));
     // Article text stays in the assets: each chunk is fetched when an answer first needs it.
     const text = new ChunkedText(manifest.text, read);
     return loadLibrary(libraryFromParts(manifest, parts), text.read, text.pending);

@@ -472,13 +472,20 @@ export const LIBRARY_MANIFEST = 'manifest.json';
 export const LIBRARY_PART_BYTES = 24 * 1024 * 1024;
 /** Article text is fetched in chunks of this size when first needed: an answer reads a few articles. */
 export const LIBRARY_TEXT_CHUNK_BYTES = 64 * 1024;
+/**
+ * Text up to this size is read with the parts: fetching it whole costs less than computing an
+ * answer again once its chunk has come, which is what fetching on demand costs (the bundled
+ * articles have 0.5 MiB of text).
+ */
+export const LIBRARY_INLINE_TEXT_BYTES = 1024 * 1024;
 
 export interface LibraryManifest {
   /** The whole library's size; the parts hold its first `textStart` bytes, the chunks the rest. */
   bytes: number;
   textStart: number;
   parts: Array<{ name: string; start: number; length: number }>;
-  text: { chunkBytes: number; chunks: Array<{ name: string; length: number }> };
+  /** `inParts`: the text is small and the parts hold it too, read with them; there are no chunks. */
+  text: { chunkBytes: number; chunks: Array<{ name: string; length: number }>; inParts: boolean };
 }
 
 /**
@@ -490,8 +497,10 @@ export function libraryParts(
   bytes: Uint8Array,
   partBytes = LIBRARY_PART_BYTES,
   chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
+  inlineTextBytes = LIBRARY_INLINE_TEXT_BYTES,
 ): LibraryManifest {
   const textStart = textStartOf(bytes);
+  const inParts = bytes.byteLength - textStart <= inlineTextBytes;
   const { header, start: arraysStart } = readLibraryHeader(bytes);
   const parts: LibraryManifest['parts'] = [];
   if (arraysStart > partBytes) throw new Error('library data: the header is more than a static asset may hold');
@@ -500,7 +509,7 @@ export function libraryParts(
     parts.push({ name: `part-${parts.length}.bin`, start: partStart, length: end - partStart });
     partStart = end;
   };
-  for (const [offset, length] of header.buffers.slice(0, -1)) {
+  for (const [offset, length] of inParts ? header.buffers : header.buffers.slice(0, -1)) {
     const from = arraysStart + offset;
     if (from + length - partStart > partBytes && from > partStart) close(from);
     if (from + length - partStart > partBytes)
@@ -508,12 +517,16 @@ export function libraryParts(
         `library data: an array of ${(length / 1048576).toFixed(1)} MiB is more than a static asset may hold; split the knowledge base`,
       );
   }
-  close(textStart);
   const chunks: LibraryManifest['text']['chunks'] = [];
+  if (inParts) {
+    close(bytes.byteLength);
+    return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks, inParts } };
+  }
+  close(textStart);
   for (let start = textStart; start < bytes.byteLength; start += chunkBytes) {
     chunks.push({ name: `text-${chunks.length}.bin`, length: Math.min(chunkBytes, bytes.byteLength - start) });
   }
-  return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks } };
+  return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks, inParts } };
 }
 
 /** A library up to its article text as the parts it was cut into, each where it starts: loaded without joining them. */

@@ -92,7 +92,7 @@ describe('the prebuilt library', () => {
 
   it('is cut for the Worker into parts up to the article text and text chunks, no larger than the limits', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 300_000, 30_000);
+    const manifest = libraryParts(bytes, 300_000, 30_000, 0);
     assert.equal(manifest.textStart, textStartOf(bytes));
     assert.ok(manifest.parts.length >= Math.ceil(manifest.textStart / 300_000));
     manifest.parts.forEach((part, at) => {
@@ -111,17 +111,28 @@ describe('the prebuilt library', () => {
     );
     assert.equal(answers(loaded), answers(built));
     assert.throws(() => libraryParts(bytes, 1_000), /more than a static asset may hold/);
+    assert.equal(manifest.text.inParts, false);
     assert.equal(manifest.text.chunks.length, Math.ceil((bytes.byteLength - manifest.textStart) / 30_000));
     assert.equal(
       manifest.text.chunks.reduce((sum, chunk) => sum + chunk.length, manifest.textStart),
       bytes.byteLength,
     );
   });
+
+  it('keeps a small text in the parts, read with them, and answers as the whole library', () => {
+    const bytes = serialiseLibrary(built);
+    const manifest = libraryParts(bytes, 1_000_000, 8_192, bytes.byteLength);
+    assert.equal(manifest.text.inParts, true);
+    assert.equal(manifest.text.chunks.length, 0);
+    const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
+    assert.deepEqual(Buffer.concat(parts), Buffer.from(bytes));
+    assert.equal(answers(loadLibrary(libraryFromParts(manifest, parts))), answers(built));
+  });
 });
 
 /** The Worker's way: the library up to its text in memory, the text in chunks fetched on demand. */
 function chunkedLibrary(bytes: Uint8Array, fail: () => boolean = () => false) {
-  const manifest = libraryParts(bytes, 300_000, 8_192);
+  const manifest = libraryParts(bytes, 300_000, 8_192, 0);
   const fetched: string[] = [];
   const text = new ChunkedText(manifest.text, async (name) => {
     if (fail()) throw new Error(`${name}: 503`);
