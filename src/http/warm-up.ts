@@ -93,8 +93,9 @@ const DIAGNOSE_BODIES: Array<{ contentType: string; body: unknown }> = [
 ];
 /**
  * How often the diagnoses and searches run: once compiles their code; a few more runs let V8
- * move the hottest of it past its interpreter, which halved the first request again (measured
- * in `npm run bench:worker`: 16–19 ms after one pass, 10–13 after five, no better after sixty).
+ * move the hottest of it past its interpreter, which cut the first request by about a third
+ * (measured in `npm run bench:worker`: 16–19 ms after one pass, 10–13 after five, no better
+ * after sixty).
  */
 const PASSES = 5;
 const CHAT = { messages: [{ role: 'user', text: 'the widget stopped working with a 401 after an hour' }] };
@@ -147,7 +148,7 @@ function warmUpLibrary(): Library {
 }
 
 /**
- * Run the code a request runs, once, on a library of its own, so that a new isolate's first
+ * Run the code a request runs, a few times, on a library of its own, so that a new isolate's first
  * real request does not pay for compiling it (tens of milliseconds of CPU, where the Workers
  * Free plan allows 10 per request). A Worker calls it in its global scope, whose CPU counts
  * against the start-up limit (1 s) and not against any request. The global scope refuses I/O
