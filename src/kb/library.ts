@@ -42,8 +42,10 @@ const TEXT_ROUNDS = 4;
 export async function withArticleText<T>(library: Library, compute: () => T): Promise<T> {
   for (let round = 1; ; round += 1) {
     const result = compute();
+    // Past the last round, what is still missing stays noted for the next request to fetch.
+    if (round >= TEXT_ROUNDS) return result;
     const pending = library.pendingText?.();
-    if (!pending || round >= TEXT_ROUNDS) return result;
+    if (!pending) return result;
     await pending;
   }
 }
