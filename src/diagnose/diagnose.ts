@@ -13,7 +13,6 @@ import { type DiagnoseInput, observeInput } from './observe-input.ts';
 import {
   CauseCatalogue,
   type CauseScores,
-  type CompiledSignals,
   type Evidence,
   nearTieOf,
   scoreCauses,
@@ -99,10 +98,10 @@ export function rememberCatalogue(kb: KnowledgeBase, catalogue: CauseCatalogue):
   catalogues.set(kb, catalogue);
 }
 
-export function catalogueFor(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
+export function catalogueFor(kb: KnowledgeBase): CauseCatalogue {
   let catalogue = catalogues.get(kb);
   if (!catalogue) {
-    catalogue = CauseCatalogue.build(kb, signals);
+    catalogue = CauseCatalogue.build(kb);
     catalogues.set(kb, catalogue);
   }
   return catalogue;

@@ -185,8 +185,7 @@ export class CauseCatalogue {
     return this.numbered;
   }
 
-  /** `signals`: the causes' phrases and words compiled beforehand (`compileSignals`), when a prebuilt library carries them. */
-  static build(kb: KnowledgeBase, signals?: CompiledSignals): CauseCatalogue {
+  static build(kb: KnowledgeBase): CauseCatalogue {
     const parts: CatalogueParts = {
       causes: kb.causes,
       core: (number) => coreOf(kb.causes[number]!),
@@ -204,7 +203,7 @@ export class CauseCatalogue {
       groups: [],
     };
     const declaredBy = new Map<string, number>();
-    const prepared = compileSignals(kb, signals?.length === kb.causes.length ? signals : undefined);
+    const prepared = compileSignals(kb);
     kb.causes.forEach((cause, number) => {
       for (const phrase of prepared[number]!.phrases) parts.phrases.add(phrase, cause.id);
       // Spellings that stem alike ("expired", "expirou", "cookies", "cookie") are one word, shown as first written.
@@ -261,14 +260,14 @@ export class CauseCatalogue {
     };
   }
 
-  /** A catalogue from `store`'s output over the knowledge base it was made from, whose causes are read on first need. */
+  /** A catalogue from `store`'s output over the causes it was made from, which are read on first need. */
   static restore(
-    kb: KnowledgeBase,
+    causes: Cause[],
     stored: StoredCatalogue,
     records: { phrases: RecordTable<StoredGroup[]>; words: RecordTable<StoredGroup[]>; cores: RecordTable<StoredCore> },
   ): CauseCatalogue {
     return new CauseCatalogue({
-      causes: kb.causes,
+      causes,
       core: (number) => {
         const [kind, status, error, facts] = records.cores.get(number);
         return { id: stored.ids[number]!, kind, status, error, facts };
@@ -305,11 +304,12 @@ export function rememberCompiled(cause: Cause, read: () => CompiledSignals[numbe
 
 /**
  * Tokenising and stemming every phrase is most of what a catalogue costs: a prebuilt library
- * does it once, at build (`known`, in cause order), and a reload only for the causes it changed.
+ * does it once, at build (its causes bring theirs, see `rememberCompiled`), and a reload only
+ * for the causes it changed.
  */
-export function compileSignals(kb: KnowledgeBase, known?: CompiledSignals): CompiledSignals {
-  return kb.causes.map((cause, at) => {
-    let compiled = compiledCauses.get(cause) ?? known?.[at] ?? storedCompiled.get(cause)?.();
+function compileSignals(kb: KnowledgeBase): CompiledSignals {
+  return kb.causes.map((cause) => {
+    let compiled = compiledCauses.get(cause) ?? storedCompiled.get(cause)?.();
     if (!compiled)
       compiled = { phrases: compilePhrases(cause.signals.phrases), words: compilePhrases(cause.signals.words) };
     compiledCauses.set(cause, compiled);

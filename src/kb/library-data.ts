@@ -17,10 +17,11 @@ import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } fro
  *
  * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, a
  * little-endian f64 with where the cold part starts, the header, zero padding to a multiple of
- * 8, the index arrays, then the cold part: each article's body (UTF-8) and its sentences for
- * search snippets (`encodeSentences`). A reader may leave the cold part where it is and read an
- * article's share when first needed (`loadLibrary`'s `readText`). An article's Markdown is
- * stored once: its sections and steps are ranges of its body, wherever they are found in it.
+ * 8, the index arrays and the record tables (each 8-aligned), then the cold part: each
+ * article's body (UTF-8) and its sentences for search snippets (`encodeSentences`). A reader
+ * may leave the cold part where it is and read an article's share when first needed
+ * (`loadLibrary`'s `readText`). An article's Markdown is stored once: its sections and steps
+ * are ranges of its body, wherever they are found in it.
  */
 export interface LibraryHeader {
   format: number;
@@ -428,12 +429,18 @@ export function loadLibrary(
   const causes = lazyArray(causeCount, (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!);
   if (header.catalogue.ids.length !== causeCount)
     throw new Error('library data: the causes do not match their list; run `npm run build` again');
+  const catalogue = CauseCatalogue.restore(causes, header.catalogue, {
+    phrases: table('phrases'),
+    words: table('words'),
+    cores: table('cores'),
+  });
   let problems: ArticleProblem[] | undefined;
   const kb: KnowledgeBase = {
     articles,
     bySlug: new LazyMap(new Map(header.slugs.map((slug, at) => [slug, at])), (at) => articles[at]!),
     causes,
-    byCauseId: new LazyMap(new Map(header.catalogue.ids.map((id, at) => [id, at])), (at) => causes[at]!),
+    // The catalogue's numbers are the causes' positions: one map serves both.
+    byCauseId: new LazyMap(catalogue.numbers, (at) => causes[at]!),
     get problems() {
       problems ??= about.get(1) as ArticleProblem[];
       return problems;
@@ -450,14 +457,7 @@ export function loadLibrary(
       return sources;
     },
   };
-  return ready(
-    library,
-    CauseCatalogue.restore(kb, header.catalogue, {
-      phrases: table('phrases'),
-      words: table('words'),
-      cores: table('cores'),
-    }),
-  );
+  return ready(library, catalogue);
 }
 
 /** A u32 array over `bytes`, copied once when they do not start on a 4-byte boundary. */
