@@ -10,13 +10,7 @@ import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { type DiagnoseInput, observeInput } from './observe-input.ts';
-import {
-  CauseCatalogue,
-  type CauseScores,
-  type Evidence,
-  nearTieOf,
-  scoreCauses,
-} from './score-causes.ts';
+import { CauseCatalogue, type CauseScores, type Evidence, nearTieOf, scoreCauses } from './score-causes.ts';
 
 export interface ArticleRef {
   slug: string;
