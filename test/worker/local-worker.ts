@@ -55,6 +55,20 @@ export async function startLocalWorker(
   vars: Record<string, string> = {},
   options: LocalWorkerOptions = {},
 ): Promise<LocalWorker> {
+  // The free port is found before wrangler binds it: another process may take it in between.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(vars, options);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !String(error).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+/** How many ports `startLocalWorker` tries when the one it found is taken before wrangler binds it. */
+const PORT_ATTEMPTS = 3;
+
+async function startOnce(vars: Record<string, string>, options: LocalWorkerOptions): Promise<LocalWorker> {
   const state = mkdtempSync(join(tmpdir(), 'fixpath-workerd-'));
   try {
     if (options.migrate) await applyMigrations(state, options.environment);
