@@ -107,11 +107,33 @@ export function articleRef(article: Article): ArticleRef {
 
 /** normalise → extract facts → score causes → answer. */
 export function diagnose(input: DiagnoseInput, context: DiagnoseContext): Diagnosis {
-  const observation = observeInput(input, context.harLimits);
-  return diagnoseObservation(observation, context);
+  return answer(assess(input, context), context);
 }
 
 export function diagnoseObservation(observation: Observation, context: DiagnoseContext): Diagnosis {
+  return answer(assessObservation(observation, context), context);
+}
+
+/**
+ * What a diagnosis works out before it reads any article text: the facts and the scored causes.
+ * A Worker that has to fetch article text computes the answer again once the text has come
+ * (`withArticleText`); this part is not redone for that.
+ */
+export interface Assessment {
+  observation: Observation;
+  /** Tags each secret once: the answer, computed again, tags it alike. */
+  redactor: Redactor;
+  facts: FactSet;
+  captureFacts: FactSet['facts'];
+  scored: ReturnType<typeof scoreCauses>['causes'];
+  textRanking: Iterable<string>;
+}
+
+export function assess(input: DiagnoseInput, context: DiagnoseContext): Assessment {
+  return assessObservation(observeInput(input, context.harLimits), context);
+}
+
+function assessObservation(observation: Observation, context: DiagnoseContext): Assessment {
   const redactor = new Redactor();
   const facts = extractFacts(observation, { clock: context.clock, redactor });
   const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
@@ -122,6 +144,39 @@ export function diagnoseObservation(observation: Observation, context: DiagnoseC
     all,
   } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
   context.inspect?.(all, new Set(facts.facts.map((fact) => fact.id)));
+  return { observation, redactor, facts, captureFacts, scored, textRanking: replayable(textRanking) };
+}
+
+/**
+ * A lazily walked sequence that can be walked again: what the first walk took is kept, and a
+ * later walk goes past it only as far as it is asked to. The text ranking is walked only as far
+ * as the answer shows; answering again must find the same items.
+ */
+function replayable<T>(items: Iterable<T>): Iterable<T> {
+  const taken: T[] = [];
+  const source = items[Symbol.iterator]();
+  let ended = false;
+  return {
+    *[Symbol.iterator]() {
+      for (let at = 0; ; at += 1) {
+        if (at === taken.length) {
+          if (ended) return;
+          const next = source.next();
+          if (next.done) {
+            ended = true;
+            return;
+          }
+          taken.push(next.value);
+        }
+        yield taken[at]!;
+      }
+    },
+  };
+}
+
+/** The answer to an assessment: the causes with their steps, what was found, further reading. */
+export function answer(assessment: Assessment, context: DiagnoseContext): Diagnosis {
+  const { observation, redactor, facts, captureFacts, scored, textRanking } = assessment;
   const showEntries = observation.kind === 'har';
   const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
     const article = context.kb.bySlug.get(cause.articleSlug)!;

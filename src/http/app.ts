@@ -7,7 +7,7 @@ import type { JSONParsed } from 'hono/utils/types';
 import { type ChatContext, type ChatMessage, type ChatReply, converse } from '../chat/converse.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
 import { type ProxySettings, ProxyTrust } from '../config/proxy.ts';
-import { type Diagnosis, diagnose } from '../diagnose/diagnose.ts';
+import { answer, assess, type DiagnoseContext, type Diagnosis } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
 import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { EventStore } from '../insights/event-store.ts';
@@ -347,16 +347,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return now();
     };
     let nearest: string | undefined;
-    const diagnosis = await withArticleText(library, () =>
-      diagnose(input, {
-        kb: library.kb,
-        index: library.index,
-        clock,
-        includeInternal: audience.includeInternal,
-        harLimits,
-        ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
-      }),
-    );
+    const context: DiagnoseContext = {
+      kb: library.kb,
+      index: library.index,
+      clock,
+      includeInternal: audience.includeInternal,
+      harLimits,
+      ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
+    };
+    // Scored once; only the answer is computed again if its article text had to be fetched.
+    const assessment = assess(input, context);
+    const diagnosis = await withArticleText(library, () => answer(assessment, context));
     const body = encode(JSON.stringify(diagnosis));
     let facts: AnswerFacts | undefined;
     if (store) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { answer, assess, diagnose } from '../../src/diagnose/diagnose.ts';
 import type { CauseScores } from '../../src/diagnose/score-causes.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { makeJwt } from '../support/jwt.ts';
@@ -78,6 +78,22 @@ const run = (input: Parameters<typeof diagnose>[0], includeInternal = true) =>
   diagnose(input, { kb: library.kb, index: library.index, clock: () => now, includeInternal });
 
 describe('diagnose', () => {
+  it('answers an assessment again exactly as the first time, further reading and redaction included', () => {
+    // What a Worker does when the answer's article text had to be fetched first.
+    const context = { kb: library.kb, index: library.index, clock: () => now, includeInternal: false };
+    const token = makeJwt({ exp: Math.floor(now.getTime() / 1000) - 900 });
+    const assessment = assess(
+      { text: `the jwt expired with ${token}, then too many requests, and the gateway said no` },
+      context,
+    );
+    const first = answer(assessment, context);
+    assert.equal(first.causes[0]?.id, 'token-expired');
+    // No article here declares related ones: further reading comes from walking the text ranking.
+    assert.ok(first.articles.length > 0);
+    assert.deepEqual(answer(assessment, context), first);
+    assert.ok(!JSON.stringify(first).includes(token));
+  });
+
   it('names the cause whose phrase the text contains, with evidence and steps', () => {
     const result = run({ text: 'TokenExpiredError: jwt expired' });
     assert.equal(result.input.kind, 'text');

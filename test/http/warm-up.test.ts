@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WARM_UP_STEPS, warmUp } from '../../src/http/warm-up.ts';
+import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { WARM_UP_STEPS, warmUp, warmUpLibrary } from '../../src/http/warm-up.ts';
 import { Redactor } from '../../src/redact/redactor.ts';
 
 /**
@@ -36,6 +37,20 @@ describe('the warm-up', () => {
     const { result, refused } = withGlobalScopeRules(() => warmUp());
     assert.deepEqual(refused, []);
     assert.equal(result, WARM_UP_STEPS);
+  });
+
+  it('builds its library of 64 articles without a problem, and diagnoses on it as on a real one', () => {
+    const { kb, index } = warmUpLibrary();
+    assert.equal(kb.articles.length, 64);
+    assert.equal(kb.causes.length, 128);
+    assert.deepEqual(kb.problems, []);
+    assert.equal(new Set(kb.causes.map((cause) => cause.id)).size, 128);
+    // Each product's token has its own error code: the diagnosis names that product's cause.
+    const diagnosis = diagnose(
+      { error: { status: 401, body: '{"error":"mobile_ledger_token_lapsed"}' } },
+      { kb, index, clock: () => new Date(0), includeInternal: false, harLimits: { maxEntries: 10 } },
+    );
+    assert.equal(diagnosis.causes[0]?.id, 'warm-up-mobile-ledger-token-lapsed');
   });
 
   it('would be caught drawing a random value: tagging a secret does', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { answer, assess, diagnose } from '../../src/diagnose/diagnose.ts';
 import { buildLibrary, type Library, libraryFromPrebuilt, withArticleText } from '../../src/kb/library.ts';
 import {
   ChunkedText,
@@ -160,6 +160,37 @@ describe('a library whose article text is fetched in chunks when first needed', 
     answers(library);
     assert.equal(library.pendingText?.(), undefined);
     assert.equal(fetched.length, before);
+  });
+
+  it('scores a report without reading article text, and answers it once that text has come as the whole library does', async () => {
+    const bytes = serialiseLibrary(built);
+    const whole = loadLibrary(bytes);
+    // A pasted response carrying a live token: the answer, computed again, must tag it alike.
+    const report = {
+      error: {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' },
+        body: '{"error":"invalid_token","access_token":"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXZhbHVl"}',
+      },
+    };
+    for (const input of [...REPORTS.map((text) => ({ text })), report]) {
+      const { library, fetched } = chunkedLibrary(bytes);
+      const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
+      const assessment = assess(input, context);
+      assert.equal(library.pendingText?.(), undefined, 'scoring read no article text');
+      let answered = 0;
+      const diagnosis = await withArticleText(library, () => {
+        answered += 1;
+        return answer(assessment, context);
+      });
+      const expected = diagnose(input, { kb: whole.kb, index: whole.index, clock, includeInternal: true });
+      assert.ok(expected.causes.length > 0);
+      // The tags of redacted secrets are keyed per diagnosis: compare with them masked.
+      const masked = (value: unknown) => JSON.stringify(value).replace(/redacted[:-][0-9a-f]{8}/g, 'redacted-tag');
+      assert.equal(masked(diagnosis), masked(expected));
+      assert.ok(diagnosis.articles.length > 0, 'further reading walked the ranking again');
+      assert.equal(answered, fetched.length > 0 ? 2 : 1);
+    }
   });
 
   it('renders an article page with its text, never an empty body kept from before the text came', async () => {
