@@ -174,7 +174,14 @@ export class CauseCatalogue {
     if (this.numbered?.index !== index) {
       const documentOf = new Int32Array(this.size).fill(-1);
       const causeOf = new Int32Array(index.documentCount).fill(-1);
+      // A loaded library's catalogue and index share one list of ids: document n is cause n.
+      const same = index.ids === this.ids;
       for (let document = 0; document < index.documentCount; document += 1) {
+        if (same) {
+          documentOf[document] = document;
+          causeOf[document] = document;
+          continue;
+        }
         const cause = this.numbers.get(index.ids[document]!);
         if (cause === undefined) continue;
         documentOf[cause] = document;

@@ -26,14 +26,18 @@ import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } fro
 export interface LibraryHeader {
   format: number;
   builtAt: string;
-  /** Each article's slug, and how many causes it declares, in knowledge base order. */
-  slugs: string[];
+  /**
+   * Each article's slug, and how many causes it declares, in knowledge base order. The slugs
+   * are left out when they are the article index's ids in the same order (as a library built
+   * here has them), and so are the catalogue's cause ids when they are the cause index's.
+   */
+  slugs?: string[];
   causeCounts: number[];
   /** Every distinct question the causes ask; a cause names one by its position. */
   questions: SharedQuestion[];
   index: SerialisedIndex;
   /** The cause catalogue as diagnosis reads it, worked out at build. */
-  catalogue: StoredCatalogue;
+  catalogue: Omit<StoredCatalogue, 'ids'> & { ids?: string[] };
   /** Which buffers hold each record table (where each record ends, and the records' text). */
   tables: Record<TableName, [number, number]>;
   /** Where each buffer sits, after the header; the article text is the last. */
@@ -304,14 +308,16 @@ export function serialiseLibrary(library: Library): Uint8Array {
     buffers.push([size, buffer.byteLength]);
     size += Math.ceil(buffer.byteLength / 8) * 8;
   }
+  const slugs = library.kb.articles.map((article) => article.slug);
+  const { ids, ...stored } = catalogue.catalogue;
   const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    slugs: library.kb.articles.map((article) => article.slug),
+    ...(sameList(slugs, index.header.articles.ids) ? {} : { slugs }),
     causeCounts: library.kb.articles.map((article) => article.causes.length),
     questions: questions.questions,
     index: index.header,
-    catalogue: catalogue.catalogue,
+    catalogue: sameList(ids, index.header.causes.ids) ? stored : { ...stored, ids },
     tables,
     buffers,
   };
@@ -328,6 +334,10 @@ export function serialiseLibrary(library: Library): Uint8Array {
     bytes.set(buffer, start + buffers[which]![0]);
   });
   return bytes;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((item, at) => item === b[at]);
 }
 
 /** The header alone: what a library was built from and when, without loading its index. */
@@ -397,7 +407,8 @@ export function loadLibrary(
   const stored = table<StoredArticle>('articles');
   const signals = table<StoredCauseSignals>('signals');
   const about = table<unknown>('about');
-  if (stored.length !== header.slugs.length)
+  const slugs = header.slugs ?? index.articles.ids;
+  if (stored.length !== slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
   const firstCause: number[] = [];
   let causeCount = 0;
@@ -427,17 +438,22 @@ export function loadLibrary(
     articleOf.fill(article, firstCause[article]!, firstCause[article]! + count);
   });
   const causes = lazyArray(causeCount, (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!);
-  if (header.catalogue.ids.length !== causeCount)
+  const ids = header.catalogue.ids ?? index.causes.ids;
+  if (ids.length !== causeCount)
     throw new Error('library data: the causes do not match their list; run `npm run build` again');
-  const catalogue = CauseCatalogue.restore(causes, header.catalogue, {
-    phrases: table('phrases'),
-    words: table('words'),
-    cores: table('cores'),
-  });
+  const catalogue = CauseCatalogue.restore(
+    causes,
+    { ...header.catalogue, ids },
+    {
+      phrases: table('phrases'),
+      words: table('words'),
+      cores: table('cores'),
+    },
+  );
   let problems: ArticleProblem[] | undefined;
   const kb: KnowledgeBase = {
     articles,
-    bySlug: new LazyMap(new Map(header.slugs.map((slug, at) => [slug, at])), (at) => articles[at]!),
+    bySlug: new LazyMap(new Map(slugs.map((slug, at) => [slug, at])), (at) => articles[at]!),
     causes,
     // The catalogue's numbers are the causes' positions: one map serves both.
     byCauseId: new LazyMap(catalogue.numbers, (at) => causes[at]!),

@@ -79,6 +79,20 @@ describe('the prebuilt library', () => {
     assert.deepEqual(kept, [], 'every section and step is found in its body');
   });
 
+  it("holds each list of ids once: the slugs and cause ids are the indexes' own lists", () => {
+    const bytes = serialiseLibrary(built);
+    const { header } = readLibraryHeader(bytes);
+    assert.equal(header.slugs, undefined);
+    assert.equal(header.catalogue.ids, undefined);
+    assert.deepEqual(
+      header.index.articles.ids,
+      built.kb.articles.map((article) => article.slug),
+    );
+    const loaded = loadLibrary(bytes);
+    assert.equal(loaded.kb.bySlug.get('clock-skew')?.slug, 'clock-skew');
+    assert.equal(loaded.kb.byCauseId.get('token-expired')?.id, 'token-expired');
+  });
+
   it('refuses bytes that are not a library, or cut short, saying to build again', () => {
     const bytes = serialiseLibrary(built);
     assert.throws(
