@@ -17,7 +17,8 @@ import { generateArticles } from './generate-articles.ts';
  * library holds (heap and array buffers, against the 128 MB an isolate has). A do-nothing
  * Worker measured the same way shows the stand-in runtime's own share of each figure (Node's
  * Request and Response are JavaScript; workerd's are not). `--sizes 22,2000` chooses sizes;
- * `--thread` counts the main thread alone (see THREAD_ONLY).
+ * `--thread` counts the main thread alone (see THREAD_ONLY); `--node-assets` hands the static
+ * assets over through Node's Response (see NODE_ASSETS).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bench-worker');
@@ -94,8 +95,9 @@ const LATER_REQUESTS = [
 /**
  * Run in a child standing in for a new isolate: import the script wrangler built (its global
  * scope runs, as workerd runs it at start-up), then send it requests as workerd would, with the
- * static assets already in memory (reading them is I/O in workerd, not the request's CPU) and
- * no edge cache. CPU is the process's (user + system) around each request.
+ * static assets already in memory (reading them is I/O in workerd: the request pays for copying
+ * their bytes, see NODE_ASSETS) and no edge cache. CPU is the process's (user + system)
+ * around each request.
  */
 async function isolateFigures(script: string): Promise<Isolate> {
   const assetsDirectory = join(ROOT, 'dist', 'assets');
@@ -109,7 +111,8 @@ async function isolateFigures(script: string): Promise<Isolate> {
       fetch: async (request: Request): Promise<Response> => {
         const bytes = assets.get(new URL(request.url).pathname);
         fetchedBytes += bytes?.byteLength ?? 0;
-        return bytes ? new Response(bytes) : new Response('not found', { status: 404 });
+        if (!bytes) return new Response('not found', { status: 404 });
+        return NODE_ASSETS ? new Response(bytes) : assetResponse(bytes);
       },
     },
   };
@@ -200,6 +203,19 @@ export default {
  * the mean of more processes.
  */
 const THREAD_ONLY = process.argv.includes('--thread');
+/**
+ * How the stand-in hands over a static asset. workerd reads an asset's body natively: what the
+ * isolate pays is one copy of its bytes into an ArrayBuffer (and the memory faulted in for it).
+ * So does the stand-in by default. Node's own Response moves a body through JavaScript streams
+ * and copies it twice, about 2 ms per MiB here, which drowned the rest at 2,000 articles (46 ms
+ * of the do-nothing Worker's first request); `--node-assets` measures that way instead.
+ */
+const NODE_ASSETS = process.argv.includes('--node-assets');
+
+function assetResponse(bytes: Uint8Array<ArrayBuffer>): Response {
+  const body = { ok: true, status: 200, arrayBuffer: async () => bytes.slice().buffer };
+  return { ...body, json: async () => JSON.parse(new TextDecoder().decode(await body.arrayBuffer())) } as Response;
+}
 /** Fresh processes per figure: each is one new isolate. */
 const RUNS = THREAD_ONLY ? 15 : 5;
 
@@ -220,6 +236,7 @@ function isolateRuns(script: string): (pick: (run: Isolate) => number) => number
             '--isolate',
             script,
             ...(THREAD_ONLY ? ['--thread'] : []),
+            ...(NODE_ASSETS ? ['--node-assets'] : []),
           ],
           { cwd: ROOT, encoding: 'utf8' },
         )
