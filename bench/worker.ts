@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadLibrary } from '../src/kb/library-data.ts';
+import { withGlobalScopeRules } from '../test/support/global-scope.ts';
 import { generateArticles } from './generate-articles.ts';
 
 /**
@@ -132,9 +133,22 @@ async function isolateFigures(script: string): Promise<Isolate> {
   globalThis.gc?.();
   const before = process.memoryUsage();
   const imported = cpu();
-  const worker = (await import(pathToFileURL(script).href)).default as {
-    fetch: (request: Request, env: unknown, context: unknown) => Promise<Response>;
-  };
+  // The global scope runs under workerd's rules, which refuse the warm-up's responses. workerd
+  // settles what it started (the warm-up's route requests) before any request; here Web Crypto's
+  // digest answers from another thread, so the warm-up is done when it logs so.
+  const { result: worker } = await withGlobalScopeRules(async () => {
+    const log = console.log;
+    const warmedUp = new Promise<void>((resolve) => {
+      console.log = (...items: unknown[]) => {
+        log(...items);
+        if (String(items[0]).includes('"event":"warmed-up"')) resolve();
+      };
+    });
+    const module = await import(pathToFileURL(script).href);
+    if (script !== DO_NOTHING) await warmedUp;
+    console.log = log;
+    return module.default as { fetch: (request: Request, env: unknown, context: unknown) => Promise<Response> };
+  });
   const started = cpu();
   const send = async ({ path, text }: { path: string; text?: string }): Promise<void> => {
     const request = new Request(`https://fixpath.example${path}`, {

@@ -1,42 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnose/diagnose.ts';
-import { WARM_UP_STEPS, warmUp, warmUpLibrary } from '../../src/http/warm-up.ts';
+import { WARM_UP_ROUTES, WARM_UP_STEPS, warmUp, warmUpLibrary } from '../../src/http/warm-up.ts';
 import { Redactor } from '../../src/redact/redactor.ts';
-
-/**
- * The Worker warms up in its global scope, where workerd refuses random values and any Request
- * or Response with a body (test/worker checks it there). Here the same rules are imposed on
- * Node's globals, so a change that makes the warm-up draw a random value or build a Response
- * fails without workerd.
- */
-function withGlobalScopeRules<T>(work: () => T): { result: T; refused: string[] } {
-  const refused: string[] = [];
-  const saved = {
-    getRandomValues: crypto.getRandomValues,
-    randomUUID: crypto.randomUUID,
-    Request: globalThis.Request,
-    Response: globalThis.Response,
-  };
-  const refuse = (what: string) => () => {
-    refused.push(what);
-    throw new Error(`Disallowed operation called within global scope: ${what}`);
-  };
-  Object.assign(crypto, { getRandomValues: refuse('getRandomValues'), randomUUID: refuse('randomUUID') });
-  Object.assign(globalThis, { Request: refuse('new Request'), Response: refuse('new Response') });
-  try {
-    return { result: work(), refused };
-  } finally {
-    Object.assign(crypto, { getRandomValues: saved.getRandomValues, randomUUID: saved.randomUUID });
-    Object.assign(globalThis, { Request: saved.Request, Response: saved.Response });
-  }
-}
+import { withGlobalScopeRules } from '../support/global-scope.ts';
 
 describe('the warm-up', () => {
-  it('runs every step without I/O objects or random values, as a Worker global scope must', () => {
-    const { result, refused } = withGlobalScopeRules(() => warmUp());
-    assert.deepEqual(refused, []);
-    assert.equal(result, WARM_UP_STEPS);
+  it('runs every step and every route without a random value or a Request with a body, as a Worker global scope must', async () => {
+    const { result, refused } = await withGlobalScopeRules(async () => {
+      const warmed = warmUp();
+      return { steps: warmed.steps, routes: await warmed.routes };
+    });
+    assert.equal(result.steps, WARM_UP_STEPS);
+    assert.equal(result.routes, WARM_UP_ROUTES);
+    // Only the routes' responses were refused, as workerd refuses them.
+    assert.ok(refused.length > 0);
+    assert.deepEqual([...new Set(refused)], ['a Response with a body']);
+  });
+
+  it('is answered with success on every route request where nothing is refused', async () => {
+    const warmed = warmUp();
+    assert.equal(await warmed.routes, WARM_UP_ROUTES);
   });
 
   it('builds its library of 64 articles without a problem, and diagnoses on it as on a real one', () => {
@@ -53,8 +37,8 @@ describe('the warm-up', () => {
     assert.equal(diagnosis.causes[0]?.id, 'warm-up-mobile-ledger-token-lapsed');
   });
 
-  it('would be caught drawing a random value: tagging a secret does', () => {
-    const { refused } = withGlobalScopeRules(() => {
+  it('would be caught drawing a random value: tagging a secret does', async () => {
+    const { refused } = await withGlobalScopeRules(() => {
       try {
         new Redactor().tag('a-live-token-value');
       } catch {

@@ -97,6 +97,10 @@ describe('the Worker in workerd', () => {
     const [ran, of] = String(warmed.steps).split(' of ');
     assert.ok(Number(of) > 5, String(warmed.steps));
     assert.equal(ran, of, 'every warm-up step ran in workerd');
+    // Each route request got past the middleware, validation and body reading to the library.
+    const [reached, sent] = String(warmed.routes).split(' of ');
+    assert.ok(Number(sent) > 5, String(warmed.routes));
+    assert.equal(reached, sent, 'every warm-up route ran in workerd up to its response');
   });
 
   it('writes each request and each feedback to the log as JSON', async () => {
