@@ -149,6 +149,30 @@ describe('the term index', () => {
     }
   });
 
+  it('stores document numbers in 2 bytes up to 65,536 documents and in 4 beyond, answering the same either way', () => {
+    assert.equal(index.serialise().header.documentBytes, 2);
+    // One more document than 16 bits can number; the last two are the ones a search finds.
+    const many: IndexedDocument[] = Array.from({ length: 65_537 }, (_, at) => ({
+      id: `doc-${at}`,
+      internal: false,
+      texts: [at >= 65_535 ? `needle ${at % 2 ? 'odd' : 'even'}` : 'hay', ''],
+    }));
+    const big = TermIndex.build(FIELDS, many, ANALYZER);
+    const { header, buffer } = big.serialise();
+    assert.equal(header.documentBytes, 4);
+    const loaded = TermIndex.load(JSON.parse(JSON.stringify(header)), buffer);
+    for (const searched of [big, loaded]) {
+      const result = searched.search(exact(processTerm('needle')!, processTerm('odd')!), {
+        combine: 'or',
+        includeInternal: false,
+      });
+      assert.deepEqual(
+        result.top(4).map((document) => result.id(document)),
+        ['doc-65535', 'doc-65536'],
+      );
+    }
+  });
+
   it('refuses bytes that are cut short, with what to do', () => {
     const { header, buffer } = index.serialise();
     assert.throws(() => TermIndex.load(header, buffer.subarray(0, 16)), /npm run build/);
