@@ -90,6 +90,10 @@ describe('the prebuilt library', () => {
     );
     const loaded = loadLibrary(bytes);
     assert.equal(loaded.kb.bySlug.get('clock-skew')?.slug, 'clock-skew');
+    // The header is ASCII, quicker to decode and parse; the articles' non-Latin words survive it.
+    const headerBytes = bytes.subarray(16, 16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true));
+    assert.ok(headerBytes.every((byte) => byte < 0x80));
+    assert.ok(/[\u0080-\uffff]/.test(JSON.stringify(header)), 'non-ASCII text read back from its escapes');
     assert.equal(loaded.kb.byCauseId.get('token-expired')?.id, 'token-expired');
   });
 
