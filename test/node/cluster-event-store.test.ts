@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { EventStore } from '../../src/insights/event-store.ts';
 import { dayOf, type InsightEvent, minuteOf } from '../../src/insights/events.ts';
-import { ForwardedEventStore, MAX_EVENTS_PER_MESSAGE } from '../../src/node/cluster/forwarded-event-store.ts';
+import {
+  EVENT_BATCH_MS,
+  ForwardedEventStore,
+  MAX_EVENTS_PER_MESSAGE,
+} from '../../src/node/cluster/forwarded-event-store.ts';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from '../../src/node/cluster/messages.ts';
 import { PrimaryLink } from '../../src/node/cluster/primary-link.ts';
 import { SharedServices } from '../../src/node/cluster/shared-services.ts';
@@ -182,7 +186,8 @@ describe("a cluster's event store: the primary writes, every worker reads the sa
 });
 
 describe("a worker's queue of events", () => {
-  it(`leaves at the end of the turn, or at once when it reaches ${MAX_EVENTS_PER_MESSAGE} events`, async () => {
+  it(`leaves ${EVENT_BATCH_MS} ms after its first event, or at once when it reaches ${MAX_EVENTS_PER_MESSAGE} events`, async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const sent: WorkerMessage[] = [];
     const port = Object.assign(new EventEmitter(), {
       send: (message: WorkerMessage, callback: (error: Error | null) => void) => {
@@ -199,11 +204,14 @@ describe("a worker's queue of events", () => {
     assert.equal(sent.length, 1, 'at the limit: sent at once');
     assert.equal((sent[0] as { events: unknown[] }).events.length, MAX_EVENTS_PER_MESSAGE);
     store.record(diagnosis('clock-skew', 'visit'));
-    await new Promise((turned) => setImmediate(turned));
+    t.mock.timers.tick(EVENT_BATCH_MS - 1);
+    store.record(diagnosis('clock-skew', 'visit'));
+    assert.equal(sent.length, 1, 'still gathering');
+    t.mock.timers.tick(1);
     assert.deepEqual(
       sent.map((message) => (message as { events: unknown[] }).events.length),
-      [MAX_EVENTS_PER_MESSAGE, 1],
-      'the rest at the end of the turn',
+      [MAX_EVENTS_PER_MESSAGE, 2],
+      'the rest together, once the first has waited its time',
     );
   });
 });
