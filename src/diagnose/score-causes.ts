@@ -175,14 +175,12 @@ export class CauseCatalogue {
       const documentOf = new Int32Array(this.size).fill(-1);
       const causeOf = new Int32Array(index.documentCount).fill(-1);
       // A loaded library's catalogue and index share one list of ids: document n is cause n.
-      const same = index.ids === this.ids;
+      const causeOfDocument =
+        index.ids === this.ids
+          ? (document: number) => document
+          : (document: number) => this.numbers.get(index.ids[document]!);
       for (let document = 0; document < index.documentCount; document += 1) {
-        if (same) {
-          documentOf[document] = document;
-          causeOf[document] = document;
-          continue;
-        }
-        const cause = this.numbers.get(index.ids[document]!);
+        const cause = causeOfDocument(document);
         if (cause === undefined) continue;
         documentOf[cause] = document;
         causeOf[document] = cause;
