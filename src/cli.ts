@@ -185,7 +185,7 @@ async function build(directory: string, output: string): Promise<number> {
   await writeFile(webOutput, JSON.stringify(web));
   const gzipped = (code: string) => `${(gzipSync(code).length / 1024).toFixed(1)} KiB gzipped`;
   process.stdout.write(
-    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(bytes.byteLength / 1024).toFixed(0)} KiB (and for the Worker ${manifest.parts.length} asset part${manifest.parts.length === 1 ? '' : 's'} and ${chunks.length} text chunks)\n`,
+    `wrote ${output}: ${library.kb.articles.length} articles, ${library.kb.causes.length} causes, ${(bytes.byteLength / 1024).toFixed(0)} KiB (and for the Worker ${manifest.parts.length} asset part${manifest.parts.length === 1 ? '' : 's'} and ${chunks.length} chunks read on demand)\n`,
   );
   process.stdout.write(`wrote ${webOutput}: widget ${gzipped(web.widget)}, console ${gzipped(web.console)}\n`);
   return EXIT.ok;

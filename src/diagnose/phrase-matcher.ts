@@ -149,6 +149,27 @@ export class PhraseIndex<Owner> {
     return groups;
   }
 
+  /**
+   * Whether the groups of every term in `positions` can be read now. A prebuilt index whose
+   * records are fetched on demand notes each one still missing, so that one fetch brings all a
+   * text needs (see `NotYetRead`).
+   */
+  ready(positions: TermPositions): boolean {
+    this.prepare();
+    const stored = this.stored;
+    if (!stored) return true;
+    let ready = true;
+    for (const exact of [true, false]) {
+      const kind = exact ? 'exact' : 'content';
+      for (const term of positions.termsPresent(exact)) {
+        if (this.buckets![kind].has(term)) continue;
+        const at = find(stored.terms[kind], term);
+        if (at >= 0 && !stored.records.has(exact ? at : stored.terms.exact.length + at)) ready = false;
+      }
+    }
+    return ready;
+  }
+
   /** The index as a prebuilt library keeps it: the filing terms, and each term's groups as one record. */
   store(): { phrases: StoredPhrases; records: StoredGroup[][] } {
     this.prepare();

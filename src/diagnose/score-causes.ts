@@ -1,6 +1,6 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
-import type { RecordTable } from '../kb/record-table.ts';
+import { NotYetRead, type RecordTable } from '../kb/record-table.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { QueryResult, TermIndex } from '../kb/term-index.ts';
 import type { Cause, CauseKind, Visibility } from '../kb/types.ts';
@@ -434,6 +434,9 @@ export function scoreCauses(
   const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
   const texts = facts.texts.map(withoutSettings);
   const positions = new TermPositions(texts);
+  // Both indexes note what they miss before either throws: one fetch brings what a text needs.
+  const phrasesReady = catalogue.phrases.ready(positions);
+  if (!catalogue.words.ready(positions) || !phrasesReady) throw new NotYetRead();
   for (const { phrase, owner, how } of catalogue.phrases.matchAll(positions)) {
     const list = phraseMatches.get(owner) ?? [];
     list.push({ phrase, how });

@@ -355,8 +355,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       harLimits,
       ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
     };
-    // Scored once; only the answer is computed again if its article text had to be fetched.
-    const assessment = assess(input, context);
+    // Scored again only while the records it reads are fetched (once, in a Worker's first
+    // requests); the answer alone is computed again while its article text is.
+    const assessment = await withArticleText(library, () => assess(input, context));
     const diagnosis = await withArticleText(library, () => answer(assessment, context));
     const body = encode(JSON.stringify(diagnosis));
     let facts: AnswerFacts | undefined;

@@ -3,11 +3,20 @@ import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.t
 import { CauseCatalogue, rememberCompiled, type StoredCatalogue } from '../diagnose/score-causes.ts';
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
-import { LazyMap, lazyArray, RecordTable, type StoredRecords, writeRecords } from './record-table.ts';
+import {
+  LazyMap,
+  LibraryUnavailable,
+  lazyArray,
+  RecordTable,
+  type StoredRecords,
+  writeRecords,
+} from './record-table.ts';
 import { encodeSentences, rememberSentences } from './search-articles.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
 import type { TermIndex } from './term-index.ts';
 import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } from './types.ts';
+
+export { LibraryUnavailable };
 
 /**
  * A library as one file of bytes: validated articles, and the search index as arrays that load
@@ -17,10 +26,11 @@ import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } fro
  *
  * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, a
  * little-endian f64 with where the cold part starts, the header, zero padding to a multiple of
- * 8, the index arrays and the record tables (each 8-aligned), then the cold part: each
- * article's body (UTF-8) and its sentences for search snippets (`encodeSentences`). A reader
- * may leave the cold part where it is and read an article's share when first needed
- * (`loadLibrary`'s `readText`). An article's Markdown is stored once: its sections and steps
+ * 8, the index arrays and the record tables (each 8-aligned), then the cold part: the record
+ * text of the tables read a record at a time (`COLD_TABLES`), and each article's body (UTF-8)
+ * and its sentences for search snippets (`encodeSentences`). A reader may leave the cold part
+ * where it is and read a record's or an article's share when first needed (`loadLibrary`'s
+ * `readText`). An article's Markdown is stored once: its sections and steps
  * are ranges of its body, wherever they are found in it.
  */
 export interface LibraryHeader {
@@ -42,6 +52,11 @@ export interface LibraryHeader {
   tables: Record<TableName, [number, number]>;
   /** Where each buffer sits, after the header; the article text is the last. */
   buffers: Array<[number, number]>;
+  /**
+   * The first buffer of the cold part: the article index's arrays, the cold tables' record
+   * text, then the article text. The cause index's arrays are the first buffer.
+   */
+  cold: number;
 }
 
 /**
@@ -51,6 +66,13 @@ export interface LibraryHeader {
  */
 type TableName = 'articles' | 'signals' | 'phrases' | 'words' | 'cores' | 'about';
 const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'cores', 'about'];
+/**
+ * Tables whose record text is in the cold part, read a record at a time where it is kept: a
+ * diagnosis reads the phrase and word groups of the input's terms only (a few dozen of
+ * thousands), and answering never reads the causes' signals or the build's sources. Every
+ * request may walk all articles, and scoring reads the cores of many causes: those load.
+ */
+const COLD_TABLES: TableName[] = ['signals', 'phrases', 'words', 'about'];
 
 /**
  * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
@@ -108,7 +130,7 @@ export type StoredArticle = Omit<Article, 'sections' | 'steps' | 'body' | 'cause
 };
 
 const MAGIC = 0x424c5846; // "FXLB" read as a little-endian u32
-/** Magic, header length (u32), where the article text starts (f64). */
+/** Magic, header length (u32), where the cold part starts (f64). */
 const PREFIX_BYTES = 16;
 
 function stored(body: string, markdown: string, from: { at: number }): StoredText {
@@ -294,12 +316,23 @@ export function serialiseLibrary(library: Library): Uint8Array {
     cores: writeRecords(catalogue.cores),
     about: writeRecords([library.sources, library.kb.problems]),
   };
-  const all: Uint8Array[] = [...index.buffers];
+  // The cause index loads; the article index is read when a search first needs it.
+  const [articleIndex, causeIndex] = index.buffers;
+  const all: Uint8Array[] = [causeIndex!];
   const tables = {} as LibraryHeader['tables'];
+  // Where each record ends, and the text of the tables every request reads, are loaded; the
+  // text of the others goes to the cold part, before the article text.
   for (const name of TABLES) {
     const { ends, text: recordText } = records[name];
     tables[name] = [all.length, all.length + 1];
-    all.push(new Uint8Array(ends.buffer, ends.byteOffset, ends.byteLength), recordText);
+    all.push(new Uint8Array(ends.buffer, ends.byteOffset, ends.byteLength));
+    if (!COLD_TABLES.includes(name)) all.push(recordText);
+  }
+  const cold = all.length;
+  all.push(articleIndex!);
+  for (const name of COLD_TABLES) {
+    tables[name][1] = all.length;
+    all.push(records[name].text);
   }
   all.push(text.bytes());
   const buffers: Array<[number, number]> = [];
@@ -320,6 +353,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
     catalogue: sameList(ids, index.header.causes.ids) ? stored : { ...stored, ids },
     tables,
     buffers,
+    cold,
   };
   // Written as ASCII (other characters escaped): decoding and parsing it is a quarter quicker.
   const json = new TextEncoder().encode(
@@ -333,8 +367,8 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, json.byteLength, true);
-  // Where the article text starts, so a reader can leave it on disk (see `textStartOf`).
-  view.setFloat64(8, start + buffers[buffers.length - 1]![0], true);
+  // Where the cold part starts, so a reader can leave it on disk (see `textStartOf`).
+  view.setFloat64(8, start + buffers[cold]![0], true);
   bytes.set(json, PREFIX_BYTES);
   all.forEach((buffer, which) => {
     bytes.set(buffer, start + buffers[which]![0]);
@@ -366,23 +400,23 @@ function headerLength(bytes: Uint8Array): number {
   return view.getUint32(4, true);
 }
 
-/** How many bytes of a library come before its article text: what must be read to load it, given its first 16 bytes. */
+/** How many bytes of a library come before its cold part: what must be read to load it, given its first 16 bytes. */
 export function textStartOf(prefix: Uint8Array): number {
   headerLength(prefix);
   return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getFloat64(8, true);
 }
 
 /**
- * Reads `length` bytes of article text from `offset` (within the text), wherever the text is
- * kept; undefined while they are still to be fetched (a Worker reads article text from its
- * static assets when first needed: see `Library.pendingText`).
+ * Reads `length` bytes of the cold part from `offset` (within it), wherever it is kept;
+ * undefined while they are still to be fetched (a Worker reads the cold part from its static
+ * assets when first needed: see `Library.pendingText`).
  */
 export type TextReader = (offset: number, length: number) => Uint8Array | undefined;
 
 /**
  * A library from its bytes, or from the parts it was cut into (`libraryFromParts`). With
- * `readText`, the bytes may stop where the article text starts (`textStartOf`): the text stays
- * where it is, on disk or in static assets, and each article's is read when first needed.
+ * `readText`, the bytes may stop where the cold part starts (`textStartOf`): it stays where it
+ * is, on disk or in static assets, and each record or article's text is read when first needed.
  */
 export function loadLibrary(
   data: Uint8Array | LibraryParts,
@@ -397,23 +431,39 @@ export function loadLibrary(
     return part.bytes.subarray(from - part.start, to - part.start);
   };
   const { header, start } = readLibraryHeader(parts[0]!.bytes);
-  const [textOffset, textLength] = header.buffers.at(-1)!;
   const buffers = header.buffers
-    .slice(0, -1)
+    .slice(0, header.cold)
     .map(([offset, length]) => view(start + offset, start + offset + length, 'index'));
-  const textStart = start + textOffset;
-  if (!readText) view(textStart, textStart + textLength, 'article text');
-  const text: TextReader =
-    readText ?? ((offset, length) => view(textStart + offset, textStart + offset + length, 'article text'));
-  const index = loadSearchIndex(header.index, buffers);
+  // The cold part, from its first buffer to the end of the article text.
+  const [coldOffset] = header.buffers[header.cold]!;
+  const [textOffset] = header.buffers.at(-1)!;
+  const coldStart = start + coldOffset;
+  if (!readText)
+    for (const [offset, length] of header.buffers.slice(header.cold))
+      view(start + offset, start + offset + length, 'article text');
+  const cold: TextReader =
+    readText ?? ((offset, length) => view(coldStart + offset, coldStart + offset + length, 'article text'));
+  const text: TextReader = (offset, length) => cold(textOffset - coldOffset + offset, length);
+  /** A whole buffer of the cold part, or undefined while it is still to be fetched. */
+  const coldBuffer = (which: number): Uint8Array | undefined => {
+    const [offset, length] = header.buffers[which]!;
+    return cold(offset - coldOffset, length);
+  };
+  const index = loadSearchIndex(header.index, { causes: buffers[0]!, articles: () => coldBuffer(header.cold) });
   const table = <T>(name: TableName): RecordTable<T> => {
     const [ends, recordText] = header.tables[name];
-    return new RecordTable<T>({ ends: u32(buffers[ends]!), text: buffers[recordText]! });
+    if (recordText < header.cold) return new RecordTable<T>({ ends: u32(buffers[ends]!), text: buffers[recordText]! });
+    const [offset, size] = header.buffers[recordText]!;
+    const base = offset - coldOffset;
+    return new RecordTable<T>({
+      ends: u32(buffers[ends]!),
+      text: { size, read: (from, to) => cold(base + from, to - from) },
+    });
   };
   const stored = table<StoredArticle>('articles');
   const signals = table<StoredCauseSignals>('signals');
   const about = table<unknown>('about');
-  const slugs = header.slugs ?? index.articles.ids;
+  const slugs = header.slugs ?? header.index.articles.ids;
   if (stored.length !== slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
   const firstCause: number[] = [];
@@ -427,7 +477,11 @@ export function loadLibrary(
     const record = stored.get(at);
     const article = restoreArticle(record, text, header.questions, (which) => signals.get(firstCause[at]! + which));
     const [offset, length] = record.sentences;
-    rememberSentences(article, index.articles, () => text(offset, length));
+    rememberSentences(
+      article,
+      () => index.articles,
+      () => text(offset, length),
+    );
     article.causes.forEach((cause, which) => {
       rememberCompiled(cause, () => {
         const { compiled } = signals.get(firstCause[at]! + which);
@@ -492,27 +546,27 @@ function u32(bytes: Uint8Array): Uint32Array {
 export const LIBRARY_MANIFEST = 'manifest.json';
 /** Workers static assets may be 25 MiB each; parts stay under, so that most libraries load from one part, uncopied. */
 export const LIBRARY_PART_BYTES = 24 * 1024 * 1024;
-/** Article text is fetched in chunks of this size when first needed: an answer reads a few articles. */
+/** The cold part is fetched in chunks of this size when first needed: an answer reads a few articles and records. */
 export const LIBRARY_TEXT_CHUNK_BYTES = 64 * 1024;
 /**
- * Text up to this size is read with the parts: fetching it whole costs less than computing an
- * answer again once its chunk has come, which is what fetching on demand costs (the bundled
- * articles have 0.5 MiB of text).
+ * A cold part up to this size is read with the parts: fetching it whole costs less than
+ * computing an answer again once its chunk has come, which is what fetching on demand costs
+ * (the bundled articles' is 0.6 MiB).
  */
 export const LIBRARY_INLINE_TEXT_BYTES = 1024 * 1024;
 
 export interface LibraryManifest {
-  /** The whole library's size; the parts hold its first `textStart` bytes, the chunks the rest. */
+  /** The whole library's size; the parts hold its first `textStart` bytes (up to the cold part), the chunks the rest. */
   bytes: number;
   textStart: number;
   parts: Array<{ name: string; start: number; length: number }>;
-  /** `inParts`: the text is small and the parts hold it too, read with them; there are no chunks. */
+  /** `inParts`: the cold part is small and the parts hold it too, read with them; there are no chunks. */
   text: { chunkBytes: number; chunks: Array<{ name: string; length: number }>; inParts: boolean };
 }
 
 /**
- * How a library is cut into static assets: parts for what a load reads, chunks for the article
- * text. A part ends where an array begins, so that each array lies whole in one part and is
+ * How a library is cut into static assets: parts for what a load reads, chunks for the cold
+ * part (record text read a record at a time, and article text). A part ends where an array begins, so that each array lies whole in one part and is
  * used there, without joining the parts into one copy.
  */
 export function libraryParts(
@@ -531,7 +585,7 @@ export function libraryParts(
     parts.push({ name: `part-${parts.length}.bin`, start: partStart, length: end - partStart });
     partStart = end;
   };
-  for (const [offset, length] of inParts ? header.buffers : header.buffers.slice(0, -1)) {
+  for (const [offset, length] of inParts ? header.buffers : header.buffers.slice(0, header.cold)) {
     const from = arraysStart + offset;
     if (from + length - partStart > partBytes && from > partStart) close(from);
     if (from + length - partStart > partBytes)
@@ -565,12 +619,9 @@ export function libraryFromParts(manifest: LibraryManifest, parts: Uint8Array[])
   });
 }
 
-/** Why a Worker could not read its library's static assets: answered 503, tried again by the next request. */
-export class LibraryUnavailable extends Error {}
-
 /**
- * Article text read from static assets in chunks, each fetched the first time a request needs
- * it. `read` answers from the chunks already here and notes the rest; `pending` fetches what
+ * The cold part (record and article text) read from static assets in chunks, each fetched the
+ * first time a request needs it. `read` answers from the chunks already here and notes the rest; `pending` fetches what
  * was noted, for the request to be answered again (see `Library.pendingText`).
  */
 export class ChunkedText {
@@ -591,7 +642,7 @@ export class ChunkedText {
     for (let chunk = first; chunk <= last; chunk += 1) {
       if (this.chunks.has(chunk)) continue;
       if (chunk >= this.layout.chunks.length)
-        throw new LibraryUnavailable('the article text is shorter than the library says; deploy again');
+        throw new LibraryUnavailable('the library is shorter than its manifest says; deploy again');
       this.missing.add(chunk);
       ready = false;
     }
@@ -629,7 +680,7 @@ export class ChunkedText {
         })
         .catch((error: unknown) => {
           throw new LibraryUnavailable(
-            `the article text could not be read: ${error instanceof Error ? error.message : String(error)}`,
+            `the knowledge base could not be read: ${error instanceof Error ? error.message : String(error)}`,
           );
         })
         .finally(() => this.fetching.delete(chunk));

@@ -2,6 +2,7 @@ import { catalogueFor, rememberCatalogue } from '../diagnose/diagnose.ts';
 import type { CauseCatalogue } from '../diagnose/score-causes.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from './knowledge-base.ts';
 import { type ParsedArticle, parseArticle } from './parse-article.ts';
+import { NotYetRead } from './record-table.ts';
 import { buildSearchIndex, type SearchIndex, updateSearchIndex } from './search-index.ts';
 import type { ArticleProblem, ArticleSource } from './types.ts';
 
@@ -34,18 +35,36 @@ export interface Library {
 
 /** How many times an answer is computed again while its article text arrives: text found once may link to more. */
 const TEXT_ROUNDS = 4;
+/**
+ * How many times an answer is computed again when a record it needs is still to be fetched
+ * (see `NotYetRead`): a diagnosis needs one round for its terms' phrase and word groups.
+ */
+const RECORD_ROUNDS = 6;
 
 /**
- * `compute`'s result once every article text it read was here. Computing is repeated after the
- * missing text is fetched, so it must not change anything outside itself (record after it).
+ * `compute`'s result once every record and article text it read was here. Computing is
+ * repeated after what was missing is fetched, so it must not change anything outside itself
+ * (record after it). A record still missing after the last round is answered 503; text still
+ * missing stays noted for the next request to fetch.
  */
 export async function withArticleText<T>(library: Library, compute: () => T): Promise<T> {
-  for (let round = 1; ; round += 1) {
-    const result = compute();
-    // Past the last round, what is still missing stays noted for the next request to fetch.
-    if (round >= TEXT_ROUNDS) return result;
+  let textRounds = 0;
+  let recordRounds = 0;
+  for (;;) {
+    let result: { value: T } | undefined;
+    try {
+      result = { value: compute() };
+      textRounds += 1;
+    } catch (error) {
+      recordRounds += 1;
+      if (!(error instanceof NotYetRead) || recordRounds >= RECORD_ROUNDS) throw error;
+    }
+    if (result && textRounds >= TEXT_ROUNDS) return result.value;
     const pending = library.pendingText?.();
-    if (!pending) return result;
+    if (!pending) {
+      if (result) return result.value;
+      throw new NotYetRead();
+    }
     await pending;
   }
 }

@@ -24,20 +24,54 @@ export function writeRecords(values: unknown[]): StoredRecords {
 
 const decoder = new TextDecoder();
 
+/** Why a Worker could not read its library's static assets: answered 503, tried again by the next request. */
+export class LibraryUnavailable extends Error {}
+
+/**
+ * A record whose bytes are still in the static assets: what needs it is computed again once
+ * they are fetched (see `withArticleText`). Answered 503 only if it escapes that.
+ */
+export class NotYetRead extends LibraryUnavailable {
+  constructor() {
+    super('part of the knowledge base is still being read');
+  }
+}
+
+/**
+ * Where a table's record text lies: in memory, or read in ranges from where it is kept (a
+ * Worker's static assets), undefined while a range is still to be fetched.
+ */
+export type RecordText = Uint8Array | { size: number; read: (from: number, to: number) => Uint8Array | undefined };
+
 export class RecordTable<T> {
   readonly length: number;
+  private readonly ends: Uint32Array;
+  private readonly read: (from: number, to: number) => Uint8Array | undefined;
 
-  constructor(private readonly records: StoredRecords) {
-    this.length = Math.max(0, records.ends.length - 1);
-    if (records.ends[this.length]! > records.text.byteLength)
+  constructor(records: { ends: Uint32Array; text: RecordText }) {
+    const { ends, text } = records;
+    this.ends = ends;
+    this.length = Math.max(0, ends.length - 1);
+    const size = text instanceof Uint8Array ? text.byteLength : text.size;
+    if (ends[this.length]! > size)
       throw new Error('library data: a record table is cut short; run `npm run build` again');
+    this.read = text instanceof Uint8Array ? (from, to) => text.subarray(from, to) : text.read;
   }
 
-  /** The record at `at`, parsed anew on every call: callers keep what they reuse. */
+  /**
+   * The record at `at`, parsed anew on every call: callers keep what they reuse. Throws
+   * `NotYetRead` when its bytes are still to be fetched (they are noted for fetching).
+   */
   get(at: number): T {
     if (!(at >= 0 && at < this.length)) throw new RangeError(`record ${at} of ${this.length}`);
-    const { ends, text } = this.records;
-    return JSON.parse(decoder.decode(text.subarray(ends[at]!, ends[at + 1]!))) as T;
+    const bytes = this.read(this.ends[at]!, this.ends[at + 1]!);
+    if (!bytes) throw new NotYetRead();
+    return JSON.parse(decoder.decode(bytes)) as T;
+  }
+
+  /** Whether the record at `at` can be read now; when not, its bytes are noted for fetching. */
+  has(at: number): boolean {
+    return this.read(this.ends[at]!, this.ends[at + 1]!) !== undefined;
   }
 }
 

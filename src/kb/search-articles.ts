@@ -148,10 +148,10 @@ export function encodeSentences(article: Article, index: TermIndex): Uint8Array 
   return bytes;
 }
 
-const storedSentences = new WeakMap<Article, { index: TermIndex; read: () => Uint8Array | undefined }>();
+const storedSentences = new WeakMap<Article, { index: () => TermIndex; read: () => Uint8Array | undefined }>();
 
 /** An article's sentences are stored (`encodeSentences`) for this index: read them from there. */
-export function rememberSentences(article: Article, index: TermIndex, read: () => Uint8Array | undefined): void {
+export function rememberSentences(article: Article, index: () => TermIndex, read: () => Uint8Array | undefined): void {
   storedSentences.set(article, { index, read });
 }
 
@@ -193,7 +193,7 @@ export function snippetOf(
 ): string {
   let best = article.summary;
   const stored = storedSentences.get(article);
-  if (stored && query && stored.index === query.index) {
+  if (stored && query && stored.index() === query.index) {
     // Sentences still being fetched leave the summary: the search is answered again once they are here.
     const bytes = stored.read();
     if (bytes) best = bestStoredSentence(article, bytes, query.ids) ?? best;

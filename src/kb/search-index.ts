@@ -1,11 +1,12 @@
 import type { KnowledgeBase } from './knowledge-base.ts';
 import { plainText } from './markdown-sections.ts';
+import { NotYetRead } from './record-table.ts';
 import { type IndexedDocument, type QuerySpec, type SerialisedTermIndex, TermIndex } from './term-index.ts';
 import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 15;
+export const INDEX_FORMAT = 16;
 
 interface ArticleDocument {
   id: string;
@@ -199,13 +200,29 @@ export function serialiseSearchIndex(index: SearchIndex): { header: SerialisedIn
   };
 }
 
-export function loadSearchIndex(header: SerialisedIndex, buffers: Uint8Array[]): SearchIndex {
+/**
+ * The index from its arrays. The article index may be loaded on first use (`articles` returns
+ * its bytes then, or undefined while they are still to be fetched: see `NotYetRead`): a
+ * diagnosis reads only the cause index.
+ */
+export function loadSearchIndex(
+  header: SerialisedIndex,
+  buffers: { articles: () => Uint8Array | undefined; causes: Uint8Array },
+): SearchIndex {
   if (header.format !== INDEX_FORMAT) {
     throw new Error(`search index: format ${header.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``);
   }
+  let articles: TermIndex | undefined;
   return {
-    articles: TermIndex.load(header.articles, buffers[0]!),
-    causes: TermIndex.load(header.causes, buffers[1]!),
+    get articles() {
+      if (!articles) {
+        const bytes = buffers.articles();
+        if (!bytes) throw new NotYetRead();
+        articles = TermIndex.load(header.articles, bytes);
+      }
+      return articles;
+    },
+    causes: TermIndex.load(header.causes, buffers.causes),
   };
 }
 

@@ -15,7 +15,7 @@ import {
   textStartOf,
 } from '../../src/kb/library-data.ts';
 import { parseArticle } from '../../src/kb/parse-article.ts';
-import { RecordTable } from '../../src/kb/record-table.ts';
+import { NotYetRead, RecordTable } from '../../src/kb/record-table.ts';
 import { searchArticles } from '../../src/kb/search-articles.ts';
 import type { ArticleSource } from '../../src/kb/types.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
@@ -29,23 +29,36 @@ const REPORTS = [
   'Our DNS lookup for api.example.com fails with ENOTFOUND',
 ];
 
+const SEARCHES = [
+  'expired token',
+  'preflght',
+  'scope',
+  'refresh token revoked after password change',
+  'clock skew nbf',
+  'cookie samesite cross-site login loop',
+  'api key rotated yesterday',
+  'saml assertion audience',
+];
+
 /** What a person would see: every report's diagnosis and a few searches, as JSON. */
 function answers(library: Library): string {
   const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
   return JSON.stringify([
     REPORTS.map((text) => diagnose({ text }, context)),
     // Snippets come from the stored sentences once loaded, and from the text when built: the same.
-    [
-      'expired token',
-      'preflght',
-      'scope',
-      'refresh token revoked after password change',
-      'clock skew nbf',
-      'cookie samesite cross-site login loop',
-      'api key rotated yesterday',
-      'saml assertion audience',
-    ].map((query) => searchArticles(library, query, 10, { includeInternal: true })),
+    SEARCHES.map((query) => searchArticles(library, query, 10, { includeInternal: true })),
   ]);
+}
+
+/** The same answers as a Worker computes them: each request on its own, computed again while what it reads is fetched. */
+async function answersFetching(library: Library): Promise<string> {
+  const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
+  const diagnoses = [];
+  for (const text of REPORTS) diagnoses.push(await withArticleText(library, () => diagnose({ text }, context)));
+  const searches = [];
+  for (const query of SEARCHES)
+    searches.push(await withArticleText(library, () => searchArticles(library, query, 10, { includeInternal: true })));
+  return JSON.stringify([diagnoses, searches]);
 }
 
 let sources: ArticleSource[];
@@ -108,16 +121,16 @@ describe('the prebuilt library', () => {
     assert.throws(() => loadLibrary(bytes.subarray(0, bytes.byteLength - 8)), /cut short.*npm run build/);
   });
 
-  it('is cut for the Worker into parts up to the article text and text chunks, no larger than the limits', () => {
+  it('is cut for the Worker into parts up to the cold part and chunks of it, no larger than the limits', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 300_000, 30_000, 0);
+    const manifest = libraryParts(bytes, 120_000, 30_000, 0);
     assert.equal(manifest.textStart, textStartOf(bytes));
-    assert.ok(manifest.parts.length >= Math.ceil(manifest.textStart / 300_000));
+    assert.ok(manifest.parts.length >= Math.ceil(manifest.textStart / 120_000));
     manifest.parts.forEach((part, at) => {
       assert.equal(part.start, at === 0 ? 0 : manifest.parts[at - 1]!.start + manifest.parts[at - 1]!.length);
     });
     assert.equal(manifest.parts.at(-1)!.start + manifest.parts.at(-1)!.length, manifest.textStart);
-    assert.ok(manifest.parts.every((part) => part.length <= 300_000));
+    assert.ok(manifest.parts.every((part) => part.length <= 120_000));
     const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
     assert.deepEqual(Buffer.concat(parts), Buffer.from(bytes.subarray(0, manifest.textStart)));
     assert.ok(manifest.parts.length > 1, 'cut where the arrays begin');
@@ -168,7 +181,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
     const bytes = serialiseLibrary(built);
     const { library, fetched, manifest } = chunkedLibrary(bytes);
     assert.deepEqual(fetched, []);
-    assert.equal(await withArticleText(library, () => answers(library)), answers(loadLibrary(bytes)));
+    assert.equal(await answersFetching(library), answers(loadLibrary(bytes)));
     assert.ok(fetched.length > 0);
     assert.ok(fetched.length < manifest.text.chunks.length, 'only the chunks the answers read');
     assert.equal(new Set(fetched).size, fetched.length, 'each chunk fetched once');
@@ -180,7 +193,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
     assert.equal(fetched.length, before);
   });
 
-  it('scores a report without reading article text, and answers it once that text has come as the whole library does', async () => {
+  it('scores a report once the records of its terms have come, and answers it once its text has as the whole library does', async () => {
     const bytes = serialiseLibrary(built);
     const whole = loadLibrary(bytes);
     // A pasted response carrying a live token: the answer, computed again, must tag it alike.
@@ -192,10 +205,29 @@ describe('a library whose article text is fetched in chunks when first needed', 
       },
     };
     for (const input of [...REPORTS.map((text) => ({ text })), report]) {
-      const { library, fetched } = chunkedLibrary(bytes);
+      const { library, fetched, manifest } = chunkedLibrary(bytes);
       const context = { kb: library.kb, index: library.index, clock, includeInternal: true };
-      const assessment = assess(input, context);
+      // The phrase and word groups of the report's terms are in the cold part: scoring stops
+      // before it matches any, notes them all, and is done again once they have come.
+      assert.throws(() => assess(input, context), NotYetRead);
+      let scored = 0;
+      const assessment = await withArticleText(library, () => {
+        scored += 1;
+        return assess(input, context);
+      });
+      assert.equal(scored, 2, 'one fetch brought every record scoring reads');
+      const recordChunks = fetched.length;
+      // The article index opens the cold part: a diagnosis reads the cause index alone.
+      const { header } = readLibraryHeader(bytes);
+      const articleIndexChunks = Math.floor(header.buffers[header.cold]![1] / manifest.text.chunkBytes);
+      assert.ok(articleIndexChunks > 0);
+      assert.ok(
+        fetched.every((name) => Number(/\d+/.exec(name)![0]) >= articleIndexChunks),
+        'no chunk of the article index',
+      );
+      assert.ok(recordChunks > 0 && recordChunks < manifest.text.chunks.length / 4, `${recordChunks} chunks`);
       assert.equal(library.pendingText?.(), undefined, 'scoring read no article text');
+      fetched.length = 0;
       let answered = 0;
       const diagnosis = await withArticleText(library, () => {
         answered += 1;

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LazyMap, lazyArray, RecordTable, writeRecords } from '../../src/kb/record-table.ts';
+import {
+  LazyMap,
+  LibraryUnavailable,
+  lazyArray,
+  NotYetRead,
+  RecordTable,
+  writeRecords,
+} from '../../src/kb/record-table.ts';
 
 describe('record tables', () => {
   it('read back each record as written, one at a time, and refuse positions outside the table', () => {
@@ -10,6 +17,34 @@ describe('record tables', () => {
     for (const [at, value] of values.entries()) assert.deepEqual(table.get(at), value);
     assert.throws(() => table.get(values.length), RangeError);
     assert.throws(() => table.get(-1), RangeError);
+  });
+
+  it('read records from text kept elsewhere, and say which are not here yet without parsing a part', () => {
+    const values = ['first', { second: 2 }, ['third']];
+    const { ends, text } = writeRecords(values);
+    // Only the bytes up to the second record's end are here; the rest is still to be fetched.
+    const here = ends[2]!;
+    const asked: Array<[number, number]> = [];
+    const table = new RecordTable<unknown>({
+      ends,
+      text: {
+        size: text.byteLength,
+        read: (from, to) => {
+          asked.push([from, to]);
+          return to <= here ? text.subarray(from, to) : undefined;
+        },
+      },
+    });
+    assert.deepEqual(table.get(1), { second: 2 });
+    assert.equal(table.has(0), true);
+    assert.equal(table.has(2), false);
+    assert.throws(() => table.get(2), NotYetRead);
+    assert.ok(new NotYetRead() instanceof LibraryUnavailable, 'answered 503 if it escapes a retry');
+    assert.deepEqual(asked.at(-1), [ends[2], ends[3]]);
+    assert.throws(
+      () => new RecordTable({ ends, text: { size: text.byteLength - 1, read: () => undefined } }),
+      /cut short/,
+    );
   });
 
   it('refuse a table whose text is cut short', () => {
