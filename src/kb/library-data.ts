@@ -69,10 +69,10 @@ const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'cores',
 /**
  * Tables whose record text is in the cold part, read a record at a time where it is kept: a
  * diagnosis reads the phrase and word groups of the input's terms only (a few dozen of
- * thousands), and answering never reads the causes' signals or the build's sources. Every
- * request may walk all articles, and scoring reads the cores of many causes: those load.
+ * thousands), and answering never reads the causes' signals. Routes walk all articles,
+ * scoring reads the cores of many causes, and /healthz the build's problems: those load.
  */
-const COLD_TABLES: TableName[] = ['signals', 'phrases', 'words', 'about'];
+const COLD_TABLES: TableName[] = ['signals', 'phrases', 'words'];
 
 /**
  * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
