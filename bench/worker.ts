@@ -19,7 +19,8 @@ import { generateArticles } from './generate-articles.ts';
  * Worker measured the same way shows the stand-in runtime's own share of each figure (Node's
  * Request and Response are JavaScript; workerd's are not). `--sizes 22,2000` chooses sizes;
  * `--thread` counts the main thread alone (see THREAD_ONLY); `--node-assets` hands the static
- * assets over through Node's Response (see NODE_ASSETS).
+ * assets over through Node's Response (see NODE_ASSETS); `--exhaust` adds the memory an isolate
+ * holds once it has read every article (see EXHAUST).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bench-worker');
@@ -80,6 +81,8 @@ interface Isolate {
   laterCpuMs: number;
   heapMb: number;
   buffersMb: number;
+  /** With `--exhaust`: heap and array buffers once every article, its page and its diagnosis have been read. */
+  exhaustedMb?: number;
 }
 
 const FIRST_REPORT = 'Our API calls fail with 401 invalid_token: the access token expired an hour after login';
@@ -108,6 +111,8 @@ async function isolateFigures(script: string): Promise<Isolate> {
   let fetchedBytes = 0;
   const env = {
     LOCAL_MODE: 'true',
+    // Reading every article is thousands of requests from one client.
+    ...(EXHAUST ? { RATE_LIMIT_PER_MINUTE: '100000' } : {}),
     ASSETS: {
       fetch: async (request: Request): Promise<Response> => {
         const bytes = assets.get(new URL(request.url).pathname);
@@ -167,13 +172,28 @@ async function isolateFigures(script: string): Promise<Isolate> {
   const later = (cpu() - first) / LATER_REQUESTS.length;
   // What reading the library costs the first request, measured alone on the same bytes with
   // this copy of the code compiled (as the script's is by its warm-up).
-  const bytes = new Uint8Array(readFileSync(join(ROOT, 'dist', 'library.bin')));
-  loadLibrary(bytes);
-  const loadStarted = cpu();
-  loadLibrary(bytes);
-  const loadCpuMs = script === DO_NOTHING ? 0 : cpu() - loadStarted;
+  const loadCpuMs = script === DO_NOTHING ? 0 : loadCpu(cpu);
   globalThis.gc?.();
   const after = process.memoryUsage();
+  let exhaustedMb: number | undefined;
+  if (EXHAUST && script !== DO_NOTHING) {
+    // The most an isolate can come to hold: every article read, as JSON and as a diagnosis of its
+    // title, so that every chunk of article text and most phrase groups have been fetched.
+    const list = await worker.fetch(new Request('https://fixpath.example/v1/articles'), env, context);
+    const { articles } = (await list.json()) as { articles: Array<{ slug: string; title: string }> };
+    for (const { slug, title } of articles) {
+      await send({ path: `/v1/articles/${slug}` });
+      await send({ path: '/v1/diagnose', text: `${title}: it fails for every user since this morning` });
+    }
+    // Array buffers are freed after a collection, off the main thread: collect, wait, collect.
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    globalThis.gc?.();
+    const exhausted = process.memoryUsage();
+    // The stand-in holds every asset's bytes itself: what is beyond them is the isolate's.
+    const standIn = [...assets.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0);
+    exhaustedMb = (exhausted.heapUsed - before.heapUsed + exhausted.arrayBuffers - standIn) / 1024 / 1024;
+  }
   return {
     startCpuMs: started - imported,
     firstCpuMs: first - started,
@@ -184,6 +204,7 @@ async function isolateFigures(script: string): Promise<Isolate> {
     // What the isolate fetched from the assets and holds: the parts read at load, and the text
     // chunks the requests read (the index arrays are views on the parts; counted whole).
     buffersMb: fetchedBytes / 1024 / 1024,
+    ...(exhaustedMb === undefined ? {} : { exhaustedMb }),
   };
 }
 
@@ -225,6 +246,12 @@ const THREAD_ONLY = process.argv.includes('--thread');
  * of the do-nothing Worker's first request); `--node-assets` measures that way instead.
  */
 const NODE_ASSETS = process.argv.includes('--node-assets');
+/**
+ * `--exhaust` adds, per size, one more isolate that reads every article and diagnoses each
+ * one's title after the usual requests: the memory it then holds is the most an isolate comes
+ * to hold, since fetched chunks and read articles are kept.
+ */
+const EXHAUST = process.argv.includes('--exhaust');
 
 function assetResponse(bytes: Uint8Array<ArrayBuffer>): Response {
   const body = { ok: true, status: 200, arrayBuffer: async () => bytes.slice().buffer };
@@ -266,6 +293,25 @@ function isolateRuns(script: string): (pick: (run: Isolate) => number) => number
       : runs.map(pick).sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
 }
 
+/** CPU of reading the library from its bytes, this copy of the code compiled; the bytes are not kept. */
+function loadCpu(cpu: () => number): number {
+  const bytes = new Uint8Array(readFileSync(join(ROOT, 'dist', 'library.bin')));
+  loadLibrary(bytes);
+  const started = cpu();
+  loadLibrary(bytes);
+  return cpu() - started;
+}
+
+/** One isolate run with `--exhaust`: the memory it holds once it has read everything. */
+function exhaustedMemory(script: string): number {
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--isolate', script, '--exhaust'],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 },
+  );
+  return (JSON.parse(output.trim().split('\n').at(-1)!) as Isolate).exhaustedMb!;
+}
+
 if (process.argv.includes('--isolate')) {
   process.stdout.write(JSON.stringify(await isolateFigures(process.argv[process.argv.indexOf('--isolate') + 1]!)));
 } else {
@@ -275,7 +321,7 @@ if (process.argv.includes('--isolate')) {
       : 'CPU of the whole process, V8 single-threaded (median of 5 processes)',
   );
   console.log(
-    'articles  script (gzip)        library assets (largest)   start-up CPU  first request CPU (load)  later CPU  heap      buffers   isolate total   do-nothing: first  later',
+    `articles  script (gzip)        library assets (largest)   start-up CPU  first request CPU (load)  later CPU  heap      buffers   isolate total   do-nothing: first  later${EXHAUST ? '  all read: memory' : ''}`,
   );
   for (const count of sizes()) {
     const articles = await articlesOf(count);
@@ -283,6 +329,7 @@ if (process.argv.includes('--isolate')) {
     writeFileSync(DO_NOTHING, DO_NOTHING_SCRIPT);
     const baseline = isolateRuns(DO_NOTHING);
     const median = isolateRuns(join(OUT, 'worker.js'));
+    const exhausted = EXHAUST ? exhaustedMemory(join(OUT, 'worker.js')) : undefined;
     const heap = median((run) => run.heapMb);
     const buffers = median((run) => run.buffersMb);
     console.log(
@@ -298,6 +345,7 @@ if (process.argv.includes('--isolate')) {
         `${(heap + buffers).toFixed(1)} MB`.padStart(14),
         `${baseline((run) => run.firstCpuMs).toFixed(1)} ms`.padStart(19),
         `${baseline((run) => run.laterCpuMs).toFixed(2)} ms`.padStart(7),
+        ...(exhausted === undefined ? [] : [`${exhausted.toFixed(1)} MB`.padStart(16)]),
       ].join('  '),
     );
   }

@@ -73,17 +73,19 @@ async function asset(env: Env, path: string): Promise<Response> {
  * The prebuilt library, read from the Worker's static assets (written by `npm run
  * build:library`) once per isolate, not imported into the script: the script stays small
  * whatever the number of articles, and its index arrays are used where they lie, not parsed.
- * The isolate reads the index and the articles' metadata; article text is read in chunks as
- * answers need it. A failed read is tried again by the next request.
+ * The isolate reads the cause index and the articles' metadata; the cold part (the article
+ * index, phrase groups, article text) is read in chunks as requests need it, the least
+ * recently used dropped past `cacheBytes`. A failed read is tried again by the next request.
  */
-function libraryFor(env: Env): Promise<Library> {
+function libraryFor(env: Env, cacheBytes: number): Promise<Library> {
   loading ??= (async () => {
     const manifest = (await (await asset(env, `library/${LIBRARY_MANIFEST}`)).json()) as LibraryManifest;
     const read = async (name: string) => new Uint8Array(await (await asset(env, `library/${name}`)).arrayBuffer());
     const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
     if (manifest.text.inParts) return loadLibrary(libraryFromParts(manifest, parts));
-    // Article text stays in the assets: each chunk is fetched when an answer first needs it.
-    const text = new ChunkedText(manifest.text, read);
+    // The cold part stays in the assets: each chunk is fetched when a request first needs it,
+    // and kept up to LIBRARY_CACHE_MB.
+    const text = new ChunkedText(manifest.text, read, cacheBytes);
     return loadLibrary(libraryFromParts(manifest, parts), text.read, text.pending);
   })().catch((error: unknown) => {
     loading = null;
@@ -124,7 +126,7 @@ async function appFor(env: Env): Promise<typeof app> {
   if (!ready) return null;
   let loaded: Library;
   try {
-    loaded = await libraryFor(env);
+    loaded = await libraryFor(env, ready.config.limits.libraryCacheBytes);
   } catch (error) {
     // Not remembered as a start-up problem: the assets may be there on the next request.
     log({ level: 'error', event: 'library-load-failed', message: messageOf(error) });

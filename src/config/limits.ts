@@ -23,6 +23,11 @@ export interface Limits {
   rateLimitPerMinute: number;
   /** Uploads (captures, files, large pastes) per minute for each public client. */
   uploadRateLimitPerMinute: number;
+  /**
+   * On Workers: the most bytes of the library's cold part (article text, phrase groups) an
+   * isolate keeps once fetched, the least recently used dropped first (set in MiB with LIBRARY_CACHE_MB).
+   */
+  libraryCacheBytes: number;
 }
 
 const MIB = 1024 * 1024;
@@ -38,6 +43,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxHarEntries: 100_000,
   rateLimitPerMinute: 120,
   uploadRateLimitPerMinute: 10,
+  libraryCacheBytes: 16 * MIB,
 };
 
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
@@ -51,6 +57,7 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxHarEntries: 'MAX_HAR_ENTRIES',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   uploadRateLimitPerMinute: 'UPLOAD_RATE_LIMIT_PER_MINUTE',
+  libraryCacheBytes: 'LIBRARY_CACHE_MB',
 };
 
 export class ConfigError extends Error {
@@ -63,7 +70,7 @@ export function readLimits(env: Record<string, string | undefined>): Limits {
   for (const [key, variable] of Object.entries(LIMIT_VARIABLES) as Array<[keyof Limits, string]>) {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
-    if (key === 'maxUploadBytes') {
+    if (key === 'maxUploadBytes' || key === 'libraryCacheBytes') {
       limits[key] = readMebibytes(variable, raw, 1);
       continue;
     }

@@ -196,24 +196,53 @@ class TextWriter {
 const decoder = new TextDecoder();
 
 /**
- * An article whose text is decoded when first read: loading a library parses only what
- * ranking needs, and an article nobody asks for keeps its text as bytes. Sections and steps
- * are slices of the body (a slice of a long string shares its characters in V8).
+ * How many articles' decoded text a library keeps, the least recently read dropped first: a
+ * request reads a few articles, and one that has read them all (a long-lived Worker isolate)
+ * would otherwise hold every body as a string (about 29 MB at 2,000 long articles).
+ */
+const BODIES_KEPT = 64;
+
+/** Decoded article bodies by the offset of their text, the least recently read first. */
+class BodyCache {
+  private readonly bodies = new Map<number, string>();
+
+  get(offset: number): string | undefined {
+    const body = this.bodies.get(offset);
+    if (body !== undefined) {
+      this.bodies.delete(offset);
+      this.bodies.set(offset, body);
+    }
+    return body;
+  }
+
+  set(offset: number, body: string): void {
+    this.bodies.set(offset, body);
+    if (this.bodies.size > BODIES_KEPT) this.bodies.delete(this.bodies.keys().next().value!);
+  }
+}
+
+/**
+ * An article whose text is decoded when read (and kept among the last few read): loading a
+ * library parses only what ranking needs, and an article nobody asks for keeps its text as
+ * bytes. Sections and steps are slices of the body (a slice of a long string shares its
+ * characters in V8).
  */
 function restoreArticle(
   article: StoredArticle,
   text: TextReader,
   questions: SharedQuestion[],
   signalsOf: (which: number) => StoredCauseSignals,
+  bodies: BodyCache,
 ): Article {
-  let body: string | undefined;
   const [offset, length] = article.body;
   // Text still being fetched reads as empty and is not kept: the request is answered again once it is here.
   const bodyOf = (): string => {
+    let body = bodies.get(offset);
     if (body === undefined) {
       const bytes = text(offset, length);
       if (!bytes) return '';
       body = decoder.decode(bytes);
+      bodies.set(offset, body);
     }
     return body;
   };
@@ -473,9 +502,16 @@ export function loadLibrary(
     causeCount += count;
   }
   const terms = new Map<string, string>();
+  const bodies = new BodyCache();
   const articles = lazyArray(stored.length, (at) => {
     const record = stored.get(at);
-    const article = restoreArticle(record, text, header.questions, (which) => signals.get(firstCause[at]! + which));
+    const article = restoreArticle(
+      record,
+      text,
+      header.questions,
+      (which) => signals.get(firstCause[at]! + which),
+      bodies,
+    );
     const [offset, length] = record.sentences;
     rememberSentences(
       article,
@@ -626,22 +662,59 @@ export function libraryFromParts(manifest: LibraryManifest, parts: Uint8Array[])
  * was noted, for the request to be answered again (see `Library.pendingText`).
  */
 export class ChunkedText {
+  /** The chunks here, least recently used first (a Map keeps the order they were set in). */
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly missing = new Set<number>();
   private readonly fetching = new Map<number, Promise<void>>();
+  private bytesHere = 0;
 
+  /**
+   * `maxBytes`: the most chunk bytes kept; past it the least recently used chunks are dropped,
+   * to be fetched again if a request needs them. Well above what one request reads (a
+   * diagnosis reads about 2 MB), so a request's own chunks are not dropped under it.
+   */
   constructor(
     private readonly layout: LibraryManifest['text'],
     private readonly fetchChunk: (name: string) => Promise<Uint8Array>,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** The bytes of the chunks kept. */
+  get keptBytes(): number {
+    return this.bytesHere;
+  }
+
+  private chunk(at: number): Uint8Array | undefined {
+    const bytes = this.chunks.get(at);
+    if (bytes) {
+      this.chunks.delete(at);
+      this.chunks.set(at, bytes);
+    }
+    return bytes;
+  }
+
+  private keep(at: number, bytes: Uint8Array): void {
+    this.chunks.set(at, bytes);
+    this.bytesHere += bytes.byteLength;
+    for (const [oldest, dropped] of this.chunks) {
+      if (this.bytesHere <= this.maxBytes || oldest === at) break;
+      this.chunks.delete(oldest);
+      this.bytesHere -= dropped.byteLength;
+    }
+  }
 
   readonly read: TextReader = (offset, length) => {
     const { chunkBytes } = this.layout;
     const first = Math.floor(offset / chunkBytes);
     const last = Math.floor((offset + Math.max(length, 1) - 1) / chunkBytes);
     let ready = true;
+    const here: Uint8Array[] = [];
     for (let chunk = first; chunk <= last; chunk += 1) {
-      if (this.chunks.has(chunk)) continue;
+      const bytes = this.chunk(chunk);
+      if (bytes) {
+        here.push(bytes);
+        continue;
+      }
       if (chunk >= this.layout.chunks.length)
         throw new LibraryUnavailable('the library is shorter than its manifest says; deploy again');
       this.missing.add(chunk);
@@ -649,12 +722,11 @@ export class ChunkedText {
     }
     if (!ready) return undefined;
     const start = offset - first * chunkBytes;
-    if (first === last) return this.chunks.get(first)!.subarray(start, start + length);
+    if (first === last) return here[0]!.subarray(start, start + length);
     const joined = new Uint8Array(length);
     let at = 0;
-    for (let chunk = first; chunk <= last; chunk += 1) {
-      const bytes = this.chunks.get(chunk)!;
-      const from = chunk === first ? start : 0;
+    for (const [which, bytes] of here.entries()) {
+      const from = which === 0 ? start : 0;
       const piece = bytes.subarray(from, Math.min(bytes.byteLength, from + length - at));
       joined.set(piece, at);
       at += piece.byteLength;
@@ -677,7 +749,7 @@ export class ChunkedText {
       loading = this.fetchChunk(name)
         .then((bytes) => {
           if (bytes.byteLength !== length) throw new Error(`${name} is the wrong size; deploy again`);
-          this.chunks.set(chunk, bytes);
+          this.keep(chunk, bytes);
         })
         .catch((error: unknown) => {
           throw new LibraryUnavailable(

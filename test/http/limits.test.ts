@@ -89,6 +89,13 @@ describe('readLimits', () => {
     assert.deepEqual(readLimits({}), DEFAULT_LIMITS);
     assert.equal(readLimits({ MAX_BODY_BYTES: '4096' }).maxBodyBytes, 4096);
     assert.equal(readLimits({ RESPONSE_CACHE_ENTRIES: '0' }).responseCacheEntries, 0);
+    // The Worker's budget for the library chunks it keeps: whole or fractional MiB, never none.
+    assert.equal(readLimits({ LIBRARY_CACHE_MB: '1' }).libraryCacheBytes, 1_048_576);
+    assert.equal(readLimits({ LIBRARY_CACHE_MB: '0.5' }).libraryCacheBytes, 524_288);
+    assert.throws(
+      () => readLimits({ LIBRARY_CACHE_MB: '0' }),
+      (error: unknown) => error instanceof ConfigError && /LIBRARY_CACHE_MB/.test(error.message),
+    );
     assert.throws(
       () => readLimits({ MAX_TEXT_CHARS: 'lots' }),
       (error: unknown) => error instanceof ConfigError && /MAX_TEXT_CHARS/.test(error.message),

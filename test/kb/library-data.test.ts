@@ -267,6 +267,50 @@ describe('a library whose article text is fetched in chunks when first needed', 
   });
 });
 
+describe('the chunks a Worker keeps', () => {
+  const layout = {
+    chunkBytes: 4,
+    chunks: [0, 1, 2, 3].map((at) => ({ name: `text-${at}.bin`, length: 4 })),
+    inParts: false,
+  };
+  const source = Uint8Array.from({ length: 16 }, (_, at) => at);
+  const fetchFrom = (fetched: string[]) => async (name: string) => {
+    fetched.push(name);
+    const at = Number(/\d+/.exec(name)![0]);
+    return source.slice(at * 4, at * 4 + 4);
+  };
+
+  it('keeps at most its budget, dropping the least recently read, and fetches a dropped chunk again when it is read', async () => {
+    const fetched: string[] = [];
+    const cold = new ChunkedText(layout, fetchFrom(fetched), 8);
+    for (const at of [0, 1]) {
+      assert.equal(cold.read(at * 4, 4), undefined);
+      await cold.pending();
+    }
+    assert.deepEqual([...cold.read(0, 4)!], [0, 1, 2, 3], 'chunk 0 read again: now the most recent');
+    assert.equal(cold.read(8, 4), undefined);
+    await cold.pending();
+    assert.equal(cold.keptBytes, 8, 'a third chunk past an 8-byte budget drops one');
+    assert.deepEqual([...cold.read(8, 4)!], [8, 9, 10, 11]);
+    assert.deepEqual([...cold.read(0, 4)!], [0, 1, 2, 3], 'the recently read chunk 0 was kept');
+    assert.equal(cold.read(4, 4), undefined, 'chunk 1, the least recently read, was dropped');
+    await cold.pending();
+    assert.deepEqual([...cold.read(4, 4)!], [4, 5, 6, 7]);
+    assert.deepEqual(fetched, ['text-0.bin', 'text-1.bin', 'text-2.bin', 'text-1.bin']);
+  });
+
+  it('keeps a chunk larger than its whole budget until the next one comes, so the request that asked reads it', async () => {
+    const cold = new ChunkedText(layout, fetchFrom([]), 1);
+    assert.equal(cold.read(0, 8), undefined);
+    await cold.pending();
+    // Two chunks were fetched at once past a 1-byte budget: the later one stays, the read waits again.
+    assert.equal(cold.keptBytes, 4);
+    assert.equal(cold.read(12, 4), undefined);
+    await cold.pending();
+    assert.deepEqual([...cold.read(12, 4)!], [12, 13, 14, 15]);
+  });
+});
+
 describe('starting from a prebuilt library', () => {
   it('reuses every article when no file changed, parsing none', () => {
     const prebuilt = loadLibrary(serialiseLibrary(built));
