@@ -9,7 +9,7 @@ import { SYMPTOMS } from './support-inputs.ts';
 /**
  * `npm run bench:cluster`: uncached diagnose throughput (RESPONSE_CACHE_ENTRIES=0, so every
  * request is diagnosed) of one process (WORKERS=1) against a cluster (WORKERS=2 by default): a
- * warm-up second, then BENCH_SECONDS flat out over BENCH_CONNECTIONS keep-alive connections, one
+ * warm-up (BENCH_WARM_UP_SECONDS), then BENCH_SECONDS flat out over BENCH_CONNECTIONS keep-alive connections, one
  * request at a time on each, rounds alternating between the servers so that drift in the
  * machine's speed falls on both, the median round reported. The load comes from
  * bench/load-client.ts, not autocannon as in bench/http.ts: the load generator shares the
@@ -25,6 +25,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const CLUSTER_WORKERS = process.env.BENCH_WORKERS ?? '2';
+/**
+ * Unrecorded load before each measured run. One second left every server slower in the first
+ * rounds (1,800 against 2,150 req/s for one process) and the cluster most, whose two workers
+ * each compile their hot path and read the phrase groups the inputs use: rounds 1 and 2 measured
+ * 1.5× where later ones measured 1.76–1.89×.
+ */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 4);
 /** Linux's USER_HZ: /proc reports CPU time in these ticks (`getconf CLK_TCK`; 100 on every mainstream kernel). */
 const CLOCK_TICKS_PER_SECOND = 100;
 /** Longer than ANALYTICS_FLUSH_MS (1 s), so the round's last batch is written inside its CPU window. */
@@ -163,8 +170,8 @@ async function measure(setup: Setup): Promise<Sample> {
         runLoad({ url: server.url, connections, durationMs: seconds * 1000, requests: diagnoseRequests }),
       ),
     );
-  // A short unrecorded run first, so the JIT has compiled the hot path (the server's and the client's) before we measure.
-  await run(1);
+  // An unrecorded run first, so the JIT has compiled the hot path (the server's and the client's) before we measure.
+  await run(WARM_UP_SECONDS);
   await new Promise((settle) => setTimeout(settle, SETTLE_MS));
   const pids = setup.servers.flatMap((server) => processTree(server.child.pid!));
   const primaries = setup.servers.filter((server) => server.clustered).map((server) => server.child.pid!);
