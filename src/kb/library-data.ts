@@ -671,13 +671,23 @@ export class ChunkedText {
   /**
    * `maxBytes`: the most chunk bytes kept; past it the least recently used chunks are dropped,
    * to be fetched again if a request needs them. Well above what one request reads (a
-   * diagnosis reads about 2 MB), so a request's own chunks are not dropped under it.
+   * diagnosis reads about 2 MB), so a request's own chunks are not dropped under it; a read
+   * larger than it (the article index of a library of over 10,000 articles) raises it to that
+   * read and `READ_ROOM` besides, or the read's chunks could never all be here at once.
    */
   constructor(
     private readonly layout: LibraryManifest['text'],
     private readonly fetchChunk: (name: string) => Promise<Uint8Array>,
-    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private maxBytes = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** What the budget keeps beside the largest read, for the other requests' chunks. */
+  static readonly READ_ROOM = 4 * 1024 * 1024;
+
+  /** The most chunk bytes kept now. */
+  get budget(): number {
+    return this.maxBytes;
+  }
 
   /** The bytes of the chunks kept. */
   get keptBytes(): number {
@@ -707,6 +717,8 @@ export class ChunkedText {
     const { chunkBytes } = this.layout;
     const first = Math.floor(offset / chunkBytes);
     const last = Math.floor((offset + Math.max(length, 1) - 1) / chunkBytes);
+    const spans = (last - first + 1) * chunkBytes;
+    if (spans > this.maxBytes) this.maxBytes = spans + ChunkedText.READ_ROOM;
     let ready = true;
     const here: Uint8Array[] = [];
     for (let chunk = first; chunk <= last; chunk += 1) {
