@@ -1,3 +1,4 @@
+import { LruMap } from '../lru-map.ts';
 import { toHex } from '../text/hex.ts';
 
 /**
@@ -6,34 +7,10 @@ import { toHex } from '../text/hex.ts';
  * a repeat from memory is most of what keeps latency flat under load.
  *
  * Keys are SHA-256 digests of the request, never the request itself, so a pasted token is not
- * kept in memory; values are responses, which are redacted before they are cached.
+ * kept in memory; values are responses, which are redacted before they are cached, and kept
+ * encoded, so a hit is written out without encoding it again.
  */
-export class ResponseCache<V = Uint8Array<ArrayBuffer>> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(readonly maxEntries: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    // Re-insert to mark as most recently used: Map keeps insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  /** Responses are kept encoded, so a hit is written out without encoding it again. */
-  set(key: string, value: V): void {
-    if (this.maxEntries <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
+export class ResponseCache<V = Uint8Array<ArrayBuffer>> extends LruMap<string, V> {}
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,7 @@
 import { catalogueFor } from '../diagnose/diagnose.ts';
 import { type CompiledPhrase, compilePhrase } from '../diagnose/phrase-matcher.ts';
 import { CauseCatalogue, rememberCompiled, type StoredCatalogue } from '../diagnose/score-causes.ts';
+import { LruMap } from '../lru-map.ts';
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
 import {
@@ -202,24 +203,8 @@ const decoder = new TextDecoder();
  */
 const BODIES_KEPT = 64;
 
-/** Decoded article bodies by the offset of their text, the least recently read first. */
-class BodyCache {
-  private readonly bodies = new Map<number, string>();
-
-  get(offset: number): string | undefined {
-    const body = this.bodies.get(offset);
-    if (body !== undefined) {
-      this.bodies.delete(offset);
-      this.bodies.set(offset, body);
-    }
-    return body;
-  }
-
-  set(offset: number, body: string): void {
-    this.bodies.set(offset, body);
-    if (this.bodies.size > BODIES_KEPT) this.bodies.delete(this.bodies.keys().next().value!);
-  }
-}
+/** Decoded article bodies by the offset of their text. */
+type BodyCache = LruMap<number, string>;
 
 /**
  * An article whose text is decoded when read (and kept among the last few read): loading a
@@ -502,7 +487,7 @@ export function loadLibrary(
     causeCount += count;
   }
   const terms = new Map<string, string>();
-  const bodies = new BodyCache();
+  const bodies: BodyCache = new LruMap(BODIES_KEPT);
   const articles = lazyArray(stored.length, (at) => {
     const record = stored.get(at);
     const article = restoreArticle(
@@ -603,8 +588,9 @@ export interface LibraryManifest {
 
 /**
  * How a library is cut into static assets: parts for what a load reads, chunks for the cold
- * part (record text read a record at a time, and article text). A part ends where an array begins, so that each array lies whole in one part and is
- * used there, without joining the parts into one copy.
+ * part (record text read a record at a time, and article text). A part ends where an array
+ * begins, so that each array lies whole in one part and is used there, without joining the
+ * parts into one copy.
  */
 export function libraryParts(
   bytes: Uint8Array,
@@ -658,8 +644,9 @@ export function libraryFromParts(manifest: LibraryManifest, parts: Uint8Array[])
 
 /**
  * The cold part (record and article text) read from static assets in chunks, each fetched the
- * first time a request needs it. `read` answers from the chunks already here and notes the rest; `pending` fetches what
- * was noted, for the request to be answered again (see `Library.pendingText`).
+ * first time a request needs it. `read` answers from the chunks already here and notes the
+ * rest; `pending` fetches what was noted, for the request to be answered again (see
+ * `Library.pendingText`).
  */
 export class ChunkedText {
   /** The chunks here, least recently used first (a Map keeps the order they were set in). */
