@@ -174,9 +174,9 @@ async function build(directory: string, output: string): Promise<number> {
   const manifest = libraryParts(bytes);
   for (const part of manifest.parts)
     await writeFile(join(parts, part.name), bytes.subarray(part.start, part.start + part.length));
-  const { chunkBytes, chunks } = manifest.text;
-  for (const [at, chunk] of chunks.entries()) {
-    const start = manifest.textStart + at * chunkBytes;
+  const { chunks } = manifest.text;
+  for (const chunk of chunks) {
+    const start = manifest.textStart + chunk.start;
     await writeFile(join(parts, chunk.name), bytes.subarray(start, start + chunk.length));
   }
   await writeFile(join(parts, LIBRARY_MANIFEST), JSON.stringify(manifest));

@@ -1,3 +1,4 @@
+import { env as globalEnv } from 'cloudflare:workers';
 import type { Hono } from 'hono';
 import webJson from '../dist/web.json';
 import { type Config, parseConfig } from './config/parse-config.ts';
@@ -55,6 +56,8 @@ void warmedUp.routes.then((routes) =>
 );
 
 let settings: { config: Config; insights: InsightsSetting } | null = null;
+let made: { fetch: Hono<AppEnv>['fetch']; mode: string } | null = null;
+let library: Library | null = null;
 let app: { fetch: Hono<AppEnv>['fetch']; cacheOptions: EdgeCacheOptions } | null = null;
 let startupProblem: string | null = null;
 let loading: Promise<Library> | null = null;
@@ -119,25 +122,23 @@ function settingsFor(env: Env): typeof settings {
   return settings;
 }
 
-/** Built once per isolate, on the first request, around the library read from the static assets. */
-async function appFor(env: Env): Promise<typeof app> {
-  if (app || startupProblem) return app;
+/**
+ * The app, made once per isolate: in the global scope when workerd offers the bindings there
+ * (`env` from `cloudflare:workers`), so that the first request only reads the library; else on
+ * the first request. It answers with the library the first request read (`appFor`).
+ */
+function makeApp(env: Env): typeof made {
+  if (made || startupProblem) return made;
   const ready = settingsFor(env);
   if (!ready) return null;
-  let loaded: Library;
-  try {
-    loaded = await libraryFor(env, ready.config.limits.libraryCacheBytes);
-  } catch (error) {
-    // Not remembered as a start-up problem: the assets may be there on the next request.
-    log({ level: 'error', event: 'library-load-failed', message: messageOf(error) });
-    throw error;
-  }
-  if (app) return app;
   try {
     const { limits, auth, widgetOrigins, proxy } = ready.config;
     const bindings = env as unknown as Partial<Record<'RATE_LIMITER' | 'UPLOAD_RATE_LIMITER', RateLimitBinding>>;
     const hono = createApp({
-      library: () => loaded,
+      library: () => {
+        if (!library) throw new Error('the knowledge base is read before the first request is answered');
+        return library;
+      },
       limits,
       verifier: createVerifier(auth),
       widgetOrigins,
@@ -156,24 +157,47 @@ async function appFor(env: Env): Promise<typeof app> {
       log: (entry: AccessLogEntry) => log({ level: 'info', event: 'request', ...entry }),
       ...eventLogHooks(log),
     });
-    log({
-      level: 'info',
-      event: 'started',
-      articles: loaded.kb.articles.length,
-      causes: loaded.kb.causes.length,
-      mode: auth.mode,
-      builtAt: loaded.loadedAt.toISOString(),
-      analytics: 'store' in ready.insights ? 'on' : ready.insights.off,
-    });
-    app = {
-      fetch: hono.fetch,
-      cacheOptions: { version: loaded.loadedAt.toISOString(), maxAgeSeconds: EDGE_CACHE_SECONDS },
-    };
+    made = { fetch: hono.fetch, mode: auth.mode };
   } catch (error) {
     return failedToStart(error);
   }
+  return made;
+}
+
+/** The app around the library read from the static assets: once per isolate, on its first request. */
+async function appFor(env: Env): Promise<typeof app> {
+  if (app || startupProblem) return app;
+  const ready = makeApp(env);
+  if (!ready || !settings) return null;
+  let loaded: Library;
+  try {
+    loaded = await libraryFor(env, settings.config.limits.libraryCacheBytes);
+  } catch (error) {
+    // Not remembered as a start-up problem: the assets may be there on the next request.
+    log({ level: 'error', event: 'library-load-failed', message: messageOf(error) });
+    throw error;
+  }
+  if (app) return app;
+  library = loaded;
+  log({
+    level: 'info',
+    event: 'started',
+    articles: loaded.kb.articles.length,
+    causes: loaded.kb.causes.length,
+    mode: ready.mode,
+    builtAt: loaded.loadedAt.toISOString(),
+    analytics: 'store' in settings.insights ? 'on' : settings.insights.off,
+  });
+  app = {
+    fetch: ready.fetch,
+    cacheOptions: { version: loaded.loadedAt.toISOString(), maxAgeSeconds: EDGE_CACHE_SECONDS },
+  };
   return app;
 }
+
+// Reading the settings and making the app need no I/O: done at start-up, where workerd offers
+// the bindings, rather than on the first request (whose CPU the Free plan holds to 10 ms).
+if (globalEnv) makeApp(globalEnv);
 
 function problem(request: Request, status: number, title: string, detail: string | null): Response {
   return Response.json(

@@ -6,6 +6,7 @@ import type { DecodedToken, Exchange, FactSet, Observation } from '../facts/type
 import { type Challenge, parseWwwAuthenticate } from '../facts/www-authenticate.ts';
 import type { HarLimits } from '../har/read-har.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import { NotYetRead, readEach } from '../kb/record-table.ts';
 import type { SearchIndex } from '../kb/search-index.ts';
 import type { Article, Cause, CauseKind } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
@@ -178,7 +179,8 @@ function replayable<T>(items: Iterable<T>): Iterable<T> {
 export function answer(assessment: Assessment, context: DiagnoseContext): Diagnosis {
   const { observation, redactor, facts, captureFacts, scored, textRanking } = assessment;
   const showEntries = observation.kind === 'har';
-  const causes = scored.map(({ cause, confidence, evidence }): CauseAnswer => {
+  // The causes named are read together: a library read on demand fetches their articles in one round.
+  const causes = readEach(scored, ({ cause, confidence, evidence }): CauseAnswer => {
     const article = context.kb.bySlug.get(cause.articleSlug)!;
     const steps = cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!).filter(Boolean);
     return {
@@ -310,17 +312,30 @@ function relatedArticles(causes: CauseAnswer[], textRanking: Iterable<string>, c
   if (causes.length === 0) return [];
   const shown = new Set(causes.map((cause) => cause.article.slug));
   const related: ArticleRef[] = [];
-  const push = (article: Article | undefined): void => {
-    if (!article || shown.has(article.slug) || related.length >= RELATED_ARTICLES) return;
+  // Articles still to be fetched hold their place, so that every article the list may show is
+  // asked for in one round (see `NotYetRead`) and the walk stops where it will once they are here.
+  let pending = 0;
+  const push = (read: () => Article | undefined): void => {
+    if (related.length + pending >= RELATED_ARTICLES) return;
+    let article: Article | undefined;
+    try {
+      article = read();
+    } catch (error) {
+      if (!(error instanceof NotYetRead)) throw error;
+      pending += 1;
+      return;
+    }
+    if (!article || shown.has(article.slug)) return;
     if (article.visibility === 'internal' && !context.includeInternal) return;
     shown.add(article.slug);
     related.push(articleRef(article));
   };
   const top = context.kb.bySlug.get(causes[0]!.article.slug);
-  for (const slug of top?.related ?? []) push(context.kb.bySlug.get(slug));
+  for (const slug of top?.related ?? []) push(() => context.kb.bySlug.get(slug));
   for (const causeId of textRanking) {
-    if (related.length >= RELATED_ARTICLES) break;
-    push(context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
+    if (related.length + pending >= RELATED_ARTICLES) break;
+    push(() => context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
   }
+  if (pending > 0) throw new NotYetRead();
   return related;
 }

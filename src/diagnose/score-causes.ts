@@ -682,8 +682,15 @@ export function scoreCauses(
         count,
       });
   }
-  const named = rank(scored, scoring).map(({ number, count: _count, lookalike: _lookalike, ...named }) => ({
-    ...named,
+  // Built with the getter kept: the causes named are read when answering, all in one round.
+  const named = rank(scored, scoring).map(({ number, score, relevance, hard, confidence }) => ({
+    get cause() {
+      return catalogue.cause(number);
+    },
+    score,
+    relevance,
+    hard,
+    confidence,
     evidence: scoreOne(number, true).evidence,
   }));
   return {

@@ -13,6 +13,7 @@ import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { EventStore } from '../insights/event-store.ts';
 import { type AnswerFacts, chatFacts, diagnosisFacts, excerptOf, nearestOf } from '../insights/recorder.ts';
 import { type Library, withArticleText } from '../kb/library.ts';
+import { readEach } from '../kb/record-table.ts';
 import { searchArticles, suggestArticles } from '../kb/search-articles.ts';
 import type { Article } from '../kb/types.ts';
 import { Redactor } from '../redact/redactor.ts';
@@ -194,17 +195,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ),
   );
 
-  app.openapi(homeRoute, (c) =>
-    c.html(
+  app.openapi(homeRoute, async (c) => {
+    const library = deps.library();
+    const page = await withArticleText(library, () =>
       renderHomePage(
-        deps
-          .library()
-          .kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public'),
+        library.kb.articles.filter((article) => c.get('audience').includeInternal || article.visibility === 'public'),
       ),
-      200,
-      pageHeaders,
-    ),
-  );
+    );
+    return c.html(page, 200, pageHeaders);
+  });
 
   app.openapi({ ...meRoute, middleware: requireAgent() }, (c) => {
     const agent = c.get('agent')!;
@@ -215,9 +214,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const store = 'store' in insights ? insights.store : null;
   const excerpts = 'store' in insights && insights.excerpts;
 
-  app.openapi(healthRoute, (c) => {
-    const { kb, loadedAt } = deps.library();
-    const hasErrors = kb.problems.some((problem) => problem.severity === 'error');
+  app.openapi(healthRoute, async (c) => {
+    const library = deps.library();
+    const { kb, loadedAt } = library;
+    // The build's problems may still be in the static assets (a Worker reads them when first asked).
+    const problems = await withArticleText(library, () => kb.problems);
+    const hasErrors = problems.some((problem) => problem.severity === 'error');
     return c.json(
       {
         status: hasErrors ? ('degraded' as const) : ('ok' as const),
@@ -227,7 +229,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         analytics: store
           ? { enabled: true, unflushed: store.unflushed }
           : { enabled: false, reason: (insights as { off: string }).off },
-        problems: kb.problems,
+        problems,
       },
       200,
     );
@@ -420,20 +422,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ har, manifest }, 200);
   });
 
-  app.openapi(articlesRoute, (c) => {
+  app.openapi(articlesRoute, async (c) => {
     const audience = c.get('audience');
-    const articles = deps
-      .library()
-      .kb.articles.filter((article) => audience.includeInternal || article.visibility === 'public');
-    return c.json({ total: articles.length, articles: articles.map(articleSummary) }, 200);
+    const library = deps.library();
+    const articles = await withArticleText(library, () =>
+      library.kb.articles
+        .filter((article) => audience.includeInternal || article.visibility === 'public')
+        .map(articleSummary),
+    );
+    return c.json({ total: articles.length, articles }, 200);
   });
 
   app.openapi(articleRoute, async (c) => {
     const audience = c.get('audience');
     const library = deps.library();
-    const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    const body = await withArticleText(library, () =>
-      JSON.stringify({
+    const body = await withArticleText(library, () => {
+      const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
+      return JSON.stringify({
         ...articleSummary(article),
         related: relatedOf(library, article, audience.includeInternal).map((other) => ({
           slug: other.slug,
@@ -448,18 +453,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           steps: cause.stepIds.map((id) => article.steps.find((step) => step.id === id)!),
         })),
         markdown: article.body,
-      }),
-    );
+      });
+    });
     return jsonResponse<z.infer<typeof ArticleResponse>>(c, encode(body));
   });
 
   app.openapi(articlePageRoute, async (c) => {
     const audience = c.get('audience');
     const library = deps.library();
-    const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
-    const page = await withArticleText(library, () =>
-      renderArticlePage(article, relatedOf(library, article, audience.includeInternal)),
-    );
+    const page = await withArticleText(library, () => {
+      const article = findArticle(library, c.req.param('slug'), audience.includeInternal);
+      return renderArticlePage(article, relatedOf(library, article, audience.includeInternal));
+    });
     return c.html(page, 200, pageHeaders);
   });
 
@@ -536,9 +541,9 @@ function findArticle(library: Library, slug: string, includeInternal: boolean): 
 }
 
 function relatedOf(library: Library, article: Article, includeInternal: boolean): Article[] {
-  return article.related
-    .map((slug) => library.kb.bySlug.get(slug))
-    .filter((other): other is Article => Boolean(other) && (includeInternal || other!.visibility === 'public'));
+  return readEach(article.related, (slug) => library.kb.bySlug.get(slug)).filter(
+    (other): other is Article => Boolean(other) && (includeInternal || other!.visibility === 'public'),
+  );
 }
 
 function articleSummary(article: Article) {

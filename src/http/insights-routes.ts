@@ -5,7 +5,7 @@ import type { EventStore } from '../insights/event-store.ts';
 import { type Audience, CHANNELS, type Channel, dayOf, minuteOf } from '../insights/events.ts';
 import { draftForGap } from '../insights/gap-draft.ts';
 import { type DayRange, type Gap, insightsGaps, insightsSummary, setGapIgnored } from '../insights/insights.ts';
-import type { Library } from '../kb/library.ts';
+import { type Library, withArticleText, withEveryArticle } from '../kb/library.ts';
 import { Redactor } from '../redact/redactor.ts';
 import { type AppEnv, requireAgent } from './access.ts';
 import { mountReadingItsBody, refuseInvalid } from './mount.ts';
@@ -77,13 +77,15 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
   mountReadingItsBody(app, feedbackRoute, async (c) => {
     const vote = validate(FeedbackRequest, await readClientJson(c, 'feedback'), 'the feedback is not valid');
     // Only names the knowledge base knows are kept: nothing stored is a string a client made up.
-    const { kb } = deps.library();
+    const library = deps.library();
+    const { kb } = library;
     if (vote.article !== undefined && !kb.bySlug.has(vote.article))
       throw new InputError(
         'not-found',
         'the feedback names an article this knowledge base does not have; send an article slug from GET /v1/articles',
       );
-    const cause = vote.cause === undefined ? undefined : kb.byCauseId.get(vote.cause);
+    const named = vote.cause;
+    const cause = named === undefined ? undefined : await withArticleText(library, () => kb.byCauseId.get(named));
     if (vote.cause !== undefined && !cause)
       throw new InputError(
         'not-found',
@@ -127,7 +129,11 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
     async (c) => {
       const query = c.req.valid('query');
       const store = storeOrRefuse();
-      const summary = await insightsSummary(store, deps.library().kb, dayRange(query, store.now()));
+      const summary = await insightsSummary(
+        store,
+        await withEveryArticle(deps.library()),
+        dayRange(query, store.now()),
+      );
       if (query.format === 'csv')
         return csvResponse(c, `fixpath-summary-${summary.from}-${summary.to}.csv`, summaryCsv(summary));
       return c.json(summary, 200);
@@ -138,7 +144,7 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
   const gapsOf = async (query: { from?: string; to?: string; status?: string }) => {
     const store = storeOrRefuse();
     const range = dayRange(query, store.now());
-    const all = await insightsGaps(store, deps.library().kb, range);
+    const all = await insightsGaps(store, await withEveryArticle(deps.library()), range);
     const status = query.status ?? 'open';
     return { range, gaps: status === 'all' ? all : all.filter((gap) => gap.status === status) };
   };
@@ -160,8 +166,10 @@ export function mountInsightsRoutes(app: OpenAPIHono<AppEnv>, deps: InsightsRout
     async (c) => {
       const { id } = c.req.valid('param');
       const store = storeOrRefuse();
-      const gap = await findGap(store, deps.library(), id);
-      const draft = draftForGap(gap, deps.library().kb, store.now());
+      const library = deps.library();
+      const kb = await withEveryArticle(library);
+      const gap = await findGap(store, library, id);
+      const draft = draftForGap(gap, kb, store.now());
       return c.json({ gap: gap.id, ...draft }, 200);
     },
     refuseInvalid('the gap id is not valid'),

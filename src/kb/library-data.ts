@@ -8,6 +8,7 @@ import {
   LazyMap,
   LibraryUnavailable,
   lazyArray,
+  NotYetRead,
   RecordTable,
   type StoredRecords,
   writeRecords,
@@ -58,6 +59,12 @@ export interface LibraryHeader {
    * text, then the article text. The cause index's arrays are the first buffer.
    */
   cold: number;
+  /**
+   * The buffer of where each article's text starts in the article text (u32, one more than
+   * the articles: its body, then its sentences), so that reading an article's record fetches
+   * its text in the same round.
+   */
+  spans: number;
 }
 
 /**
@@ -70,10 +77,12 @@ const TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'cores',
 /**
  * Tables whose record text is in the cold part, read a record at a time where it is kept: a
  * diagnosis reads the phrase and word groups of the input's terms only (a few dozen of
- * thousands), and answering never reads the causes' signals. Routes walk all articles,
- * scoring reads the cores of many causes, and /healthz the build's problems: those load.
+ * thousands) and the articles of the causes it names, answering never reads the causes'
+ * signals, and only /healthz reads the build's problems. A route that walks every article
+ * fetches the articles' records in one round (see `lazyArray`). Scoring reads the cores of
+ * many causes: those load.
  */
-const COLD_TABLES: TableName[] = ['signals', 'phrases', 'words'];
+const COLD_TABLES: TableName[] = ['articles', 'signals', 'phrases', 'words', 'about'];
 
 /**
  * A compiled phrase: where its text is among the cause's phrases (or words), its terms joined by
@@ -342,13 +351,21 @@ export function serialiseLibrary(library: Library): Uint8Array {
     all.push(new Uint8Array(ends.buffer, ends.byteOffset, ends.byteLength));
     if (!COLD_TABLES.includes(name)) all.push(recordText);
   }
+  const spans = all.length;
+  const starts = new Uint32Array(articles.length + 1);
+  articles.forEach((article, at) => {
+    starts[at] = article.body[0];
+  });
+  const articleText = text.bytes();
+  starts[articles.length] = articleText.byteLength;
+  all.push(new Uint8Array(starts.buffer));
   const cold = all.length;
   all.push(articleIndex!);
   for (const name of COLD_TABLES) {
     tables[name][1] = all.length;
     all.push(records[name].text);
   }
-  all.push(text.bytes());
+  all.push(articleText);
   const buffers: Array<[number, number]> = [];
   let size = 0;
   for (const buffer of all) {
@@ -368,6 +385,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
     tables,
     buffers,
     cold,
+    spans,
   };
   // Written as ASCII (other characters escaped): decoding and parsing it is a quarter quicker.
   const json = new TextEncoder().encode(
@@ -488,37 +506,51 @@ export function loadLibrary(
   }
   const terms = new Map<string, string>();
   const bodies: BodyCache = new LruMap(BODIES_KEPT);
-  const articles = lazyArray(stored.length, (at) => {
-    const record = stored.get(at);
-    const article = restoreArticle(
-      record,
-      text,
-      header.questions,
-      (which) => signals.get(firstCause[at]! + which),
-      bodies,
-    );
-    const [offset, length] = record.sentences;
-    rememberSentences(
-      article,
-      () => index.articles,
-      () => text(offset, length),
-    );
-    article.causes.forEach((cause, which) => {
-      rememberCompiled(cause, () => {
-        const { compiled } = signals.get(firstCause[at]! + which);
-        return {
-          phrases: restorePhrases(compiled.phrases, cause.signals.phrases, terms),
-          words: restorePhrases(compiled.words, cause.signals.words, terms),
-        };
+  const spans = u32(buffers[header.spans]!);
+  const articles = lazyArray(
+    stored.length,
+    (at) => {
+      if (!stored.has(at)) {
+        // Its text is fetched with it: whoever reads an article's record reads its text next.
+        text(spans[at]!, spans[at + 1]! - spans[at]!);
+        throw new NotYetRead();
+      }
+      const record = stored.get(at);
+      const article = restoreArticle(
+        record,
+        text,
+        header.questions,
+        (which) => signals.get(firstCause[at]! + which),
+        bodies,
+      );
+      const [offset, length] = record.sentences;
+      rememberSentences(
+        article,
+        () => index.articles,
+        () => text(offset, length),
+      );
+      article.causes.forEach((cause, which) => {
+        rememberCompiled(cause, () => {
+          const { compiled } = signals.get(firstCause[at]! + which);
+          return {
+            phrases: restorePhrases(compiled.phrases, cause.signals.phrases, terms),
+            words: restorePhrases(compiled.words, cause.signals.words, terms),
+          };
+        });
       });
-    });
-    return article;
-  });
+      return article;
+    },
+    (at) => stored.has(at),
+  );
   const articleOf = new Uint32Array(causeCount);
   header.causeCounts.forEach((count, article) => {
     articleOf.fill(article, firstCause[article]!, firstCause[article]! + count);
   });
-  const causes = lazyArray(causeCount, (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!);
+  const causes = lazyArray(
+    causeCount,
+    (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!,
+    (at) => stored.has(articleOf[at]!),
+  );
   const ids = header.catalogue.ids ?? index.causes.ids;
   if (ids.length !== causeCount)
     throw new Error('library data: the causes do not match their list; run `npm run build` again');
@@ -567,8 +599,19 @@ function u32(bytes: Uint8Array): Uint32Array {
 export const LIBRARY_MANIFEST = 'manifest.json';
 /** Workers static assets may be 25 MiB each; parts stay under, so that most libraries load from one part, uncopied. */
 export const LIBRARY_PART_BYTES = 24 * 1024 * 1024;
-/** The cold part is fetched in chunks of this size when first needed: an answer reads a few articles and records. */
-export const LIBRARY_TEXT_CHUNK_BYTES = 64 * 1024;
+/**
+ * The cold part is fetched in chunks of this size when first needed: an answer reads a few
+ * records and articles, scattered, so a chunk is about an article's text (a first diagnosis at
+ * 2,000 articles reads about 30 chunks: 0.5 MiB at this size, 1.9 MiB at 64 KiB).
+ */
+export const LIBRARY_TEXT_CHUNK_BYTES = 16 * 1024;
+/** The article index, read whole by the first search, comes in chunks of this size: fewer fetches. */
+export const LIBRARY_BULK_CHUNK_BYTES = 256 * 1024;
+/**
+ * The most chunks a library is cut into (Workers allow 20,000 static assets per version): past
+ * it, chunks grow (doubling) until the cold part fits, about at 15,000 long articles.
+ */
+export const LIBRARY_MAX_CHUNKS = 16_000;
 /**
  * A cold part up to this size is read with the parts: fetching it whole costs less than
  * computing an answer again once its chunk has come, which is what fetching on demand costs.
@@ -582,13 +625,17 @@ export interface LibraryManifest {
   bytes: number;
   textStart: number;
   parts: Array<{ name: string; start: number; length: number }>;
-  /** `inParts`: the cold part is small and the parts hold it too, read with them; there are no chunks. */
-  text: { chunkBytes: number; chunks: Array<{ name: string; length: number }>; inParts: boolean };
+  /**
+   * `inParts`: the cold part is small and the parts hold it too, read with them; there are no
+   * chunks. Each chunk's `start` is where it starts in the cold part, one after another.
+   */
+  text: { chunks: Array<{ name: string; start: number; length: number }>; inParts: boolean };
 }
 
 /**
  * How a library is cut into static assets: parts for what a load reads, chunks for the cold
- * part (record text read a record at a time, and article text). A part ends where an array
+ * part (the article index, read whole, in chunks of `bulkChunkBytes`; record text read a
+ * record at a time and article text, in chunks of `chunkBytes`). A part ends where an array
  * begins, so that each array lies whole in one part and is used there, without joining the
  * parts into one copy.
  */
@@ -597,6 +644,8 @@ export function libraryParts(
   partBytes = LIBRARY_PART_BYTES,
   chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
   inlineTextBytes = LIBRARY_INLINE_TEXT_BYTES,
+  bulkChunkBytes = LIBRARY_BULK_CHUNK_BYTES,
+  maxChunks = LIBRARY_MAX_CHUNKS,
 ): LibraryManifest {
   const textStart = textStartOf(bytes);
   const inParts = bytes.byteLength - textStart <= inlineTextBytes;
@@ -619,13 +668,23 @@ export function libraryParts(
   const chunks: LibraryManifest['text']['chunks'] = [];
   if (inParts) {
     close(bytes.byteLength);
-    return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks, inParts } };
+    return { bytes: bytes.byteLength, textStart, parts, text: { chunks, inParts } };
   }
   close(textStart);
-  for (let start = textStart; start < bytes.byteLength; start += chunkBytes) {
-    chunks.push({ name: `text-${chunks.length}.bin`, length: Math.min(chunkBytes, bytes.byteLength - start) });
-  }
-  return { bytes: bytes.byteLength, textStart, parts, text: { chunkBytes, chunks, inParts } };
+  // The cold part opens with the article index; the records and article text follow.
+  const [indexOffset, indexLength] = header.buffers[header.cold]!;
+  const indexEnd = Math.min(bytes.byteLength, arraysStart + indexOffset + indexLength) - textStart;
+  const coldBytes = bytes.byteLength - textStart;
+  let small = chunkBytes;
+  const count = (size: number) => Math.ceil(indexEnd / bulkChunkBytes) + Math.ceil((coldBytes - indexEnd) / size);
+  while (count(small) > maxChunks && small < coldBytes) small *= 2;
+  const cut = (from: number, to: number, size: number): void => {
+    for (let start = from; start < to; start += size)
+      chunks.push({ name: `text-${chunks.length}.bin`, start, length: Math.min(size, to - start) });
+  };
+  cut(0, indexEnd, bulkChunkBytes);
+  cut(indexEnd, coldBytes, small);
+  return { bytes: bytes.byteLength, textStart, parts, text: { chunks, inParts } };
 }
 
 /** A library up to its article text as the parts it was cut into, each where it starts: loaded without joining them. */
@@ -681,6 +740,19 @@ export class ChunkedText {
     return this.bytesHere;
   }
 
+  /** The chunk holding byte `offset` of the cold part (the last when past its end). */
+  private chunkAt(offset: number): number {
+    const { chunks } = this.layout;
+    let low = 0;
+    let high = chunks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (chunks[middle]!.start <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
   private chunk(at: number): Uint8Array | undefined {
     const bytes = this.chunks.get(at);
     if (bytes) {
@@ -701,10 +773,13 @@ export class ChunkedText {
   }
 
   readonly read: TextReader = (offset, length) => {
-    const { chunkBytes } = this.layout;
-    const first = Math.floor(offset / chunkBytes);
-    const last = Math.floor((offset + Math.max(length, 1) - 1) / chunkBytes);
-    const spans = (last - first + 1) * chunkBytes;
+    const { chunks } = this.layout;
+    const first = this.chunkAt(offset);
+    const last = this.chunkAt(offset + Math.max(length, 1) - 1);
+    const end = chunks[last]!.start + chunks[last]!.length;
+    if (offset + length > end || offset < chunks[first]!.start)
+      throw new LibraryUnavailable('the library is shorter than its manifest says; deploy again');
+    const spans = end - chunks[first]!.start;
     if (spans > this.maxBytes) this.maxBytes = spans + ChunkedText.READ_ROOM;
     let ready = true;
     const here: Uint8Array[] = [];
@@ -714,13 +789,11 @@ export class ChunkedText {
         here.push(bytes);
         continue;
       }
-      if (chunk >= this.layout.chunks.length)
-        throw new LibraryUnavailable('the library is shorter than its manifest says; deploy again');
       this.missing.add(chunk);
       ready = false;
     }
     if (!ready) return undefined;
-    const start = offset - first * chunkBytes;
+    const start = offset - chunks[first]!.start;
     if (first === last) return here[0]!.subarray(start, start + length);
     const joined = new Uint8Array(length);
     let at = 0;

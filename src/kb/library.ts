@@ -69,6 +69,16 @@ export async function withArticleText<T>(library: Library, compute: () => T): Pr
   }
 }
 
+/**
+ * The knowledge base once every article's record is here (a Worker reads them when first
+ * needed): for the agents' routes that look up causes by the ids events stored, any of
+ * thousands. Walking the articles fetches every record still missing in one round.
+ */
+export async function withEveryArticle(library: Library): Promise<KnowledgeBase> {
+  await withArticleText(library, () => library.kb.articles.length > 0 && library.kb.articles.every(Boolean));
+  return library.kb;
+}
+
 type Parse = (source: ArticleSource) => ParsedArticle;
 
 /**

@@ -38,6 +38,26 @@ export class NotYetRead extends LibraryUnavailable {
 }
 
 /**
+ * `read` of each item, every one tried before `NotYetRead` is thrown for any still to be
+ * fetched: what a list of answers reads (the causes named, the hits of a search) is then
+ * fetched in one round, not one round per item.
+ */
+export function readEach<T, R>(items: readonly T[], read: (item: T, at: number) => R): R[] {
+  const results: R[] = [];
+  let missing = false;
+  items.forEach((item, at) => {
+    try {
+      results.push(read(item, at));
+    } catch (error) {
+      if (!(error instanceof NotYetRead)) throw error;
+      missing = true;
+    }
+  });
+  if (missing) throw new NotYetRead();
+  return results;
+}
+
+/**
  * Where a table's record text lies: in memory, or read in ranges from where it is kept (a
  * Worker's static assets), undefined while a range is still to be fetched.
  */
@@ -79,10 +99,16 @@ export class RecordTable<T> {
  * An array whose items are made when first read: `make(at)` runs once per position. It behaves
  * as an array for reading (indexing, length, iteration, map, filter and the rest), so code that
  * walks every article still can, and pays for it only when it does.
+ *
+ * `readable(at)`, when given, says whether item `at` can be made now (noting what it needs when
+ * not: see `NotYetRead`). A walk (any use but indexing and `length`) first makes every item that
+ * can be made and throws `NotYetRead` if any cannot, so that one fetch brings all a walk needs
+ * rather than one round per item; what was made stays made, so rounds always progress.
  */
-export function lazyArray<T>(length: number, make: (at: number) => T): T[] {
+export function lazyArray<T>(length: number, make: (at: number) => T, readable?: (at: number) => boolean): T[] {
   const items = new Array<T>(length);
   const made = new Uint8Array(length);
+  let madeCount = 0;
   const position = (key: string | symbol): number => {
     if (typeof key !== 'string' || key.length === 0 || key.length > 10) return -1;
     const at = Number(key);
@@ -92,13 +118,26 @@ export function lazyArray<T>(length: number, make: (at: number) => T): T[] {
     if (made[at] === 0) {
       items[at] = make(at);
       made[at] = 1;
+      madeCount += 1;
     }
     return items[at]!;
+  };
+  const walk = (): void => {
+    if (!readable || madeCount === length) return;
+    let missing = false;
+    for (let at = 0; at < length; at += 1) {
+      if (made[at] === 1) continue;
+      if (readable(at)) item(at);
+      else missing = true;
+    }
+    if (missing) throw new NotYetRead();
   };
   return new Proxy(items, {
     get(target, key, receiver) {
       const at = position(key);
-      return at >= 0 ? item(at) : Reflect.get(target, key, receiver);
+      if (at >= 0) return item(at);
+      if (key !== 'length') walk();
+      return Reflect.get(target, key, receiver);
     },
     has(target, key) {
       return position(key) >= 0 || Reflect.has(target, key);
@@ -109,6 +148,7 @@ export function lazyArray<T>(length: number, make: (at: number) => T): T[] {
       return { value: item(at), writable: false, enumerable: true, configurable: true };
     },
     ownKeys(target) {
+      walk();
       return [
         ...Array.from({ length }, (_, at) => String(at)),
         ...Reflect.ownKeys(target).filter((key) => position(key) < 0),

@@ -1,5 +1,6 @@
 import type { Library } from './library.ts';
 import { plainText } from './markdown-sections.ts';
+import { readEach } from './record-table.ts';
 import { articleQuery, suggestionQuery } from './search-index.ts';
 import type { TermIndex } from './term-index.ts';
 import type { Article } from './types.ts';
@@ -43,7 +44,7 @@ export function searchArticles(
   });
   const queryTerms = new Set(termsOf(query));
   const ids = { index, ids: new Set([...queryTerms].map((term) => index.termId(term)).filter((id) => id >= 0)) };
-  const hits = results.top(limit).map((document): SearchHit => {
+  const hits = readEach(results.top(limit), (document): SearchHit => {
     const article = library.kb.bySlug.get(results.id(document))!;
     return {
       slug: article.slug,
@@ -67,7 +68,7 @@ export function suggestArticles(library: Library, query: string, limit: number, 
     combine: 'and',
     includeInternal: audience.includeInternal,
   });
-  return results.top(limit).map((document) => {
+  return readEach(results.top(limit), (document) => {
     const article = library.kb.bySlug.get(results.id(document))!;
     return { text: article.title, slug: article.slug, url: `/articles/${article.slug}` };
   });

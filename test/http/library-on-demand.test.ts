@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
+import { EventStore } from '../../src/insights/event-store.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import {
   ChunkedText,
@@ -11,6 +14,7 @@ import {
   serialiseLibrary,
 } from '../../src/kb/library-data.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
+import { SqliteDatabase } from '../../src/node/sqlite-database.ts';
 import { ROOT } from '../support/server.ts';
 
 const bytes = serialiseLibrary(buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date('2026-12-01')));
@@ -21,13 +25,48 @@ function onDemand() {
   const fetched: string[] = [];
   const cold = new ChunkedText(manifest.text, async (name) => {
     fetched.push(name);
-    const at = manifest.text.chunks.findIndex((chunk) => chunk.name === name);
-    const start = manifest.textStart + at * manifest.text.chunkBytes;
-    return bytes.slice(start, start + manifest.text.chunks[at]!.length);
+    const chunk = manifest.text.chunks.find((chunk) => chunk.name === name)!;
+    const start = manifest.textStart + chunk.start;
+    return bytes.slice(start, start + chunk.length);
   });
   const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
   return { library: loadLibrary(libraryFromParts(manifest, parts), cold.read, cold.pending), fetched };
 }
+
+// The agents' insights look causes up by the ids events stored: a diagnosis that named one, and a
+// report fixpath could not settle whose nearest cause is another (a gap, with a draft).
+const directory = mkdtempSync(join(tmpdir(), 'fixpath-on-demand-'));
+const { database } = SqliteDatabase.open(directory, join(ROOT, 'migrations'));
+const store = new EventStore(database, { flushMs: 0 });
+after(() => {
+  database.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+const GAP = '0123456789abcdef';
+store.record({
+  type: 'diagnose',
+  channel: 'api',
+  audience: 'public',
+  session: null,
+  outcome: 'cause',
+  cause: 'token-expired',
+});
+store.record({
+  type: 'diagnose',
+  channel: 'api',
+  audience: 'public',
+  session: null,
+  outcome: 'abstained',
+  nearest: 'clock-skew',
+  signature: {
+    id: GAP,
+    key: '401|invalid_grant',
+    status: 401,
+    codes: ['invalid_grant'],
+    exceptions: [],
+    template: null,
+  },
+});
 
 const json = (body: unknown) => ({
   method: 'POST',
@@ -51,22 +90,27 @@ const REQUESTS: Array<[string, RequestInit?]> = [
     json({ messages: [{ role: 'user', content: 'the browser blocks our API call: CORS preflight failed' }] }),
   ],
   ['/v1/feedback', json({ helpful: true, cause: 'token-expired' })],
+  ['/v1/insights/summary'],
+  ['/v1/insights/gaps'],
+  [`/v1/insights/gaps/${GAP}/draft`],
 ];
 // What differs between two answers to the same request: its id and the tags of redacted values.
 const masked = (text: string) => text.replace(/"(requestId|diagnosisId|id)":"[^"]*"/g, '"$1":""');
 
 describe('a library read from static assets on demand', () => {
   it('answers every route, as the first request of a fresh isolate, as the whole library does', async () => {
-    const whole = createApp({ library: () => loadLibrary(bytes) });
+    const insights = { store, excerpts: false };
+    const whole = createApp({ library: () => loadLibrary(bytes), insights });
     for (const [path, init] of REQUESTS) {
       const { library, fetched } = onDemand();
-      const response = await createApp({ library: () => library }).request(path, init);
+      const response = await createApp({ library: () => library, insights }).request(path, init);
       const expected = await whole.request(path, init);
       const body = await response.text();
       assert.equal(response.status, expected.status, `${path}: ${body.slice(0, 300)}`);
       assert.ok(response.status < 500, path);
       assert.equal(masked(body), masked(await expected.text()), path);
       if (path === '/v1/diagnose') assert.ok(fetched.length > 0, 'the diagnosis read records from the cold part');
+      if (path.startsWith('/v1/insights')) assert.match(body, /token-expired|clock-skew/, path);
     }
   });
 });
