@@ -127,7 +127,7 @@ export interface Assessment {
   facts: FactSet;
   captureFacts: FactSet['facts'];
   scored: ReturnType<typeof scoreCauses>['causes'];
-  textRanking: Iterable<string>;
+  textRanking: Iterable<number>;
 }
 
 export function assess(input: DiagnoseInput, context: DiagnoseContext): Assessment {
@@ -308,7 +308,7 @@ function lowerFirst(text: string): string {
 }
 
 /** Further reading: the top cause's related articles, then the articles the input's words fit best. */
-function relatedArticles(causes: CauseAnswer[], textRanking: Iterable<string>, context: DiagnoseContext): ArticleRef[] {
+function relatedArticles(causes: CauseAnswer[], textRanking: Iterable<number>, context: DiagnoseContext): ArticleRef[] {
   if (causes.length === 0) return [];
   const shown = new Set(causes.map((cause) => cause.article.slug));
   const related: ArticleRef[] = [];
@@ -332,9 +332,10 @@ function relatedArticles(causes: CauseAnswer[], textRanking: Iterable<string>, c
   };
   const top = context.kb.bySlug.get(causes[0]!.article.slug);
   for (const slug of top?.related ?? []) push(() => context.kb.bySlug.get(slug));
-  for (const causeId of textRanking) {
+  // The ranking names causes by catalogue number, which is their position in the knowledge base.
+  for (const number of textRanking) {
     if (related.length + pending >= RELATED_ARTICLES) break;
-    push(() => context.kb.bySlug.get(context.kb.byCauseId.get(causeId)?.articleSlug ?? ''));
+    push(() => context.kb.bySlug.get(context.kb.causes[number]?.articleSlug ?? ''));
   }
   if (pending > 0) throw new NotYetRead();
   return related;

@@ -55,10 +55,11 @@ export function phraseKey(phrase: CompiledPhrase): string {
 }
 
 /**
- * A group as a prebuilt library stores it: its key, its terms joined by spaces, 1 when matched
- * word for word, and each declaration as [the text as written, its owner, its order of adding].
+ * A group as a prebuilt library stores it: its terms joined by spaces, 1 when matched word for
+ * word, and each declaration as [its owner (a cause's number), its order of adding, the text as
+ * written when that is not the terms joined]. Its key follows from the first two.
  */
-export type StoredGroup = [string, string, 0 | 1, Array<[string, string, number]>];
+export type StoredGroup = [string, 0 | 1, Array<[number, number] | [number, number, string]>];
 
 /** A prebuilt phrase index: the sorted terms phrases are filed under, word-for-word ones first; each term's groups are a record. */
 export interface StoredPhrases {
@@ -133,16 +134,17 @@ export class PhraseIndex<Owner> {
     const at = find(this.stored.terms[kind], term);
     if (at < 0) return undefined;
     const records = this.stored.records.get(exact ? at : this.stored.terms.exact.length + at);
-    const groups = records.map(([key, joined, wordForWord, declared]): PhraseGroup<Owner> => {
+    const groups = records.map(([joined, wordForWord, declared]): PhraseGroup<Owner> => {
       const terms = joined.split(' ');
+      const entries = declared.map(([owner, order, text = joined]) => ({
+        phrase: { text, terms, exact: wordForWord === 1 },
+        owner: owner as Owner,
+        order,
+      }));
       return {
-        key,
-        terms: { text: declared[0]![0], terms, exact: wordForWord === 1 },
-        entries: declared.map(([text, owner, order]) => ({
-          phrase: { text, terms, exact: wordForWord === 1 },
-          owner: owner as Owner,
-          order,
-        })),
+        key: `${wordForWord === 1 ? '=' : ''}${joined}`,
+        terms: { text: entries[0]!.phrase.text, terms, exact: wordForWord === 1 },
+        entries,
       };
     });
     bucket.set(term, groups);
@@ -171,19 +173,23 @@ export class PhraseIndex<Owner> {
   }
 
   /** The index as a prebuilt library keeps it: the filing terms, and each term's groups as one record. */
-  store(): { phrases: StoredPhrases; records: StoredGroup[][] } {
+  store(this: PhraseIndex<number>): { phrases: StoredPhrases; records: StoredGroup[][] } {
     this.prepare();
     const records: StoredGroup[][] = [];
     const kinds = (['exact', 'content'] as const).map((kind) => {
       const terms = [...this.buckets![kind].keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       for (const term of terms)
         records.push(
-          this.buckets![kind].get(term)!.map(({ key, terms: phrase, entries }) => [
-            key,
-            phrase.terms.join(' '),
-            phrase.exact ? 1 : 0,
-            entries.map(({ phrase: declared, owner, order }) => [declared.text, String(owner), order]),
-          ]),
+          this.buckets![kind].get(term)!.map(({ terms: phrase, entries }) => {
+            const joined = phrase.terms.join(' ');
+            return [
+              joined,
+              phrase.exact ? 1 : 0,
+              entries.map(({ phrase: declared, owner, order }) =>
+                declared.text === joined ? [owner, order] : [owner, order, declared.text],
+              ),
+            ];
+          }),
         );
       return terms.join('\n');
     });
@@ -191,8 +197,8 @@ export class PhraseIndex<Owner> {
   }
 
   /** An index from `store`'s output, whose records are read when a text first contains their term. */
-  static restore(phrases: StoredPhrases, records: RecordTable<StoredGroup[]>): PhraseIndex<string> {
-    const index = new PhraseIndex<string>();
+  static restore(phrases: StoredPhrases, records: RecordTable<StoredGroup[]>): PhraseIndex<number> {
+    const index = new PhraseIndex<number>();
     const split = (joined: string): string[] => (joined === '' ? [] : joined.split('\n'));
     index.stored = { terms: { exact: split(phrases.exact), content: split(phrases.content) }, records };
     return index;

@@ -83,11 +83,12 @@ interface CatalogueParts {
   core: (number: number) => CauseCore;
   ids: string[];
   internal: Uint8Array;
-  phrases: PhraseIndex<string>;
-  words: PhraseIndex<string>;
+  phrases: PhraseIndex<number>;
+  words: PhraseIndex<number>;
   statusCauses: Map<number, number>;
   wordWeights: Map<string, number>;
-  numbers: Map<string, number>;
+  /** Made when first needed when a function: a diagnosis never needs it. */
+  numbers: Map<string, number> | (() => Map<string, number>);
   byCode: Map<string, number[]>;
   byFact: Map<string, number[]>;
   groups: Array<{ members: number[] }>;
@@ -97,14 +98,14 @@ interface CatalogueParts {
 export class CauseCatalogue {
   /** How many causes there are; a cause is named by its position (its number). */
   readonly size: number;
-  readonly phrases: PhraseIndex<string>;
-  readonly words: PhraseIndex<string>;
+  /** Each cause's phrases and mechanism words, owned by the cause's number. */
+  readonly phrases: PhraseIndex<number>;
+  readonly words: PhraseIndex<number>;
   /** How many causes declare each status: a status one cause alone shows up with (407, 5xx) says more than 401. */
   readonly statusCauses: Map<number, number>;
   /** How much each mechanism word counts: 1 / the number of causes that declare it. */
   readonly wordWeights: Map<string, number>;
-  /** Catalogue position of each cause id. */
-  readonly numbers: Map<string, number>;
+  private numbered_: Map<string, number> | (() => Map<string, number>);
   /** The causes that declare each error code, and each fact. */
   readonly byCode: Map<string, number[]>;
   readonly byFact: Map<string, number[]>;
@@ -132,7 +133,7 @@ export class CauseCatalogue {
     this.words = parts.words;
     this.statusCauses = parts.statusCauses;
     this.wordWeights = parts.wordWeights;
-    this.numbers = parts.numbers;
+    this.numbered_ = parts.numbers;
     this.byCode = parts.byCode;
     this.byFact = parts.byFact;
     this.groups = parts.groups;
@@ -140,6 +141,12 @@ export class CauseCatalogue {
     this.groups.forEach(({ members }, group) => {
       for (const number of members) this.groupOf[number] = group;
     });
+  }
+
+  /** Catalogue position of each cause id. */
+  get numbers(): Map<string, number> {
+    if (typeof this.numbered_ === 'function') this.numbered_ = this.numbered_();
+    return this.numbered_;
   }
 
   /** The cause numbered `number`; a prebuilt library reads it on first need. */
@@ -191,6 +198,7 @@ export class CauseCatalogue {
   }
 
   static build(kb: KnowledgeBase): CauseCatalogue {
+    const numbers = new Map<string, number>();
     const parts: CatalogueParts = {
       causes: kb.causes,
       core: (number) => coreOf(kb.causes[number]!),
@@ -198,24 +206,24 @@ export class CauseCatalogue {
       internal: Uint8Array.from(kb.causes, (cause) =>
         kb.bySlug.get(cause.articleSlug)?.visibility === 'internal' ? 1 : 0,
       ),
-      phrases: new PhraseIndex<string>(),
-      words: new PhraseIndex<string>(),
+      phrases: new PhraseIndex<number>(),
+      words: new PhraseIndex<number>(),
       statusCauses: new Map(),
       wordWeights: new Map(),
-      numbers: new Map(),
+      numbers,
       byCode: new Map(),
       byFact: new Map(),
       groups: [],
     };
     const declaredBy = new Map<string, number>();
     const prepared = compileSignals(kb);
-    kb.causes.forEach((cause, number) => {
-      for (const phrase of prepared[number]!.phrases) parts.phrases.add(phrase, cause.id);
+    prepared.forEach(({ phrases, words: declared }, number) => {
+      for (const phrase of phrases) parts.phrases.add(phrase, number);
       // Spellings that stem alike ("expired", "expirou", "cookies", "cookie") are one word, shown as first written.
       const words = new Map<string, CompiledPhrase>();
-      for (const word of prepared[number]!.words) if (!words.has(phraseKey(word))) words.set(phraseKey(word), word);
+      for (const word of declared) if (!words.has(phraseKey(word))) words.set(phraseKey(word), word);
       for (const [key, word] of words) {
-        parts.words.add(word, cause.id);
+        parts.words.add(word, number);
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
       }
     });
@@ -225,7 +233,7 @@ export class CauseCatalogue {
         parts.statusCauses.set(status, (parts.statusCauses.get(status) ?? 0) + 1);
     const groupKeys = new Map<string, number>();
     kb.causes.forEach((cause, number) => {
-      parts.numbers.set(cause.id, number);
+      numbers.set(cause.id, number);
       for (const code of new Set(cause.signals.error)) listed(parts.byCode, code).push(number);
       for (const fact of new Set(cause.signals.facts)) listed(parts.byFact, fact).push(number);
       const key = JSON.stringify([cause.signals.status, PENALTIES.map(([fact]) => cause.signals.facts.includes(fact))]);
@@ -283,7 +291,7 @@ export class CauseCatalogue {
       words: PhraseIndex.restore(stored.words, records.words),
       statusCauses: new Map(stored.statusCauses),
       wordWeights: new Map(stored.wordWeights),
-      numbers: new Map(stored.ids.map((id, number) => [id, number])),
+      numbers: () => new Map(stored.ids.map((id, number) => [id, number])),
       byCode: new Map(stored.byCode),
       byFact: new Map(stored.byFact),
       groups: stored.groups.map((members) => ({ members })),
@@ -354,7 +362,8 @@ export interface Scores {
   /** Causes that clear the bar, best first; empty when nothing fits. */
   causes: ScoredCause[];
   /** Causes whose article the input's words fit, best first, for further reading (found lazily). */
-  textRanking: Iterable<string>;
+  /** The catalogue numbers of the causes whose documents fit the input's words, best first. */
+  textRanking: Iterable<number>;
   /** Every visible cause's score, also those below the bar or below zero: the chat's prior. */
   all: CauseScores;
 }
@@ -431,7 +440,7 @@ export function scoreCauses(
   options: ScoreOptions,
 ): Scores {
   const scoring = options.scoring ?? SCORING;
-  const phraseMatches = new Map<string, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
+  const phraseMatches = new Map<number, Array<{ phrase: CompiledPhrase; how: 'exact' | 'near' }>>();
   const texts = facts.texts.map(withoutSettings);
   const positions = new TermPositions(texts);
   // Both indexes note what they miss before either throws: one fetch brings what a text needs.
@@ -442,7 +451,7 @@ export function scoreCauses(
     list.push({ phrase, how });
     phraseMatches.set(owner, list);
   }
-  const wordMatches = new Map<string, Map<string, CompiledPhrase>>();
+  const wordMatches = new Map<number, Map<string, CompiledPhrase>>();
   for (const { phrase, owner, how, key } of catalogue.words.matchAll(positions)) {
     if (how !== 'exact') continue;
     const found = wordMatches.get(owner) ?? new Map<string, CompiledPhrase>();
@@ -545,7 +554,7 @@ export function scoreCauses(
       }));
     }
 
-    const found = phraseMatches.get(cause.id) ?? [];
+    const found = phraseMatches.get(number) ?? [];
     const exact = found.filter((match) => match.how === 'exact').map((match) => match.phrase);
     const matched = exact.length > 0 ? exact : found.map((match) => match.phrase);
     if (matched.length > 0) {
@@ -579,7 +588,7 @@ export function scoreCauses(
 
     // Mechanism words read a story that lacks the cause's known wording; where that wording
     // is present, it already speaks for the cause and the words add nothing.
-    const words = [...(wordMatches.get(cause.id) ?? new Map<string, CompiledPhrase>())];
+    const words = [...(wordMatches.get(number) ?? new Map<string, CompiledPhrase>())];
     if (words.length > 0 && exact.length === 0) {
       const points = words.reduce((sum, [key]) => sum + (catalogue.wordWeights.get(key) ?? 0), 0);
       score += scoring.word * Math.min(scoring.maxWordPoints, points);
@@ -616,10 +625,7 @@ export function scoreCauses(
   for (const factId of factIds.keys()) for (const number of catalogue.byFact.get(factId) ?? []) strong.add(number);
   for (const number of relevance.above(scoring.minimumRelevance)) strong.add(number);
   const candidates = new Set(strong);
-  for (const id of [...phraseMatches.keys(), ...wordMatches.keys()]) {
-    const number = catalogue.numbers.get(id);
-    if (number !== undefined) candidates.add(number);
-  }
+  for (const number of [...phraseMatches.keys(), ...wordMatches.keys()]) candidates.add(number);
 
   const groupScores = new Map<number, number>();
   const groupScore = (group: number): number => {
@@ -634,7 +640,7 @@ export function scoreCauses(
   // A cause that only some mechanism words point at ("invoice", declared by hundreds) scores its
   // group's base plus the words' points, cheaply; it is scored in full only if it could be named
   // (from the lowest bar up) or could lead the ranking, which decides whether anything is named.
-  const wordsOnly = (number: number): boolean => !strong.has(number) && !phraseMatches.has(catalogue.id(number));
+  const wordsOnly = (number: number): boolean => !strong.has(number) && !phraseMatches.has(number);
   const scores = new Map<number, number>();
   const full: number[] = [];
   const light: number[] = [];
@@ -645,7 +651,7 @@ export function scoreCauses(
       full.push(number);
       continue;
     }
-    const words = wordMatches.get(catalogue.id(number))!;
+    const words = wordMatches.get(number)!;
     let points = 0;
     for (const key of words.keys()) points += catalogue.wordWeights.get(key) ?? 0;
     scores.set(number, groupScore(catalogue.groupOf[number]!) + scoring.word * Math.min(scoring.maxWordPoints, points));
@@ -753,7 +759,7 @@ interface TextRelevance {
   /** Catalogue numbers of the causes whose relevance reaches `floor`. */
   above(floor: number): number[];
   /** Causes best first, found as far as the caller reads. */
-  ranking(): Iterable<string>;
+  ranking(): Iterable<number>;
   /** The input's own word for each term of the five best causes, to show people words rather than stems. */
   words(): Map<string, string>;
 }
@@ -807,7 +813,7 @@ function textRelevance(
         if (value(document) >= floor && causeOf[document]! >= 0) causes.push(causeOf[document]!);
       return causes;
     },
-    ranking: () => idsOf(results),
+    ranking: () => numbersOf(results, causeOf),
     words: () => {
       words ??= inputWords(text, results);
       return words;
@@ -815,8 +821,8 @@ function textRelevance(
   };
 }
 
-function* idsOf(results: QueryResult): Generator<string> {
-  for (const document of results.ranked()) yield results.id(document);
+function* numbersOf(results: QueryResult, causeOf: Int32Array): Generator<number> {
+  for (const document of results.ranked()) if (causeOf[document]! >= 0) yield causeOf[document]!;
 }
 
 function inputWords(text: string, results: QueryResult): Map<string, string> {

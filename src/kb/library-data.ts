@@ -15,7 +15,7 @@ import {
 } from './record-table.ts';
 import { encodeSentences, rememberSentences } from './search-articles.ts';
 import { INDEX_FORMAT, loadSearchIndex, type SerialisedIndex, serialiseSearchIndex } from './search-index.ts';
-import type { TermIndex } from './term-index.ts';
+import type { SerialisedTermIndex, TermIndex } from './term-index.ts';
 import type { Article, ArticleProblem, Cause, CauseQuestion, Section, Step } from './types.ts';
 
 export { LibraryUnavailable };
@@ -39,15 +39,16 @@ export interface LibraryHeader {
   format: number;
   builtAt: string;
   /**
-   * Each article's slug, and how many causes it declares, in knowledge base order. The slugs
-   * are left out when they are the article index's ids in the same order (as a library built
-   * here has them), and so are the catalogue's cause ids when they are the cause index's.
+   * Each article's slug, and how many causes it declares, in knowledge base order. The
+   * catalogue's cause ids are left out when they are the cause index's in the same order (as a
+   * library built here has them).
    */
-  slugs?: string[];
+  slugs: string[];
   causeCounts: number[];
   /** Every distinct question the causes ask; a cause names one by its position. */
   questions: SharedQuestion[];
-  index: SerialisedIndex;
+  /** The cause index's header; the article index's is in the cold part, before its arrays. */
+  index: Omit<SerialisedIndex, 'articles'>;
   /** The cause catalogue as diagnosis reads it, worked out at build. */
   catalogue: Omit<StoredCatalogue, 'ids'> & { ids?: string[] };
   /** Which buffers hold each record table (where each record ends, and the records' text). */
@@ -55,8 +56,8 @@ export interface LibraryHeader {
   /** Where each buffer sits, after the header; the article text is the last. */
   buffers: Array<[number, number]>;
   /**
-   * The first buffer of the cold part: the article index's arrays, the cold tables' record
-   * text, then the article text. The cause index's arrays are the first buffer.
+   * The first buffer of the cold part: the article index's header (JSON) and arrays, the cold
+   * tables' record text, then the article text. The cause index's arrays are the first buffer.
    */
   cold: number;
   /**
@@ -360,7 +361,7 @@ export function serialiseLibrary(library: Library): Uint8Array {
   starts[articles.length] = articleText.byteLength;
   all.push(new Uint8Array(starts.buffer));
   const cold = all.length;
-  all.push(articleIndex!);
+  all.push(asciiJson(index.header.articles), articleIndex!);
   for (const name of COLD_TABLES) {
     tables[name][1] = all.length;
     all.push(records[name].text);
@@ -372,28 +373,22 @@ export function serialiseLibrary(library: Library): Uint8Array {
     buffers.push([size, buffer.byteLength]);
     size += Math.ceil(buffer.byteLength / 8) * 8;
   }
-  const slugs = library.kb.articles.map((article) => article.slug);
   const { ids, ...stored } = catalogue.catalogue;
+  const { articles: _articles, ...causeIndexHeader } = index.header;
   const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    ...(sameList(slugs, index.header.articles.ids) ? {} : { slugs }),
+    slugs: library.kb.articles.map((article) => article.slug),
     causeCounts: library.kb.articles.map((article) => article.causes.length),
     questions: questions.questions,
-    index: index.header,
+    index: causeIndexHeader,
     catalogue: sameList(ids, index.header.causes.ids) ? stored : { ...stored, ids },
     tables,
     buffers,
     cold,
     spans,
   };
-  // Written as ASCII (other characters escaped): decoding and parsing it is a quarter quicker.
-  const json = new TextEncoder().encode(
-    JSON.stringify(header).replace(
-      /[\u0080-\uffff]/g,
-      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    ),
-  );
+  const json = asciiJson(header);
   const start = Math.ceil((PREFIX_BYTES + json.byteLength) / 8) * 8;
   const bytes = new Uint8Array(start + size);
   const view = new DataView(bytes.buffer);
@@ -406,6 +401,16 @@ export function serialiseLibrary(library: Library): Uint8Array {
     bytes.set(buffer, start + buffers[which]![0]);
   });
   return bytes;
+}
+
+/** JSON written as ASCII (other characters escaped): decoding and parsing it is a quarter quicker. */
+function asciiJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify(value).replace(
+      /[\u0080-\uffff]/g,
+      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ),
+  );
 }
 
 function sameList(a: string[], b: string[]): boolean {
@@ -481,7 +486,16 @@ export function loadLibrary(
     const [offset, length] = header.buffers[which]!;
     return cold(offset - coldOffset, length);
   };
-  const index = loadSearchIndex(header.index, { causes: buffers[0]!, articles: () => coldBuffer(header.cold) });
+  const index = loadSearchIndex(header.index, {
+    causes: buffers[0]!,
+    articles: () => {
+      // Both asked for before either is used, so that one fetch brings them.
+      const json = coldBuffer(header.cold);
+      const bytes = coldBuffer(header.cold + 1);
+      if (!json || !bytes) return undefined;
+      return { header: JSON.parse(decoder.decode(json)) as SerialisedTermIndex, bytes };
+    },
+  });
   const table = <T>(name: TableName): RecordTable<T> => {
     const [ends, recordText] = header.tables[name];
     if (recordText < header.cold) return new RecordTable<T>({ ends: u32(buffers[ends]!), text: buffers[recordText]! });
@@ -495,7 +509,7 @@ export function loadLibrary(
   const stored = table<StoredArticle>('articles');
   const signals = table<StoredCauseSignals>('signals');
   const about = table<unknown>('about');
-  const slugs = header.slugs ?? header.index.articles.ids;
+  const slugs = header.slugs;
   if (stored.length !== slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
   const firstCause: number[] = [];
@@ -566,10 +580,16 @@ export function loadLibrary(
   let problems: ArticleProblem[] | undefined;
   const kb: KnowledgeBase = {
     articles,
-    bySlug: new LazyMap(new Map(slugs.map((slug, at) => [slug, at])), (at) => articles[at]!),
+    bySlug: new LazyMap(
+      () => new Map(slugs.map((slug, at) => [slug, at])),
+      (at) => articles[at]!,
+    ),
     causes,
     // The catalogue's numbers are the causes' positions: one map serves both.
-    byCauseId: new LazyMap(catalogue.numbers, (at) => causes[at]!),
+    byCauseId: new LazyMap(
+      () => catalogue.numbers,
+      (at) => causes[at]!,
+    ),
     get problems() {
       problems ??= about.get(1) as ArticleProblem[];
       return problems;
@@ -671,8 +691,8 @@ export function libraryParts(
     return { bytes: bytes.byteLength, textStart, parts, text: { chunks, inParts } };
   }
   close(textStart);
-  // The cold part opens with the article index; the records and article text follow.
-  const [indexOffset, indexLength] = header.buffers[header.cold]!;
+  // The cold part opens with the article index (its header, then its arrays); the records and article text follow.
+  const [indexOffset, indexLength] = header.buffers[header.cold + 1]!;
   const indexEnd = Math.min(bytes.byteLength, arraysStart + indexOffset + indexLength) - textStart;
   const coldBytes = bytes.byteLength - textStart;
   let small = chunkBytes;

@@ -165,10 +165,16 @@ export function lazyArray<T>(length: number, make: (at: number) => T, readable?:
 
 /** A read-only map over positions: `get` makes the value at a key's position through `item`. */
 export class LazyMap<V> implements ReadonlyMap<string, V> {
+  /** `positions` may be a function making them, called on first use. */
   constructor(
-    private readonly positions: ReadonlyMap<string, number>,
+    private positionsOf: ReadonlyMap<string, number> | (() => ReadonlyMap<string, number>),
     private readonly item: (at: number) => V,
   ) {}
+
+  private get positions(): ReadonlyMap<string, number> {
+    if (typeof this.positionsOf === 'function') this.positionsOf = this.positionsOf();
+    return this.positionsOf;
+  }
 
   get size(): number {
     return this.positions.size;

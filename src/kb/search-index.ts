@@ -6,7 +6,7 @@ import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 17;
+export const INDEX_FORMAT = 19;
 
 interface ArticleDocument {
   id: string;
@@ -201,13 +201,13 @@ export function serialiseSearchIndex(index: SearchIndex): { header: SerialisedIn
 }
 
 /**
- * The index from its arrays. The article index may be loaded on first use (`articles` returns
- * its bytes then, or undefined while they are still to be fetched: see `NotYetRead`): a
- * diagnosis reads only the cause index.
+ * The index from its arrays. The article index is loaded on first use (`articles` returns its
+ * header and arrays then, or undefined while they are still to be fetched: see `NotYetRead`):
+ * a diagnosis reads only the cause index.
  */
 export function loadSearchIndex(
-  header: SerialisedIndex,
-  buffers: { articles: () => Uint8Array | undefined; causes: Uint8Array },
+  header: Omit<SerialisedIndex, 'articles'>,
+  buffers: { articles: () => { header: SerialisedTermIndex; bytes: Uint8Array } | undefined; causes: Uint8Array },
 ): SearchIndex {
   if (header.format !== INDEX_FORMAT) {
     throw new Error(`search index: format ${header.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build\``);
@@ -216,9 +216,9 @@ export function loadSearchIndex(
   return {
     get articles() {
       if (!articles) {
-        const bytes = buffers.articles();
-        if (!bytes) throw new NotYetRead();
-        articles = TermIndex.load(header.articles, bytes);
+        const stored = buffers.articles();
+        if (!stored) throw new NotYetRead();
+        articles = TermIndex.load(stored.header, stored.bytes);
       }
       return articles;
     },

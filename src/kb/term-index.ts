@@ -165,6 +165,8 @@ export interface SerialisedTermIndex {
   terms: string;
   /** Bytes per document number in `documents`: 2 while there are at most 65,536 documents. */
   documentBytes: 2 | 4;
+  /** Bytes per frequency in `frequencies`: 1 when no term is used more than 255 times in a field. */
+  frequencyBytes: 1 | 2;
   /** Byte offset and length of each array in `buffer`. */
   arrays: Record<'offsets' | 'documents' | 'frequencies' | 'lengths', [number, number]>;
 }
@@ -180,7 +182,7 @@ export class TermIndex {
     /** Postings of term t in field f: documents[offsets[t * F + f] .. offsets[t * F + f + 1]). */
     private readonly offsets: Uint32Array,
     private readonly documents: Uint16Array | Uint32Array,
-    private readonly frequencies: Uint16Array,
+    private readonly frequencies: Uint8Array | Uint16Array,
     /** Distinct words of each document's field (MiniSearch's field length): lengths[doc * F + f]. */
     private readonly lengths: Uint32Array,
     private readonly averageLengths: Float64Array,
@@ -619,10 +621,13 @@ export class TermIndex {
   }
 
   serialise(): { header: SerialisedTermIndex; buffer: Uint8Array } {
+    // Most frequencies fit a byte: the arrays a Worker copies at its first request are a quarter smaller.
+    let most = 0;
+    for (const frequency of this.frequencies) if (frequency > most) most = frequency;
     const arrays = {
       offsets: this.offsets,
       documents: this.documents,
-      frequencies: this.frequencies,
+      frequencies: most <= 255 ? Uint8Array.from(this.frequencies) : Uint16Array.from(this.frequencies),
       lengths: this.lengths,
     } as const;
     let size = 0;
@@ -643,6 +648,7 @@ export class TermIndex {
         averageLengths: Array.from(this.averageLengths),
         terms: this.terms.join('\n'),
         documentBytes: this.documents.BYTES_PER_ELEMENT as 2 | 4,
+        frequencyBytes: arrays.frequencies.BYTES_PER_ELEMENT as 1 | 2,
         arrays: placed,
       },
       buffer,
@@ -668,7 +674,9 @@ export class TermIndex {
       header.documentBytes === 2
         ? new Uint16Array(...range('documents', 2))
         : new Uint32Array(...range('documents', 4)),
-      new Uint16Array(...range('frequencies', 2)),
+      header.frequencyBytes === 1
+        ? new Uint8Array(...range('frequencies', 1))
+        : new Uint16Array(...range('frequencies', 2)),
       new Uint32Array(...range('lengths', 4)),
       Float64Array.from(header.averageLengths),
     );
