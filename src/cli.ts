@@ -16,7 +16,7 @@ import { FEEDBACK_REASONS, type FeedbackReason, type FeedbackVote } from './insi
 import { diagnosisFacts, excerptOf, nearestOf } from './insights/recorder.ts';
 import { formatProblem, type KnowledgeBase } from './kb/knowledge-base.ts';
 import { buildLibrary } from './kb/library.ts';
-import { LIBRARY_MANIFEST, libraryParts, serialiseLibrary } from './kb/library-data.ts';
+import { chunksOf, LIBRARY_MANIFEST, libraryParts, serialiseLibrary } from './kb/library-data.ts';
 import { buildWebAssets } from './node/build-web.ts';
 import { readArticleSources, scanArticleFolder } from './node/read-articles.ts';
 import { SqliteDatabase } from './node/sqlite-database.ts';
@@ -174,7 +174,7 @@ async function build(directory: string, output: string): Promise<number> {
   const manifest = libraryParts(bytes);
   for (const part of manifest.parts)
     await writeFile(join(parts, part.name), bytes.subarray(part.start, part.start + part.length));
-  const { chunks } = manifest.text;
+  const chunks = chunksOf(manifest.text);
   for (const chunk of chunks) {
     const start = manifest.textStart + chunk.start;
     await writeFile(join(parts, chunk.name), bytes.subarray(start, start + chunk.length));

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type LibraryManifest, libraryFromParts, loadLibrary } from '../src/kb/library-data.ts';
+import { chunksOf, type LibraryManifest, libraryFromParts, loadLibrary } from '../src/kb/library-data.ts';
 import { ROOT } from './support/server.ts';
 
 const cli = (...args: string[]) => cliAs({}, ...args);
@@ -64,7 +64,7 @@ describe('the fixpath command line', () => {
       const manifest = JSON.parse(await readFile(join(assets, 'manifest.json'), 'utf8')) as LibraryManifest;
       const read = async (name: string) => new Uint8Array(await readFile(join(assets, name)));
       const parts = await Promise.all(manifest.parts.map((part) => read(part.name)));
-      const chunks = await Promise.all(manifest.text.chunks.map((chunk) => read(chunk.name)));
+      const chunks = await Promise.all(chunksOf(manifest.text).map((chunk) => read(chunk.name)));
       const whole = new Uint8Array(await readFile(join(directory, 'out', 'library.bin')));
       // One short article: its text is small enough to travel in the parts.
       assert.equal(manifest.text.inParts, true);

@@ -628,6 +628,12 @@ export const LIBRARY_TEXT_CHUNK_BYTES = 16 * 1024;
 /** The article index, read whole by the first search, comes in chunks of this size: fewer fetches. */
 export const LIBRARY_BULK_CHUNK_BYTES = 256 * 1024;
 /**
+ * The articles' records come in chunks of this size: a diagnosis reads a few, a route that
+ * walks every article (the listing, chat) all of them, in a number of fetches that stays well
+ * under the platform's per-request subrequest limit (72 at 2,000 long articles, 360 at 10,000).
+ */
+export const LIBRARY_WALK_CHUNK_BYTES = 64 * 1024;
+/**
  * The most chunks a library is cut into (Workers allow 20,000 static assets per version): past
  * it, chunks grow (doubling) until the cold part fits, about at 15,000 long articles.
  */
@@ -647,26 +653,51 @@ export interface LibraryManifest {
   parts: Array<{ name: string; start: number; length: number }>;
   /**
    * `inParts`: the cold part is small and the parts hold it too, read with them; there are no
-   * chunks. Each chunk's `start` is where it starts in the cold part, one after another.
+   * chunks. Else the chunks, named `text-<n>.bin` one after another, as runs of [chunk size,
+   * bytes the run covers] (its last chunk may be shorter): the manifest stays small (the first
+   * request parses it) whatever the number of chunks. See `chunksOf`.
    */
-  text: { chunks: Array<{ name: string; start: number; length: number }>; inParts: boolean };
+  text: { runs: Array<[number, number]>; inParts: boolean };
+}
+
+/** Every chunk of the cold part: its asset's name, where it starts in the cold part and its length. */
+export function chunksOf(text: LibraryManifest['text']): Array<{ name: string; start: number; length: number }> {
+  const chunks: Array<{ name: string; start: number; length: number }> = [];
+  let start = 0;
+  for (const [size, bytes] of text.runs) {
+    const end = start + bytes;
+    for (; start < end; start += Math.min(size, end - start))
+      chunks.push({ name: `text-${chunks.length}.bin`, start, length: Math.min(size, end - start) });
+  }
+  return chunks;
+}
+
+/** How `libraryParts` cuts a library; each size defaults to the constant of its name. */
+export interface PartSizes {
+  partBytes?: number;
+  chunkBytes?: number;
+  walkChunkBytes?: number;
+  bulkChunkBytes?: number;
+  inlineTextBytes?: number;
+  maxChunks?: number;
 }
 
 /**
  * How a library is cut into static assets: parts for what a load reads, chunks for the cold
- * part (the article index, read whole, in chunks of `bulkChunkBytes`; record text read a
- * record at a time and article text, in chunks of `chunkBytes`). A part ends where an array
- * begins, so that each array lies whole in one part and is used there, without joining the
- * parts into one copy.
+ * part (the article index, read whole, in chunks of `bulkChunkBytes`; the articles' records in
+ * chunks of `walkChunkBytes`; the other records and article text, read a piece at a time, in
+ * chunks of `chunkBytes`). A part ends where an array begins, so that each array lies whole in
+ * one part and is used there, without joining the parts into one copy.
  */
-export function libraryParts(
-  bytes: Uint8Array,
-  partBytes = LIBRARY_PART_BYTES,
-  chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
-  inlineTextBytes = LIBRARY_INLINE_TEXT_BYTES,
-  bulkChunkBytes = LIBRARY_BULK_CHUNK_BYTES,
-  maxChunks = LIBRARY_MAX_CHUNKS,
-): LibraryManifest {
+export function libraryParts(bytes: Uint8Array, sizes: PartSizes = {}): LibraryManifest {
+  const {
+    partBytes = LIBRARY_PART_BYTES,
+    chunkBytes = LIBRARY_TEXT_CHUNK_BYTES,
+    walkChunkBytes = LIBRARY_WALK_CHUNK_BYTES,
+    bulkChunkBytes = LIBRARY_BULK_CHUNK_BYTES,
+    inlineTextBytes = LIBRARY_INLINE_TEXT_BYTES,
+    maxChunks = LIBRARY_MAX_CHUNKS,
+  } = sizes;
   const textStart = textStartOf(bytes);
   const inParts = bytes.byteLength - textStart <= inlineTextBytes;
   const { header, start: arraysStart } = readLibraryHeader(bytes);
@@ -685,26 +716,34 @@ export function libraryParts(
         `library data: an array of ${(length / 1048576).toFixed(1)} MiB is more than a static asset may hold; split the knowledge base`,
       );
   }
-  const chunks: LibraryManifest['text']['chunks'] = [];
+  const runs: LibraryManifest['text']['runs'] = [];
   if (inParts) {
     close(bytes.byteLength);
-    return { bytes: bytes.byteLength, textStart, parts, text: { chunks, inParts } };
+    return { bytes: bytes.byteLength, textStart, parts, text: { runs, inParts } };
   }
   close(textStart);
-  // The cold part opens with the article index (its header, then its arrays); the records and article text follow.
-  const [indexOffset, indexLength] = header.buffers[header.cold + 1]!;
-  const indexEnd = Math.min(bytes.byteLength, arraysStart + indexOffset + indexLength) - textStart;
+  // The cold part opens with the article index (its header, then its arrays), then the
+  // articles' records; the other records and the article text follow.
   const coldBytes = bytes.byteLength - textStart;
+  const endOf = (buffer: number): number => {
+    const [offset, length] = header.buffers[buffer]!;
+    return Math.min(bytes.byteLength, arraysStart + offset + length) - textStart;
+  };
+  const indexEnd = endOf(header.cold + 1);
+  const articlesEnd = Math.max(indexEnd, endOf(header.tables.articles[1]));
   let small = chunkBytes;
-  const count = (size: number) => Math.ceil(indexEnd / bulkChunkBytes) + Math.ceil((coldBytes - indexEnd) / size);
+  const count = (size: number) =>
+    Math.ceil(indexEnd / bulkChunkBytes) +
+    Math.ceil((articlesEnd - indexEnd) / walkChunkBytes) +
+    Math.ceil((coldBytes - articlesEnd) / size);
   while (count(small) > maxChunks && small < coldBytes) small *= 2;
   const cut = (from: number, to: number, size: number): void => {
-    for (let start = from; start < to; start += size)
-      chunks.push({ name: `text-${chunks.length}.bin`, start, length: Math.min(size, to - start) });
+    if (to > from) runs.push([size, to - from]);
   };
   cut(0, indexEnd, bulkChunkBytes);
-  cut(indexEnd, coldBytes, small);
-  return { bytes: bytes.byteLength, textStart, parts, text: { chunks, inParts } };
+  cut(indexEnd, articlesEnd, walkChunkBytes);
+  cut(articlesEnd, coldBytes, small);
+  return { bytes: bytes.byteLength, textStart, parts, text: { runs, inParts } };
 }
 
 /** A library up to its article text as the parts it was cut into, each where it starts: loaded without joining them. */
@@ -733,6 +772,8 @@ export class ChunkedText {
   private readonly missing = new Set<number>();
   private readonly fetching = new Map<number, Promise<void>>();
   private bytesHere = 0;
+  /** Where each chunk starts in the cold part, and (last) where the cold part ends. */
+  private readonly starts: Float64Array;
 
   /**
    * `maxBytes`: the most chunk bytes kept; past it the least recently used chunks are dropped,
@@ -742,10 +783,21 @@ export class ChunkedText {
    * read and `READ_ROOM` besides, or the read's chunks could never all be here at once.
    */
   constructor(
-    private readonly layout: LibraryManifest['text'],
+    layout: LibraryManifest['text'],
     private readonly fetchChunk: (name: string) => Promise<Uint8Array>,
     private maxBytes = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    let count = 0;
+    for (const [size, bytes] of layout.runs) count += Math.ceil(bytes / size);
+    this.starts = new Float64Array(count + 1);
+    let at = 0;
+    let start = 0;
+    for (const [size, bytes] of layout.runs) {
+      const end = start + bytes;
+      for (; start < end; start += Math.min(size, end - start)) this.starts[at++] = start;
+    }
+    this.starts[count] = start;
+  }
 
   /** What the budget keeps beside the largest read, for the other requests' chunks. */
   static readonly READ_ROOM = 4 * 1024 * 1024;
@@ -762,12 +814,12 @@ export class ChunkedText {
 
   /** The chunk holding byte `offset` of the cold part (the last when past its end). */
   private chunkAt(offset: number): number {
-    const { chunks } = this.layout;
+    const { starts } = this;
     let low = 0;
-    let high = chunks.length - 1;
+    let high = starts.length - 2;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if (chunks[middle]!.start <= offset) low = middle;
+      if (starts[middle]! <= offset) low = middle;
       else high = middle - 1;
     }
     return low;
@@ -793,13 +845,13 @@ export class ChunkedText {
   }
 
   readonly read: TextReader = (offset, length) => {
-    const { chunks } = this.layout;
+    const { starts } = this;
     const first = this.chunkAt(offset);
     const last = this.chunkAt(offset + Math.max(length, 1) - 1);
-    const end = chunks[last]!.start + chunks[last]!.length;
-    if (offset + length > end || offset < chunks[first]!.start)
+    const end = starts[last + 1]!;
+    if (offset + length > end || offset < starts[first]!)
       throw new LibraryUnavailable('the library is shorter than its manifest says; deploy again');
-    const spans = end - chunks[first]!.start;
+    const spans = end - starts[first]!;
     if (spans > this.maxBytes) this.maxBytes = spans + ChunkedText.READ_ROOM;
     let ready = true;
     const here: Uint8Array[] = [];
@@ -813,7 +865,7 @@ export class ChunkedText {
       ready = false;
     }
     if (!ready) return undefined;
-    const start = offset - chunks[first]!.start;
+    const start = offset - starts[first]!;
     if (first === last) return here[0]!.subarray(start, start + length);
     const joined = new Uint8Array(length);
     let at = 0;
@@ -837,7 +889,8 @@ export class ChunkedText {
   private fetch(chunk: number): Promise<void> {
     let loading = this.fetching.get(chunk);
     if (!loading) {
-      const { name, length } = this.layout.chunks[chunk]!;
+      const name = `text-${chunk}.bin`;
+      const length = this.starts[chunk + 1]! - this.starts[chunk]!;
       loading = this.fetchChunk(name)
         .then((bytes) => {
           if (bytes.byteLength !== length) throw new Error(`${name} is the wrong size; deploy again`);

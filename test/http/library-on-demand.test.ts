@@ -8,6 +8,7 @@ import { EventStore } from '../../src/insights/event-store.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import {
   ChunkedText,
+  chunksOf,
   libraryFromParts,
   libraryParts,
   loadLibrary,
@@ -21,11 +22,11 @@ const bytes = serialiseLibrary(buildLibrary(await readArticleSources(join(ROOT, 
 
 /** A library as a Worker's first request finds it: the parts in memory, the cold part still in its static assets. */
 function onDemand() {
-  const manifest = libraryParts(bytes, 24 * 1024 * 1024, 8_192, 0);
+  const manifest = libraryParts(bytes, { chunkBytes: 8_192, inlineTextBytes: 0 });
   const fetched: string[] = [];
   const cold = new ChunkedText(manifest.text, async (name) => {
     fetched.push(name);
-    const chunk = manifest.text.chunks.find((chunk) => chunk.name === name)!;
+    const chunk = chunksOf(manifest.text).find((chunk) => chunk.name === name)!;
     const start = manifest.textStart + chunk.start;
     return bytes.slice(start, start + chunk.length);
   });

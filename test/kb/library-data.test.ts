@@ -5,7 +5,9 @@ import { answer, assess, diagnose } from '../../src/diagnose/diagnose.ts';
 import { buildLibrary, type Library, libraryFromPrebuilt, withArticleText } from '../../src/kb/library.ts';
 import {
   ChunkedText,
+  chunksOf,
   LIBRARY_BULK_CHUNK_BYTES,
+  LIBRARY_WALK_CHUNK_BYTES,
   LibraryUnavailable,
   libraryFromParts,
   libraryParts,
@@ -124,7 +126,7 @@ describe('the prebuilt library', () => {
 
   it('is cut for the Worker into parts up to the cold part and chunks of it, no larger than the limits', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 80_000, 30_000, 0);
+    const manifest = libraryParts(bytes, { partBytes: 80_000, chunkBytes: 30_000, inlineTextBytes: 0 });
     assert.equal(manifest.textStart, textStartOf(bytes));
     assert.ok(manifest.parts.length >= Math.ceil(manifest.textStart / 80_000));
     manifest.parts.forEach((part, at) => {
@@ -142,39 +144,50 @@ describe('the prebuilt library', () => {
       bytes.subarray(manifest.textStart + offset, manifest.textStart + offset + length),
     );
     assert.equal(answers(loaded), answers(built));
-    assert.throws(() => libraryParts(bytes, 1_000), /more than a static asset may hold/);
+    assert.throws(() => libraryParts(bytes, { partBytes: 1_000 }), /more than a static asset may hold/);
     assert.equal(manifest.text.inParts, false);
-    // The chunks cover the cold part one after another: the article index (read whole) in
-    // larger ones, the records and article text (read a piece at a time) in smaller ones.
+    // The chunks cover the cold part one after another: the article index (read whole) in the
+    // largest, the articles' records (read one at a time, or all by a walk) in middling ones,
+    // the other records and the article text (read a piece at a time) in the smallest.
     const { header, start } = readLibraryHeader(bytes);
-    // The article index: its header, then its arrays.
-    const [arraysOffset, arraysLength] = header.buffers[header.cold + 1]!;
-    const indexEnd = start + arraysOffset + arraysLength - manifest.textStart;
-    manifest.text.chunks.forEach((chunk, at) => {
-      const previous = manifest.text.chunks[at - 1];
+    const endOf = (buffer: number) =>
+      start + header.buffers[buffer]![0] + header.buffers[buffer]![1] - manifest.textStart;
+    const regions: Array<[number, number]> = [
+      [endOf(header.cold + 1), LIBRARY_BULK_CHUNK_BYTES],
+      [endOf(header.tables.articles[1]), LIBRARY_WALK_CHUNK_BYTES],
+      [bytes.byteLength - manifest.textStart, 30_000],
+    ];
+    const regionOf = (offset: number) => regions.findIndex(([end]) => offset < end);
+    chunksOf(manifest.text).forEach((chunk, at) => {
+      const previous = chunksOf(manifest.text)[at - 1];
       assert.equal(chunk.start, previous ? previous.start + previous.length : 0);
-      assert.ok(chunk.length <= (chunk.start < indexEnd ? LIBRARY_BULK_CHUNK_BYTES : 30_000), chunk.name);
-      assert.ok(chunk.start >= indexEnd || chunk.start + chunk.length <= indexEnd, 'no chunk holds both');
+      const region = regionOf(chunk.start);
+      assert.ok(chunk.length <= regions[region]![1], chunk.name);
+      assert.equal(regionOf(chunk.start + chunk.length - 1), region, `${chunk.name} lies in one region`);
     });
     assert.equal(
-      manifest.text.chunks.at(-1)!.start + manifest.text.chunks.at(-1)!.length + manifest.textStart,
+      chunksOf(manifest.text).at(-1)!.start + chunksOf(manifest.text).at(-1)!.length + manifest.textStart,
       bytes.byteLength,
     );
     assert.equal(
-      manifest.text.chunks.filter((chunk) => chunk.start >= indexEnd).length,
-      Math.ceil((bytes.byteLength - manifest.textStart - indexEnd) / 30_000),
+      chunksOf(manifest.text).filter((chunk) => regionOf(chunk.start) === 2).length,
+      Math.ceil((regions[2]![0] - regions[1]![0]) / 30_000),
     );
     // Past the most assets a version may have, chunks grow.
-    const capped = libraryParts(bytes, 80_000, 1_024, 0, LIBRARY_BULK_CHUNK_BYTES, 40);
-    assert.ok(capped.text.chunks.length <= 40, `${capped.text.chunks.length} chunks`);
-    assert.ok(capped.text.chunks.some((chunk) => chunk.length > 1_024));
+    const capped = libraryParts(bytes, { partBytes: 80_000, chunkBytes: 1_024, inlineTextBytes: 0, maxChunks: 40 });
+    assert.ok(chunksOf(capped.text).length <= 40, `${chunksOf(capped.text).length} chunks`);
+    assert.ok(chunksOf(capped.text).some((chunk) => chunk.length > 1_024));
   });
 
   it('keeps a small text in the parts, read with them, and answers as the whole library', () => {
     const bytes = serialiseLibrary(built);
-    const manifest = libraryParts(bytes, 1_000_000, 8_192, bytes.byteLength);
+    const manifest = libraryParts(bytes, {
+      partBytes: 1_000_000,
+      chunkBytes: 8_192,
+      inlineTextBytes: bytes.byteLength,
+    });
     assert.equal(manifest.text.inParts, true);
-    assert.equal(manifest.text.chunks.length, 0);
+    assert.equal(chunksOf(manifest.text).length, 0);
     const parts = manifest.parts.map((part) => bytes.slice(part.start, part.start + part.length));
     assert.deepEqual(Buffer.concat(parts), Buffer.from(bytes));
     assert.equal(answers(loadLibrary(libraryFromParts(manifest, parts))), answers(built));
@@ -183,12 +196,12 @@ describe('the prebuilt library', () => {
 
 /** The Worker's way: the library up to its text in memory, the text in chunks fetched on demand. */
 function chunkedLibrary(bytes: Uint8Array, fail: () => boolean = () => false) {
-  const manifest = libraryParts(bytes, 300_000, 8_192, 0);
+  const manifest = libraryParts(bytes, { partBytes: 300_000, chunkBytes: 8_192, inlineTextBytes: 0 });
   const fetched: string[] = [];
   const text = new ChunkedText(manifest.text, async (name) => {
     if (fail()) throw new Error(`${name}: 503`);
     fetched.push(name);
-    const chunk = manifest.text.chunks.find((chunk) => chunk.name === name)!;
+    const chunk = chunksOf(manifest.text).find((chunk) => chunk.name === name)!;
     const start = manifest.textStart + chunk.start;
     return bytes.slice(start, start + chunk.length);
   });
@@ -203,7 +216,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
     assert.deepEqual(fetched, []);
     assert.equal(await answersFetching(library), answers(loadLibrary(bytes)));
     assert.ok(fetched.length > 0);
-    assert.ok(fetched.length < manifest.text.chunks.length, 'only the chunks the answers read');
+    assert.ok(fetched.length < chunksOf(manifest.text).length, 'only the chunks the answers read');
     assert.equal(new Set(fetched).size, fetched.length, 'each chunk fetched once');
     // Everything read is here now: answering again fetches nothing.
     const before = fetched.length;
@@ -239,7 +252,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
       const recordChunks = fetched.length;
       // The article index opens the cold part: a diagnosis reads the cause index alone.
       const { header } = readLibraryHeader(bytes);
-      const articleIndexChunks = manifest.text.chunks.filter(
+      const articleIndexChunks = chunksOf(manifest.text).filter(
         (chunk) =>
           chunk.start + chunk.length <=
           header.buffers[header.cold + 1]![0] + header.buffers[header.cold + 1]![1] - header.buffers[header.cold]![0],
@@ -249,7 +262,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
         fetched.every((name) => Number(/\d+/.exec(name)![0]) >= articleIndexChunks),
         'no chunk of the article index',
       );
-      assert.ok(recordChunks > 0 && recordChunks < manifest.text.chunks.length / 4, `${recordChunks} chunks`);
+      assert.ok(recordChunks > 0 && recordChunks < chunksOf(manifest.text).length / 4, `${recordChunks} chunks`);
       assert.equal(library.pendingText?.(), undefined, 'scoring read no article text');
       fetched.length = 0;
       let answered = 0;
@@ -299,7 +312,7 @@ describe('a library whose article text is fetched in chunks when first needed', 
 
 describe('the chunks a Worker keeps', () => {
   const layout = {
-    chunks: [0, 1, 2, 3].map((at) => ({ name: `text-${at}.bin`, start: at * 4, length: 4 })),
+    runs: [[4, 16]] as Array<[number, number]>,
     inParts: false,
   };
   const source = Uint8Array.from({ length: 16 }, (_, at) => at);
