@@ -131,21 +131,43 @@ export interface Assessment {
 }
 
 export function assess(input: DiagnoseInput, context: DiagnoseContext): Assessment {
-  return assessObservation(observeInput(input, context.harLimits), context);
+  return score(observe(input, context), context);
 }
 
-function assessObservation(observation: Observation, context: DiagnoseContext): Assessment {
+/** What a diagnosis reads from its input before scoring: the facts, and the redactor that tagged their secrets. */
+export type Observed = Pick<Assessment, 'observation' | 'redactor' | 'facts' | 'captureFacts'>;
+
+/**
+ * The facts of an input. Worked out once: a Worker that has to fetch records to score them
+ * scores again (`withArticleText`), not this.
+ */
+export function observe(input: DiagnoseInput, context: DiagnoseContext): Observed {
+  return observeFacts(observeInput(input, context.harLimits), context);
+}
+
+function observeFacts(observation: Observation, context: DiagnoseContext): Observed {
   const redactor = new Redactor();
   const facts = extractFacts(observation, { clock: context.clock, redactor });
   const captureFacts = observation.kind === 'har' ? captureContextFacts(observation) : [];
   facts.facts = withoutSubsumed([...facts.facts, ...captureFacts]);
+  return { observation, redactor, facts, captureFacts };
+}
+
+/** The causes scored against what was observed. */
+export function score(observed: Observed, context: DiagnoseContext): Assessment {
   const {
     causes: scored,
     textRanking,
     all,
-  } = scoreCauses(facts, catalogueFor(context.kb), context.index, { includeInternal: context.includeInternal });
-  context.inspect?.(all, new Set(facts.facts.map((fact) => fact.id)));
-  return { observation, redactor, facts, captureFacts, scored, textRanking: replayable(textRanking) };
+  } = scoreCauses(observed.facts, catalogueFor(context.kb), context.index, {
+    includeInternal: context.includeInternal,
+  });
+  context.inspect?.(all, new Set(observed.facts.facts.map((fact) => fact.id)));
+  return { ...observed, scored, textRanking: replayable(textRanking) };
+}
+
+function assessObservation(observation: Observation, context: DiagnoseContext): Assessment {
+  return score(observeFacts(observation, context), context);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { JSONParsed } from 'hono/utils/types';
 import { type ChatContext, type ChatMessage, type ChatReply, converse } from '../chat/converse.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.ts';
 import { type ProxySettings, ProxyTrust } from '../config/proxy.ts';
-import { answer, assess, type DiagnoseContext, type Diagnosis } from '../diagnose/diagnose.ts';
+import { answer, type DiagnoseContext, type Diagnosis, observe, score } from '../diagnose/diagnose.ts';
 import { InputError } from '../errors.ts';
 import { sanitizeHar } from '../har/sanitize-har.ts';
 import type { EventStore } from '../insights/event-store.ts';
@@ -358,8 +358,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(store ? { inspect: (scores) => (nearest = nearestOf(scores)) } : {}),
     };
     // Scored again only while the records it reads are fetched (once, in a Worker's first
-    // requests); the answer alone is computed again while its article text is.
-    const assessment = await withArticleText(library, () => assess(input, context));
+    // requests), its facts not worked out again; the answer alone is computed again while its
+    // article text is.
+    const observed = observe(input, context);
+    const assessment = await withArticleText(library, () => score(observed, context));
     const diagnosis = await withArticleText(library, () => answer(assessment, context));
     const body = encode(JSON.stringify(diagnosis));
     let facts: AnswerFacts | undefined;
