@@ -115,8 +115,8 @@ async function isolateFigures(script: string): Promise<Isolate> {
     // Reading every article is thousands of requests from one client.
     ...(EXHAUST ? { RATE_LIMIT_PER_MINUTE: '100000' } : {}),
     ASSETS: {
-      fetch: async (request: Request): Promise<Response> => {
-        const bytes = assets.get(new URL(request.url).pathname);
+      fetch: async (request: Request | string): Promise<Response> => {
+        const bytes = assets.get(new URL(typeof request === 'string' ? request : request.url).pathname);
         fetchedBytes += bytes?.byteLength ?? 0;
         if (!bytes) return new Response('not found', { status: 404 });
         return NODE_ASSETS ? new Response(bytes) : assetResponse(bytes);
@@ -233,7 +233,7 @@ const DO_NOTHING = join(OUT, 'do-nothing.js');
 const DO_NOTHING_SCRIPT = `let parts;
 export default {
   async fetch(request, env) {
-    const asset = (name) => env.ASSETS.fetch(new Request('https://assets.invalid/library/' + name));
+    const asset = (name) => env.ASSETS.fetch('https://assets.invalid/library/' + name);
     parts ??= asset('manifest.json')
       .then((response) => response.json())
       .then((manifest) => Promise.all(manifest.parts.map(async (part) => new Uint8Array(await (await asset(part.name)).arrayBuffer()))));

@@ -66,7 +66,8 @@ let loading: Promise<Library> | null = null;
 const ASSET_ORIGIN = 'https://assets.invalid';
 
 async function asset(env: Env, path: string): Promise<Response> {
-  const response = await env.ASSETS.fetch(new Request(`${ASSET_ORIGIN}/${path}`));
+  // A URL, not a Request: the runtime makes the request itself, without a JavaScript object per chunk.
+  const response = await env.ASSETS.fetch(`${ASSET_ORIGIN}/${path}`);
   if (!response.ok)
     throw new Error(`static asset /${path}: ${response.status}; run \`npm run build:library\` and deploy again`);
   return response;
