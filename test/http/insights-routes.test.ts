@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { readAuthConfig } from '../../src/config/auth.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
-import { EventStore } from '../../src/insights/event-store.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { SqliteDatabase } from '../../src/node/sqlite-database.ts';
+import { testEventStore } from '../support/event-store.ts';
 import { ROOT } from '../support/server.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
 const SECRET = 'insights-test-shared-secret-of-at-least-32-bytes';
 const auth = { AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: 'https://fixpath.example.com', AUTH_AUDIENCE: 'fixpath' };
-const directory = mkdtempSync(join(tmpdir(), 'fixpath-insights-routes-'));
-const { database } = SqliteDatabase.open(directory, join(ROOT, 'migrations'));
-const store = new EventStore(database, { flushMs: 0 });
-after(() => {
-  database.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const store = testEventStore('insights-routes');
 
 const signedIn = createApp({
   library: () => library,

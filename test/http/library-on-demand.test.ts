@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
-import { EventStore } from '../../src/insights/event-store.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import {
   ChunkedText,
@@ -15,7 +12,7 @@ import {
   serialiseLibrary,
 } from '../../src/kb/library-data.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { SqliteDatabase } from '../../src/node/sqlite-database.ts';
+import { testEventStore } from '../support/event-store.ts';
 import { ROOT } from '../support/server.ts';
 
 const bytes = serialiseLibrary(buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date('2026-12-01')));
@@ -36,13 +33,7 @@ function onDemand() {
 
 // The agents' insights look causes up by the ids events stored: a diagnosis that named one, and a
 // report fixpath could not settle whose nearest cause is another (a gap, with a draft).
-const directory = mkdtempSync(join(tmpdir(), 'fixpath-on-demand-'));
-const { database } = SqliteDatabase.open(directory, join(ROOT, 'migrations'));
-const store = new EventStore(database, { flushMs: 0 });
-after(() => {
-  database.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const store = testEventStore('on-demand');
 const GAP = '0123456789abcdef';
 store.record({
   type: 'diagnose',
