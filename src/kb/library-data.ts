@@ -524,12 +524,14 @@ export function loadLibrary(
   const articles = lazyArray(
     stored.length,
     (at) => {
-      if (!stored.has(at)) {
+      let record: StoredArticle;
+      try {
+        record = stored.get(at);
+      } catch (error) {
         // Its text is fetched with it: whoever reads an article's record reads its text next.
-        text(spans[at]!, spans[at + 1]! - spans[at]!);
-        throw new NotYetRead();
+        if (error instanceof NotYetRead) text(spans[at]!, spans[at + 1]! - spans[at]!);
+        throw error;
       }
-      const record = stored.get(at);
       const article = restoreArticle(
         record,
         text,
@@ -554,7 +556,8 @@ export function loadLibrary(
       });
       return article;
     },
-    (at) => stored.has(at),
+    // Only a library read on demand can lack a record: one read where it is kept is never asked whether it has one.
+    pendingText && ((at) => stored.has(at)),
   );
   const articleOf = new Uint32Array(causeCount);
   header.causeCounts.forEach((count, article) => {
@@ -563,7 +566,7 @@ export function loadLibrary(
   const causes = lazyArray(
     causeCount,
     (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!,
-    (at) => stored.has(articleOf[at]!),
+    pendingText && ((at) => stored.has(articleOf[at]!)),
   );
   const ids = header.catalogue.ids ?? index.causes.ids;
   if (ids.length !== causeCount)
@@ -660,16 +663,32 @@ export interface LibraryManifest {
   text: { runs: Array<[number, number]>; inParts: boolean };
 }
 
-/** Every chunk of the cold part: its asset's name, where it starts in the cold part and its length. */
-export function chunksOf(text: LibraryManifest['text']): Array<{ name: string; start: number; length: number }> {
-  const chunks: Array<{ name: string; start: number; length: number }> = [];
+/** Where each chunk of the cold part starts, one after another, and (last) where the cold part ends. */
+function chunkStarts(text: LibraryManifest['text']): Float64Array {
+  let count = 0;
+  for (const [size, bytes] of text.runs) count += Math.ceil(bytes / size);
+  const starts = new Float64Array(count + 1);
+  let at = 0;
   let start = 0;
   for (const [size, bytes] of text.runs) {
     const end = start + bytes;
-    for (; start < end; start += Math.min(size, end - start))
-      chunks.push({ name: `text-${chunks.length}.bin`, start, length: Math.min(size, end - start) });
+    for (; start < end; start += Math.min(size, end - start)) starts[at++] = start;
   }
-  return chunks;
+  starts[count] = start;
+  return starts;
+}
+
+/** The name of the asset holding chunk `at` of the cold part. */
+const chunkName = (at: number): string => `text-${at}.bin`;
+
+/** Every chunk of the cold part: its asset's name, where it starts in the cold part and its length. */
+export function chunksOf(text: LibraryManifest['text']): Array<{ name: string; start: number; length: number }> {
+  const starts = chunkStarts(text);
+  return Array.from({ length: starts.length - 1 }, (_, at) => ({
+    name: chunkName(at),
+    start: starts[at]!,
+    length: starts[at + 1]! - starts[at]!,
+  }));
 }
 
 /** How `libraryParts` cuts a library; each size defaults to the constant of its name. */
@@ -787,16 +806,7 @@ export class ChunkedText {
     private readonly fetchChunk: (name: string) => Promise<Uint8Array>,
     private maxBytes = Number.POSITIVE_INFINITY,
   ) {
-    let count = 0;
-    for (const [size, bytes] of layout.runs) count += Math.ceil(bytes / size);
-    this.starts = new Float64Array(count + 1);
-    let at = 0;
-    let start = 0;
-    for (const [size, bytes] of layout.runs) {
-      const end = start + bytes;
-      for (; start < end; start += Math.min(size, end - start)) this.starts[at++] = start;
-    }
-    this.starts[count] = start;
+    this.starts = chunkStarts(layout);
   }
 
   /** What the budget keeps beside the largest read, for the other requests' chunks. */
@@ -889,7 +899,7 @@ export class ChunkedText {
   private fetch(chunk: number): Promise<void> {
     let loading = this.fetching.get(chunk);
     if (!loading) {
-      const name = `text-${chunk}.bin`;
+      const name = chunkName(chunk);
       const length = this.starts[chunk + 1]! - this.starts[chunk]!;
       loading = this.fetchChunk(name)
         .then((bytes) => {

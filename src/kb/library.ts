@@ -75,7 +75,8 @@ export async function withArticleText<T>(library: Library, compute: () => T): Pr
  * thousands. Walking the articles fetches every record still missing in one round.
  */
 export async function withEveryArticle(library: Library): Promise<KnowledgeBase> {
-  await withArticleText(library, () => library.kb.articles.length > 0 && library.kb.articles.every(Boolean));
+  // Any walk does (see `lazyArray`); a library that reads where it is kept has nothing to fetch.
+  if (library.pendingText) await withArticleText(library, () => [...library.kb.articles]);
   return library.kb;
 }
 

@@ -173,6 +173,31 @@ describe('the term index', () => {
     }
   });
 
+  it('stores frequencies in a byte while they fit and in 2 bytes beyond, scoring the same either way', () => {
+    assert.equal(index.serialise().header.frequencyBytes, 1);
+    // A word used 300 times in one document's field: more than a byte counts.
+    const repeated: IndexedDocument[] = [
+      { id: 'often', internal: false, texts: [Array.from({ length: 300 }, () => 'timeout').join(' '), ''] },
+      { id: 'once', internal: false, texts: ['timeout once', ''] },
+    ];
+    for (const [documents, bytes] of [
+      [repeated, 2],
+      [repeated.slice(1), 1],
+    ] as const) {
+      const built = TermIndex.build(FIELDS, documents, ANALYZER);
+      const { header, buffer } = built.serialise();
+      assert.equal(header.frequencyBytes, bytes);
+      const loaded = TermIndex.load(JSON.parse(JSON.stringify(header)), buffer);
+      const query = exact(processTerm('timeout')!);
+      const a = built.search(query, { combine: 'or', includeInternal: false });
+      const b = loaded.search(query, { combine: 'or', includeInternal: false });
+      assert.deepEqual(
+        b.top(5).map((document) => [b.id(document), b.score(document)]),
+        a.top(5).map((document) => [a.id(document), a.score(document)]),
+      );
+    }
+  });
+
   it('refuses bytes that are cut short, with what to do', () => {
     const { header, buffer } = index.serialise();
     assert.throws(() => TermIndex.load(header, buffer.subarray(0, 16)), /npm run build/);
