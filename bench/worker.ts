@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { registerHooks } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +22,8 @@ import { generateArticles } from './generate-articles.ts';
  * Request and Response are JavaScript; workerd's are not). `--sizes 22,2000` chooses sizes;
  * `--thread` counts the main thread alone (see THREAD_ONLY); `--node-assets` hands the static
  * assets over through Node's Response (see NODE_ASSETS); `--exhaust` adds the memory an isolate
- * holds once it has read every article (see EXHAUST).
+ * holds once it has read every article (see EXHAUST); `--isolate <script> --profile <file>`
+ * profiles one isolate's first request (see PROFILE).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bench-worker');
@@ -178,8 +180,10 @@ async function isolateFigures(script: string): Promise<Isolate> {
     const body = await response.text();
     if (response.status !== 200) throw new Error(`${path}: ${response.status} ${body.slice(0, 300)}`);
   };
+  const profiling = PROFILE && (await startProfile());
   await send({ path: '/v1/diagnose', text: FIRST_REPORT });
   const first = cpu();
+  if (profiling) await profiling();
   for (const request of LATER_REQUESTS) await send(request);
   const later = (cpu() - first) / LATER_REQUESTS.length;
   // What reading the library costs the first request, measured alone on the same bytes with
@@ -272,6 +276,27 @@ function assetResponse(bytes: Uint8Array<ArrayBuffer>): Response {
   const body = { ok: true, status: 200, arrayBuffer: async () => bytes.slice().buffer };
   return { ...body, json: async () => JSON.parse(new TextDecoder().decode(await body.arrayBuffer())) } as Response;
 }
+/**
+ * `--profile <file>` (with `--isolate`): a CPU profile of the first request alone, sampled every
+ * 50 µs, written to the file (open it in Chrome's DevTools). Sampling costs CPU: the figures of
+ * a profiled run are not comparable.
+ */
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+
+/** Starts the profiler; what it returns stops it and writes the profile to `PROFILE`. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(PROFILE!, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** Fresh processes per figure: each is one new isolate. */
 const RUNS = THREAD_ONLY ? 15 : 5;
 

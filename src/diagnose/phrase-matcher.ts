@@ -1,3 +1,4 @@
+import { PackedStrings, packStrings, type StoredStrings } from '../kb/packed-strings.ts';
 import type { RecordTable } from '../kb/record-table.ts';
 import { isFiller, isNegation, processTerm, termsOf, tokenize } from '../kb/vocabulary.ts';
 
@@ -63,22 +64,8 @@ export type StoredGroup = [string, 0 | 1, Array<[number, number] | [number, numb
 
 /** A prebuilt phrase index: the sorted terms phrases are filed under, word-for-word ones first; each term's groups are a record. */
 export interface StoredPhrases {
-  exact: string;
-  content: string;
-}
-
-/** Where `term` is in `sorted` (ordered by `<`), or -1. */
-function find(sorted: string[], term: string): number {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const at = sorted[middle]!;
-    if (at === term) return middle;
-    if (at < term) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
+  exact: StoredStrings;
+  content: StoredStrings;
 }
 
 /**
@@ -91,7 +78,7 @@ function find(sorted: string[], term: string): number {
 export class PhraseIndex<Owner> {
   private readonly entries: Array<PhraseEntry<Owner>> = [];
   private buckets?: Buckets<Owner>;
-  private stored?: { terms: Record<'exact' | 'content', string[]>; records: RecordTable<StoredGroup[]> };
+  private stored?: { terms: Record<'exact' | 'content', PackedStrings>; records: RecordTable<StoredGroup[]> };
 
   add(phrase: CompiledPhrase, owner: Owner): void {
     if (this.stored) throw new Error('a prebuilt phrase index cannot take more phrases');
@@ -131,20 +118,26 @@ export class PhraseIndex<Owner> {
     const bucket = this.buckets![kind];
     const known = bucket.get(term);
     if (known || !this.stored) return known;
-    const at = find(this.stored.terms[kind], term);
+    const at = this.stored.terms[kind].find(term);
     if (at < 0) return undefined;
     const records = this.stored.records.get(exact ? at : this.stored.terms.exact.length + at);
+    // A term's groups are many and few match a text: who declared a group is made once it does.
     const groups = records.map(([joined, wordForWord, declared]): PhraseGroup<Owner> => {
-      const terms = joined.split(' ');
-      const entries = declared.map(([owner, order, text = joined]) => ({
-        phrase: { text, terms, exact: wordForWord === 1 },
-        owner: owner as Owner,
-        order,
-      }));
+      const terms = joined.includes(' ') ? joined.split(' ') : [joined];
+      let entries: Array<PhraseEntry<Owner>> | undefined;
       return {
-        key: `${wordForWord === 1 ? '=' : ''}${joined}`,
-        terms: { text: entries[0]!.phrase.text, terms, exact: wordForWord === 1 },
-        entries,
+        get key() {
+          return `${wordForWord === 1 ? '=' : ''}${joined}`;
+        },
+        terms: { text: declared[0]![2] ?? joined, terms, exact: wordForWord === 1 },
+        get entries() {
+          entries ??= declared.map(([owner, order, text = joined]) => ({
+            phrase: { text, terms, exact: wordForWord === 1 },
+            owner: owner as Owner,
+            order,
+          }));
+          return entries;
+        },
       };
     });
     bucket.set(term, groups);
@@ -165,7 +158,7 @@ export class PhraseIndex<Owner> {
       const kind = exact ? 'exact' : 'content';
       for (const term of positions.termsPresent(exact)) {
         if (this.buckets![kind].has(term)) continue;
-        const at = find(stored.terms[kind], term);
+        const at = stored.terms[kind].find(term);
         if (at >= 0 && !stored.records.has(exact ? at : stored.terms.exact.length + at)) ready = false;
       }
     }
@@ -191,7 +184,7 @@ export class PhraseIndex<Owner> {
             ];
           }),
         );
-      return terms.join('\n');
+      return packStrings(terms, true);
     });
     return { phrases: { exact: kinds[0]!, content: kinds[1]! }, records };
   }
@@ -199,8 +192,10 @@ export class PhraseIndex<Owner> {
   /** An index from `store`'s output, whose records are read when a text first contains their term. */
   static restore(phrases: StoredPhrases, records: RecordTable<StoredGroup[]>): PhraseIndex<number> {
     const index = new PhraseIndex<number>();
-    const split = (joined: string): string[] => (joined === '' ? [] : joined.split('\n'));
-    index.stored = { terms: { exact: split(phrases.exact), content: split(phrases.content) }, records };
+    index.stored = {
+      terms: { exact: new PackedStrings(phrases.exact), content: new PackedStrings(phrases.content) },
+      records,
+    };
     return index;
   }
 

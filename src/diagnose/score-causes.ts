@@ -1,5 +1,6 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import { type Lookup, PackedLookup, type StoredLookup, storeLookup } from '../kb/packed-strings.ts';
 import { NotYetRead, type RecordTable } from '../kb/record-table.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { QueryResult, TermIndex } from '../kb/term-index.ts';
@@ -70,8 +71,8 @@ export interface StoredCatalogue {
   /** 1 for a cause of an internal article, in catalogue order. */
   internal: number[];
   statusCauses: Array<[number, number]>;
-  wordWeights: Array<[string, number]>;
-  byCode: Array<[string, number[]]>;
+  wordWeights: StoredLookup<number>;
+  byCode: StoredLookup<number[]>;
   byFact: Array<[string, number[]]>;
   groups: number[][];
   phrases: StoredPhrases;
@@ -86,10 +87,10 @@ interface CatalogueParts {
   phrases: PhraseIndex<number>;
   words: PhraseIndex<number>;
   statusCauses: Map<number, number>;
-  wordWeights: Map<string, number>;
+  wordWeights: Lookup<number>;
   /** Made when first needed when a function: a diagnosis never needs it. */
-  numbers: Map<string, number> | (() => Map<string, number>);
-  byCode: Map<string, number[]>;
+  numbers: ReadonlyMap<string, number> | (() => ReadonlyMap<string, number>);
+  byCode: Lookup<number[]>;
   byFact: Map<string, number[]>;
   groups: Array<{ members: number[] }>;
 }
@@ -104,10 +105,10 @@ export class CauseCatalogue {
   /** How many causes declare each status: a status one cause alone shows up with (407, 5xx) says more than 401. */
   readonly statusCauses: Map<number, number>;
   /** How much each mechanism word counts: 1 / the number of causes that declare it. */
-  readonly wordWeights: Map<string, number>;
-  private numbered_: Map<string, number> | (() => Map<string, number>);
+  readonly wordWeights: Lookup<number>;
+  private numbered_: ReadonlyMap<string, number> | (() => ReadonlyMap<string, number>);
   /** The causes that declare each error code, and each fact. */
-  readonly byCode: Map<string, number[]>;
+  readonly byCode: Lookup<number[]>;
   readonly byFact: Map<string, number[]>;
   /**
    * Causes alike in what scores them without any evidence of their own (their statuses and
@@ -144,7 +145,7 @@ export class CauseCatalogue {
   }
 
   /** Catalogue position of each cause id. */
-  get numbers(): Map<string, number> {
+  get numbers(): ReadonlyMap<string, number> {
     if (typeof this.numbered_ === 'function') this.numbered_ = this.numbered_();
     return this.numbered_;
   }
@@ -199,6 +200,8 @@ export class CauseCatalogue {
 
   static build(kb: KnowledgeBase): CauseCatalogue {
     const numbers = new Map<string, number>();
+    const wordWeights = new Map<string, number>();
+    const byCode = new Map<string, number[]>();
     const parts: CatalogueParts = {
       causes: kb.causes,
       core: (number) => coreOf(kb.causes[number]!),
@@ -209,9 +212,9 @@ export class CauseCatalogue {
       phrases: new PhraseIndex<number>(),
       words: new PhraseIndex<number>(),
       statusCauses: new Map(),
-      wordWeights: new Map(),
+      wordWeights,
       numbers,
-      byCode: new Map(),
+      byCode,
       byFact: new Map(),
       groups: [],
     };
@@ -227,14 +230,14 @@ export class CauseCatalogue {
         declaredBy.set(key, (declaredBy.get(key) ?? 0) + 1);
       }
     });
-    for (const [key, count] of declaredBy) parts.wordWeights.set(key, 1 / count);
+    for (const [key, count] of declaredBy) wordWeights.set(key, 1 / count);
     for (const cause of kb.causes)
       for (const status of new Set(cause.signals.status))
         parts.statusCauses.set(status, (parts.statusCauses.get(status) ?? 0) + 1);
     const groupKeys = new Map<string, number>();
     kb.causes.forEach((cause, number) => {
       numbers.set(cause.id, number);
-      for (const code of new Set(cause.signals.error)) listed(parts.byCode, code).push(number);
+      for (const code of new Set(cause.signals.error)) listed(byCode, code).push(number);
       for (const fact of new Set(cause.signals.facts)) listed(parts.byFact, fact).push(number);
       const key = JSON.stringify([cause.signals.status, PENALTIES.map(([fact]) => cause.signals.facts.includes(fact))]);
       let group = groupKeys.get(key);
@@ -257,8 +260,8 @@ export class CauseCatalogue {
         ids: this.ids,
         internal: Array.from(this.internal),
         statusCauses: [...this.statusCauses],
-        wordWeights: [...this.wordWeights],
-        byCode: [...this.byCode],
+        wordWeights: storeLookup(this.wordWeights),
+        byCode: storeLookup(this.byCode),
         byFact: [...this.byFact],
         groups: this.groups.map(({ members }) => members),
         phrases: phrases.phrases,
@@ -273,11 +276,15 @@ export class CauseCatalogue {
     };
   }
 
-  /** A catalogue from `store`'s output over the causes it was made from, which are read on first need. */
+  /**
+   * A catalogue from `store`'s output over the causes it was made from, which are read on first
+   * need. `numbers`: where each id is, when the ids are kept where that can be looked up.
+   */
   static restore(
     causes: Cause[],
     stored: StoredCatalogue,
     records: { phrases: RecordTable<StoredGroup[]>; words: RecordTable<StoredGroup[]>; cores: RecordTable<StoredCore> },
+    numbers: () => ReadonlyMap<string, number> = () => new Map(stored.ids.map((id, number) => [id, number])),
   ): CauseCatalogue {
     return new CauseCatalogue({
       causes,
@@ -290,9 +297,9 @@ export class CauseCatalogue {
       phrases: PhraseIndex.restore(stored.phrases, records.phrases),
       words: PhraseIndex.restore(stored.words, records.words),
       statusCauses: new Map(stored.statusCauses),
-      wordWeights: new Map(stored.wordWeights),
-      numbers: () => new Map(stored.ids.map((id, number) => [id, number])),
-      byCode: new Map(stored.byCode),
+      wordWeights: new PackedLookup(stored.wordWeights),
+      numbers,
+      byCode: new PackedLookup(stored.byCode),
       byFact: new Map(stored.byFact),
       groups: stored.groups.map((members) => ({ members })),
     });

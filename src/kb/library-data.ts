@@ -4,6 +4,7 @@ import { CauseCatalogue, rememberCompiled, type StoredCatalogue } from '../diagn
 import { LruMap } from '../lru-map.ts';
 import { articleLinks, type KnowledgeBase, rememberLinks } from './knowledge-base.ts';
 import { type Library, ready, type SourceRecord } from './library.ts';
+import { PackedPositions, PackedStrings, packStrings, type StoredStrings } from './packed-strings.ts';
 import {
   LazyMap,
   LibraryUnavailable,
@@ -43,7 +44,7 @@ export interface LibraryHeader {
    * catalogue's cause ids are left out when they are the cause index's in the same order (as a
    * library built here has them).
    */
-  slugs: string[];
+  slugs: StoredStrings;
   causeCounts: number[];
   /** Every distinct question the causes ask; a cause names one by its position. */
   questions: SharedQuestion[];
@@ -378,11 +379,14 @@ export function serialiseLibrary(library: Library): Uint8Array {
   const header: LibraryHeader = {
     format: INDEX_FORMAT,
     builtAt: library.loadedAt.toISOString(),
-    slugs: library.kb.articles.map((article) => article.slug),
+    slugs: packStrings(
+      library.kb.articles.map((article) => article.slug),
+      true,
+    ),
     causeCounts: library.kb.articles.map((article) => article.causes.length),
     questions: questions.questions,
     index: causeIndexHeader,
-    catalogue: sameList(ids, index.header.causes.ids) ? stored : { ...stored, ids },
+    catalogue: sameList(ids, library.index.causes.ids) ? stored : { ...stored, ids },
     tables,
     buffers,
     cold,
@@ -509,7 +513,7 @@ export function loadLibrary(
   const stored = table<StoredArticle>('articles');
   const signals = table<StoredCauseSignals>('signals');
   const about = table<unknown>('about');
-  const slugs = header.slugs;
+  const slugs = new PackedStrings(header.slugs);
   if (stored.length !== slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
   const firstCause: number[] = [];
@@ -579,14 +583,13 @@ export function loadLibrary(
       words: table('words'),
       cores: table('cores'),
     },
+    // Ids the cause index keeps are looked up where they are, without a map of thousands.
+    header.catalogue.ids ? undefined : () => index.causes.numbers,
   );
   let problems: ArticleProblem[] | undefined;
   const kb: KnowledgeBase = {
     articles,
-    bySlug: new LazyMap(
-      () => new Map(slugs.map((slug, at) => [slug, at])),
-      (at) => articles[at]!,
-    ),
+    bySlug: new LazyMap(new PackedPositions(slugs), (at) => articles[at]!),
     causes,
     // The catalogue's numbers are the causes' positions: one map serves both.
     byCauseId: new LazyMap(

@@ -9,6 +9,8 @@
  * The index is plain arrays, so it is saved as bytes and loaded without parsing: a Worker or a
  * restarting server maps it instead of rebuilding it (see `serialise` and `TermIndex.load`).
  */
+import { PackedPositions, PackedStrings, packStrings, type StoredStrings } from './packed-strings.ts';
+import { lazyArray } from './record-table.ts';
 
 export interface IndexField {
   name: string;
@@ -133,7 +135,7 @@ export class QueryResult {
   private orderCache?: Int32Array;
   private orderOf(): Int32Array {
     if (!this.orderCache) {
-      this.orderCache = new Int32Array(this.index.ids.length).fill(-1);
+      this.orderCache = new Int32Array(this.index.documentCount).fill(-1);
       this.documents.forEach((document, position) => {
         this.orderCache![document] = position;
       });
@@ -159,7 +161,8 @@ export class QueryResult {
 /** The index as bytes and a small header, for `TermIndex.load`. */
 export interface SerialisedTermIndex {
   fields: IndexField[];
-  ids: string[];
+  /** Document ids by document number, findable (see `packStrings`). */
+  ids: StoredStrings;
   internal: number[];
   averageLengths: number[];
   terms: string;
@@ -172,6 +175,8 @@ export interface SerialisedTermIndex {
 }
 
 export class TermIndex {
+  private positions?: ReadonlyMap<string, number>;
+
   private constructor(
     readonly fields: IndexField[],
     /** Document ids by document number. */
@@ -186,11 +191,12 @@ export class TermIndex {
     /** Distinct words of each document's field (MiniSearch's field length): lengths[doc * F + f]. */
     private readonly lengths: Uint32Array,
     private readonly averageLengths: Float64Array,
-  ) {}
-
-  get documentCount(): number {
-    return this.ids.length;
+  ) {
+    this.documentCount = ids.length;
   }
+
+  /** How many documents there are (kept: a loaded index's ids are read through a proxy). */
+  readonly documentCount: number;
 
   get termCount(): number {
     return this.terms.length;
@@ -289,7 +295,7 @@ export class TermIndex {
     frequencies: Uint16Array;
   } {
     const fieldCount = this.fields.length;
-    const starts = new Uint32Array(this.ids.length + 1);
+    const starts = new Uint32Array(this.documentCount + 1);
     for (const document of this.documents) starts[document + 1]! += 1;
     for (let at = 1; at < starts.length; at += 1) starts[at]! += starts[at - 1]!;
     const next = starts.slice(0, -1);
@@ -524,7 +530,7 @@ export class TermIndex {
    * `and`, only documents that match every query term are kept.
    */
   search(specs: QuerySpec[], options: QueryOptions): QueryResult {
-    const count = this.ids.length;
+    const count = this.documentCount;
     const fields = options.fields ?? this.fields.map((_, field) => field);
     const totals = new Float64Array(count);
     const partial = new Float64Array(count);
@@ -595,7 +601,7 @@ export class TermIndex {
     touched: number[],
   ): void {
     const fieldCount = this.fields.length;
-    const total = this.ids.length;
+    const total = this.documentCount;
     for (const field of fields) {
       const start = this.offsets[term * fieldCount + field]!;
       const end = this.offsets[term * fieldCount + field + 1]!;
@@ -643,7 +649,7 @@ export class TermIndex {
     return {
       header: {
         fields: this.fields,
-        ids: this.ids,
+        ids: packStrings(this.ids, true),
         internal: Array.from(this.internal),
         averageLengths: Array.from(this.averageLengths),
         terms: this.terms.join('\n'),
@@ -665,9 +671,11 @@ export class TermIndex {
         throw new Error(`term index: the ${name} array does not fit its buffer; rebuild with \`npm run build\``);
       return [buffer.buffer as ArrayBuffer, buffer.byteOffset + offset, length / size];
     };
-    return new TermIndex(
+    const ids = new PackedStrings(header.ids);
+    const index = new TermIndex(
       header.fields,
-      header.ids,
+      // Each id is sliced out when first read: thousands of strings are not made at load.
+      lazyArray(ids.length, (at) => ids.at(at)),
       Uint8Array.from(header.internal),
       header.terms === '' ? [] : header.terms.split('\n'),
       new Uint32Array(...range('offsets', 4)),
@@ -680,6 +688,14 @@ export class TermIndex {
       new Uint32Array(...range('lengths', 4)),
       Float64Array.from(header.averageLengths),
     );
+    index.positions = new PackedPositions(ids);
+    return index;
+  }
+
+  /** Each document's number by its id: looked up in place for a loaded index, made on first use for a built one. */
+  get numbers(): ReadonlyMap<string, number> {
+    this.positions ??= new Map(this.ids.map((id, number) => [id, number]));
+    return this.positions;
   }
 }
 

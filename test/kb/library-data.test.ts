@@ -17,6 +17,7 @@ import {
   serialiseLibrary,
   textStartOf,
 } from '../../src/kb/library-data.ts';
+import { PackedStrings } from '../../src/kb/packed-strings.ts';
 import { parseArticle } from '../../src/kb/parse-article.ts';
 import { NotYetRead, RecordTable } from '../../src/kb/record-table.ts';
 import { searchArticles } from '../../src/kb/search-articles.ts';
@@ -100,17 +101,29 @@ describe('the prebuilt library', () => {
     const { header } = readLibraryHeader(bytes);
     assert.equal(header.catalogue.ids, undefined, "the catalogue's ids are the cause index's");
     assert.equal('articles' in header.index, false, "the article index's header is in the cold part");
+    const slugs = new PackedStrings(header.slugs);
     assert.deepEqual(
-      header.slugs,
+      Array.from({ length: slugs.length }, (_, at) => slugs.at(at)),
       built.kb.articles.map((article) => article.slug),
     );
     const loaded = loadLibrary(bytes);
     assert.equal(loaded.kb.bySlug.get('clock-skew')?.slug, 'clock-skew');
+    assert.equal(loaded.kb.bySlug.get('clock-skew-'), undefined);
+    assert.deepEqual(
+      [...loaded.kb.bySlug.keys()],
+      built.kb.articles.map((article) => article.slug),
+    );
     // The header is ASCII, quicker to decode and parse; the articles' non-Latin words survive it.
     const headerBytes = bytes.subarray(16, 16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true));
     assert.ok(headerBytes.every((byte) => byte < 0x80));
     assert.ok(/[\u0080-\uffff]/.test(JSON.stringify(header)), 'non-ASCII text read back from its escapes');
     assert.equal(loaded.kb.byCauseId.get('token-expired')?.id, 'token-expired');
+    assert.equal(loaded.kb.byCauseId.size, built.kb.causes.length);
+    assert.deepEqual(
+      built.kb.causes.map((cause) => loaded.kb.byCauseId.get(cause.id)?.id),
+      built.kb.causes.map((cause) => cause.id),
+      'every cause is found by its id',
+    );
   });
 
   it('refuses bytes that are not a library, or cut short, saying to build again', () => {
