@@ -1,6 +1,16 @@
 import type { FactSet } from '../facts/types.ts';
 import type { KnowledgeBase } from '../kb/knowledge-base.ts';
-import { type Lookup, PackedLookup, type StoredLookup, storeLookup } from '../kb/packed-strings.ts';
+import {
+  type Lookup,
+  PackedListLookup,
+  PackedLookup,
+  restoreFlags,
+  type StoredListLookup,
+  type StoredLookup,
+  storeFlags,
+  storeListLookup,
+  storeLookup,
+} from '../kb/packed-strings.ts';
 import { NotYetRead, type RecordTable } from '../kb/record-table.ts';
 import { exactQuery, queryTerms, type SearchIndex } from '../kb/search-index.ts';
 import type { QueryResult, TermIndex } from '../kb/term-index.ts';
@@ -68,11 +78,11 @@ export const NEAR_TIE_RATIO = 0.9;
  */
 export interface StoredCatalogue {
   ids: string[];
-  /** 1 for a cause of an internal article, in catalogue order. */
+  /** The numbers of the causes of internal articles (see `storeFlags`). */
   internal: number[];
   statusCauses: Array<[number, number]>;
   wordWeights: StoredLookup<number>;
-  byCode: StoredLookup<number[]>;
+  byCode: StoredListLookup;
   byFact: Array<[string, number[]]>;
   groups: number[][];
   phrases: StoredPhrases;
@@ -182,17 +192,19 @@ export class CauseCatalogue {
     if (this.numbered?.index !== index) {
       const documentOf = new Int32Array(this.size).fill(-1);
       const causeOf = new Int32Array(index.documentCount).fill(-1);
-      // A loaded library's catalogue and index share one list of ids: document n is cause n.
-      const causeOfDocument =
-        index.ids === this.ids
-          ? (document: number) => document
-          : (document: number) => this.numbers.get(index.ids[document]!);
-      for (let document = 0; document < index.documentCount; document += 1) {
-        const cause = causeOfDocument(document);
-        if (cause === undefined) continue;
-        documentOf[cause] = document;
-        causeOf[document] = cause;
-      }
+      if (index.ids === this.ids) {
+        // A loaded library's catalogue and index share one list of ids: document n is cause n.
+        for (let number = 0; number < this.size; number += 1) {
+          documentOf[number] = number;
+          causeOf[number] = number;
+        }
+      } else
+        for (let document = 0; document < index.documentCount; document += 1) {
+          const cause = this.numbers.get(index.ids[document]!);
+          if (cause === undefined) continue;
+          documentOf[cause] = document;
+          causeOf[document] = cause;
+        }
       this.numbered = { index, documentOf, causeOf };
     }
     return this.numbered;
@@ -258,10 +270,10 @@ export class CauseCatalogue {
     return {
       catalogue: {
         ids: this.ids,
-        internal: Array.from(this.internal),
+        internal: storeFlags(this.internal),
         statusCauses: [...this.statusCauses],
         wordWeights: storeLookup(this.wordWeights),
-        byCode: storeLookup(this.byCode),
+        byCode: storeListLookup(this.byCode),
         byFact: [...this.byFact],
         groups: this.groups.map(({ members }) => members),
         phrases: phrases.phrases,
@@ -293,13 +305,13 @@ export class CauseCatalogue {
         return { id: stored.ids[number]!, kind, status, error, facts };
       },
       ids: stored.ids,
-      internal: Uint8Array.from(stored.internal),
+      internal: restoreFlags(stored.internal, stored.ids.length),
       phrases: PhraseIndex.restore(stored.phrases, records.phrases),
       words: PhraseIndex.restore(stored.words, records.words),
       statusCauses: new Map(stored.statusCauses),
       wordWeights: new PackedLookup(stored.wordWeights),
       numbers,
-      byCode: new PackedLookup(stored.byCode),
+      byCode: new PackedListLookup(stored.byCode),
       byFact: new Map(stored.byFact),
       groups: stored.groups.map((members) => ({ members })),
     });

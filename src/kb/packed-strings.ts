@@ -180,3 +180,63 @@ export class PackedLookup<V> implements Lookup<V> {
     for (const [key, at] of this.keys.entries()) yield [key, this.stored.values[at]!];
   }
 }
+
+/** The positions set to 1 among `flags` (0 or 1 each): few are, so the list is short where the flags are not. */
+export function storeFlags(flags: ArrayLike<number>): number[] {
+  const set: number[] = [];
+  for (let at = 0; at < flags.length; at += 1) if (flags[at] === 1) set.push(at);
+  return set;
+}
+
+/** `storeFlags`' list as the flags of `length` positions. */
+export function restoreFlags(set: readonly number[], length: number): Uint8Array {
+  const flags = new Uint8Array(length);
+  for (const at of set) {
+    if (!(at >= 0 && at < length)) throw new Error('flags: a position is out of range; rebuild with `npm run build`');
+    flags[at] = 1;
+  }
+  return flags;
+}
+
+/** A list of numbers for each of some keys, kept flat: thousands of short lists parse as two arrays. */
+export interface StoredListLookup {
+  keys: StoredStrings;
+  items: number[];
+  /** Where each key's list ends in `items`. */
+  ends: number[];
+}
+
+export function storeListLookup(lookup: Lookup<readonly number[]>): StoredListLookup {
+  const { keys, values } = storeLookup(lookup);
+  const ends: number[] = [];
+  let end = 0;
+  for (const list of values) {
+    end += list.length;
+    ends.push(end);
+  }
+  return { keys, items: values.flat(), ends };
+}
+
+/** A `storeListLookup` table, read in place: a key's list is made when it is looked up. */
+export class PackedListLookup implements Lookup<number[]> {
+  private readonly keys: PackedStrings;
+
+  constructor(private readonly stored: StoredListLookup) {
+    this.keys = new PackedStrings(stored.keys);
+    if (stored.ends.length !== this.keys.length || (stored.ends.at(-1) ?? 0) !== stored.items.length)
+      throw new Error('packed lookup: the keys do not match their lists; rebuild with `npm run build`');
+  }
+
+  private list(at: number): number[] {
+    return this.stored.items.slice(at === 0 ? 0 : this.stored.ends[at - 1], this.stored.ends[at]);
+  }
+
+  get(key: string): number[] | undefined {
+    const at = this.keys.find(key);
+    return at < 0 ? undefined : this.list(at);
+  }
+
+  *entries(): IterableIterator<[string, number[]]> {
+    for (const [key, at] of this.keys.entries()) yield [key, this.list(at)];
+  }
+}

@@ -9,7 +9,14 @@
  * The index is plain arrays, so it is saved as bytes and loaded without parsing: a Worker or a
  * restarting server maps it instead of rebuilding it (see `serialise` and `TermIndex.load`).
  */
-import { PackedPositions, PackedStrings, packStrings, type StoredStrings } from './packed-strings.ts';
+import {
+  PackedPositions,
+  PackedStrings,
+  packStrings,
+  restoreFlags,
+  type StoredStrings,
+  storeFlags,
+} from './packed-strings.ts';
 import { lazyArray } from './record-table.ts';
 
 export interface IndexField {
@@ -163,9 +170,11 @@ export interface SerialisedTermIndex {
   fields: IndexField[];
   /** Document ids by document number, findable (see `packStrings`). */
   ids: StoredStrings;
+  /** The internal documents' numbers (see `storeFlags`). */
   internal: number[];
   averageLengths: number[];
-  terms: string;
+  /** The sorted terms (see `packStrings`). */
+  terms: StoredStrings;
   /** Bytes per document number in `documents`: 2 while there are at most 65,536 documents. */
   documentBytes: 2 | 4;
   /** Bytes per frequency in `frequencies`: 1 when no term is used more than 255 times in a field. */
@@ -182,8 +191,12 @@ export class TermIndex {
     /** Document ids by document number. */
     readonly ids: string[],
     private readonly internal: Uint8Array,
-    /** Sorted terms (code unit order): a term's number is its position. */
-    private readonly terms: string[],
+    /**
+     * Sorted terms (code unit order): a term's number is its position. A loaded index keeps
+     * them packed, and makes the list only for what needs every term (a prefix or near-spelling
+     * search, a rebuild): an exact lookup, all a diagnosis makes, finds a term in place.
+     */
+    private termList: string[] | PackedStrings,
     /** Postings of term t in field f: documents[offsets[t * F + f] .. offsets[t * F + f + 1]). */
     private readonly offsets: Uint32Array,
     private readonly documents: Uint16Array | Uint32Array,
@@ -198,8 +211,16 @@ export class TermIndex {
   /** How many documents there are (kept: a loaded index's ids are read through a proxy). */
   readonly documentCount: number;
 
+  private get terms(): string[] {
+    if (this.termList instanceof PackedStrings) {
+      const packed = this.termList;
+      this.termList = Array.from({ length: packed.length }, (_, at) => packed.at(at));
+    }
+    return this.termList;
+  }
+
   get termCount(): number {
-    return this.terms.length;
+    return this.termList.length;
   }
 
   static build(fields: IndexField[], documents: Iterable<IndexedDocument>, analyzer: Analyzer): TermIndex {
@@ -400,6 +421,7 @@ export class TermIndex {
 
   /** The term's number, or -1 when no document uses it. */
   termId(term: string): number {
+    if (this.termList instanceof PackedStrings) return this.termList.find(term);
     const at = this.lowerBound(term);
     return this.terms[at] === term ? at : -1;
   }
@@ -650,9 +672,9 @@ export class TermIndex {
       header: {
         fields: this.fields,
         ids: packStrings(this.ids, true),
-        internal: Array.from(this.internal),
+        internal: storeFlags(this.internal),
         averageLengths: Array.from(this.averageLengths),
-        terms: this.terms.join('\n'),
+        terms: packStrings(this.terms),
         documentBytes: this.documents.BYTES_PER_ELEMENT as 2 | 4,
         frequencyBytes: arrays.frequencies.BYTES_PER_ELEMENT as 1 | 2,
         arrays: placed,
@@ -676,8 +698,8 @@ export class TermIndex {
       header.fields,
       // Each id is sliced out when first read: thousands of strings are not made at load.
       lazyArray(ids.length, (at) => ids.at(at)),
-      Uint8Array.from(header.internal),
-      header.terms === '' ? [] : header.terms.split('\n'),
+      restoreFlags(header.internal, ids.length),
+      new PackedStrings(header.terms),
       new Uint32Array(...range('offsets', 4)),
       header.documentBytes === 2
         ? new Uint16Array(...range('documents', 2))

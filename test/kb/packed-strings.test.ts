@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PackedLookup, PackedPositions, PackedStrings, packStrings, storeLookup } from '../../src/kb/packed-strings.ts';
+import {
+  PackedListLookup,
+  PackedLookup,
+  PackedPositions,
+  PackedStrings,
+  packStrings,
+  restoreFlags,
+  storeFlags,
+  storeListLookup,
+  storeLookup,
+} from '../../src/kb/packed-strings.ts';
 
 /** Through JSON, as a library's header keeps them. */
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -92,5 +102,44 @@ describe('packed lookup', () => {
   it('rejects values that do not match their keys', () => {
     const stored = storeLookup(new Map([['a', 1]]));
     assert.throws(() => new PackedLookup({ ...stored, values: [] }), /rebuild/);
+  });
+});
+
+describe('packed list lookup', () => {
+  it('answers as the map of lists it was stored from, each list a copy of its own', () => {
+    const map = new Map<string, number[]>([
+      ['invalid_token', [3, 9]],
+      ['invalid_grant', [1]],
+      ['access_denied', []],
+      ['unauthorized_client', [0, 2, 4]],
+    ]);
+    const lookup = new PackedListLookup(roundTrip(storeListLookup(map)));
+    for (const [key, value] of map) assert.deepEqual(lookup.get(key), value, key);
+    assert.equal(lookup.get('invalid_'), undefined);
+    lookup.get('invalid_token')!.push(99);
+    assert.deepEqual(lookup.get('invalid_token'), [3, 9], 'changing a list read does not change the table');
+    assert.deepEqual(new Map(lookup.entries()), map);
+    assert.deepEqual(storeListLookup(lookup), storeListLookup(map));
+  });
+
+  it('rejects lists that do not match their keys', () => {
+    const stored = storeListLookup(new Map([['a', [1, 2]]]));
+    assert.throws(() => new PackedListLookup({ ...stored, items: [1] }), /rebuild/);
+    assert.throws(() => new PackedListLookup({ ...stored, ends: [] }), /rebuild/);
+  });
+});
+
+describe('flags', () => {
+  it('keeps the positions set, and gives the flags back', () => {
+    const flags = Uint8Array.from([0, 1, 0, 0, 1, 1, 0]);
+    const stored = storeFlags(flags);
+    assert.deepEqual(stored, [1, 4, 5]);
+    assert.deepEqual(restoreFlags(stored, flags.length), flags);
+    assert.deepEqual(restoreFlags([], 3), new Uint8Array(3));
+  });
+
+  it('rejects a position past the end', () => {
+    assert.throws(() => restoreFlags([3], 3), /rebuild/);
+    assert.throws(() => restoreFlags([-1], 3), /rebuild/);
   });
 });
