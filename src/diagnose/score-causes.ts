@@ -149,9 +149,11 @@ export class CauseCatalogue {
     this.byFact = parts.byFact;
     this.groups = parts.groups;
     this.groupOf = new Uint32Array(this.size);
-    this.groups.forEach(({ members }, group) => {
-      for (const number of members) this.groupOf[number] = group;
-    });
+    // Indexed loops: this runs once, at a first request, before anything could optimise it.
+    for (let group = 0; group < this.groups.length; group += 1) {
+      const { members } = this.groups[group]!;
+      for (let at = 0; at < members.length; at += 1) this.groupOf[members[at]!] = group;
+    }
   }
 
   /** Catalogue position of each cause id. */

@@ -516,11 +516,13 @@ export function loadLibrary(
   const slugs = new PackedStrings(header.slugs);
   if (stored.length !== slugs.length)
     throw new Error('library data: the articles do not match their list; run `npm run build` again');
-  const firstCause: number[] = [];
+  // Indexed loops here and below: this runs once per isolate, at its first request, unoptimised.
+  const { causeCounts } = header;
+  const firstCause = new Uint32Array(causeCounts.length);
   let causeCount = 0;
-  for (const count of header.causeCounts) {
-    firstCause.push(causeCount);
-    causeCount += count;
+  for (let at = 0; at < causeCounts.length; at += 1) {
+    firstCause[at] = causeCount;
+    causeCount += causeCounts[at]!;
   }
   const terms = new Map<string, string>();
   const bodies: BodyCache = new LruMap(BODIES_KEPT);
@@ -564,9 +566,8 @@ export function loadLibrary(
     pendingText && ((at) => stored.has(at)),
   );
   const articleOf = new Uint32Array(causeCount);
-  header.causeCounts.forEach((count, article) => {
-    articleOf.fill(article, firstCause[article]!, firstCause[article]! + count);
-  });
+  for (let article = 0; article < causeCounts.length; article += 1)
+    articleOf.fill(article, firstCause[article]!, firstCause[article]! + causeCounts[article]!);
   const causes = lazyArray(
     causeCount,
     (at) => articles[articleOf[at]!]!.causes[at - firstCause[articleOf[at]!]!]!,
