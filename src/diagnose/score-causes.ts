@@ -79,7 +79,7 @@ export const NEAR_TIE_RATIO = 0.9;
 export interface StoredCatalogue {
   ids: string[];
   /** The numbers of the causes of internal articles (see `storeFlags`). */
-  internal: number[];
+  internal: ArrayLike<number>;
   statusCauses: Array<[number, number]>;
   wordWeights: StoredLookup<number>;
   byCode: StoredListLookup;

@@ -7,10 +7,10 @@
  */
 export interface StoredStrings {
   text: string;
-  /** Where each string ends in `text`. */
-  ends: number[];
+  /** Where each string ends in `text` (a library reads it as a Uint32Array). */
+  ends: ArrayLike<number>;
   /** The strings' positions in code unit order, when the list itself is in another order. */
-  order?: number[];
+  order?: ArrayLike<number>;
 }
 
 /** Code unit order, as `<` compares strings. */
@@ -43,7 +43,7 @@ export class PackedStrings {
     this.text = stored.text;
     this.ends = stored.ends;
     if (stored.order) this.order = stored.order;
-    const last = stored.ends.length === 0 ? 0 : stored.ends.at(-1)!;
+    const last = stored.ends.length === 0 ? 0 : stored.ends[stored.ends.length - 1]!;
     if (last !== stored.text.length || (stored.order && stored.order.length !== stored.ends.length))
       throw new Error('packed strings: the text does not match its ends; rebuild with `npm run build`');
   }
@@ -189,9 +189,10 @@ export function storeFlags(flags: ArrayLike<number>): number[] {
 }
 
 /** `storeFlags`' list as the flags of `length` positions. */
-export function restoreFlags(set: readonly number[], length: number): Uint8Array {
+export function restoreFlags(set: ArrayLike<number>, length: number): Uint8Array {
   const flags = new Uint8Array(length);
-  for (const at of set) {
+  for (let which = 0; which < set.length; which += 1) {
+    const at = set[which]!;
     if (!(at >= 0 && at < length)) throw new Error('flags: a position is out of range; rebuild with `npm run build`');
     flags[at] = 1;
   }
@@ -201,9 +202,9 @@ export function restoreFlags(set: readonly number[], length: number): Uint8Array
 /** A list of numbers for each of some keys, kept flat: thousands of short lists parse as two arrays. */
 export interface StoredListLookup {
   keys: StoredStrings;
-  items: number[];
+  items: ArrayLike<number>;
   /** Where each key's list ends in `items`. */
-  ends: number[];
+  ends: ArrayLike<number>;
 }
 
 export function storeListLookup(lookup: Lookup<readonly number[]>): StoredListLookup {
@@ -223,12 +224,15 @@ export class PackedListLookup implements Lookup<number[]> {
 
   constructor(private readonly stored: StoredListLookup) {
     this.keys = new PackedStrings(stored.keys);
-    if (stored.ends.length !== this.keys.length || (stored.ends.at(-1) ?? 0) !== stored.items.length)
+    const { ends, items } = stored;
+    if (ends.length !== this.keys.length || (ends.length === 0 ? 0 : ends[ends.length - 1]) !== items.length)
       throw new Error('packed lookup: the keys do not match their lists; rebuild with `npm run build`');
   }
 
   private list(at: number): number[] {
-    return this.stored.items.slice(at === 0 ? 0 : this.stored.ends[at - 1], this.stored.ends[at]);
+    const { items, ends } = this.stored;
+    // A plain array, whether the items are one (JSON) or a Uint32Array (a library's header).
+    return Array.prototype.slice.call(items, at === 0 ? 0 : ends[at - 1], ends[at]) as number[];
   }
 
   get(key: string): number[] | undefined {

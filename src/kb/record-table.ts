@@ -61,12 +61,20 @@ export function readEach<T, R>(items: readonly T[], read: (item: T, at: number) 
  * Where a table's record text lies: in memory, or read in ranges from where it is kept (a
  * Worker's static assets), undefined while a range is still to be fetched.
  */
-export type RecordText = Uint8Array | { size: number; read: (from: number, to: number) => Uint8Array | undefined };
+export type RecordText =
+  | Uint8Array
+  | {
+      size: number;
+      read: (from: number, to: number) => Uint8Array | undefined;
+      /** Whether a range is here (noting it for fetching when not), without reading it. */
+      has?: (from: number, to: number) => boolean;
+    };
 
 export class RecordTable<T> {
   readonly length: number;
   private readonly ends: Uint32Array;
   private readonly read: (from: number, to: number) => Uint8Array | undefined;
+  private readonly hasRange: (from: number, to: number) => boolean;
 
   constructor(records: { ends: Uint32Array; text: RecordText }) {
     const { ends, text } = records;
@@ -76,6 +84,9 @@ export class RecordTable<T> {
     if (ends[this.length]! > size)
       throw new Error('library data: a record table is cut short; run `npm run build` again');
     this.read = text instanceof Uint8Array ? (from, to) => text.subarray(from, to) : text.read;
+    const read = this.read;
+    this.hasRange =
+      text instanceof Uint8Array ? () => true : (text.has ?? ((from, to) => read(from, to) !== undefined));
   }
 
   /**
@@ -91,7 +102,7 @@ export class RecordTable<T> {
 
   /** Whether the record at `at` can be read now; when not, its bytes are noted for fetching. */
   has(at: number): boolean {
-    return this.read(this.ends[at]!, this.ends[at + 1]!) !== undefined;
+    return this.hasRange(this.ends[at]!, this.ends[at + 1]!);
   }
 }
 

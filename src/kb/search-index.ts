@@ -6,7 +6,7 @@ import type { Article, Cause, Visibility } from './types.ts';
 import { processTerm, termsOf, tokenize } from './vocabulary.ts';
 
 /** Bumped whenever the documents or options change, so a stale prebuilt index is rejected. */
-export const INDEX_FORMAT = 21;
+export const INDEX_FORMAT = 22;
 
 interface ArticleDocument {
   id: string;

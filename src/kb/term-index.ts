@@ -171,7 +171,7 @@ export interface SerialisedTermIndex {
   /** Document ids by document number, findable (see `packStrings`). */
   ids: StoredStrings;
   /** The internal documents' numbers (see `storeFlags`). */
-  internal: number[];
+  internal: ArrayLike<number>;
   averageLengths: number[];
   /** The sorted terms (see `packStrings`). */
   terms: StoredStrings;

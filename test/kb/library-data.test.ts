@@ -126,6 +126,35 @@ describe('the prebuilt library', () => {
     );
   });
 
+  it("keeps the header's long strings and number lists beside its JSON, and reads them back as they were", () => {
+    const bytes = serialiseLibrary(built);
+    const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+    const json = new TextDecoder().decode(bytes.subarray(16, 16 + jsonLength));
+    const { header, start } = readLibraryHeader(bytes);
+    assert.ok(json.length < 40_000, `the JSON is ${json.length} characters`);
+    assert.match(json, /"slugs":\{"text":\{"\$text":\d+\}/, 'the slugs joined, 400 characters here, are a piece');
+    assert.match(json, /"terms":\{"text":\{"\$text":\d+\},"ends":\{"\$u32":\d+\}/, "the cause index's terms");
+    assert.ok(start > 16 + jsonLength, 'the pieces lie between the JSON and the arrays');
+    // What the library was built with, through JSON alone, is what the header reads back.
+    const slugs = built.kb.articles.map((article) => article.slug);
+    const packed = new PackedStrings(header.slugs);
+    assert.deepEqual(
+      Array.from({ length: packed.length }, (_, at) => packed.at(at)),
+      slugs,
+    );
+    assert.ok(header.index.causes.terms.ends instanceof Uint32Array);
+    assert.deepEqual(
+      Array.from(header.causeCounts),
+      built.kb.articles.map((article) => article.causes.length),
+    );
+    // A piece that lies beyond the pieces' bytes is refused (the bytes said to be 8, same length).
+    const total = /"bytes":(\d+)\}\}$/.exec(json)!;
+    const edited = `${json.slice(0, total.index)}"bytes":${'8'.padStart(total[1]!.length, ' ')}}}`;
+    const broken = new Uint8Array(bytes);
+    broken.set(new TextEncoder().encode(edited), 16);
+    assert.throws(() => readLibraryHeader(broken), /names a piece it does not have.*npm run build/);
+  });
+
   it('refuses bytes that are not a library, or cut short, saying to build again', () => {
     const bytes = serialiseLibrary(built);
     assert.throws(
@@ -352,6 +381,56 @@ describe('the chunks a Worker keeps', () => {
     await cold.pending();
     assert.deepEqual([...cold.read(4, 4)!], [4, 5, 6, 7]);
     assert.deepEqual(fetched, ['text-0.bin', 'text-1.bin', 'text-2.bin', 'text-1.bin']);
+  });
+
+  it('says whether a range is here without reading it, noting what is missing for the next fetch', async () => {
+    const fetched: string[] = [];
+    const cold = new ChunkedText(layout, fetchFrom(fetched), 64);
+    assert.equal(cold.read.has?.(2, 4), false, 'bytes 2..5 lie in chunks 0 and 1, neither here');
+    assert.deepEqual(fetched, [], 'asking fetches nothing');
+    await cold.pending();
+    assert.deepEqual(fetched, ['text-0.bin', 'text-1.bin'], 'one round brings what was asked about');
+    assert.equal(cold.read.has?.(2, 4), true);
+    assert.deepEqual([...cold.read(2, 4)!], [2, 3, 4, 5]);
+    assert.equal(cold.pending(), undefined, 'nothing is missing');
+    assert.throws(() => cold.read.has?.(14, 4), /shorter than its manifest/);
+  });
+
+  it('finds each byte in runs of chunks of different sizes', async () => {
+    const runs: Array<[number, number]> = [
+      [8, 20],
+      [3, 7],
+      [5, 5],
+    ];
+    assert.deepEqual(
+      chunksOf({ runs, inParts: false }).map(({ start, length }) => [start, length]),
+      [
+        [0, 8],
+        [8, 8],
+        [16, 4],
+        [20, 3],
+        [23, 3],
+        [26, 1],
+        [27, 5],
+      ],
+    );
+    const bytes = Uint8Array.from({ length: 32 }, (_, at) => at);
+    const chunks = chunksOf({ runs, inParts: false });
+    const cold = new ChunkedText({ runs, inParts: false }, async (name) => {
+      const chunk = chunks.find((each) => each.name === name)!;
+      return bytes.slice(chunk.start, chunk.start + chunk.length);
+    });
+    for (let offset = 0; offset < 32; offset += 1)
+      for (const length of [1, 2, 7]) {
+        if (offset + length > 32) continue;
+        if (!cold.read(offset, length)) await cold.pending();
+        assert.deepEqual(
+          [...cold.read(offset, length)!],
+          [...bytes.subarray(offset, offset + length)],
+          `${offset}+${length}`,
+        );
+      }
+    assert.throws(() => cold.read(30, 4), /shorter than its manifest/);
   });
 
   it('raises its budget to a read larger than it, so that every chunk of that read can be here at once', async () => {
