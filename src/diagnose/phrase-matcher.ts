@@ -40,6 +40,42 @@ interface PhraseGroup<Owner> {
   entries: Array<PhraseEntry<Owner>>;
 }
 
+/**
+ * A group read from a prebuilt index: its entries (who declared it) are made when first asked
+ * for, which is once a text matches it. A class, not an object with getters of its own, so that
+ * the thousands an isolate comes to hold carry no functions each.
+ */
+class StoredPhraseGroup<Owner> implements PhraseGroup<Owner> {
+  readonly terms: CompiledPhrase;
+  private made?: Array<PhraseEntry<Owner>>;
+
+  constructor(private readonly stored: StoredGroup) {
+    const [joined, wordForWord, declared] = stored;
+    this.terms = {
+      text: declared[0]![2] ?? joined,
+      terms: joined.includes(' ') ? joined.split(' ') : [joined],
+      exact: wordForWord === 1,
+    };
+  }
+
+  get key(): string {
+    return `${this.terms.exact ? '=' : ''}${this.stored[0]}`;
+  }
+
+  get entries(): Array<PhraseEntry<Owner>> {
+    if (!this.made) {
+      const [joined, , declared] = this.stored;
+      const { terms, exact } = this.terms;
+      this.made = declared.map(([owner, order, text = joined]) => ({
+        phrase: { text, terms, exact },
+        owner: owner as Owner,
+        order,
+      }));
+    }
+    return this.made;
+  }
+}
+
 type Buckets<Owner> = Record<'exact' | 'content', Map<string, Array<PhraseGroup<Owner>>>>;
 
 export interface PhraseMatch<Owner> {
@@ -122,24 +158,7 @@ export class PhraseIndex<Owner> {
     if (at < 0) return undefined;
     const records = this.stored.records.get(exact ? at : this.stored.terms.exact.length + at);
     // A term's groups are many and few match a text: who declared a group is made once it does.
-    const groups = records.map(([joined, wordForWord, declared]): PhraseGroup<Owner> => {
-      const terms = joined.includes(' ') ? joined.split(' ') : [joined];
-      let entries: Array<PhraseEntry<Owner>> | undefined;
-      return {
-        get key() {
-          return `${wordForWord === 1 ? '=' : ''}${joined}`;
-        },
-        terms: { text: declared[0]![2] ?? joined, terms, exact: wordForWord === 1 },
-        get entries() {
-          entries ??= declared.map(([owner, order, text = joined]) => ({
-            phrase: { text, terms, exact: wordForWord === 1 },
-            owner: owner as Owner,
-            order,
-          }));
-          return entries;
-        },
-      };
-    });
+    const groups = records.map((stored) => new StoredPhraseGroup<Owner>(stored));
     bucket.set(term, groups);
     return groups;
   }
