@@ -48,6 +48,7 @@ interface PhraseGroup<Owner> {
 class StoredPhraseGroup<Owner> implements PhraseGroup<Owner> {
   readonly terms: CompiledPhrase;
   private made?: Array<PhraseEntry<Owner>>;
+  private madeKey?: string;
 
   constructor(private readonly stored: StoredGroup) {
     const [joined, wordForWord, declared] = stored;
@@ -59,7 +60,8 @@ class StoredPhraseGroup<Owner> implements PhraseGroup<Owner> {
   }
 
   get key(): string {
-    return `${this.terms.exact ? '=' : ''}${this.stored[0]}`;
+    this.madeKey ??= `${this.terms.exact ? '=' : ''}${this.stored[0]}`;
+    return this.madeKey;
   }
 
   get entries(): Array<PhraseEntry<Owner>> {

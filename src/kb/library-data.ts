@@ -29,7 +29,8 @@ export { LibraryUnavailable };
  *
  * Layout: the 4 bytes `FXLB`, a little-endian u32 with the length of a JSON header, a
  * little-endian f64 with where the cold part starts, the header, zero padding to a multiple of
- * 8, the index arrays and the record tables (each 8-aligned), then the cold part: the record
+ * 8, the header's long strings and number lists (each 8-aligned, see `moveOutOfLine`), the
+ * index arrays and the record tables (each 8-aligned), then the cold part: the record
  * text of the tables read a record at a time (`COLD_TABLES`), and each article's body (UTF-8)
  * and its sentences for search snippets (`encodeSentences`). A reader may leave the cold part
  * where it is and read a record's or an article's share when first needed (`loadLibrary`'s

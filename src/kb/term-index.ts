@@ -450,9 +450,10 @@ export class TermIndex {
   /** Longer terms that start with `prefix`, in sorted order. */
   private prefixed(prefix: string): number[] {
     const found: number[] = [];
+    const { terms } = this;
     let at = this.lowerBound(prefix);
-    while (at < this.terms.length && this.terms[at]!.startsWith(prefix)) {
-      if (this.terms[at]!.length > prefix.length) found.push(at);
+    while (at < terms.length && terms[at]!.startsWith(prefix)) {
+      if (terms[at]!.length > prefix.length) found.push(at);
       at += 1;
     }
     return found;
@@ -460,11 +461,12 @@ export class TermIndex {
 
   /** The first position whose term is not before `term`. */
   private lowerBound(term: string): number {
+    const { terms } = this;
     let low = 0;
-    let high = this.terms.length;
+    let high = terms.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.terms[middle]! < term) low = middle + 1;
+      if (terms[middle]! < term) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -485,8 +487,9 @@ export class TermIndex {
     let previous = '';
     let valid = 0;
     let at = 0;
-    while (at < this.terms.length) {
-      const term = this.terms[at]!;
+    const { terms } = this;
+    while (at < terms.length) {
+      const term = terms[at]!;
       let shared = 0;
       const limit = Math.min(valid, term.length, previous.length);
       while (shared < limit && term.charCodeAt(shared) === previous.charCodeAt(shared)) shared += 1;
@@ -535,11 +538,12 @@ export class TermIndex {
 
   /** The first position from `from` whose term does not start with `stem` (they are contiguous). */
   private firstWithout(stem: string, from: number): number {
+    const { terms } = this;
     let low = from;
-    let high = this.terms.length;
+    let high = terms.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.terms[middle]!.startsWith(stem)) low = middle + 1;
+      if (terms[middle]!.startsWith(stem)) low = middle + 1;
       else high = middle;
     }
     return low;
