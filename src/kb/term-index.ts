@@ -185,6 +185,8 @@ export interface SerialisedTermIndex {
 
 export class TermIndex {
   private positions?: ReadonlyMap<string, number>;
+  /** Terms `termId` found in the packed list (see there). */
+  private readonly found = new Map<string, number>();
 
   private constructor(
     readonly fields: IndexField[],
@@ -421,7 +423,16 @@ export class TermIndex {
 
   /** The term's number, or -1 when no document uses it. */
   termId(term: string): number {
-    if (this.termList instanceof PackedStrings) return this.termList.find(term);
+    if (this.termList instanceof PackedStrings) {
+      // Reports repeat the same words: each found once is then a hash lookup. Only terms the
+      // index has are kept, so this holds at most its own terms whatever the queries bring.
+      let at = this.found.get(term);
+      if (at === undefined) {
+        at = this.termList.find(term);
+        if (at >= 0) this.found.set(term, at);
+      }
+      return at;
+    }
     const at = this.lowerBound(term);
     return this.terms[at] === term ? at : -1;
   }
