@@ -469,27 +469,17 @@ function pieceOf(value: object, piece: (which: number) => Uint8Array): string | 
 
 /** Puts the pieces back where their markers are, in place. */
 function restoreOutOfLine(value: unknown, piece: (which: number) => Uint8Array): void {
-  if (Array.isArray(value)) {
-    // Nothing was moved out of a list that starts with a number (see `moveOutOfLine`): thousands
-    // of numbers are not walked, unoptimised, at a first request.
-    if (typeof value[0] === 'number') return;
-    for (let at = 0; at < value.length; at += 1) {
-      const item: unknown = value[at];
-      if (item === null || typeof item !== 'object') continue;
-      const restored = pieceOf(item, piece);
-      if (restored === undefined) restoreOutOfLine(item, piece);
-      else value[at] = restored;
-    }
-    return;
-  }
   if (value === null || typeof value !== 'object') return;
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    const item = record[key];
+  // Nothing was moved out of a list that starts with a number (see `moveOutOfLine`): thousands
+  // of numbers are not walked, unoptimised, at a first request.
+  if (Array.isArray(value) && typeof value[0] === 'number') return;
+  const holder = value as Record<string | number, unknown>;
+  for (const slot of Array.isArray(value) ? value.keys() : Object.keys(holder)) {
+    const item = holder[slot];
     if (item === null || typeof item !== 'object') continue;
     const restored = pieceOf(item, piece);
     if (restored === undefined) restoreOutOfLine(item, piece);
-    else record[key] = restored;
+    else holder[slot] = restored;
   }
 }
 

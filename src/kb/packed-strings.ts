@@ -13,6 +13,23 @@ export interface StoredStrings {
   order?: ArrayLike<number>;
 }
 
+/** Where each of `parts` ends when they are laid one after another. */
+function endsOf(parts: readonly { length: number }[]): number[] {
+  const ends: number[] = [];
+  let end = 0;
+  for (const part of parts) {
+    end += part.length;
+    ends.push(end);
+  }
+  return ends;
+}
+
+/** Where part `at` starts, given where each ends. */
+const startOf = (ends: ArrayLike<number>, at: number): number => (at === 0 ? 0 : ends[at - 1]!);
+
+/** Where the last part ends: the length the parts cover. */
+const lastEnd = (ends: ArrayLike<number>): number => (ends.length === 0 ? 0 : ends[ends.length - 1]!);
+
 /** Code unit order, as `<` compares strings. */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -21,13 +38,7 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * order keeps the sorted order of its positions beside it.
  */
 export function packStrings(strings: readonly string[], findable = false): StoredStrings {
-  const ends: number[] = [];
-  let end = 0;
-  for (const string of strings) {
-    end += string.length;
-    ends.push(end);
-  }
-  const stored: StoredStrings = { text: strings.join(''), ends };
+  const stored: StoredStrings = { text: strings.join(''), ends: endsOf(strings) };
   if (!findable) return stored;
   const sorted = strings.every((string, at) => at === 0 || byCodeUnits(strings[at - 1]!, string) <= 0);
   if (!sorted) stored.order = Array.from(strings.keys()).sort((a, b) => byCodeUnits(strings[a]!, strings[b]!) || a - b);
@@ -43,8 +54,7 @@ export class PackedStrings {
     this.text = stored.text;
     this.ends = stored.ends;
     if (stored.order) this.order = stored.order;
-    const last = stored.ends.length === 0 ? 0 : stored.ends[stored.ends.length - 1]!;
-    if (last !== stored.text.length || (stored.order && stored.order.length !== stored.ends.length))
+    if (lastEnd(stored.ends) !== stored.text.length || (stored.order && stored.order.length !== stored.ends.length))
       throw new Error('packed strings: the text does not match its ends; rebuild with `npm run build`');
   }
 
@@ -52,19 +62,15 @@ export class PackedStrings {
     return this.ends.length;
   }
 
-  private start(at: number): number {
-    return at === 0 ? 0 : this.ends[at - 1]!;
-  }
-
   /** The string at position `at`. */
   at(at: number): string {
-    return this.text.slice(this.start(at), this.ends[at]);
+    return this.text.slice(startOf(this.ends, at), this.ends[at]);
   }
 
   /** `key` against the string at position `at`, in code unit order: negative when `key` comes first. */
   private compare(key: string, at: number): number {
     const { text } = this;
-    const start = this.start(at);
+    const start = startOf(this.ends, at);
     const length = this.ends[at]! - start;
     const shorter = Math.min(key.length, length);
     for (let offset = 0; offset < shorter; offset += 1) {
@@ -161,23 +167,36 @@ export function storeLookup<V>(lookup: Lookup<V>): StoredLookup<V> {
   };
 }
 
-/** A `storeLookup` table, read in place. */
-export class PackedLookup<V> implements Lookup<V> {
-  private readonly keys: PackedStrings;
+/** A table whose keys are packed: a key is found in place, and its value made by `valueAt`. */
+abstract class PackedTable<V> implements Lookup<V> {
+  protected readonly keys: PackedStrings;
 
-  constructor(private readonly stored: StoredLookup<V>) {
-    this.keys = new PackedStrings(stored.keys);
-    if (stored.values.length !== this.keys.length)
+  constructor(keys: StoredStrings, values: number) {
+    this.keys = new PackedStrings(keys);
+    if (values !== this.keys.length)
       throw new Error('packed lookup: the keys do not match their values; rebuild with `npm run build`');
   }
 
+  protected abstract valueAt(at: number): V;
+
   get(key: string): V | undefined {
     const at = this.keys.find(key);
-    return at < 0 ? undefined : this.stored.values[at];
+    return at < 0 ? undefined : this.valueAt(at);
   }
 
   *entries(): IterableIterator<[string, V]> {
-    for (const [key, at] of this.keys.entries()) yield [key, this.stored.values[at]!];
+    for (const [key, at] of this.keys.entries()) yield [key, this.valueAt(at)];
+  }
+}
+
+/** A `storeLookup` table, read in place. */
+export class PackedLookup<V> extends PackedTable<V> {
+  constructor(private readonly stored: StoredLookup<V>) {
+    super(stored.keys, stored.values.length);
+  }
+
+  protected valueAt(at: number): V {
+    return this.stored.values[at]!;
   }
 }
 
@@ -209,38 +228,20 @@ export interface StoredListLookup {
 
 export function storeListLookup(lookup: Lookup<readonly number[]>): StoredListLookup {
   const { keys, values } = storeLookup(lookup);
-  const ends: number[] = [];
-  let end = 0;
-  for (const list of values) {
-    end += list.length;
-    ends.push(end);
-  }
-  return { keys, items: values.flat(), ends };
+  return { keys, items: values.flat(), ends: endsOf(values) };
 }
 
 /** A `storeListLookup` table, read in place: a key's list is made when it is looked up. */
-export class PackedListLookup implements Lookup<number[]> {
-  private readonly keys: PackedStrings;
-
+export class PackedListLookup extends PackedTable<number[]> {
   constructor(private readonly stored: StoredListLookup) {
-    this.keys = new PackedStrings(stored.keys);
-    const { ends, items } = stored;
-    if (ends.length !== this.keys.length || (ends.length === 0 ? 0 : ends[ends.length - 1]) !== items.length)
+    super(stored.keys, stored.ends.length);
+    if (lastEnd(stored.ends) !== stored.items.length)
       throw new Error('packed lookup: the keys do not match their lists; rebuild with `npm run build`');
   }
 
-  private list(at: number): number[] {
+  protected valueAt(at: number): number[] {
     const { items, ends } = this.stored;
     // A plain array, whether the items are one (JSON) or a Uint32Array (a library's header).
-    return Array.prototype.slice.call(items, at === 0 ? 0 : ends[at - 1], ends[at]) as number[];
-  }
-
-  get(key: string): number[] | undefined {
-    const at = this.keys.find(key);
-    return at < 0 ? undefined : this.list(at);
-  }
-
-  *entries(): IterableIterator<[string, number[]]> {
-    for (const [key, at] of this.keys.entries()) yield [key, this.list(at)];
+    return Array.prototype.slice.call(items, startOf(ends, at), ends[at]) as number[];
   }
 }

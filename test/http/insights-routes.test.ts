@@ -7,7 +7,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createVerifier } from '../../src/http/auth.ts';
 import { buildLibrary } from '../../src/kb/library.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { testEventStore } from '../support/event-store.ts';
+import { PUBLIC_API_DIAGNOSIS, testEventStore } from '../support/event-store.ts';
 import { ROOT } from '../support/server.ts';
 
 const library = buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date());
@@ -33,10 +33,7 @@ const local = createApp({ library: () => library, insights: { store, excerpts: f
 /** An API diagnosis fixpath could not settle, with this signature: a gap. */
 function recordAbstention(id: string, key: string, template: string | null): void {
   store.record({
-    type: 'diagnose',
-    channel: 'api',
-    audience: 'public',
-    session: null,
+    ...PUBLIC_API_DIAGNOSIS,
     outcome: 'abstained',
     signature: { id, key, status: null, codes: [], exceptions: [], template },
   });

@@ -12,7 +12,7 @@ import {
   serialiseLibrary,
 } from '../../src/kb/library-data.ts';
 import { readArticleSources } from '../../src/node/read-articles.ts';
-import { testEventStore } from '../support/event-store.ts';
+import { PUBLIC_API_DIAGNOSIS, testEventStore } from '../support/event-store.ts';
 import { ROOT } from '../support/server.ts';
 
 const bytes = serialiseLibrary(buildLibrary(await readArticleSources(join(ROOT, 'articles')), new Date('2026-12-01')));
@@ -36,18 +36,12 @@ function onDemand() {
 const store = testEventStore('on-demand');
 const GAP = '0123456789abcdef';
 store.record({
-  type: 'diagnose',
-  channel: 'api',
-  audience: 'public',
-  session: null,
+  ...PUBLIC_API_DIAGNOSIS,
   outcome: 'cause',
   cause: 'token-expired',
 });
 store.record({
-  type: 'diagnose',
-  channel: 'api',
-  audience: 'public',
-  session: null,
+  ...PUBLIC_API_DIAGNOSIS,
   outcome: 'abstained',
   nearest: 'clock-skew',
   signature: {

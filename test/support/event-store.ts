@@ -16,3 +16,6 @@ export function testEventStore(name: string): EventStore {
   });
   return new EventStore(database, { flushMs: 0 });
 }
+
+/** What a diagnosis asked through the public API records besides its outcome: spread it into an event. */
+export const PUBLIC_API_DIAGNOSIS = { type: 'diagnose', channel: 'api', audience: 'public', session: null } as const;
